@@ -1,0 +1,269 @@
+"""SmartClient: the one object the app uses. It wires the pure protocol modules to an
+injected requests.Session and clock, and caches discovery, JWKS and backend tokens.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import time
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import requests
+
+from .authorize import (
+    PENDING_LIFETIME,
+    PendingAuthorization,
+    build_authorization_url,
+    validate_callback,
+)
+from .cache import TtlCache
+from .client_auth import token_endpoint_auth
+from .config import ClientConfig, validate_config
+from .context import LaunchContext, build_launch_context, refreshed_context
+from .discovery import (
+    SmartConfiguration,
+    fetch_configuration,
+    fetch_jwks,
+    find_jwks_uri,
+    normalize_iss,
+)
+from .errors import (
+    ConfigurationError,
+    DiscoveryError,
+    IdTokenError,
+    StateError,
+    TokenRequestError,
+)
+from .id_token import fhir_user_from_claims, validate_id_token
+from .keys import SigningKey, load_signing_key, public_jwks
+from .pkce import generate_code_verifier, generate_token
+from .replay import OneTimeValues
+from .scopes import build_scope_list
+from .token import TokenSet, parse_token_response, request_token
+
+__all__ = ["SmartClient"]
+
+log = logging.getLogger(__name__)
+
+BACKEND_TOKEN_MARGIN = 60.0  # a cached backend token is renewed this long before expiry
+SPENT_REFRESH_MEMORY = 30 * 24 * 3600.0  # how long a rotated-out refresh token is refused
+ID_TOKEN_SCOPES = ("openid", "fhirUser", "profile")
+
+
+class SmartClient:
+    """A SMART App Launch 2.x client for one registered app (see ClientConfig)."""
+
+    def __init__(
+        self,
+        config: ClientConfig,
+        *,
+        http: requests.Session | None = None,
+        clock: Callable[[], float] = time.time,
+        discovery_ttl: float = 3600.0,
+        timeout: float = 10.0,
+    ) -> None:
+        validate_config(config)
+        self.config = config
+        self._signing_key: SigningKey | None = None
+        if config.private_key_pem is not None:
+            self._signing_key = load_signing_key(
+                config.private_key_pem, config.private_key_alg, config.key_id
+            )
+        self._auth = token_endpoint_auth(
+            config.client_id,
+            client_secret=config.client_secret,
+            signing_key=self._signing_key,
+            clock=clock,
+        )
+        self._http = http if http is not None else requests.Session()
+        self._clock = clock
+        self._timeout = timeout
+        self._configs: TtlCache[str, SmartConfiguration] = TtlCache(discovery_ttl, clock)
+        self._jwks: TtlCache[str, dict[str, Any]] = TtlCache(discovery_ttl, clock)
+        self._backend: TtlCache[tuple[str, str], TokenSet] = TtlCache(discovery_ttl, clock)
+        self._spent_refresh_tokens = OneTimeValues(SPENT_REFRESH_MEMORY, clock)
+        self._used_states = OneTimeValues(PENDING_LIFETIME, clock)
+
+    # discovery -----------------------------------------------------------------------
+
+    def discover(self, iss: str) -> SmartConfiguration:
+        """The server's SMART configuration, cached per FHIR base for ``discovery_ttl``."""
+        base = normalize_iss(iss)
+        cached = self._configs.get(base)
+        if cached is not None:
+            return cached
+        config = fetch_configuration(self._http, base, timeout=self._timeout)
+        log.info("discovered %s via %s", base, config.source)
+        self._configs.put(base, config)
+        return config
+
+    def _issuer_jwks(self, config: SmartConfiguration, *, reload: bool = False) -> dict[str, Any]:
+        key = config.issuer or config.fhir_base
+        cached = None if reload else self._jwks.get(key)
+        if cached is not None:
+            return cached
+        uri = find_jwks_uri(self._http, config, timeout=self._timeout)
+        if uri is None:
+            raise DiscoveryError("no_jwks_uri", f"{config.fhir_base} publishes no jwks_uri")
+        jwks = fetch_jwks(self._http, uri, timeout=self._timeout)
+        self._jwks.put(key, jwks)
+        return jwks
+
+    # EHR and standalone launch ---------------------------------------------------------
+
+    def begin_launch(
+        self,
+        iss: str,
+        *,
+        launch: str | None,
+        needs: Mapping[str, str],
+        extra_scopes: Sequence[str] = ("openid", "fhirUser", "offline_access"),
+    ) -> tuple[str, PendingAuthorization]:
+        """The authorize URL to redirect to, and what to keep until the user returns.
+
+        ``launch`` given -> EHR launch; None -> standalone launch.
+        """
+        config = self.discover(iss)
+        if config.authorization_endpoint is None:
+            raise DiscoveryError(
+                "no_authorization_endpoint", f"{config.fhir_base} has no authorization_endpoint"
+            )
+        if launch is not None and not launch.strip():
+            raise ConfigurationError("missing_launch", "EHR launch without a launch value")
+        extras = list(extra_scopes)
+        if not config.issuer and any(s in ID_TOKEN_SCOPES for s in extras):
+            log.info("%s publishes no issuer; not asking for an id_token", config.fhir_base)
+            extras = [s for s in extras if s not in ID_TOKEN_SCOPES]
+        scopes = build_scope_list(
+            needs, v2=config.supports_v2, ehr_launch=launch is not None, extra=extras
+        )
+        pending = PendingAuthorization(
+            state=generate_token(),
+            code_verifier=generate_code_verifier(),
+            nonce=generate_token() if "openid" in scopes else None,
+            iss=config.fhir_base,
+            issuer=config.issuer,
+            authorization_endpoint=config.authorization_endpoint,
+            token_endpoint=config.token_endpoint,
+            client_id=self.config.client_id,
+            redirect_uri=self.config.redirect_uri,
+            scope=" ".join(scopes),
+            launch=launch,
+            created_at=self._clock(),
+        )
+        return build_authorization_url(pending), pending
+
+    def complete_launch(
+        self, pending: PendingAuthorization, params: Mapping[str, str]
+    ) -> LaunchContext:
+        """Check the redirect back, exchange the code, validate the id_token."""
+        code = validate_callback(pending, params, now=self._clock())
+        if not self._used_states.claim(pending.state):  # single use, even if replayed
+            raise StateError("state_reused", "this authorization response was already used")
+        body = self._token_request(
+            pending.token_endpoint,
+            "authorization_code",
+            {"code": code, "redirect_uri": pending.redirect_uri,
+             "code_verifier": pending.code_verifier},
+        )
+        tokens = parse_token_response(body, now=self._clock(), requested_scope=pending.scope)
+        fhir_user = None
+        if pending.nonce is not None and tokens.id_token is not None:
+            claims = self._check_id_token(pending.iss, tokens.id_token, pending.nonce)
+            fhir_user = fhir_user_from_claims(claims)
+        elif tokens.id_token is not None:
+            tokens = dataclasses.replace(tokens, id_token=None)  # not asked for, not verified
+        log.info("launch completed for %s", pending.iss)
+        return build_launch_context(
+            tokens, iss=pending.iss, token_endpoint=pending.token_endpoint,
+            issuer=pending.issuer, fhir_user=fhir_user,
+        )
+
+    def _check_id_token(self, iss: str, id_token: str, nonce: str | None) -> dict[str, Any]:
+        config = self.discover(iss)
+        if not config.issuer:
+            raise IdTokenError("issuer_unknown", f"{iss} publishes no issuer to check against")
+
+        def check(jwks: dict[str, Any]) -> dict[str, Any]:
+            return validate_id_token(
+                id_token, jwks, issuer=str(config.issuer), client_id=self.config.client_id,
+                nonce=nonce, now=self._clock(),
+            )
+
+        try:
+            return check(self._issuer_jwks(config))
+        except IdTokenError as err:
+            if err.code != "unknown_key":
+                raise
+            log.info("kid not in cached JWKS of %s; reloading once", config.issuer)
+            return check(self._issuer_jwks(config, reload=True))
+
+    # refresh -----------------------------------------------------------------------------
+
+    def refresh(self, context: LaunchContext) -> LaunchContext:
+        """New tokens for ``context``. A rotated-out refresh token is never sent again."""
+        old = context.refresh_token
+        if not old:
+            raise TokenRequestError("no_refresh_token", "this launch has no refresh token")
+        if not self._spent_refresh_tokens.claim(old):  # claimed while in flight
+            raise TokenRequestError(
+                "refresh_token_reused", "this refresh token was already exchanged"
+            )
+        try:
+            body = self._token_request(
+                context.token_endpoint, "refresh_token", {"refresh_token": old}
+            )
+            tokens = parse_token_response(
+                body, now=self._clock(), requested_scope=str(context.scopes)
+            )
+        except Exception:
+            self._spent_refresh_tokens.release(old)
+            raise
+        if not tokens.refresh_token or tokens.refresh_token == old:
+            self._spent_refresh_tokens.release(old)  # not rotated: the old one stays valid
+        fhir_user = None
+        if tokens.id_token is not None and tokens.id_token != context.id_token:
+            if context.issuer:
+                claims = self._check_id_token(context.iss, tokens.id_token, None)
+                fhir_user = fhir_user_from_claims(claims)
+            else:
+                tokens = dataclasses.replace(tokens, id_token=None)
+        log.info("refreshed tokens for %s", context.iss)
+        return refreshed_context(context, tokens, fhir_user=fhir_user)
+
+    # backend services --------------------------------------------------------------------
+
+    def backend_token(self, iss: str, scopes: Sequence[str]) -> TokenSet:
+        """client_credentials with private_key_jwt; cached until shortly before expiry."""
+        if self._signing_key is None:
+            raise ConfigurationError(
+                "backend_needs_private_key", "backend services need private_key_pem"
+            )
+        base = normalize_iss(iss)
+        scope = " ".join(scopes)
+        cached = self._backend.get((base, scope))
+        if cached is not None and not cached.is_expired(self._clock(), BACKEND_TOKEN_MARGIN):
+            return cached
+        config = self.discover(base)
+        body = self._token_request(
+            config.token_endpoint, "client_credentials", {"scope": scope} if scope else {}
+        )
+        tokens = parse_token_response(body, now=self._clock(), requested_scope=scope)
+        lifetime = tokens.expires_at - self._clock() - BACKEND_TOKEN_MARGIN
+        if lifetime > 0:
+            self._backend.put((base, scope), tokens, lifetime)
+        return tokens
+
+    def public_jwks(self) -> dict[str, Any]:
+        """The app's public JWK Set to serve at its jwks_uri (empty without a key)."""
+        return public_jwks([self._signing_key] if self._signing_key else [])
+
+    def _token_request(
+        self, endpoint: str, grant_type: str, params: Mapping[str, str]
+    ) -> dict[str, Any]:
+        return request_token(
+            self._http, endpoint, client_id=self.config.client_id, auth=self._auth,
+            grant_type=grant_type, params=params, timeout=self._timeout,
+        )

@@ -1,0 +1,83 @@
+"""The app's own signing keys (for private_key_jwt): generate, load from PEM, publish as JWKS.
+
+Only RS384 and ES384 are offered: the two algorithms every SMART server must accept.
+The ``kid`` defaults to the RFC 7638 thumbprint of the public key, so it is stable across
+restarts for the same PEM.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from joserfc.errors import JoseError
+from joserfc.jwk import ECKey, RSAKey
+
+from .errors import ConfigurationError
+
+__all__ = [
+    "SUPPORTED_ALGORITHMS",
+    "SigningKey",
+    "generate_private_key_pem",
+    "load_signing_key",
+    "public_jwks",
+]
+
+SUPPORTED_ALGORITHMS = ("RS384", "ES384")
+_RSA_BITS = 2048
+_EC_CURVE = "P-384"
+
+
+@dataclass(frozen=True)
+class SigningKey:
+    """A private key ready to sign client assertions; ``repr`` never shows key material."""
+
+    alg: str
+    kid: str
+    key: RSAKey | ECKey = field(repr=False, compare=False)
+
+    def public_jwk(self) -> dict[str, Any]:
+        """The public half as a JWK with kid, alg, use=sig and key_ops=[verify]."""
+        jwk = dict(self.key.as_dict(private=False))
+        jwk.update({"kid": self.kid, "alg": self.alg, "use": "sig", "key_ops": ["verify"]})
+        return jwk
+
+
+def _check_alg(alg: str) -> None:
+    if alg not in SUPPORTED_ALGORITHMS:
+        raise ConfigurationError(
+            "unsupported_algorithm",
+            f"private_key_alg {alg!r} is not supported; use one of {SUPPORTED_ALGORITHMS}",
+        )
+
+
+def generate_private_key_pem(alg: str = "RS384") -> bytes:
+    """A fresh private key in PKCS#8 PEM: RSA 2048 for RS384, P-384 for ES384."""
+    _check_alg(alg)
+    key: RSAKey | ECKey = (
+        RSAKey.generate_key(_RSA_BITS) if alg == "RS384" else ECKey.generate_key(_EC_CURVE)
+    )
+    pem: bytes = key.as_pem(private=True)
+    return pem
+
+
+def load_signing_key(pem: bytes, alg: str = "RS384", kid: str | None = None) -> SigningKey:
+    """Load a private key PEM for ``alg``; refuse a public key or one of the wrong type."""
+    _check_alg(alg)
+    try:
+        key: RSAKey | ECKey = RSAKey.import_key(pem) if alg == "RS384" else ECKey.import_key(pem)
+    except (JoseError, ValueError, TypeError) as err:
+        raise ConfigurationError(
+            "invalid_private_key", f"private_key_pem is not a private key usable with {alg}"
+        ) from err
+    if not key.is_private:
+        raise ConfigurationError("invalid_private_key", "private_key_pem holds a public key only")
+    if isinstance(key, ECKey) and key.curve_name != _EC_CURVE:
+        raise ConfigurationError("invalid_private_key", f"ES384 needs a {_EC_CURVE} key")
+    return SigningKey(alg=alg, kid=kid or key.thumbprint(), key=key)
+
+
+def public_jwks(keys: Iterable[SigningKey]) -> dict[str, Any]:
+    """``{"keys": [...]}`` to serve at the app's jwks_uri."""
+    return {"keys": [key.public_jwk() for key in keys]}

@@ -1,0 +1,158 @@
+"""Token endpoint requests (authorization_code, refresh_token, client_credentials) through
+authlib's OAuth2Client on the caller's requests.Session, and the pure parsing of the answer.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+from authlib.integrations.base_client import OAuthError
+from authlib.integrations.requests_client.oauth2_session import OAuth2ClientAuth
+from authlib.oauth2.client import OAuth2Client
+
+from .client_auth import AuthHook
+from .errors import TokenRequestError
+from .scopes import GrantedScopes
+from .transport import describe_transport_failure
+
+__all__ = [
+    "ASSUMED_LIFETIME",
+    "BEARER",
+    "TOKEN_FIELDS",
+    "TokenSet",
+    "parse_token_response",
+    "request_token",
+]
+
+log = logging.getLogger(__name__)
+
+# When the server omits expires_in, assume a short life: the app refreshes (or relaunches)
+# early rather than sending a token the server already considers dead.
+ASSUMED_LIFETIME = 300.0
+BEARER = "Bearer"  # noqa: S105 - a token type name, not a secret
+TOKEN_FIELDS = frozenset({"access_token", "refresh_token", "id_token"})
+
+
+@dataclass(frozen=True)
+class TokenSet:
+    """A token response. ``params`` holds the other, non-secret response parameters."""
+
+    access_token: str = field(repr=False)
+    token_type: str
+    expires_at: float
+    scopes: GrantedScopes
+    refresh_token: str | None = field(default=None, repr=False)
+    id_token: str | None = field(default=None, repr=False)
+    params: Mapping[str, Any] = field(default_factory=dict, compare=False)
+
+    def is_expired(self, now: float, margin: float = 60.0) -> bool:
+        return now >= self.expires_at - margin
+
+
+def _optional_str(body: Mapping[str, Any], name: str) -> str | None:
+    value = body.get(name)
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise TokenRequestError("invalid_response", f"token response field {name} is not a string")
+    return value
+
+
+def parse_token_response(
+    body: Mapping[str, Any], *, now: float, requested_scope: str
+) -> TokenSet:
+    """Check and type a token response; with no ``scope`` the requested scope was granted."""
+    access_token = _optional_str(body, "access_token")
+    if access_token is None:
+        raise TokenRequestError("invalid_response", "token response has no access_token")
+    token_type = _optional_str(body, "token_type") or ""
+    if token_type.lower() != "bearer":
+        raise TokenRequestError(
+            "unsupported_token_type", f"token_type {token_type!r} is not Bearer"
+        )
+    expires_in = body.get("expires_in")
+    try:
+        lifetime = float(expires_in) if expires_in is not None else ASSUMED_LIFETIME
+    except (TypeError, ValueError) as err:
+        raise TokenRequestError("invalid_response", "expires_in is not a number") from err
+    scope = _optional_str(body, "scope")
+    params = {k: v for k, v in body.items() if k not in TOKEN_FIELDS and k != "expires_at"}
+    return TokenSet(
+        access_token=access_token,
+        token_type=BEARER,
+        expires_at=now + lifetime,
+        scopes=GrantedScopes.parse(scope if scope is not None else requested_scope),
+        refresh_token=_optional_str(body, "refresh_token"),
+        id_token=_optional_str(body, "id_token"),
+        params=params,
+    )
+
+
+def _raise_for_error(response: requests.Response) -> requests.Response:
+    """authlib compliance hook: an HTTP error becomes a TokenRequestError with its OAuth code."""
+    if response.status_code < 400:
+        return response
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    error = body.get("error") if isinstance(body, dict) else None
+    description = body.get("error_description") if isinstance(body, dict) else None
+    raise TokenRequestError(
+        error if isinstance(error, str) and error else "http_status",
+        description if isinstance(description, str) and description
+        else f"token endpoint answered HTTP {response.status_code}",
+        status_code=response.status_code,
+    )
+
+
+class _TokenClient(OAuth2Client):  # type: ignore[misc]
+    """authlib's protocol client bound to an injected requests.Session."""
+
+    client_auth_class = OAuth2ClientAuth
+    oauth_error_class = OAuthError
+    SESSION_REQUEST_PARAMS = ("timeout",)
+
+
+def request_token(
+    http: requests.Session,
+    token_endpoint: str,
+    *,
+    client_id: str,
+    auth: tuple[str, AuthHook],
+    grant_type: str,
+    params: Mapping[str, str],
+    timeout: float,
+) -> dict[str, Any]:
+    """POST to the token endpoint; return the JSON response or raise a typed error."""
+    client = _TokenClient(http, client_id=client_id, token_endpoint_auth_method=auth[0])
+    client.register_client_auth_method(auth)
+    client.register_compliance_hook("access_token_response", _raise_for_error)
+    client.register_compliance_hook("refresh_token_response", _raise_for_error)
+    try:
+        if grant_type == "refresh_token":
+            extra = {k: v for k, v in params.items() if k != "refresh_token"}
+            token = client.refresh_token(
+                token_endpoint, refresh_token=params["refresh_token"], timeout=timeout, **extra
+            )
+        else:
+            token = client.fetch_token(
+                token_endpoint, grant_type=grant_type, timeout=timeout, **params
+            )
+    except OAuthError as err:
+        raise TokenRequestError(str(err.error), str(err.description or err.error)) from err
+    except requests.HTTPError as err:
+        status = err.response.status_code if err.response is not None else None
+        raise TokenRequestError(
+            "http_status", f"token endpoint answered HTTP {status}", status_code=status
+        ) from err
+    except requests.RequestException as err:
+        raise describe_transport_failure(err, token_endpoint) from err
+    except ValueError as err:
+        raise TokenRequestError("invalid_response", "token response is not a JSON object") from err
+    log.info("token %s grant succeeded at %s", grant_type, token_endpoint)
+    return dict(token)

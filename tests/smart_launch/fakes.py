@@ -1,0 +1,195 @@
+"""Fakes at the transport only: a requests adapter that answers from a table, a fake EHR
+authorization server behind it that signs real JWTs, and an injectable clock."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import requests
+from joserfc import jwt
+from joserfc.jwk import RSAKey
+from requests.adapters import BaseAdapter
+
+from smart_launch import ClientConfig, SmartClient
+
+ISS = "https://ehr.example.org/fhir"
+ISSUER = "https://ehr.example.org"
+AUTHORIZE = "https://ehr.example.org/fhir/auth/authorize"
+TOKEN = "https://ehr.example.org/oauth/token"
+JWKS = "https://ehr.example.org/jwks.json"
+CLIENT_ID = "alliance-panel"
+REDIRECT = "https://app.example.org/launch/callback"
+T0 = 1_795_000_000.0  # late November 2026
+NEEDS = {"Patient": "r", "Encounter": "rs", "QuestionnaireResponse": "cruds"}
+
+Handler = Callable[[requests.PreparedRequest], tuple[int, Any]]
+
+
+class FakeClock:
+    def __init__(self, now: float = T0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@dataclass
+class Recorded:
+    method: str
+    url: str
+    headers: dict[str, str]
+    body: str
+    timeout: Any
+
+    @property
+    def form(self) -> dict[str, str]:
+        return {k: v[0] for k, v in parse_qs(self.body, keep_blank_values=True).items()}
+
+    @property
+    def path_url(self) -> str:
+        parts = urlsplit(self.url)
+        return f"{parts.scheme}://{parts.netloc}{parts.path}"
+
+
+class FakeTransport(BaseAdapter):
+    """Answers (method, URL without query) from a table; unknown URLs get a 404."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.routes: dict[tuple[str, str], Handler | BaseException] = {}
+        self.requests: list[Recorded] = []
+
+    def add(self, method: str, url: str, body: Any = None, status: int = 200) -> None:
+        self.routes[(method, url)] = lambda _req: (status, body)
+
+    def handle(self, method: str, url: str, handler: Handler) -> None:
+        self.routes[(method, url)] = handler
+
+    def fail(self, method: str, url: str, error: BaseException) -> None:
+        self.routes[(method, url)] = error
+
+    def calls(self, method: str, url: str) -> list[Recorded]:
+        return [r for r in self.requests if r.method == method and r.path_url == url]
+
+    def send(
+        self, request: requests.PreparedRequest, stream: bool = False, timeout: Any = None,
+        verify: Any = True, cert: Any = None, proxies: Any = None,
+    ) -> requests.Response:
+        body = request.body or ""
+        if isinstance(body, bytes):
+            body = body.decode()
+        record = Recorded(str(request.method), str(request.url), dict(request.headers),
+                          body, timeout)
+        self.requests.append(record)
+        route = self.routes.get((record.method, record.path_url))
+        if isinstance(route, BaseException):
+            raise route
+        status, payload = (404, {"error": "not_found"}) if route is None else route(request)
+        response = requests.Response()
+        response.status_code = status
+        response.url = str(request.url)
+        response.request = request
+        if isinstance(payload, str | bytes):
+            response._content = payload.encode() if isinstance(payload, str) else payload
+            response.headers["Content-Type"] = "text/html"
+        else:
+            response._content = json.dumps(payload).encode()
+            response.headers["Content-Type"] = "application/json"
+        return response
+
+    def close(self) -> None:
+        pass
+
+
+class FakeEHR:
+    """A SMART authorization server behind FakeTransport, with a real RSA signing key."""
+
+    def __init__(self, transport: FakeTransport, clock: FakeClock, *, v2: bool = True) -> None:
+        self.transport = transport
+        self.clock = clock
+        self.key = RSAKey.generate_key(2048, parameters={"kid": "srv-1"})
+        self.nonce: str | None = None
+        self.code = "auth-code-1"
+        self.refresh_serial = 1
+        self.current_refresh = "rt-1"
+        self.token_extra: dict[str, Any] = {}
+        self.smart_config: dict[str, Any] = {
+            "issuer": ISSUER,
+            "authorization_endpoint": "auth/authorize",  # relative to the FHIR base
+            "token_endpoint": "/oauth/token",  # relative to the host
+            "jwks_uri": JWKS,
+            "capabilities": ["launch-ehr", "launch-standalone", "client-public",
+                             "client-confidential-symmetric", "context-ehr-patient",
+                             "sso-openid-connect"] + (["permission-v2"] if v2 else []),
+            "code_challenge_methods_supported": ["S256"],
+            "scopes_supported": ["openid", "fhirUser", "launch"],
+        }
+        transport.handle("GET", f"{ISS}/.well-known/smart-configuration",
+                         lambda _r: (200, self.smart_config))
+        transport.handle("GET", JWKS, lambda _r: (200, self.jwks()))
+        transport.handle("POST", TOKEN, self.token_endpoint)
+
+    def jwks(self) -> dict[str, Any]:
+        return {"keys": [self.key.as_dict(private=False, kid="srv-1")]}
+
+    def id_token(self, key: RSAKey | None = None, alg: str = "RS256", **claims: Any) -> str:
+        body: dict[str, Any] = {
+            "iss": ISSUER, "sub": "u-1", "aud": CLIENT_ID, "iat": int(self.clock()),
+            "exp": int(self.clock()) + 300, "fhirUser": "Practitioner/pr-7",
+        }
+        if self.nonce is not None:
+            body["nonce"] = self.nonce
+        body.update(claims)
+        body = {k: v for k, v in body.items() if v is not None}
+        return jwt.encode({"alg": alg, "kid": "srv-1"}, body, key or self.key, algorithms=[alg])
+
+    def token_endpoint(self, request: requests.PreparedRequest) -> tuple[int, Any]:
+        body = request.body.decode() if isinstance(request.body, bytes) else request.body or ""
+        form = {k: v[0] for k, v in parse_qs(body).items()}
+        grant = form.get("grant_type")
+        if grant == "authorization_code":
+            if form.get("code") != self.code:
+                return 400, {"error": "invalid_grant", "error_description": "code is not valid"}
+            answer = {
+                "access_token": "at-1", "token_type": "Bearer", "expires_in": 3600,
+                "refresh_token": self.current_refresh, "id_token": self.id_token(),
+                "scope": "launch openid fhirUser offline_access patient/Patient.r "
+                         "patient/Encounter.rs patient/QuestionnaireResponse.cruds",
+                "patient": "pat-123", "encounter": "enc-456", "need_patient_banner": False,
+                "smart_style_url": "https://ehr.example.org/style.json", "tenant": "t-1",
+                "intent": "record-alliance",
+                "fhirContext": [{"reference": "Encounter/enc-456"}, {"type": "Questionnaire"}],
+            }
+        elif grant == "refresh_token":
+            if form.get("refresh_token") != self.current_refresh:
+                return 400, {"error": "invalid_grant", "error_description": "refresh token spent"}
+            self.refresh_serial += 1
+            self.current_refresh = f"rt-{self.refresh_serial}"
+            answer = {"access_token": f"at-{self.refresh_serial}", "token_type": "bearer",
+                      "expires_in": 3600, "refresh_token": self.current_refresh}
+        elif grant == "client_credentials":
+            answer = {"access_token": f"backend-{len(self.transport.calls('POST', TOKEN))}",
+                      "token_type": "Bearer", "expires_in": 300, "scope": form.get("scope")}
+        else:
+            return 400, {"error": "unsupported_grant_type"}
+        answer.update(self.token_extra)
+        return 200, {k: v for k, v in answer.items() if v is not None}
+
+
+def make_client(
+    http: requests.Session, clock: FakeClock, **config: Any
+) -> SmartClient:
+    settings: dict[str, Any] = {"client_id": CLIENT_ID, "redirect_uri": REDIRECT}
+    settings.update(config)
+    return SmartClient(ClientConfig(**settings), http=http, clock=clock, timeout=7.5)
+
+
+def query(url: str) -> dict[str, str]:
+    return {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}

@@ -1,0 +1,153 @@
+from __future__ import annotations
+
+import pytest
+import requests
+
+from smart_launch import DiscoveryError, SmartClient, TransportError
+from smart_launch.discovery import normalize_iss, parse_smart_configuration
+
+from .fakes import (
+    AUTHORIZE,
+    ISS,
+    ISSUER,
+    JWKS,
+    TOKEN,
+    FakeClock,
+    FakeEHR,
+    FakeTransport,
+    make_client,
+    query,
+)
+
+SMART_CONFIG = f"{ISS}/.well-known/smart-configuration"
+METADATA = f"{ISS}/metadata"
+
+
+def test_discovery_resolves_relative_endpoints(client: SmartClient) -> None:
+    config = client.discover(ISS + "/")
+    assert config.authorization_endpoint == AUTHORIZE
+    assert config.token_endpoint == TOKEN
+    assert config.jwks_uri == JWKS
+    assert config.issuer == ISSUER
+    assert config.fhir_base == ISS
+    assert config.supports_v2
+    assert "launch-ehr" in config.capabilities
+    assert config.code_challenge_methods_supported == ("S256",)
+    assert config.raw["token_endpoint"] == "/oauth/token"
+
+
+def test_discovery_is_cached_per_issuer_until_ttl(
+    client: SmartClient, transport: FakeTransport, clock: FakeClock
+) -> None:
+    first = client.discover(ISS)
+    clock.advance(3599)
+    assert client.discover(ISS) is first
+    assert len(transport.calls("GET", SMART_CONFIG)) == 1
+    clock.advance(2)
+    client.discover(ISS)
+    assert len(transport.calls("GET", SMART_CONFIG)) == 2
+
+
+def test_discovery_ttl_is_configurable(
+    http: requests.Session, clock: FakeClock, ehr: FakeEHR, transport: FakeTransport
+) -> None:
+    from smart_launch import ClientConfig
+
+    client = SmartClient(ClientConfig("c", "https://app/cb"), http=http, clock=clock,
+                         discovery_ttl=10)
+    client.discover(ISS)
+    clock.advance(11)
+    client.discover(ISS)
+    assert len(transport.calls("GET", SMART_CONFIG)) == 2
+
+
+def test_falls_back_to_capability_statement_oauth_uris(
+    http: requests.Session, clock: FakeClock, transport: FakeTransport
+) -> None:
+    transport.add("GET", SMART_CONFIG, {"error": "nope"}, status=404)
+    transport.add("GET", METADATA, {
+        "resourceType": "CapabilityStatement",
+        "rest": [{"mode": "server", "security": {"extension": [{
+            "url": "http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris",
+            "extension": [
+                {"url": "authorize", "valueUri": "https://legacy.example.org/authorize"},
+                {"url": "token", "valueUri": "https://legacy.example.org/token"},
+            ],
+        }]}}],
+    })
+    config = make_client(http, clock).discover(ISS)
+    assert config.source == "capability-statement"
+    assert config.authorization_endpoint == "https://legacy.example.org/authorize"
+    assert config.token_endpoint == "https://legacy.example.org/token"
+    assert not config.supports_v2
+    assert config.issuer is None
+    [meta] = transport.calls("GET", METADATA)
+    assert meta.headers["Accept"] == "application/fhir+json"
+    assert {r.method for r in transport.requests} == {"GET"}  # read-only
+
+
+def test_no_smart_configuration_anywhere_is_a_discovery_error(
+    http: requests.Session, clock: FakeClock, transport: FakeTransport
+) -> None:
+    transport.add("GET", SMART_CONFIG, "<html>not here</html>")
+    transport.add("GET", METADATA, {"resourceType": "CapabilityStatement", "rest": []})
+    with pytest.raises(DiscoveryError) as info:
+        make_client(http, clock).discover(ISS)
+    assert info.value.code == "no_smart_configuration"
+
+
+def test_network_failure_is_a_transport_error(
+    http: requests.Session, clock: FakeClock, transport: FakeTransport
+) -> None:
+    transport.fail("GET", SMART_CONFIG, requests.ConnectTimeout("slow"))
+    with pytest.raises(TransportError) as info:
+        make_client(http, clock).discover(ISS)
+    assert info.value.code == "timeout"
+    assert isinstance(info.value.__cause__, requests.ConnectTimeout)
+
+
+def test_pkce_is_not_gated_on_code_challenge_methods(
+    client: SmartClient, ehr: FakeEHR
+) -> None:
+    del ehr.smart_config["code_challenge_methods_supported"]
+    url, _ = client.begin_launch(ISS, launch="L1", needs={"Patient": "r"})
+    assert "code_challenge_method=S256" in url
+
+
+def test_jwks_uri_found_through_openid_configuration_and_cached(
+    client: SmartClient, ehr: FakeEHR, transport: FakeTransport
+) -> None:
+    del ehr.smart_config["jwks_uri"]
+    transport.add("GET", f"{ISSUER}/.well-known/openid-configuration",
+                  {"issuer": ISSUER, "jwks_uri": "https://ehr.example.org/oidc/keys"})
+    transport.handle("GET", "https://ehr.example.org/oidc/keys", lambda _r: (200, ehr.jwks()))
+    for _ in range(2):
+        url, pending = client.begin_launch(ISS, launch="L1", needs={"Patient": "r"})
+        ehr.nonce = pending.nonce
+        context = client.complete_launch(
+            pending, {"code": ehr.code, "state": pending.state}
+        )
+        assert context.fhir_user == "Practitioner/pr-7"
+    assert len(transport.calls("GET", "https://ehr.example.org/oidc/keys")) == 1
+
+
+def test_parse_and_normalize_helpers() -> None:
+    assert normalize_iss(" https://x.org/fhir/ ") == "https://x.org/fhir"
+    with pytest.raises(Exception, match="invalid_iss"):
+        normalize_iss("javascript:alert(1)")
+    with pytest.raises(DiscoveryError):
+        parse_smart_configuration(ISS, {"authorization_endpoint": "a"})
+
+
+def test_legacy_server_launch_skips_unverifiable_id_token_scopes(
+    http: requests.Session, clock: FakeClock, transport: FakeTransport
+) -> None:
+    transport.add("GET", METADATA, {"rest": [{"security": {"extension": [{
+        "url": "http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris",
+        "extension": [{"url": "authorize", "valueUri": "authorize"},
+                      {"url": "token", "valueUri": "token"}]}]}}]})
+    url, pending = make_client(http, clock).begin_launch(ISS, launch="L", needs={"Patient": "r"})
+    assert url.startswith(f"{ISS}/authorize?")
+    assert pending.token_endpoint == f"{ISS}/token"
+    assert pending.nonce is None
+    assert query(url)["scope"] == "launch patient/Patient.read offline_access"
