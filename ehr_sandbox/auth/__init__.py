@@ -1,0 +1,6 @@
+"""SMART authorization server of the development EHR."""
+
+from .scopes import AccessGrant
+from .server import AuthServer, Directory
+
+__all__ = ["AccessGrant", "AuthServer", "Directory"]
