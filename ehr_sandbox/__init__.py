@@ -1,0 +1,23 @@
+"""A development EHR: SMART authorization server, FHIR R4 store with synthetic patients, chart.
+
+Owns everything under ehr_sandbox/. Nothing in plugin/ or smart_launch/ imports it; it imports
+neither of them. `create_sandbox(settings)` builds the whole thing as one Flask app.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ehr_sandbox.app import create_sandbox
+
+__all__ = ["create_sandbox"]
+
+
+def __getattr__(name: str) -> Any:
+    # Lazy, so that `import ehr_sandbox.settings` does not pull in Flask and the whole EHR.
+    if name == "create_sandbox":
+        from ehr_sandbox.app import create_sandbox
+
+        return create_sandbox
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,62 @@
+"""Composition of the development EHR: store, cohort, authorization server, FHIR API, chart."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from flask import Flask, jsonify
+
+from ehr_sandbox.chart import chart_blueprint
+from ehr_sandbox.cohort import build_cohort, load_cohort
+from ehr_sandbox.fhir import FhirServer, Store, StoreDirectory, fhir_blueprint
+from ehr_sandbox.settings import SandboxSettings
+
+log = logging.getLogger(__name__)
+
+
+class AuthLike(Protocol):
+    """The part of ehr_sandbox.auth.AuthServer this module uses."""
+
+    def init_app(self, app: Flask) -> None: ...
+    def smart_configuration(self) -> dict: ...
+    def create_launch(self, patient: str, encounter: str | None, practitioner: str) -> str: ...
+    def verify_access_token(self, token: str) -> Any: ...
+
+
+AuthFactory = Callable[[SandboxSettings, StoreDirectory], AuthLike]
+
+
+def _default_auth(settings: SandboxSettings, directory: StoreDirectory) -> AuthLike:
+    from ehr_sandbox.auth import AuthServer  # imported late: auth imports ehr_sandbox.settings
+
+    return AuthServer(settings, directory)
+
+
+def create_sandbox(settings: SandboxSettings, *,
+                   auth_factory: AuthFactory | None = None) -> Flask:
+    """The sandbox EHR as one Flask app; the cohort is loaded on first start only."""
+    app = Flask("ehr_sandbox")
+    store = Store(settings.db_path, settings.clock)
+    loaded = load_cohort(store, build_cohort(settings.seed, settings.clock()), settings.fhir_base)
+    if loaded:
+        log.info("loaded %d synthetic resources into %s", loaded, settings.db_path)
+    directory = StoreDirectory(store)
+    auth = (auth_factory or _default_auth)(settings, directory)
+    auth.init_app(app)
+    server = FhirServer(store, settings.fhir_base, settings.writable_types)
+    app.register_blueprint(
+        fhir_blueprint(server, auth.verify_access_token, auth.smart_configuration,
+                       settings.clock),
+        url_prefix="/fhir",
+    )
+    app.register_blueprint(chart_blueprint(store, directory, auth.create_launch, settings))
+
+    @app.get("/healthz")
+    def healthz() -> Any:
+        return jsonify(status="ok")
+
+    app.extensions["ehr_sandbox"] = {"store": store, "auth": auth, "fhir": server,
+                                     "directory": directory, "settings": settings}
+    return app

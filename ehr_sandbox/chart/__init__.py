@@ -1,0 +1,9 @@
+"""The EHR's own pages: the patient list and the chart that launches the app in an iframe.
+
+Owns the chart blueprint, its templates and CSS. Reads the FHIR store directly; gets launches
+from a callable (ehr_sandbox.auth.AuthServer.create_launch in the composed app).
+"""
+
+from ehr_sandbox.chart.views import chart_blueprint
+
+__all__ = ["chart_blueprint"]

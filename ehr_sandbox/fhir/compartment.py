@@ -1,0 +1,48 @@
+"""The patient compartment: which patient a resource belongs to, if any.
+
+Types not listed in COMPARTMENT_PATHS (Practitioner, Organization, Questionnaire, ...) belong
+to no patient and are shared by everyone. Provenance belongs to the patient of its targets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from ehr_sandbox.fhir.references import LocalRef, parse_reference, reference_values
+
+# Element paths whose Patient references place a resource in that patient's compartment.
+COMPARTMENT_PATHS: dict[str, tuple[str, ...]] = {
+    "Patient": (),
+    "Encounter": ("subject",),
+    "Appointment": ("participant.actor",),
+    "QuestionnaireResponse": ("subject", "author", "source"),
+    "Observation": ("subject", "performer"),
+    "Provenance": ("target",),
+}
+
+
+def in_compartment_type(rtype: str) -> bool:
+    return rtype in COMPARTMENT_PATHS
+
+
+def patient_of(
+    resource: dict,
+    fhir_base: str,
+    resolve: Callable[[LocalRef], str | None] = lambda ref: None,
+) -> str | None:
+    """The compartment patient id; `resolve` maps a non-Patient reference to its patient."""
+    rtype = resource.get("resourceType", "")
+    if rtype == "Patient":
+        return resource.get("id")
+    for path in COMPARTMENT_PATHS.get(rtype, ()):
+        for value in reference_values(resource, path):
+            ref = parse_reference(value, fhir_base)
+            if ref is None:
+                continue
+            if ref.type == "Patient":
+                return ref.id
+            if rtype == "Provenance":
+                owner = resolve(ref)
+                if owner is not None:
+                    return owner
+    return None
