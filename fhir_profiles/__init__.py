@@ -1,0 +1,69 @@
+"""The Alliance Panel FHIR package: loads the conformance resources shipped beside this file.
+
+Owns: the JSON resources in this folder (one resource per file, NPM-package layout) and the
+project's canonical base URL, read from ``package.json``. Imports only the standard library.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data
+
+
+PACKAGE: dict[str, Any] = _read_json(PACKAGE_DIR / "package.json")
+#: The one canonical base URL of every conformance resource this project defines.
+CANONICAL: str = PACKAGE["canonical"]
+
+
+class ProfileNotFound(LookupError):
+    """No resource in the package has the requested url or id."""
+
+    code = "fhir_profiles.not_found"
+
+    def __init__(self, key: str) -> None:
+        self.message = f"No conformance resource {key!r} in the {PACKAGE['name']} package."
+        super().__init__(self.message)
+
+
+@cache
+def _resources() -> tuple[dict[str, Any], ...]:
+    files = sorted(p for p in PACKAGE_DIR.glob("*.json") if p.name != "package.json")
+    return tuple(_read_json(p) for p in files)
+
+
+def load_resources() -> list[dict[str, Any]]:
+    """Every resource in the package, as fresh dicts (callers may change them)."""
+    return [copy.deepcopy(r) for r in _resources()]
+
+
+def resource_by_url(url: str) -> dict[str, Any]:
+    """The resource whose canonical ``url`` is ``url`` (a ``|version`` suffix is ignored)."""
+    bare = url.split("|", 1)[0]
+    for res in _resources():
+        if res.get("url") == bare:
+            return copy.deepcopy(res)
+    raise ProfileNotFound(url)
+
+
+def questionnaire(url_or_id: str) -> dict[str, Any]:
+    """A shipped Questionnaire by canonical url or by id (e.g. ``"srs"``)."""
+    bare = url_or_id.split("|", 1)[0]
+    for res in _resources():
+        if res.get("resourceType") == "Questionnaire" and bare in (res.get("url"), res.get("id")):
+            return copy.deepcopy(res)
+    raise ProfileNotFound(url_or_id)
+
+
+def questionnaires() -> list[dict[str, Any]]:
+    """Every shipped Questionnaire."""
+    return [r for r in load_resources() if r.get("resourceType") == "Questionnaire"]

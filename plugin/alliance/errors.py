@@ -1,0 +1,67 @@
+"""Errors of the alliance domain; each carries a machine ``code`` and a human ``message``.
+
+    AllianceError                      base: code "alliance.error"
+    ├── InstrumentError                the Questionnaire cannot be used as an instrument
+    │   ├── UnknownQuestionnaire       a response names a questionnaire that is not this instrument
+    │   └── InvalidInstrument          the definition is inconsistent (weights, ranges, codes)
+    ├── AnswerError                    an answer cannot be scored; never a wrong score instead
+    │   ├── UnknownItem                an answer for a linkId the instrument does not have
+    │   ├── UnknownOption              a choice answer that is not one of the item's options
+    │   ├── AnswerOutOfRange           a numeric answer outside the item's min/max
+    │   └── InvalidAnswer              an answer of the wrong kind, or several for one item
+    └── TextPackError                  a text pack does not fit the instrument or language
+
+The web layer maps these to HTTP responses in one place; this package never does.
+"""
+
+from __future__ import annotations
+
+
+class AllianceError(Exception):
+    """Base of every alliance domain error."""
+
+    code = "alliance.error"
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+        super().__init__(message)
+
+
+class InstrumentError(AllianceError):
+    code = "alliance.instrument"
+
+
+class UnknownQuestionnaire(InstrumentError):
+    code = "alliance.unknown_questionnaire"
+
+
+class InvalidInstrument(InstrumentError):
+    code = "alliance.invalid_instrument"
+
+
+class AnswerError(AllianceError):
+    code = "alliance.answer"
+
+    def __init__(self, message: str, link_id: str | None = None) -> None:
+        self.link_id = link_id
+        super().__init__(message)
+
+
+class UnknownItem(AnswerError):
+    code = "alliance.unknown_item"
+
+
+class UnknownOption(AnswerError):
+    code = "alliance.unknown_option"
+
+
+class AnswerOutOfRange(AnswerError):
+    code = "alliance.answer_out_of_range"
+
+
+class InvalidAnswer(AnswerError):
+    code = "alliance.invalid_answer"
+
+
+class TextPackError(AllianceError):
+    code = "alliance.text_pack"

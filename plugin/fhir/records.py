@@ -1,0 +1,237 @@
+"""Record builders: a submitted alliance form in, FHIR R4 transaction Bundles out. No I/O, no clock.
+
+Owns what the app writes to a FHIR store; imports fhir.resources, plugin.alliance, fhir_profiles.
+Every resource carries ``meta.profile`` and is validated with the fhir.resources R4B models.
+
+Public API::
+
+    Submission(questionnaire, answers, rater, patient, encounter, author, authored,
+               submission_id, app_name, app_version, organization=None, source=None,
+               recorded=None)
+    build_submission_records(submission) -> SubmissionRecords
+        (.questionnaire_response, .observations: dict[scale, dict], .provenance, .score,
+         .urls: dict[key, "urn:uuid:..."])
+    build_submission_bundle(submission) -> dict          # transaction, conditional creates
+    build_correction_bundle(submission, qr_id, qr_version, current_observations,
+                            reason) -> dict              # PUT amended + If-Match, new Provenance
+    build_entered_in_error_bundle(current_qr, qr_version, current_observations, *, author,
+                                  reason, recorded, app_name, app_version,
+                                  organization=None) -> dict
+
+Idempotency: the QuestionnaireResponse and each Observation carry a business identifier derived
+from the form's ``submission_id`` and are POSTed with ``ifNoneExist=identifier=system|value``. R4
+Provenance has no identifier, so it carries the submission as a ``meta.tag`` and is conditional on
+``_tag=system|code``. The same submission sent twice therefore stores one set of records. The
+``urn:uuid`` fullUrls are uuid5 of the submission id, so a rebuilt bundle is identical.
+
+Corrections PUT a new version (status ``amended``) with ``If-Match: W/"n"``; a mistake becomes
+``entered-in-error`` by PUT, never a DELETE. Both add a Provenance saying what and why.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from fhir.resources.R4B.bundle import Bundle
+from pydantic import ValidationError
+
+from fhir_profiles import CANONICAL
+from plugin.alliance import Answer, Score, instrument_from_questionnaire, score_answers
+from plugin.alliance.vocabulary import RATERS
+from plugin.fhir.record_errors import InvalidSubmission, RecordInvalid
+from plugin.fhir.records_resources import (
+    SCORE_SYSTEM,
+    SUBMISSION_SYSTEM,
+    Resource,
+    build_provenance,
+    build_questionnaire_response,
+    build_score_observation,
+    scored_scales,
+)
+
+REFERENCE = re.compile(r"^(Patient|Practitioner|PractitionerRole|RelatedPerson|Encounter|"
+                       r"Organization)/[A-Za-z0-9\-.]{1,64}$")
+URN_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, CANONICAL)
+
+
+@dataclass(frozen=True)
+class Submission:
+    """One submitted form; ``authored``/``recorded`` are timezone-aware, ids come from the form."""
+
+    questionnaire: Mapping[str, Any]
+    answers: Mapping[str, Answer]
+    rater: str
+    patient: str
+    encounter: str
+    author: str
+    authored: datetime.datetime
+    submission_id: str
+    app_name: str
+    app_version: str
+    organization: str | None = None
+    source: str | None = None
+    recorded: datetime.datetime | None = None
+
+
+@dataclass(frozen=True)
+class SubmissionRecords:
+    questionnaire_response: Resource
+    observations: dict[str, Resource]
+    provenance: Resource
+    score: Score
+    urls: dict[str, str] = field(default_factory=dict)
+
+
+def _check(sub: Submission) -> None:
+    if sub.rater not in RATERS:
+        raise InvalidSubmission(f"Rater must be one of {RATERS}, not {sub.rater!r}.")
+    for name in ("patient", "encounter", "author", "organization", "source"):
+        value = getattr(sub, name)
+        if value is not None and not REFERENCE.match(value):
+            raise InvalidSubmission(f"{name} must be a relative reference like 'Patient/123', "
+                                    f"not {value!r}.")
+    for name in ("authored", "recorded"):
+        moment = getattr(sub, name)
+        if moment is not None and moment.utcoffset() is None:
+            raise InvalidSubmission(f"{name} must carry a timezone.")
+    if not sub.submission_id or "|" in sub.submission_id or "/" in sub.submission_id:
+        raise InvalidSubmission("submission_id must be a non-empty token (a uuid).")
+
+
+def _urn(submission_id: str, key: str) -> str:
+    return f"urn:uuid:{uuid.uuid5(URN_NAMESPACE, f'{submission_id}/{key}')}"
+
+
+def build_submission_records(sub: Submission) -> SubmissionRecords:
+    """Score the answers and build the QuestionnaireResponse, Observations and Provenance."""
+    _check(sub)
+    instrument = instrument_from_questionnaire(sub.questionnaire)
+    score = score_answers(instrument, sub.answers)
+    urls = {"qr": _urn(sub.submission_id, "qr"), "provenance": _urn(sub.submission_id, "prov")}
+    qr = build_questionnaire_response(
+        questionnaire=sub.questionnaire, instrument=instrument, answers=sub.answers,
+        rater=sub.rater, patient=sub.patient, encounter=sub.encounter, author=sub.author,
+        source=sub.source or sub.author, authored=sub.authored, submission_id=sub.submission_id)
+    observations: dict[str, Resource] = {}
+    for scale in scored_scales(score):
+        urls[scale.scale] = _urn(sub.submission_id, f"score/{scale.scale}")
+        observations[scale.scale] = build_score_observation(
+            instrument=instrument, scale=scale, rater=sub.rater, patient=sub.patient,
+            encounter=sub.encounter, author=sub.author, effective=sub.authored,
+            submission_id=sub.submission_id, derived_from=urls["qr"])
+    provenance = build_provenance(
+        targets=[urls["qr"], *(urls[s] for s in observations)],
+        recorded=sub.recorded or sub.authored, author=sub.author, app_name=sub.app_name,
+        app_version=sub.app_version, organization=sub.organization,
+        tag=f"{sub.submission_id}/provenance")
+    return SubmissionRecords(qr, observations, provenance, score, urls)
+
+
+def _post(url: str, resource: Resource, if_none_exist: str) -> Resource:
+    return {"fullUrl": url, "resource": resource, "request": {
+        "method": "POST", "url": resource["resourceType"], "ifNoneExist": if_none_exist}}
+
+
+def _put(resource: Resource, version: str | None) -> Resource:
+    request: Resource = {"method": "PUT", "url": f"{resource['resourceType']}/{resource['id']}"}
+    if version is not None:
+        request["ifMatch"] = f'W/"{version}"'
+    return {"resource": resource, "request": request}
+
+
+def _transaction(entries: list[Resource]) -> Resource:
+    bundle: Resource = {"resourceType": "Bundle", "type": "transaction", "entry": entries}
+    try:
+        Bundle.model_validate(bundle)
+    except ValidationError as err:
+        raise RecordInvalid(f"Built transaction Bundle is not valid FHIR: {err}") from err
+    return bundle
+
+
+def build_submission_bundle(sub: Submission) -> Resource:
+    """The transaction that records one submission once, however often it is sent."""
+    rec = build_submission_records(sub)
+    entries = [_post(rec.urls["qr"], rec.questionnaire_response,
+                     f"identifier={SUBMISSION_SYSTEM}|{sub.submission_id}")]
+    for scale, obs in rec.observations.items():
+        entries.append(_post(rec.urls[scale], obs,
+                             f"identifier={SCORE_SYSTEM}|{sub.submission_id}/{scale}"))
+    entries.append(_post(rec.urls["provenance"], rec.provenance,
+                         f"_tag={SUBMISSION_SYSTEM}|{sub.submission_id}/provenance"))
+    return _transaction(entries)
+
+
+def _observation_scale(obs: Mapping[str, Any]) -> str:
+    codings = obs.get("code", {}).get("coding", [])
+    return str(codings[0].get("code")) if codings else ""
+
+
+def _version(resource: Mapping[str, Any]) -> str | None:
+    value = resource.get("meta", {}).get("versionId")
+    return str(value) if value is not None else None
+
+
+def build_correction_bundle(sub: Submission, qr_id: str, qr_version: str,
+                            current_observations: Sequence[Mapping[str, Any]],
+                            reason: str) -> Resource:
+    """A corrected submission: the response as a new version (``amended``), its scores updated
+    (PUT with If-Match where a score existed, conditional POST where a scale is newly scored,
+    ``entered-in-error`` where a scale can no longer be scored) and a Provenance with the reason.
+
+    ``sub`` is the corrected form with the original ``submission_id``; ``current_observations``
+    are the score Observations as read from the server (with ``id`` and ``meta.versionId``).
+    """
+    rec = build_submission_records(sub)
+    qr = {**rec.questionnaire_response, "id": qr_id, "status": "amended"}
+    entries = [_put(qr, qr_version)]
+    qr_ref = f"QuestionnaireResponse/{qr_id}"
+    current = {_observation_scale(o): o for o in current_observations}
+    targets = [qr_ref]
+    for scale, obs in rec.observations.items():
+        obs = {**obs, "derivedFrom": [{"reference": qr_ref}]}
+        old = current.pop(scale, None)
+        if old is not None:
+            updated = {**obs, "id": old["id"], "status": "amended"}
+            entries.append(_put(updated, _version(old)))
+            targets.append(f"Observation/{old['id']}")
+        else:
+            entries.append(_post(rec.urls[scale], obs,
+                                 f"identifier={SCORE_SYSTEM}|{sub.submission_id}/{scale}"))
+            targets.append(rec.urls[scale])
+    for old in current.values():
+        entries.append(_put({**old, "status": "entered-in-error"}, _version(old)))
+        targets.append(f"Observation/{old['id']}")
+    provenance = build_provenance(
+        targets=targets, recorded=sub.recorded or sub.authored, author=sub.author,
+        app_name=sub.app_name, app_version=sub.app_version, organization=sub.organization,
+        activity="UPDATE", reason=reason)
+    entries.append({"fullUrl": _urn(sub.submission_id, f"prov/{qr_version}"),
+                    "resource": provenance, "request": {"method": "POST", "url": "Provenance"}})
+    return _transaction(entries)
+
+
+def build_entered_in_error_bundle(
+    current_qr: Mapping[str, Any], qr_version: str,
+    current_observations: Sequence[Mapping[str, Any]], *, author: str, reason: str,
+    recorded: datetime.datetime, app_name: str, app_version: str,
+    organization: str | None = None,
+) -> Resource:
+    """Mark a stored response and its scores ``entered-in-error`` (PUT, never DELETE)."""
+    if "id" not in current_qr or recorded.utcoffset() is None:
+        raise InvalidSubmission("The response needs its server id, and the time a timezone.")
+    entries = [_put({**current_qr, "status": "entered-in-error"}, qr_version)]
+    targets = [f"QuestionnaireResponse/{current_qr['id']}"]
+    for obs in current_observations:
+        entries.append(_put({**obs, "status": "entered-in-error"}, _version(obs)))
+        targets.append(f"Observation/{obs['id']}")
+    provenance = build_provenance(
+        targets=targets, recorded=recorded, author=author, app_name=app_name,
+        app_version=app_version, organization=organization, activity="NULLIFY", reason=reason)
+    entries.append({"fullUrl": f"urn:uuid:{uuid.uuid5(URN_NAMESPACE, targets[0] + qr_version)}",
+                    "resource": provenance, "request": {"method": "POST", "url": "Provenance"}})
+    return _transaction(entries)

@@ -1,0 +1,192 @@
+"""Record builders: valid R4 resources that meet their profiles, one transaction per form,
+idempotent, and no licensed wording in what is stored."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import json
+
+import pytest
+from fhir.resources.R4B import get_fhir_model_class
+
+import fhir_profiles
+from plugin.alliance import (
+    UnknownOption,
+    instrument_from_questionnaire,
+    score_questionnaire_response,
+)
+from plugin.fhir.record_errors import InvalidSubmission
+from plugin.fhir.records import Submission, build_submission_bundle, build_submission_records
+
+UTC = datetime.UTC
+AUTHORED = datetime.datetime(2026, 11, 25, 10, 30, tzinfo=UTC)
+
+ANSWERS = {
+    "alliance-checkin-client": {"goal-1": "4", "goal-2": "3", "task-1": "2", "task-2": "1",
+                                "bond-1": "4", "bond-2": "2", "helpful": "More time to talk."},
+    "alliance-checkin-therapist": {"goal-1": "3", "goal-2": "3", "task-1": 3, "task-2": "0",
+                                   "bond-1": "4", "bond-2": "3"},
+    "wai-sr-client": {str(n): (n % 5) + 1 for n in range(1, 13)},
+    "srs": {"1": 9.1, "2": 8.4, "3": 7.0, "4": 9.5},
+}
+
+
+def submission(qid: str, **changes) -> Submission:
+    rater = "therapist" if qid.endswith("therapist") else "client"
+    author = "Practitioner/pr1" if rater == "therapist" else "Patient/p1"
+    sub = Submission(questionnaire=fhir_profiles.questionnaire(qid), answers=ANSWERS[qid],
+                     rater=rater, patient="Patient/p1", encounter="Encounter/e7", author=author,
+                     authored=AUTHORED, submission_id="9b2e4d4a-6c1f-4bb0-9a57-2f1a1d0c3e11",
+                     app_name="Alliance Panel", app_version="0.1.0",
+                     organization="Organization/clinic")
+    return dataclasses.replace(sub, **changes)
+
+
+def profile(resource):
+    return fhir_profiles.resource_by_url(resource["meta"]["profile"][0])
+
+
+def missing_required(resource, sd) -> list[str]:
+    """Ids of differential elements with min >= 1 that the resource does not carry."""
+    diff = {e["id"]: e for e in sd["differential"]["element"]}
+    missing = []
+    for eid, element in diff.items():
+        if element.get("min", 0) < 1 or eid.count(".") != 1:
+            continue
+        name = eid.split(".")[1]
+        if ":" in name:
+            base, slice_name = name.split(":")
+            values = resource.get(base, [])
+            if base == "extension":
+                url = element["type"][0]["profile"][0]
+                ok = any(v.get("url") == url for v in values)
+            else:
+                pattern = diff[f"{eid}.type"]["patternCodeableConcept"]["coding"][0]["code"]
+                ok = any(c["code"] == pattern for v in values for c in v["type"]["coding"])
+            if not ok:
+                missing.append(eid)
+        elif name.endswith("[x]"):
+            if not any(k.startswith(name[:-3]) for k in resource):
+                missing.append(eid)
+        elif name not in resource:
+            missing.append(eid)
+    return missing
+
+
+@pytest.mark.parametrize("qid", sorted(ANSWERS))
+def test_every_record_parses_and_meets_its_profile(qid):
+    bundle = build_submission_bundle(submission(qid))
+    get_fhir_model_class("Bundle").model_validate(bundle)
+    assert bundle["type"] == "transaction"
+    for entry in bundle["entry"]:
+        resource = entry["resource"]
+        get_fhir_model_class(resource["resourceType"]).model_validate(resource)
+        sd = profile(resource)
+        assert sd["type"] == resource["resourceType"]
+        assert missing_required(resource, sd) == []
+
+
+@pytest.mark.parametrize("qid", sorted(ANSWERS))
+def test_references_resolve_within_the_bundle(qid):
+    bundle = build_submission_bundle(submission(qid))
+    full_urls = {e["fullUrl"] for e in bundle["entry"]}
+    assert all(u.startswith("urn:uuid:") for u in full_urls)
+    refs = [m for m in json.dumps(bundle).split('"reference": "')[1:]]
+    urn_refs = {r.split('"')[0] for r in refs if r.startswith("urn:uuid:")}
+    assert urn_refs and urn_refs <= full_urls
+    qr_url = bundle["entry"][0]["fullUrl"]
+    observations = [e for e in bundle["entry"] if e["resource"]["resourceType"] == "Observation"]
+    assert all(o["resource"]["derivedFrom"] == [{"reference": qr_url}] for o in observations)
+    provenance = bundle["entry"][-1]["resource"]
+    assert {t["reference"] for t in provenance["target"]} == full_urls - {
+        bundle["entry"][-1]["fullUrl"]}
+
+
+def test_observations_hold_total_and_each_scored_component():
+    records = build_submission_records(submission("alliance-checkin-client"))
+    assert sorted(records.observations) == ["bond", "goal", "task", "total"]
+    total = records.observations["total"]
+    assert total["valueQuantity"]["value"] == 18
+    assert total["component"][0]["valueQuantity"]["value"] == 3
+    assert total["method"]["coding"][0]["code"] == "sum"
+    assert total["category"][0]["coding"][0]["code"] == "survey"
+    srs = build_submission_records(submission("srs"))
+    assert list(srs.observations) == ["total"]
+
+
+def test_missing_answers_give_prorated_and_absent_scores():
+    answers = {k: v for k, v in ANSWERS["alliance-checkin-client"].items() if k != "bond-2"}
+    records = build_submission_records(submission("alliance-checkin-client", answers=answers))
+    assert "bond" not in records.observations
+    assert records.observations["total"]["method"]["coding"][0]["code"] == "prorated-sum"
+    assert records.observations["total"]["valueQuantity"]["value"] == pytest.approx(19.2)
+
+
+def test_stored_answers_reproduce_the_score():
+    for qid in ANSWERS:
+        records = build_submission_records(submission(qid))
+        instrument = instrument_from_questionnaire(fhir_profiles.questionnaire(qid))
+        again = score_questionnaire_response(instrument, records.questionnaire_response)
+        assert again == records.score
+
+
+def test_licensed_instrument_response_has_no_item_text():
+    for qid in ("wai-sr-client", "srs"):
+        qr = build_submission_records(submission(qid)).questionnaire_response
+        assert qr["item"] and all("text" not in item for item in qr["item"])
+    qr = build_submission_records(submission("alliance-checkin-client")).questionnaire_response
+    assert all("text" in item for item in qr["item"])
+
+
+def test_licensed_instrument_with_text_pack_still_stores_no_text():
+    from plugin.alliance import apply_text_pack
+
+    q = apply_text_pack(fhir_profiles.questionnaire("wai-sr-client"),
+                        {"en": {str(n): f"[site text {n}]" for n in range(1, 13)}}, "en")
+    qr = build_submission_records(submission("wai-sr-client", questionnaire=q))
+    assert all("text" not in item for item in qr.questionnaire_response["item"])
+
+
+def test_double_submission_builds_the_identical_idempotent_bundle():
+    first = build_submission_bundle(submission("alliance-checkin-client"))
+    second = build_submission_bundle(submission("alliance-checkin-client"))
+    assert first == second
+    conditions = [e["request"]["ifNoneExist"] for e in first["entry"]]
+    assert len(set(conditions)) == len(conditions)
+    sid = "9b2e4d4a-6c1f-4bb0-9a57-2f1a1d0c3e11"
+    base = fhir_profiles.CANONICAL
+    assert conditions[0] == f"identifier={base}/identifier/submission|{sid}"
+    assert f"identifier={base}/identifier/score|{sid}/total" in conditions
+    assert conditions[-1] == f"_tag={base}/identifier/submission|{sid}/provenance"
+    assert all(e["request"]["method"] == "POST" for e in first["entry"])
+    other = build_submission_bundle(submission("alliance-checkin-client", submission_id="x-2"))
+    assert other["entry"][0]["fullUrl"] != first["entry"][0]["fullUrl"]
+
+
+def test_provenance_names_author_app_version_and_organisation():
+    prov = build_submission_records(submission("alliance-checkin-therapist")).provenance
+    author, app = prov["agent"]
+    assert author["who"] == {"reference": "Practitioner/pr1"}
+    assert author["onBehalfOf"] == {"reference": "Organization/clinic"}
+    assert app["who"]["reference"] == "#app" and app["who"]["display"] == "Alliance Panel 0.1.0"
+    assert prov["contained"][0]["version"] == [{"value": "0.1.0"}]
+    assert prov["recorded"].startswith("2026-11-25T10:30:00")
+
+
+@pytest.mark.parametrize("changes", [
+    {"authored": datetime.datetime(2026, 11, 25, 10, 30)},
+    {"patient": "http://evil.example/Patient/1"},
+    {"rater": "nurse"},
+    {"submission_id": "a|b"},
+])
+def test_invalid_submissions_are_refused(changes):
+    with pytest.raises(InvalidSubmission) as info:
+        build_submission_bundle(submission("alliance-checkin-client", **changes))
+    assert info.value.code == "records.invalid_submission"
+
+
+def test_bad_answer_is_an_error_not_a_record():
+    answers = {**ANSWERS["wai-sr-client"], "1": 9}
+    with pytest.raises(UnknownOption):
+        build_submission_bundle(submission("wai-sr-client", answers=answers))
