@@ -1,0 +1,77 @@
+"""Run the sandbox EHR and Alliance Panel side by side, on two origins, for a first look.
+
+    python -m ehr_sandbox.demo [--ehr-port 8081] [--app-port 8080] [--data-dir var/demo]
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import secrets
+import threading
+from pathlib import Path
+
+import waitress
+
+from ehr_sandbox import create_sandbox
+from ehr_sandbox.settings import ClientRegistration, SandboxSettings
+from plugin.web import create_app
+
+DEMO_CLIENT = "alliance-panel-demo"
+
+
+def build(ehr_port: int, app_port: int, data_dir: Path) -> tuple[object, object, str]:
+    """The two WSGI apps and the chart's address."""
+    ehr = f"http://localhost:{ehr_port}"
+    app_url = f"http://127.0.0.1:{app_port}"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    sandbox = create_sandbox(
+        SandboxSettings(
+            base_url=ehr,
+            app_launch_url=f"{app_url}/launch",
+            clients=(
+                ClientRegistration(
+                    client_id=DEMO_CLIENT, kind="public", redirect_uris=(f"{app_url}/callback",)
+                ),
+            ),
+            db_path=data_dir / "sandbox.sqlite3",
+        )
+    )
+    app = create_app(
+        {
+            "public_url": app_url,
+            "client_id": DEMO_CLIENT,
+            "allowed_iss": f"{ehr}/fhir",
+            "secret_key": secrets.token_urlsafe(32),
+            "data_dir": str(data_dir / "app"),
+            "frame_ancestors": f"'self' {ehr}",
+        }
+    )
+    return sandbox, app, ehr
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="alliance demo")
+    parser.add_argument("--ehr-port", type=int, default=8081)
+    parser.add_argument("--app-port", type=int, default=8080)
+    parser.add_argument("--data-dir", type=Path, default=Path("var/demo"))
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    sandbox, app, ehr = build(args.ehr_port, args.app_port, args.data_dir)
+    ehr_server = waitress.create_server(sandbox, host="localhost", port=args.ehr_port)
+    app_server = waitress.create_server(app, host="127.0.0.1", port=args.app_port)
+    threading.Thread(target=ehr_server.run, daemon=True).start()
+    print(f"\n  Sandbox EHR:   {ehr}/   <- open this, pick a patient, the app opens in the chart")
+    print(f"  Alliance Panel: http://127.0.0.1:{args.app_port}/healthz\n  Ctrl-C stops both.\n",
+          flush=True)
+    try:
+        app_server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        app_server.close()
+        ehr_server.close()
+
+
+if __name__ == "__main__":
+    main()

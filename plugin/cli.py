@@ -1,0 +1,79 @@
+"""The `alliance` command: serve the app, run the demo, write a signing key."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from plugin.errors import ConfigError
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import waitress
+
+    from plugin.web import create_app
+
+    try:
+        app = create_app()
+    except ConfigError as err:
+        print(err.message, file=sys.stderr)
+        return 2
+    print(f"Alliance Panel serving on http://{args.host}:{args.port}", flush=True)
+    waitress.serve(app, host=args.host, port=args.port, threads=args.threads, ident=None)
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    # The demo lives with the development EHR, which the product itself never imports.
+    command = [sys.executable, "-m", "ehr_sandbox.demo", *args.rest]
+    try:
+        return subprocess.call(command)  # noqa: S603 - our own interpreter and module
+    except KeyboardInterrupt:
+        return 0
+
+
+def _keygen(args: argparse.Namespace) -> int:
+    from smart_launch.keys import generate_private_key_pem
+
+    path = Path(args.path)
+    if path.exists():
+        print(f"{path} exists; not overwritten.", file=sys.stderr)
+        return 1
+    path.write_bytes(generate_private_key_pem(args.alg))
+    os.chmod(path, 0o600)
+    print(
+        f"Wrote a {args.alg} private key to {path}. Set ALLIANCE_PRIVATE_KEY_FILE={path} "
+        f"and ALLIANCE_PRIVATE_KEY_ALG={args.alg}; the public key is served at "
+        "/.well-known/jwks.json."
+    )
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    parser = argparse.ArgumentParser(prog="alliance", description="Alliance Panel")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="run the app with a production WSGI server")
+    serve.add_argument("--host", default="0.0.0.0")  # noqa: S104 - a server is meant to listen
+    serve.add_argument("--port", type=int, default=8080)
+    serve.add_argument("--threads", type=int, default=8)
+    serve.set_defaults(run=_serve)
+    demo = commands.add_parser("demo", help="run the app on the embedded sandbox EHR")
+    demo.add_argument("rest", nargs=argparse.REMAINDER)
+    demo.set_defaults(run=_demo)
+    keygen = commands.add_parser("keygen", help="write a private key for private_key_jwt")
+    keygen.add_argument("path")
+    keygen.add_argument("--alg", choices=["RS384", "ES384"], default="RS384")
+    keygen.set_defaults(run=_keygen)
+    args = parser.parse_args(argv)
+    return int(args.run(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

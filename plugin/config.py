@@ -1,0 +1,175 @@
+"""Configuration: ALLIANCE_* environment variables, optionally a TOML file named by ALLIANCE_CONFIG.
+
+Every setting is validated at start-up; a bad one stops the app with a message that names the
+setting and says how to fix it. Environment variables win over the file.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from marshmallow import Schema, ValidationError, fields, post_load, validate, validates
+
+from plugin.errors import ConfigError
+
+PREFIX = "ALLIANCE_"
+
+# What each setting is for, shown when it is wrong or missing.
+HINTS = {
+    "public_url": "the address clinicians' browsers use to reach this app, "
+    "e.g. https://alliance.example.org (the redirect URI is {PUBLIC_URL}/callback)",
+    "client_id": "the client id the EHR's authorization server registered for this app",
+    "client_secret": "the secret of a confidential symmetric client; leave unset otherwise",
+    "private_key_file": "a PEM private key (RSA or EC P-384) for private_key_jwt; "
+    "`alliance keygen` writes one",
+    "private_key_alg": "RS384 or ES384, matching the key in ALLIANCE_PRIVATE_KEY_FILE",
+    "allowed_iss": "comma-separated FHIR base URLs the app may be launched from, "
+    "e.g. https://fhir.example.org/r4",
+    "secret_key": "a random string of at least 32 characters, e.g. from "
+    "`python3 -c 'import secrets; print(secrets.token_urlsafe(32))'`",
+    "data_dir": "a writable folder for the app's session store (default ./var)",
+    "frame_ancestors": "space-separated origins allowed to frame the app, "
+    "e.g. https://ehr.example.org ('self' by default)",
+    "session_hours": "how many hours a launch stays usable (default 8)",
+}
+
+
+def _is_http_url(value: str) -> bool:
+    parts = urlsplit(value)
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+class _CommaList(fields.Field):
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> list[str]:
+        items = value if isinstance(value, list) else str(value).split(",")
+        return [str(item).strip().rstrip("/") for item in items if str(item).strip()]
+
+
+@dataclass(frozen=True)
+class Settings:
+    public_url: str
+    client_id: str
+    allowed_iss: tuple[str, ...]
+    secret_key: str = field(repr=False)
+    data_dir: Path
+    frame_ancestors: str = "'self'"
+    client_secret: str | None = field(default=None, repr=False)
+    private_key_pem: bytes | None = field(default=None, repr=False)
+    private_key_alg: str = "RS384"
+    session_hours: float = 8.0
+
+    @property
+    def redirect_uri(self) -> str:
+        return f"{self.public_url}/callback"
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.public_url.startswith("https://")
+
+
+class _SettingsSchema(Schema):
+    public_url = fields.String(required=True)
+    client_id = fields.String(required=True, validate=validate.Length(min=1))
+    client_secret = fields.String(load_default=None)
+    private_key_file = fields.String(load_default=None)
+    private_key_alg = fields.String(
+        load_default="RS384", validate=validate.OneOf(["RS384", "ES384"])
+    )
+    allowed_iss = _CommaList(required=True)
+    secret_key = fields.String(required=True, validate=validate.Length(min=32))
+    data_dir = fields.String(load_default="./var")
+    frame_ancestors = fields.String(load_default="'self'")
+    session_hours = fields.Float(load_default=8.0, validate=validate.Range(min=0.1, max=72))
+
+    @validates("public_url")
+    def _check_public_url(self, value: str, **_: Any) -> None:
+        if not _is_http_url(value):
+            raise ValidationError(f"not an http(s) URL: {value!r}")
+
+    @validates("allowed_iss")
+    def _check_iss(self, value: list[str], **_: Any) -> None:
+        if not value:
+            raise ValidationError("no FHIR base URL given")
+        bad = [v for v in value if not _is_http_url(v)]
+        if bad:
+            raise ValidationError(f"not an http(s) URL: {', '.join(bad)}")
+
+    @post_load
+    def _build(self, data: dict[str, Any], **_: Any) -> Settings:
+        pem = None
+        if data.get("private_key_file"):
+            path = Path(data["private_key_file"])
+            try:
+                pem = path.read_bytes()
+            except OSError as err:
+                raise ValidationError(
+                    f"cannot read {path}: {err.strerror}", field_name="private_key_file"
+                ) from err
+            if b"PRIVATE KEY" not in pem:
+                raise ValidationError(
+                    f"{path} is not a PEM private key", field_name="private_key_file"
+                )
+        return Settings(
+            public_url=data["public_url"].rstrip("/"),
+            client_id=data["client_id"],
+            client_secret=data.get("client_secret") or None,
+            private_key_pem=pem,
+            private_key_alg=data["private_key_alg"],
+            allowed_iss=tuple(data["allowed_iss"]),
+            secret_key=data["secret_key"],
+            data_dir=Path(data["data_dir"]),
+            frame_ancestors=data["frame_ancestors"],
+            session_hours=data["session_hours"],
+        )
+
+
+def _explain(errors: Mapping[str, Any]) -> str:
+    lines = ["Alliance Panel cannot start; fix these settings:"]
+    for name in sorted(errors):
+        detail = errors[name]
+        text = "; ".join(detail) if isinstance(detail, list) else str(detail)
+        text = text.rstrip(".")
+        hint = HINTS.get(name)
+        label = f"{PREFIX}{name.upper()}" if name in HINTS else name
+        lines.append(f"  {label}: {text}" + (f". Set it to {hint}." if hint else ""))
+    return "\n".join(lines)
+
+
+def read_settings_source(environ: Mapping[str, str]) -> dict[str, Any]:
+    """Collect raw values: the TOML file first (if any), then ALLIANCE_* variables over it."""
+    raw: dict[str, Any] = {}
+    config_file = environ.get(f"{PREFIX}CONFIG")
+    if config_file:
+        try:
+            with open(config_file, "rb") as handle:
+                raw.update(tomllib.load(handle))
+        except (OSError, tomllib.TOMLDecodeError) as err:
+            raise ConfigError(
+                f"{PREFIX}CONFIG: cannot read {config_file}: {err}. "
+                "Point it at a readable TOML file or unset it."
+            ) from err
+    for key, value in environ.items():
+        if key.startswith(PREFIX) and key != f"{PREFIX}CONFIG":
+            raw[key[len(PREFIX) :].lower()] = value
+    return raw
+
+
+def load_settings(source: Mapping[str, Any] | None = None) -> Settings:
+    """Validate settings from a mapping (lower-case names) or, by default, the environment."""
+    raw = dict(source) if source is not None else read_settings_source(os.environ)
+    unknown = sorted(set(raw) - set(_SettingsSchema().fields))
+    if unknown:
+        names = ", ".join(f"{PREFIX}{name.upper()}" for name in unknown)
+        raise ConfigError(f"Unknown setting(s): {names}. Known: {', '.join(sorted(HINTS))}.")
+    try:
+        settings: Settings = _SettingsSchema().load(raw)
+    except ValidationError as err:
+        messages = err.messages if isinstance(err.messages, dict) else {"settings": err.messages}
+        raise ConfigError(_explain(messages)) from err
+    return settings

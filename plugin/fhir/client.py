@@ -1,0 +1,234 @@
+"""A small FHIR R4 REST client: JSON in and out, timeouts, retries, paging, typed errors.
+
+Reads stay plain dicts (no pydantic on the hot path); the record builders validate what the app
+writes. Retries with backoff happen only for requests that are safe to repeat (GET, batches of
+GETs, conditional writes) on 429/503 and connection failures. Paging links are followed only when
+they point at the same FHIR server, so the bearer token never leaves for another host.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+
+from plugin.fhir.errors import FhirTransportError, FhirUnsafeUrl, error_for_status
+
+log = logging.getLogger(__name__)
+
+FHIR_JSON = "application/fhir+json"
+RETRY_STATUSES = frozenset({429, 503})
+
+
+def bundle_resources(bundle: Mapping[str, Any], resource_type: str | None = None) -> list[dict]:
+    """The resources in a Bundle's entries, optionally only those of one type."""
+    found = []
+    for entry in bundle.get("entry") or []:
+        resource = entry.get("resource") if isinstance(entry, dict) else None
+        if isinstance(resource, dict) and (
+            resource_type is None or resource.get("resourceType") == resource_type
+        ):
+            found.append(resource)
+    return found
+
+
+def next_link(bundle: Mapping[str, Any]) -> str | None:
+    for link in bundle.get("link") or []:
+        if isinstance(link, dict) and link.get("relation") == "next" and link.get("url"):
+            return str(link["url"])
+    return None
+
+
+class FhirClient:
+    """One FHIR server, one access token source."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        token: Callable[[], str | None] | None = None,
+        http: requests.Session | None = None,
+        timeout: float = 15.0,
+        retries: int = 3,
+        backoff: float = 0.5,
+        sleep: Callable[[float], None] = time.sleep,
+        max_pages: int = 50,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._token = token
+        self._http = http or requests.Session()
+        self._timeout = timeout
+        self._retries = retries
+        self._backoff = backoff
+        self._sleep = sleep
+        self._max_pages = max_pages
+
+    # -- reads -------------------------------------------------------------------------------
+    def read(self, resource_type: str, resource_id: str) -> dict:
+        return self._json("GET", f"{resource_type}/{resource_id}", what=f"Reading {resource_type}")
+
+    def search(self, resource_type: str, params: Mapping[str, str] | None = None) -> list[dict]:
+        """All matching resources of that type, following `next` links (bounded)."""
+        found: list[dict] = []
+        for page in self.pages(resource_type, params):
+            found.extend(bundle_resources(page, resource_type))
+        return found
+
+    def pages(self, resource_type: str, params: Mapping[str, str] | None = None) -> Iterator[dict]:
+        bundle = self._json("GET", resource_type, params=params, what=f"Searching {resource_type}")
+        yield bundle
+        yield from self.follow(bundle)
+
+    def follow(self, bundle: Mapping[str, Any]) -> Iterator[dict]:
+        """The pages after this searchset page, by its `next` links."""
+        url = next_link(bundle)
+        for _ in range(self._max_pages):
+            if not url:
+                return
+            page = self._json("GET", self._same_server(url), what="Reading the next page")
+            yield page
+            url = next_link(page)
+        log.warning("stopped paging after %d pages", self._max_pages)
+
+    def history(self, resource_type: str, resource_id: str) -> list[dict]:
+        bundle = self._json(
+            "GET", f"{resource_type}/{resource_id}/_history", what="Reading the history"
+        )
+        return bundle_resources(bundle)
+
+    def batch(self, requests_: Sequence[str]) -> list[dict]:
+        """Several GETs in one batch Bundle: each entry's resource (a Bundle for a search)."""
+        bundle = {
+            "resourceType": "Bundle",
+            "type": "batch",
+            "entry": [{"request": {"method": "GET", "url": url}} for url in requests_],
+        }
+        answer = self._json("POST", "", body=bundle, what="Reading in a batch", idempotent=True)
+        results = []
+        for entry in answer.get("entry") or []:
+            status = str((entry.get("response") or {}).get("status", "200")).split(" ")[0]
+            resource = entry.get("resource") or {}
+            if not status.startswith("2"):
+                raise error_for_status(int(status), resource, "A batch entry")
+            results.append(resource)
+        return results
+
+    # -- writes ------------------------------------------------------------------------------
+    def transaction(self, bundle: Mapping[str, Any], *, idempotent: bool = False) -> dict:
+        """Send a transaction Bundle. Pass idempotent=True when every entry is conditional."""
+        return self._json(
+            "POST", "", body=bundle, what="Saving the transaction", idempotent=idempotent
+        )
+
+    def create(self, resource: Mapping[str, Any], *, if_none_exist: str | None = None) -> dict:
+        headers = {"If-None-Exist": if_none_exist} if if_none_exist else {}
+        return self._json(
+            "POST",
+            str(resource["resourceType"]),
+            body=resource,
+            headers=headers,
+            what=f"Creating {resource['resourceType']}",
+            idempotent=bool(if_none_exist),
+        )
+
+    def update(self, resource: Mapping[str, Any], *, if_match: str | None = None) -> dict:
+        path = f"{resource['resourceType']}/{resource['id']}"
+        headers = {"If-Match": if_match} if if_match else {}
+        return self._json(
+            "PUT",
+            path,
+            body=resource,
+            headers=headers,
+            what=f"Updating {resource['resourceType']}",
+            idempotent=bool(if_match),
+        )
+
+    def capabilities(self) -> dict:
+        return self._json("GET", "metadata", what="Reading the CapabilityStatement")
+
+    # -- transport ---------------------------------------------------------------------------
+    def _same_server(self, url: str) -> str:
+        base = urlsplit(self.base_url)
+        target = urlsplit(url)
+        same_origin = (target.scheme, target.netloc) == (base.scheme, base.netloc)
+        if not same_origin or not target.path.startswith(base.path):
+            raise FhirUnsafeUrl(
+                f"The FHIR server sent a paging link to another address ({target.netloc}); "
+                "it was not followed."
+            )
+        return url
+
+    def _url(self, path: str) -> str:
+        if path.startswith(("http://", "https://")):
+            return path
+        return f"{self.base_url}/{path}" if path else self.base_url
+
+    def _json(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        body: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        what: str,
+        idempotent: bool | None = None,
+    ) -> dict:
+        send_headers = {"Accept": FHIR_JSON, **(headers or {})}
+        if body is not None:
+            send_headers["Content-Type"] = FHIR_JSON
+        token = self._token() if self._token else None
+        if token:
+            send_headers["Authorization"] = f"Bearer {token}"
+        may_retry = method == "GET" if idempotent is None else idempotent
+        attempts = self._retries + 1 if may_retry else 1
+        url = self._url(path)
+        for attempt in range(attempts):
+            try:
+                response = self._http.request(
+                    method,
+                    url,
+                    params=params,
+                    json=body,
+                    headers=send_headers,
+                    timeout=self._timeout,
+                )
+            except requests.RequestException as err:
+                if attempt + 1 < attempts:
+                    self._wait(attempt, None)
+                    continue
+                raise FhirTransportError(
+                    f"{what} failed: the FHIR server at {self.base_url} did not answer "
+                    f"({type(err).__name__})."
+                ) from err
+            if response.status_code in RETRY_STATUSES and attempt + 1 < attempts:
+                self._wait(attempt, response.headers.get("Retry-After"))
+                continue
+            return self._decode(response, what)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _wait(self, attempt: int, retry_after: str | None) -> None:
+        delay = self._backoff * (2**attempt)
+        if retry_after and retry_after.isdigit():
+            delay = min(float(retry_after), 30.0)
+        log.info("FHIR request retried in %.1fs", delay)
+        self._sleep(delay)
+
+    @staticmethod
+    def _decode(response: requests.Response, what: str) -> dict:
+        try:
+            body = response.json() if response.content else {}
+        except ValueError:
+            body = None
+        if response.status_code >= 400:
+            raise error_for_status(response.status_code, body, what)
+        if not isinstance(body, dict):
+            raise error_for_status(502, None, f"{what} (the answer was not FHIR JSON)")
+        etag = response.headers.get("ETag")
+        if etag and body.get("resourceType") and isinstance(body.setdefault("meta", {}), dict):
+            body["meta"].setdefault("versionId", etag.removeprefix("W/").strip('"'))
+        return body

@@ -1,0 +1,65 @@
+"""create_app(): settings, the SMART client, the session store, routes and security headers."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import requests
+from flask import Flask
+
+from plugin import __version__
+from plugin.config import Settings, load_settings
+from plugin.launches import Launches
+from plugin.session_store import SqliteSessionStore
+from plugin.web import errors, security
+from plugin.web.launch_routes import bp as launch_bp
+from plugin.web.panel_routes import bp as panel_bp
+from smart_launch import ClientConfig, SmartClient
+
+log = logging.getLogger(__name__)
+
+
+def create_app(
+    config: Settings | Mapping[str, Any] | None = None,
+    *,
+    http: requests.Session | None = None,
+    clock: Callable[[], float] = time.time,
+) -> Flask:
+    """The app for one deployment. `config` is a Settings, a mapping of setting names
+    (lower-case, without the ALLIANCE_ prefix), or None to read the environment.
+    `http` and `clock` are for tests: the outbound transport and the time source."""
+    settings = config if isinstance(config, Settings) else load_settings(config)
+    http = http or requests.Session()
+    client = SmartClient(
+        ClientConfig(
+            client_id=settings.client_id,
+            redirect_uri=settings.redirect_uri,
+            client_secret=settings.client_secret,
+            private_key_pem=settings.private_key_pem,
+            private_key_alg=settings.private_key_alg,
+        ),
+        http=http,
+        clock=clock,
+    )
+    store = SqliteSessionStore(
+        settings.data_dir / "sessions.sqlite3", settings.secret_key, clock=clock
+    )
+
+    app = Flask(__name__)
+    app.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=256 * 1024)
+    app.extensions["alliance"] = {
+        "settings": settings,
+        "smart": client,
+        "launches": Launches(settings, client, store, clock=clock),
+        "http": http,
+        "version": __version__,
+    }
+    app.register_blueprint(launch_bp)
+    app.register_blueprint(panel_bp)
+    security.init_app(app, settings)
+    errors.init_app(app)
+    log.info("Alliance Panel %s ready at %s", __version__, settings.public_url)
+    return app

@@ -1,0 +1,69 @@
+"""Start-up configuration: good settings load; bad ones stop start-up naming the fix."""
+
+from __future__ import annotations
+
+import pytest
+
+from plugin.config import load_settings, read_settings_source
+from plugin.errors import ConfigError
+
+GOOD = {
+    "public_url": "https://alliance.example.org/",
+    "client_id": "alliance",
+    "allowed_iss": "https://ehr.example/fhir/, https://other.example/r4",
+    "secret_key": "k" * 40,
+}
+
+
+def test_good_settings_load_with_defaults():
+    settings = load_settings(GOOD)
+    assert settings.redirect_uri == "https://alliance.example.org/callback"
+    assert settings.allowed_iss == ("https://ehr.example/fhir", "https://other.example/r4")
+    assert settings.secure_cookies and str(settings.data_dir) == "var"
+    assert "k" * 40 not in repr(settings)
+
+
+@pytest.mark.parametrize(
+    "name, value, words",
+    [
+        ("public_url", "alliance.example.org", "ALLIANCE_PUBLIC_URL: not an http(s) URL"),
+        ("allowed_iss", " , ", "ALLIANCE_ALLOWED_ISS: no FHIR base URL given"),
+        ("allowed_iss", "ftp://x", "ALLIANCE_ALLOWED_ISS: not an http(s) URL"),
+        ("secret_key", "short", "ALLIANCE_SECRET_KEY"),
+        ("private_key_alg", "HS256", "ALLIANCE_PRIVATE_KEY_ALG"),
+        ("private_key_file", "/nonexistent/key.pem", "cannot read /nonexistent/key.pem"),
+    ],
+)
+def test_a_bad_setting_is_named_with_how_to_fix_it(name, value, words):
+    with pytest.raises(ConfigError) as err:
+        load_settings({**GOOD, name: value})
+    assert words in err.value.message
+    assert "Set it to" in err.value.message or "cannot read" in err.value.message
+
+
+def test_missing_required_settings_are_all_listed():
+    with pytest.raises(ConfigError) as err:
+        load_settings({})
+    for name in ("PUBLIC_URL", "CLIENT_ID", "ALLOWED_ISS", "SECRET_KEY"):
+        assert f"ALLIANCE_{name}" in err.value.message
+
+
+def test_unknown_setting_is_refused_rather_than_ignored():
+    with pytest.raises(ConfigError, match="ALLIANCE_CLIENTID"):
+        load_settings({**GOOD, "clientid": "typo"})
+
+
+def test_toml_file_then_environment_over_it(tmp_path):
+    config = tmp_path / "alliance.toml"
+    config.write_text('client_id = "from-file"\npublic_url = "https://file.example"\n')
+    raw = read_settings_source(
+        {"ALLIANCE_CONFIG": str(config), "ALLIANCE_CLIENT_ID": "from-env", "HOME": "/root"}
+    )
+    assert raw == {"client_id": "from-env", "public_url": "https://file.example"}
+
+
+def test_unreadable_toml_file_names_the_variable(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("this is = = not toml")
+    with pytest.raises(ConfigError, match="ALLIANCE_CONFIG"):
+        read_settings_source({"ALLIANCE_CONFIG": str(bad)})

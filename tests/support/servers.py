@@ -1,0 +1,41 @@
+"""Real HTTP servers on loopback for end-to-end tests: bind first, mount the app after.
+
+Binding first lets a test know a server's own address before the app that needs it exists
+(the sandbox must know its base URL, the app must know the sandbox's).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_request(self, *args: Any, **kwargs: Any) -> None:  # URLs carry codes; keep them out
+        return
+
+
+class LiveServer:
+    def __init__(self, hostname: str = "127.0.0.1") -> None:
+        self._app: Callable[..., Any] | None = None
+        self._server = make_server(
+            "127.0.0.1", 0, self._dispatch, threaded=True, request_handler=_QuietHandler
+        )
+        self.url = f"http://{hostname}:{self._server.server_port}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def _dispatch(self, environ: dict, start_response: Callable[..., Any]) -> Any:
+        assert self._app is not None, "mount an app before sending requests"
+        return self._app(environ, start_response)
+
+    def start(self, app: Callable[..., Any]) -> LiveServer:
+        self._app = app
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
