@@ -14,7 +14,15 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from marshmallow import Schema, ValidationError, fields, post_load, validate, validates
+from marshmallow import (
+    Schema,
+    ValidationError,
+    fields,
+    post_load,
+    validate,
+    validates,
+    validates_schema,
+)
 
 from plugin.errors import ConfigError
 
@@ -37,7 +45,21 @@ HINTS = {
     "frame_ancestors": "space-separated origins allowed to frame the app, "
     "e.g. https://ehr.example.org ('self' by default)",
     "session_hours": "how many hours a launch stays usable (default 8)",
+    "record_store_url": "the FHIR base URL of a companion store for records the EHR will not "
+    "accept, e.g. https://records.example.org/fhir (SMART backend services auth)",
+    "record_store_client_id": "the client id registered at the companion store's "
+    "authorization server (default: ALLIANCE_CLIENT_ID)",
+    "record_store_mode": "auto (the EHR when its CapabilityStatement accepts the records, else "
+    "the companion store), ehr, or companion",
+    "instruments": "comma-separated Questionnaire ids to offer, from fhir_profiles/ "
+    "(default: alliance-checkin-client,alliance-checkin-therapist,wai-sr-client,srs)",
+    "text_packs": "comma-separated JSON files with licensed item wording (a text pack per "
+    "instrument); without one a licensed instrument runs in transcription mode",
+    "organization": "a FHIR reference to the organisation the app acts for, "
+    "e.g. Organization/123 (recorded in each Provenance)",
 }
+
+DEFAULT_INSTRUMENTS = "alliance-checkin-client,alliance-checkin-therapist,wai-sr-client,srs"
 
 
 def _is_http_url(value: str) -> bool:
@@ -63,6 +85,12 @@ class Settings:
     private_key_pem: bytes | None = field(default=None, repr=False)
     private_key_alg: str = "RS384"
     session_hours: float = 8.0
+    record_store_url: str | None = None
+    record_store_client_id: str | None = None
+    record_store_mode: str = "auto"
+    instruments: tuple[str, ...] = tuple(DEFAULT_INSTRUMENTS.split(","))
+    text_packs: tuple[Path, ...] = ()
+    organization: str | None = None
 
     @property
     def redirect_uri(self) -> str:
@@ -86,6 +114,30 @@ class _SettingsSchema(Schema):
     data_dir = fields.String(load_default="./var")
     frame_ancestors = fields.String(load_default="'self'")
     session_hours = fields.Float(load_default=8.0, validate=validate.Range(min=0.1, max=72))
+    record_store_url = fields.String(load_default=None)
+    record_store_client_id = fields.String(load_default=None)
+    record_store_mode = fields.String(
+        load_default="auto", validate=validate.OneOf(["auto", "ehr", "companion"])
+    )
+    instruments = _CommaList(load_default=DEFAULT_INSTRUMENTS.split(","))
+    text_packs = _CommaList(load_default=[])
+    organization = fields.String(
+        load_default=None,
+        validate=validate.Regexp(
+            r"^Organization/[A-Za-z0-9\-.]{1,64}$", error="not a reference like Organization/123"
+        ),
+    )
+
+    @validates("record_store_url")
+    def _check_store(self, value: str | None, **_: Any) -> None:
+        if value and not _is_http_url(value):
+            raise ValidationError(f"not an http(s) URL: {value!r}")
+
+    @validates("text_packs")
+    def _check_packs(self, value: list[str], **_: Any) -> None:
+        missing = [v for v in value if not Path(v).is_file()]
+        if missing:
+            raise ValidationError(f"no such file: {', '.join(missing)}")
 
     @validates("public_url")
     def _check_public_url(self, value: str, **_: Any) -> None:
@@ -99,6 +151,19 @@ class _SettingsSchema(Schema):
         bad = [v for v in value if not _is_http_url(v)]
         if bad:
             raise ValidationError(f"not an http(s) URL: {', '.join(bad)}")
+
+    @validates_schema
+    def _check_companion(self, data: dict[str, Any], **_: Any) -> None:
+        if data.get("record_store_mode") == "companion" and not data.get("record_store_url"):
+            raise ValidationError(
+                "companion mode needs ALLIANCE_RECORD_STORE_URL", field_name="record_store_mode"
+            )
+        if data.get("record_store_url") and not data.get("private_key_file"):
+            raise ValidationError(
+                "a companion store is reached with SMART backend services, which needs "
+                "ALLIANCE_PRIVATE_KEY_FILE",
+                field_name="record_store_url",
+            )
 
     @post_load
     def _build(self, data: dict[str, Any], **_: Any) -> Settings:
@@ -126,6 +191,12 @@ class _SettingsSchema(Schema):
             data_dir=Path(data["data_dir"]),
             frame_ancestors=data["frame_ancestors"],
             session_hours=data["session_hours"],
+            record_store_url=(data.get("record_store_url") or "").rstrip("/") or None,
+            record_store_client_id=data.get("record_store_client_id") or None,
+            record_store_mode=data["record_store_mode"],
+            instruments=tuple(data["instruments"]),
+            text_packs=tuple(Path(p) for p in data["text_packs"]),
+            organization=data.get("organization") or None,
         )
 
 

@@ -54,7 +54,9 @@ from plugin.fhir.records_resources import (
     scored_scales,
 )
 
-REFERENCE = re.compile(r"^(Patient|Practitioner|PractitionerRole|RelatedPerson|Encounter|"
+# Relative ("Patient/123"), or absolute when records live in a companion store and point back
+# at the EHR's resources ("https://ehr.example/fhir/Patient/123").
+REFERENCE = re.compile(r"^(https?://[^\s|]+/)?(Patient|Practitioner|PractitionerRole|RelatedPerson|Encounter|"
                        r"Organization)/[A-Za-z0-9\-.]{1,64}$")
 URN_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, CANONICAL)
 
@@ -93,7 +95,7 @@ def _check(sub: Submission) -> None:
     for name in ("patient", "encounter", "author", "organization", "source"):
         value = getattr(sub, name)
         if value is not None and not REFERENCE.match(value):
-            raise InvalidSubmission(f"{name} must be a relative reference like 'Patient/123', "
+            raise InvalidSubmission(f"{name} must be a reference like 'Patient/123', "
                                     f"not {value!r}.")
     for name in ("authored", "recorded"):
         moment = getattr(sub, name)

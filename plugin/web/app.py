@@ -13,6 +13,7 @@ from flask import Flask
 from plugin import __version__
 from plugin.config import Settings, load_settings
 from plugin.launches import Launches
+from plugin.record_stores import RecordStores
 from plugin.session_store import SqliteSessionStore
 from plugin.web import errors, security
 from plugin.web.launch_routes import bp as launch_bp
@@ -54,6 +55,7 @@ def create_app(
         "settings": settings,
         "smart": client,
         "launches": Launches(settings, client, store, clock=clock),
+        "record_stores": RecordStores(settings, http, clock=clock),
         "http": http,
         "version": __version__,
     }

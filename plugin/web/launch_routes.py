@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify, redirect, request, url_for
 from werkzeug.wrappers import Response
 
+from plugin.launches import normalise_iss
 from plugin.web.security import browser_key, set_browser_cookie
 
 bp = Blueprint("launch", __name__)
@@ -20,6 +21,8 @@ def launch() -> Response:
     started = _ext()["launches"].begin(
         request.args.get("iss"), request.args.get("launch"), browser_key(request)
     )
+    # Read (and cache) what the EHR accepts now, so the panel needs no extra round trip.
+    _ext()["record_stores"].capability(normalise_iss(request.args["iss"]))
     response = redirect(started.authorize_url, code=302)
     if started.browser_key != browser_key(request):
         set_browser_cookie(response, started.browser_key)

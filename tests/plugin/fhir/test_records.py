@@ -176,7 +176,9 @@ def test_provenance_names_author_app_version_and_organisation():
 
 @pytest.mark.parametrize("changes", [
     {"authored": datetime.datetime(2026, 11, 25, 10, 30)},
-    {"patient": "http://evil.example/Patient/1"},
+    {"patient": "javascript:alert(1)//Patient/1"},
+    {"patient": "Patient/has space"},
+    {"encounter": "ftp://ehr.example/fhir/Encounter/1"},
     {"rater": "nurse"},
     {"submission_id": "a|b"},
 ])
@@ -184,6 +186,15 @@ def test_invalid_submissions_are_refused(changes):
     with pytest.raises(InvalidSubmission) as info:
         build_submission_bundle(submission("alliance-checkin-client", **changes))
     assert info.value.code == "records.invalid_submission"
+
+
+def test_absolute_references_to_the_ehr_are_kept_for_a_companion_store():
+    records = build_submission_records(submission(
+        "alliance-checkin-client", patient="https://ehr.example/fhir/Patient/p1",
+        encounter="https://ehr.example/fhir/Encounter/e1"))
+    qr = records.questionnaire_response
+    assert qr["subject"]["reference"] == "https://ehr.example/fhir/Patient/p1"
+    assert qr["encounter"]["reference"] == "https://ehr.example/fhir/Encounter/e1"
 
 
 def test_bad_answer_is_an_error_not_a_record():

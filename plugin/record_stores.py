@@ -1,0 +1,151 @@
+"""Where the alliance records of a launch are written and read back.
+
+Some EHRs do not accept new QuestionnaireResponses through their FHIR API (Oracle Health
+Millennium documents QuestionnaireResponse as read-only). So the app reads the EHR's
+CapabilityStatement (cached per server) and the configuration: records go to the EHR when it
+accepts them, else to a companion FHIR store reached with SMART backend services
+(client_credentials + private_key_jwt). Records in a companion store point back at the EHR's
+Patient and Encounter with absolute references.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+
+from plugin.config import Settings
+from plugin.errors import ConfigError
+from plugin.fhir.client import FhirClient
+from plugin.fhir.errors import FhirError
+from smart_launch import ClientConfig, LaunchContext, SmartClient
+
+log = logging.getLogger(__name__)
+
+RECORD_TYPES = ("QuestionnaireResponse", "Observation", "Provenance")
+BACKEND_SCOPES = tuple(f"system/{t}.cruds" for t in RECORD_TYPES)
+CAPABILITY_TTL = 3600.0
+
+
+def accepted_record_types(capability: Mapping[str, Any]) -> set[str]:
+    """Record types the server says it can create (and whether it takes transactions)."""
+    accepted: set[str] = set()
+    for rest in capability.get("rest") or []:
+        if not isinstance(rest, dict) or rest.get("mode", "server") != "server":
+            continue
+        for resource in rest.get("resource") or []:
+            interactions = resource.get("interaction") or []
+            codes = {i.get("code") for i in interactions if isinstance(i, dict)}
+            if "create" in codes and resource.get("type") in RECORD_TYPES:
+                accepted.add(str(resource["type"]))
+    return accepted
+
+
+def supports_transaction(capability: Mapping[str, Any]) -> bool:
+    return any(
+        i.get("code") == "transaction"
+        for rest in capability.get("rest") or [] if isinstance(rest, dict)
+        for i in rest.get("interaction") or [] if isinstance(i, dict)
+    )
+
+
+@dataclass(frozen=True)
+class RecordStore:
+    """The FHIR server holding a launch's alliance records, and how to refer to the EHR's."""
+
+    client: FhirClient
+    where: str  # "ehr" | "companion"
+    reason: str  # one plain sentence for the panel
+    transactions: bool
+    ehr_base: str
+
+    def ref(self, resource_type: str, resource_id: str) -> str:
+        """A reference to an EHR resource as records in this store must write it."""
+        relative = f"{resource_type}/{resource_id}"
+        return relative if self.where == "ehr" else f"{self.ehr_base}/{relative}"
+
+    def patient_search(self, patient_id: str) -> dict[str, str]:
+        return {"subject": self.ref("Patient", patient_id)}
+
+
+class RecordStores:
+    def __init__(
+        self,
+        settings: Settings,
+        http: requests.Session,
+        *,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._settings = settings
+        self._http = http
+        self._clock = clock
+        self._capabilities: dict[str, tuple[float, dict[str, Any]]] = {}
+        self._lock = threading.Lock()
+        self._backend: SmartClient | None = None
+        if settings.record_store_url:
+            if not settings.private_key_pem:
+                raise ConfigError("ALLIANCE_RECORD_STORE_URL needs ALLIANCE_PRIVATE_KEY_FILE.")
+            self._backend = SmartClient(
+                ClientConfig(
+                    client_id=settings.record_store_client_id or settings.client_id,
+                    redirect_uri=settings.redirect_uri,
+                    private_key_pem=settings.private_key_pem,
+                    private_key_alg=settings.private_key_alg,
+                ),
+                http=http,
+                clock=clock,
+            )
+
+    def capability(self, fhir_base: str) -> dict[str, Any]:
+        """The server's CapabilityStatement, cached; an empty one if it cannot be read."""
+        now = self._clock()
+        with self._lock:
+            cached = self._capabilities.get(fhir_base)
+        if cached and cached[0] > now:
+            return cached[1]
+        try:
+            statement = FhirClient(fhir_base, http=self._http, retries=1).capabilities()
+        except FhirError as err:
+            log.warning("CapabilityStatement of %s not readable: %s", fhir_base, err.code)
+            statement = {}
+        with self._lock:
+            self._capabilities[fhir_base] = (now + CAPABILITY_TTL, statement)
+        return statement
+
+    def for_launch(self, context: LaunchContext, ehr: FhirClient) -> RecordStore:
+        mode = self._settings.record_store_mode
+        capability = self.capability(context.iss)
+        accepted = accepted_record_types(capability)
+        ehr_takes_all = accepted >= set(RECORD_TYPES)
+        if mode == "ehr" or (mode == "auto" and (ehr_takes_all or not self._backend)):
+            reason = (
+                "Records are stored in the EHR's FHIR server."
+                if ehr_takes_all or mode == "ehr"
+                else "The EHR does not say it accepts alliance records and no companion store "
+                "is configured; saving may be refused."
+            )
+            return RecordStore(ehr, "ehr", reason, supports_transaction(capability), context.iss)
+        return self._companion(context, accepted)
+
+    def _companion(self, context: LaunchContext, accepted: set[str]) -> RecordStore:
+        assert self._backend is not None and self._settings.record_store_url
+        base = self._settings.record_store_url
+        backend = self._backend
+
+        def token() -> str:
+            return backend.backend_token(base, BACKEND_SCOPES).access_token
+
+        missing = sorted(set(RECORD_TYPES) - accepted)
+        reason = (
+            f"Records are stored in the companion store {base}"
+            + (f": the EHR does not accept {', '.join(missing)}." if missing else ".")
+        )
+        client = FhirClient(base, token=token, http=self._http)
+        return RecordStore(
+            client, "companion", reason, supports_transaction(self.capability(base)), context.iss
+        )
