@@ -58,6 +58,7 @@ def create_app(
         "record_stores": RecordStores(settings, http, clock=clock),
         "http": http,
         "version": __version__,
+        "clock": clock,
     }
     app.register_blueprint(launch_bp)
     app.register_blueprint(panel_bp)

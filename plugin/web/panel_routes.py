@@ -2,46 +2,45 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template, request
+import datetime
 
-from plugin.fhir.chart import read_chart
-from plugin.fhir.client import FhirClient
-from plugin.fhir.readers import read_encounter, read_patient, sessions
+from flask import Blueprint, render_template, request
+
 from plugin.launches import REQUIRED
-from plugin.web.security import browser_key
+from plugin.panel.reads import read_panel
+from plugin.panel.trend import build_trends
+from plugin.panel.view import build_panel
+from plugin.web.current import current_launch, extension
 
 bp = Blueprint("panel", __name__)
+
+RECENT_ALERTS = 4  # shown open; older ones fold away so the newest stay visible in a sidebar
 
 
 @bp.get("/panel/<handle>")
 def panel(handle: str) -> str:
-    ext = current_app.extensions["alliance"]
-    context = ext["launches"].context(handle, browser_key(request))
+    launch = current_launch(handle)
+    context = launch.context
     missing = context.scopes.missing(REQUIRED)
     if missing or not context.patient:
         return render_template(
-            "degraded.html",
-            missing=missing,
-            no_patient=not context.patient,
-            handle=handle,
+            "degraded.html", missing=missing, no_patient=not context.patient, handle=handle
         )
-    client = FhirClient(context.iss, token=lambda: context.access_token, http=ext["http"])
-    chart = read_chart(
-        client,
-        context.patient,
-        include_appointments=context.scopes.allows("Appointment", "s"),
+    reads = read_panel(
+        launch.ehr, launch.records, context.patient,
+        appointments=context.scopes.allows("Appointment", "s"),
     )
-    all_sessions = sessions(chart.encounters, chart.appointments)
-    current = next(
-        (read_encounter(e) for e in chart.encounters if e.get("id") == context.encounter), None
-    )
+    today = datetime.datetime.fromtimestamp(extension()["clock"](), datetime.UTC).date()
+    view = build_panel(reads, context.encounter, today)
     return render_template(
         "panel.html",
         handle=handle,
-        patient=read_patient(chart.patient),
+        view=view,
+        charts=build_trends(view.scored, view.instruments, view.alerts),
         banner=context.need_patient_banner,
-        current=current,
-        sessions=all_sessions,
-        notes=chart.notes,
+        records=launch.records,
+        can_record=bool(context.encounter) and context.scopes.allows("QuestionnaireResponse", "c"),
+        saved=request.args.get("saved"),
+        recent_alerts=RECENT_ALERTS,
         fhir_base=context.iss,
     )

@@ -1,0 +1,192 @@
+"""From what was read to what the panel shows: sessions, scored responses, trend and alerts.
+
+Scores are recomputed from the stored answers with the instrument definitions in
+fhir_profiles/, so what the panel shows is reproducible from the records themselves.
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import fhir_profiles
+from plugin.alliance import (
+    Alert,
+    AllianceError,
+    Instrument,
+    Score,
+    ScoredSession,
+    Visit,
+    analyse_trends,
+    instrument_from_questionnaire,
+    score_questionnaire_response,
+)
+from plugin.alliance.vocabulary import RATER_ROLE_EXTENSION
+from plugin.fhir.readers import PatientSummary, Session, parse_date, read_patient, sessions
+from plugin.panel.reads import PanelReads
+
+HIDDEN_STATUSES = frozenset({"entered-in-error", "stopped"})
+
+
+@functools.lru_cache(maxsize=64)
+def instrument_for(url: str) -> Instrument | None:
+    """The instrument of a canonical URL (with or without |version) from fhir_profiles/."""
+    try:
+        return instrument_from_questionnaire(fhir_profiles.resource_by_url(url.split("|")[0]))
+    except (fhir_profiles.ProfileNotFound, AllianceError):
+        return None
+
+
+def _last_id(reference: Any, resource_type: str) -> str | None:
+    value = reference.get("reference") if isinstance(reference, dict) else None
+    if not isinstance(value, str) or f"{resource_type}/" not in value:
+        return None
+    return value.rsplit(f"{resource_type}/", 1)[1].split("/")[0] or None
+
+
+def _rater(qr: dict[str, Any]) -> str | None:
+    for extension in qr.get("extension") or []:
+        if isinstance(extension, dict) and extension.get("url") == RATER_ROLE_EXTENSION:
+            code = (extension.get("valueCoding") or {}).get("code")
+            return str(code) if code in ("client", "therapist") else None
+    return None
+
+
+@dataclass(frozen=True)
+class Response:
+    """One stored QuestionnaireResponse, scored when its instrument is known."""
+
+    id: str
+    encounter_id: str | None
+    day: datetime.date | None
+    rater: str | None
+    status: str
+    version: str
+    instrument: Instrument | None
+    score: Score | None
+    problem: str | None = None
+
+    @property
+    def counts(self) -> bool:
+        return self.status not in HIDDEN_STATUSES and self.score is not None
+
+
+def read_response(qr: dict[str, Any], encounter_days: dict[str, datetime.date]) -> Response:
+    encounter_id = _last_id(qr.get("encounter"), "Encounter")
+    instrument = instrument_for(str(qr.get("questionnaire") or ""))
+    score, problem = None, None
+    if instrument is None:
+        problem = "Its questionnaire is not one this app knows."
+    else:
+        try:
+            score = score_questionnaire_response(instrument, qr)
+        except AllianceError as err:
+            problem = err.message
+    return Response(
+        id=str(qr.get("id", "")),
+        encounter_id=encounter_id,
+        day=encounter_days.get(encounter_id or "") or parse_date(qr.get("authored")),
+        rater=_rater(qr),
+        status=str(qr.get("status") or "unknown"),
+        version=str((qr.get("meta") or {}).get("versionId") or "1"),
+        instrument=instrument,
+        score=score,
+        problem=problem,
+    )
+
+
+@dataclass(frozen=True)
+class SessionRow:
+    session: Session
+    raters: tuple[str, ...]
+    alerts: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PanelView:
+    patient: PatientSummary
+    current: Session | None
+    current_state: str
+    current_responses: list[Response]
+    rows: list[SessionRow]
+    responses: list[Response]
+    instruments: dict[str, Instrument]  # per rater, the one drawn on the trend
+    scored: list[ScoredSession]
+    alerts: list[Alert]  # newest first
+    notes: list[str] = field(default_factory=list)
+
+
+def state_of(raters: Iterable[str]) -> str:
+    found = set(raters)
+    if found >= {"client", "therapist"}:
+        return "client- and therapist-rated"
+    if found:
+        return f"{found.pop()}-rated"
+    return "not yet recorded"
+
+
+def build_panel(reads: PanelReads, encounter_id: str | None, today: datetime.date) -> PanelView:
+    all_sessions = sessions(reads.encounters, reads.appointments)
+    days = {s.id: s.day for s in all_sessions if s.resource_type == "Encounter" and s.day}
+    responses = sorted(
+        (read_response(qr, days) for qr in reads.responses),
+        key=lambda r: (r.day or datetime.date.min, r.id), reverse=True,
+    )
+    counted = [r for r in responses if r.counts and r.rater and r.day]
+    # Per rater, the trend follows the instrument used most (the client and therapist forms of
+    # one instrument); responses to other instruments stay listed with their scores.
+    uses: dict[tuple[str, str], int] = {}
+    for r in counted:
+        assert r.score is not None and r.rater is not None
+        key = (r.rater, r.score.instrument_url)
+        uses[key] = uses.get(key, 0) + 1
+    main: dict[str, str] = {}
+    for (rater, url), _uses in sorted(uses.items(), key=lambda kv: -kv[1]):
+        main.setdefault(rater, url)
+    scored = [
+        ScoredSession(r.encounter_id or r.id, r.day, r.rater, r.score)  # type: ignore[arg-type]
+        for r in counted
+        if r.score and r.rater and r.score.instrument_url == main.get(r.rater)
+    ]
+    visits = [
+        Visit(s.id, s.day, s.status)  # type: ignore[arg-type]
+        for s in all_sessions
+        if s.day and s.status in ("attended", "cancelled", "no-show")
+    ]
+    instruments = {rater: i for rater, url in main.items() if (i := instrument_for(url))}
+    alerts = analyse_trends(scored, instruments.values(), visits, today=today)
+    alerts_by_session: dict[str, list[str]] = {}
+    for alert in alerts:
+        if alert.encounter_id:
+            alerts_by_session.setdefault(alert.encounter_id, []).append(alert.kind)
+    raters: dict[str, set[str]] = {}
+    for r in counted:
+        if r.encounter_id and r.rater:
+            raters.setdefault(r.encounter_id, set()).add(r.rater)
+    rows = [
+        SessionRow(s, tuple(sorted(raters.get(s.id, ()))), tuple(alerts_by_session.get(s.id, ())))
+        for s in all_sessions
+    ]
+    current = next((s for s in all_sessions if s.id == encounter_id
+                    and s.resource_type == "Encounter"), None)
+    current_responses = [r for r in responses if encounter_id and r.encounter_id == encounter_id]
+    problems = [r for r in responses if r.problem]
+    notes = list(reads.notes)
+    if problems:
+        notes.append(f"{len(problems)} stored response(s) could not be scored and are left "
+                     "out of the trend; open them from the list below.")
+    return PanelView(
+        patient=read_patient(reads.patient),
+        current=current,
+        current_state=state_of(r.rater for r in current_responses if r.counts and r.rater),
+        current_responses=current_responses,
+        rows=rows,
+        responses=responses,
+        instruments=instruments,
+        scored=scored,
+        alerts=list(reversed(alerts)),
+        notes=notes,
+    )

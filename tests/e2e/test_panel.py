@@ -1,0 +1,56 @@
+"""The panel through a real launch: the right patient, session and alerts, within the request
+budget, and fast paths that do not validate every read resource."""
+
+from __future__ import annotations
+
+import html
+import re
+
+
+def _after_token(dep):
+    exchanges = dep.http.exchanges
+    last_token = max(i for i, e in enumerate(exchanges) if e.url.endswith("/token"))
+    return exchanges[last_token + 1:]
+
+
+def test_panel_is_two_round_trips_after_the_token_then_one(deploy):
+    dep = deploy()
+    browser = dep.browser()
+    assert dep.launch_ehr(browser, dep.patient_ids()[0]).status_code == 200
+    # First launch of an issuer: its JWKS (to check the id_token), then one batch of reads.
+    first = [(e.method, e.url) for e in _after_token(dep)]
+    assert first == [("GET", f"{dep.ehr.url}/auth/jwks"), ("POST", dep.iss)], first
+    assert '"type": "batch"' in _after_token(dep)[-1].body
+    # Any later launch: the JWKS is cached, the panel is a single batch round trip.
+    assert dep.launch_ehr(browser, dep.patient_ids()[1]).status_code == 200
+    assert [(e.method, e.url) for e in _after_token(dep)] == [("POST", dep.iss)]
+
+
+def test_the_capability_statement_is_read_once_per_server(deploy):
+    dep = deploy()
+    browser = dep.browser()
+    for patient in dep.patient_ids()[:3]:
+        assert dep.launch_ehr(browser, patient).status_code == 200
+    assert len(dep.http.to("/metadata")) == 1
+    assert len(dep.http.to("/.well-known/smart-configuration")) == 1
+
+
+def test_fhir_text_is_escaped_on_the_panel(deploy):
+    dep = deploy()
+    store = dep.flask_sandbox.extensions["ehr_sandbox"]["store"]
+    patient_id = dep.patient_ids()[0]
+    patient = dict(store.read("Patient", patient_id).resource)
+    patient["name"] = [{"use": "official", "text": '<script>alert("x")</script>Eve'}]
+    store.update(patient, patient=patient_id)
+    page = dep.launch_ehr(dep.browser(), patient_id)
+    assert "<script>alert" not in page.text
+    assert html.escape('<script>alert("x")</script>Eve', quote=False) in page.text \
+        or "&lt;script&gt;" in page.text
+
+
+def test_panel_has_the_parts_a_clinician_needs(deploy):
+    dep = deploy()
+    page = dep.launch_ehr(dep.browser(), dep.patient_ids()[0]).text
+    for heading in ("This session", "Alerts", "Alliance across sessions", "Sessions"):
+        assert re.search(rf">\s*{heading}", page), heading
+    assert 'name="viewport"' in page
