@@ -54,3 +54,25 @@ def test_panel_has_the_parts_a_clinician_needs(deploy):
     for heading in ("This session", "Alerts", "Alliance across sessions", "Sessions"):
         assert re.search(rf">\s*{heading}", page), heading
     assert 'name="viewport"' in page
+
+
+def test_a_long_course_renders_without_validating_reads_with_pydantic(deploy, monkeypatch):
+    from fhir_core.fhirabstractmodel import FHIRAbstractModel
+
+    dep = deploy()
+    directory = dep.flask_sandbox.extensions["ehr_sandbox"]["directory"]
+    longest = max((p for p, _ in directory.patients()), key=lambda p: len(directory.encounters(p)))
+    built: list[str] = []
+    original = FHIRAbstractModel.__init__
+
+    def counting_init(self, *args, **kwargs):
+        built.append(type(self).__name__)
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(FHIRAbstractModel, "__init__", counting_init)
+    page = dep.launch_ehr(dep.browser(), longest)
+    assert page.status_code == 200
+    sessions = int(re.search(r"Sessions <span class=\"count\">\((\d+)\)", page.text).group(1))
+    responses = int(re.search(r"Recorded responses \((\d+)\)", page.text).group(1))
+    assert sessions >= 150 and responses >= 250
+    assert built == [], f"the panel validated {len(built)} resources with pydantic"
