@@ -67,6 +67,11 @@ class Launches:
         self._clock = clock
         self._allowed = {normalise_iss(i) for i in settings.allowed_iss}
 
+    @property
+    def store(self) -> SessionStore:
+        """The server-side session store (the hand-off lock keeps its state there too)."""
+        return self._store
+
     def begin(self, iss: str | None, launch: str | None, browser_key: str | None) -> StartedLaunch:
         """Check the issuer, then build the authorization redirect and remember its state."""
         if not iss:

@@ -22,7 +22,8 @@ def _p(name: str, kind: str, *paths: str, targets: tuple[str, ...] = ()) -> Para
     return Param(name, kind, paths, targets)
 
 
-_COMMON = (_p("_id", "id", "id"), _p("_lastUpdated", "date", "meta.lastUpdated"))
+_COMMON = (_p("_id", "id", "id"), _p("_lastUpdated", "date", "meta.lastUpdated"),
+           _p("_tag", "token", "meta.tag"))
 _ANY = ("Patient", "Practitioner", "Organization", "Encounter", "Appointment",
         "QuestionnaireResponse", "Observation", "Provenance", "Questionnaire")
 _PAT = ("Patient",)

@@ -1,0 +1,350 @@
+"""Recording a session's alliance: which forms are offered, and saving, reading, correcting and
+nullifying the records. Framework-free (no flask); plugin/web/record_routes.py is the web glue.
+
+Public API::
+
+    offered_forms(settings) -> list[RecordForm]          # the configured instruments
+    record_form(settings, questionnaire_id) -> RecordForm  # one of them, else RecordingRefused
+    rater_of(questionnaire) -> "client" | "therapist"
+    save_submission(store, submission, *, enterer=None) -> Saved   # one transaction Bundle
+    read_record(store, qr_id) -> StoredRecord            # response, scores, versions
+    correct_record(store, record, answers, version, author, reason, ...) -> Saved
+    mark_entered_in_error(store, record, version, author, reason, ...) -> Saved
+
+The hand-off lock lives in plugin/recording_handoff.py. Failures of the FHIR server surface as
+plugin.fhir.errors.FhirError (the web layer keeps the typed answers on the page); a request the
+app will not carry out (no session in context, unknown form) is a ``RecordingRefused``.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import logging
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import fhir_profiles
+from plugin import APP_NAME, __version__
+from plugin.alliance import AllianceError as DomainError
+from plugin.alliance import (
+    Answer,
+    Instrument,
+    Score,
+    TextPackError,
+    answers_from_questionnaire_response,
+    apply_text_pack,
+    instrument_from_questionnaire,
+    is_transcription_mode,
+    requires_text_pack,
+    score_questionnaire_response,
+)
+from plugin.alliance.vocabulary import RATER_ROLE_EXTENSION, RATERS
+from plugin.config import Settings
+from plugin.errors import AllianceError
+from plugin.fhir.records import (
+    Submission,
+    build_correction_bundle,
+    build_entered_in_error_bundle,
+    build_submission_bundle,
+)
+from plugin.fhir.records_resources import PARTICIPANT_TYPE
+from plugin.record_stores import RecordStore
+
+log = logging.getLogger(__name__)
+
+PREFERRED_LANGUAGE = "en"
+_QR_LOCATION = re.compile(r"(?:^|/)QuestionnaireResponse/([A-Za-z0-9\-.]{1,64})(?:/|$)")
+
+
+class RecordingRefused(AllianceError):
+    """The app will not record this (no session in context, no author, unknown form)."""
+
+    code = "recording_refused"
+    status = 409
+
+
+def now() -> datetime.datetime:
+    """The current time, timezone-aware (tests may replace this function)."""
+    return datetime.datetime.now(datetime.UTC)
+
+
+# -- the forms on offer ------------------------------------------------------------------------
+@dataclass(frozen=True)
+class RecordForm:
+    """One instrument as the app offers it: ``display`` carries the wording to show (a site's
+    text pack applied when there is one); ``questionnaire`` is the shipped structure, the one the
+    records are built from, so licensed wording never reaches a QuestionnaireResponse."""
+
+    id: str
+    title: str
+    rater: str
+    questionnaire: Mapping[str, Any]
+    display: Mapping[str, Any]
+    instrument: Instrument
+    transcription: bool  # licensed and no text pack: item numbers and anchors only
+
+    @property
+    def hand_off(self) -> bool:
+        """A client can fill it on their own: client-rated and worded."""
+        return self.rater == "client" and not self.transcription
+
+
+def rater_of(questionnaire: Mapping[str, Any]) -> str:
+    """Who fills the form in, read from the Questionnaire.
+
+    In order: an ``alliance-rater-role`` extension on the Questionnaire; a ``-client`` or
+    ``-therapist`` suffix of its id / url / name, or "(client form)"/"(therapist form)" in its
+    title (how the shipped check-in forms and WAI-SR are marked); otherwise ``client``, since the
+    alliance instruments without a marker (the SRS) are client-rated.
+    """
+    for ext in questionnaire.get("extension") or []:
+        if ext.get("url") == RATER_ROLE_EXTENSION:
+            code = (ext.get("valueCoding") or {}).get("code") or ext.get("valueCode")
+            if code in RATERS:
+                return str(code)
+    names = [str(questionnaire.get(k) or "").lower() for k in ("id", "url", "name")]
+    title = str(questionnaire.get("title") or "").lower()
+    for rater in ("therapist", "client"):
+        if any(n.endswith((f"-{rater}", rater)) for n in names) or f"{rater} form" in title:
+            return rater
+    return "client"
+
+
+def _read_packs(paths: Sequence[Path]) -> list[tuple[Path, dict[str, Any]]]:
+    packs = []
+    for path in paths:
+        try:
+            packs.append((path, json.loads(Path(path).read_text(encoding="utf-8"))))
+        except (OSError, ValueError) as err:
+            log.warning("text pack %s not readable: %s", path, type(err).__name__)
+    return packs
+
+
+def _with_text_pack(questionnaire: dict[str, Any],
+                    packs: Sequence[tuple[Path, dict[str, Any]]]) -> dict[str, Any]:
+    """The Questionnaire with the first fitting pack's wording (a pack named after the
+    Questionnaire id, or any pack that covers exactly its items), else unchanged."""
+    qid = str(questionnaire.get("id"))
+    ordered = sorted(packs, key=lambda p: p[0].stem != qid)
+    for _path, pack in ordered:
+        langs = [PREFERRED_LANGUAGE] if PREFERRED_LANGUAGE in pack else sorted(pack)
+        for lang in langs[:1]:
+            try:
+                return apply_text_pack(questionnaire, pack, lang)
+            except TextPackError:
+                continue
+    return questionnaire
+
+
+def _form(questionnaire: dict[str, Any],
+          packs: Sequence[tuple[Path, dict[str, Any]]]) -> RecordForm:
+    display = _with_text_pack(questionnaire, packs) if requires_text_pack(questionnaire) \
+        else questionnaire
+    return RecordForm(
+        id=str(questionnaire["id"]),
+        title=str(questionnaire.get("title") or questionnaire["id"]),
+        rater=rater_of(questionnaire),
+        questionnaire=questionnaire,
+        display=display,
+        instrument=instrument_from_questionnaire(questionnaire),
+        transcription=is_transcription_mode(display),
+    )
+
+
+def offered_forms(settings: Settings) -> list[RecordForm]:
+    packs = _read_packs(settings.text_packs)
+    forms = []
+    for qid in settings.instruments:
+        try:
+            forms.append(_form(fhir_profiles.questionnaire(qid), packs))
+        except fhir_profiles.ProfileNotFound:
+            log.warning("configured instrument %s is not in fhir_profiles", qid)
+    return forms
+
+
+def record_form(settings: Settings, questionnaire_id: str) -> RecordForm:
+    if questionnaire_id not in settings.instruments:
+        raise RecordingRefused(
+            f"The form {questionnaire_id!r} is not one this app is configured to offer.",
+            code="unknown_form")
+    try:
+        questionnaire = fhir_profiles.questionnaire(questionnaire_id)
+    except fhir_profiles.ProfileNotFound as err:
+        raise RecordingRefused(err.message, code="unknown_form") from err
+    return _form(questionnaire, _read_packs(settings.text_packs))
+
+
+def form_for_response(settings: Settings, qr: Mapping[str, Any]) -> RecordForm:
+    """The form a stored response was made with (by its canonical url)."""
+    try:
+        questionnaire = fhir_profiles.questionnaire(str(qr.get("questionnaire") or ""))
+    except fhir_profiles.ProfileNotFound as err:
+        raise RecordingRefused(
+            "This response was made with a questionnaire the app does not know "
+            f"({qr.get('questionnaire')}).", code="unknown_form") from err
+    return _form(questionnaire, _read_packs(settings.text_packs))
+
+
+# -- saving ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Saved:
+    qr_id: str
+    version: str | None
+
+
+def _saved_from(answer: Mapping[str, Any]) -> Saved:
+    """The QuestionnaireResponse's id and version from a transaction-response."""
+    for entry in answer.get("entry") or []:
+        response = entry.get("response") or {}
+        resource = entry.get("resource") or {}
+        match = _QR_LOCATION.search(str(response.get("location") or ""))
+        if match or resource.get("resourceType") == "QuestionnaireResponse":
+            qr_id = match.group(1) if match else str(resource.get("id"))
+            location = str(response.get("location") or "")
+            version = location.rsplit("/_history/", 1)[1] if "/_history/" in location else None
+            return Saved(qr_id, version or (resource.get("meta") or {}).get("versionId"))
+    raise RecordingRefused("The FHIR server answered without the saved response.",
+                           code="no_response_saved")
+
+
+def _add_enterer(bundle: dict[str, Any], enterer: str) -> None:
+    """Name who typed a paper form in, beside the client as author, in the Provenance."""
+    for entry in bundle["entry"]:
+        resource = entry["resource"]
+        if resource["resourceType"] == "Provenance":
+            resource["agent"].append({
+                "type": {"coding": [{"system": PARTICIPANT_TYPE, "code": "enterer"}]},
+                "who": {"reference": enterer}})
+
+
+def save_submission(store: RecordStore, submission: Submission, *,
+                    enterer: str | None = None) -> Saved:
+    """Send one submission as one transaction; the same submission id stores one set of
+    records however often it is sent. Returns only after the server answered."""
+    bundle = build_submission_bundle(submission)
+    if enterer and enterer != submission.author:
+        _add_enterer(bundle, enterer)
+    answer = store.client.transaction(bundle, idempotent=True)
+    saved = _saved_from(answer)
+    log.info("alliance response saved (%s-rated, %s)", submission.rater, store.where)
+    return saved
+
+
+# -- reading back ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class StoredRecord:
+    qr: dict[str, Any]
+    observations: list[dict[str, Any]]
+    versions: list[dict[str, Any]]  # newest first
+    form: RecordForm
+    answers: dict[str, Answer] = field(default_factory=dict)
+    score: Score | None = None
+
+    @property
+    def id(self) -> str:
+        return str(self.qr.get("id"))
+
+    @property
+    def version(self) -> str:
+        return str((self.qr.get("meta") or {}).get("versionId") or "1")
+
+    @property
+    def status(self) -> str:
+        return str(self.qr.get("status") or "unknown")
+
+    @property
+    def rater(self) -> str:
+        for ext in self.qr.get("extension") or []:
+            if ext.get("url") == RATER_ROLE_EXTENSION:
+                return str((ext.get("valueCoding") or {}).get("code") or self.form.rater)
+        return self.form.rater
+
+    @property
+    def submission_id(self) -> str:
+        identifier = self.qr.get("identifier") or {}
+        return str(identifier.get("value") or self.id)
+
+
+def _version_key(resource: Mapping[str, Any]) -> int:
+    value = str((resource.get("meta") or {}).get("versionId") or "0")
+    return int(value) if value.isdigit() else 0
+
+
+def read_record(store: RecordStore, settings: Settings, qr_id: str) -> StoredRecord:
+    """The response, its current score Observations and its versions (newest first)."""
+    client = store.client
+    qr = client.read("QuestionnaireResponse", qr_id)
+    observations = [
+        o for o in client.search("Observation", {
+            "derived-from": f"QuestionnaireResponse/{qr_id}", "_count": "50"})
+        if o.get("status") != "entered-in-error" or qr.get("status") == "entered-in-error"
+    ]
+    versions = sorted(client.history("QuestionnaireResponse", qr_id), key=_version_key,
+                      reverse=True)
+    form = form_for_response(settings, qr)
+    answers = answers_from_questionnaire_response(qr)
+    try:
+        score: Score | None = score_questionnaire_response(form.instrument, qr)
+    except DomainError as err:  # a stored response we cannot score is still shown
+        log.warning("stored response not scorable: %s", err.code)
+        score = None
+    return StoredRecord(qr, observations, versions, form, answers, score)
+
+
+def _moment(value: Any) -> datetime.datetime:
+    try:
+        moment = datetime.datetime.fromisoformat(str(value))
+    except ValueError:
+        return now()
+    return moment if moment.utcoffset() is not None else moment.replace(tzinfo=datetime.UTC)
+
+
+def _reference(resource: Mapping[str, Any], name: str) -> str:
+    return str((resource.get(name) or {}).get("reference") or "")
+
+
+def correct_record(store: RecordStore, settings: Settings, record: StoredRecord,
+                   answers: Mapping[str, Answer], *, version: str, author: str,
+                   reason: str) -> Saved:
+    """A new version of the response (status ``amended``, If-Match on ``version``), its scores
+    updated and a Provenance naming ``author`` and the reason. The response keeps its original
+    author and source (the client stays the author of a client rating a clinician corrects)."""
+    qr = record.qr
+    original_author = _reference(qr, "author") or author
+    submission = Submission(
+        questionnaire=record.form.questionnaire, answers=answers, rater=record.rater,
+        patient=_reference(qr, "subject"), encounter=_reference(qr, "encounter"),
+        author=author, authored=_moment(qr.get("authored")),
+        submission_id=record.submission_id, app_name=APP_NAME, app_version=__version__,
+        organization=settings.organization, recorded=now())
+    bundle = build_correction_bundle(submission, record.id, version, record.observations,
+                                     reason)
+    for entry in bundle["entry"]:
+        resource = entry["resource"]
+        if resource["resourceType"] == "QuestionnaireResponse":
+            resource["author"] = {"reference": original_author}
+            resource["source"] = qr.get("source") or {"reference": original_author}
+        elif resource["resourceType"] == "Observation" and entry["request"]["method"] == "PUT":
+            old = next((o for o in record.observations if o.get("id") == resource.get("id")), {})
+            if old.get("performer"):
+                resource["performer"] = old["performer"]
+    store.client.transaction(bundle)
+    log.info("alliance response corrected (%s)", store.where)
+    return Saved(record.id, str(int(version) + 1) if version.isdigit() else None)
+
+
+def mark_entered_in_error(store: RecordStore, settings: Settings, record: StoredRecord, *,
+                          version: str, author: str, reason: str) -> Saved:
+    """The response and its scores become ``entered-in-error`` (a new version, never a
+    DELETE: the history keeps every version) with a Provenance giving the reason."""
+    bundle = build_entered_in_error_bundle(
+        record.qr, version, record.observations, author=author, reason=reason,
+        recorded=now(), app_name=APP_NAME, app_version=__version__,
+        organization=settings.organization)
+    store.client.transaction(bundle)
+    log.info("alliance response marked entered-in-error (%s)", store.where)
+    return Saved(record.id, str(int(version) + 1) if version.isdigit() else None)

@@ -1,0 +1,273 @@
+"""Recording through the real launch: the sandbox EHR and the app as live servers, forms posted
+the way a browser posts them, and the stored records checked in the sandbox's own store."""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from urllib.parse import parse_qs, urlsplit
+
+import requests
+
+from plugin.fhir.records_resources import SUBMISSION_SYSTEM
+from tests.support.forms import read_form
+
+THERAPIST = "alliance-checkin-therapist"
+CLIENT = "alliance-checkin-client"
+ANSWERS = {"goal-1": "3", "goal-2": "4", "task-1": "2", "task-2": "3", "bond-1": "4",
+           "bond-2": "3"}
+
+
+@dataclass
+class Open:
+    dep: object
+    browser: requests.Session
+    handle: str
+    patient: str
+    encounter: str
+    practitioner: str
+
+    def url(self, path: str = "") -> str:
+        return f"{self.dep.app.url}/panel/{self.handle}{path}"
+
+    def get(self, path: str, **kw) -> requests.Response:
+        return self.browser.get(self.url(path), timeout=20, **kw)
+
+    def post(self, path: str, data: dict, **kw) -> requests.Response:
+        return self.browser.post(self.url(path), data=data, timeout=20,
+                                 allow_redirects=False, **kw)
+
+
+def open_launch(dep, patient_index: int = 0) -> Open:
+    browser = dep.browser()
+    page = dep.launch_ehr(browser, dep.patient_ids()[patient_index])
+    assert page.status_code == 200, page.text[:500]
+    handle = urlsplit(page.url).path.split("/")[2]
+    context = dep.flask_app.extensions["alliance"]["launches"].context(
+        handle, browser.cookies.get("ap_browser"))
+    assert context.encounter and context.patient
+    return Open(dep, browser, handle, context.patient, context.encounter,
+                context.fhir_user.rstrip("/").split("/")[-1])
+
+
+def form_fields(page: requests.Response) -> dict[str, str]:
+    return dict(read_form(page.text, page.url).hidden)
+
+
+def filled(page: requests.Response, answers: dict[str, str] = ANSWERS, **extra) -> dict:
+    return {**form_fields(page), **{f"item-{k}": v for k, v in answers.items()}, **extra}
+
+
+def store(dep):
+    return dep.flask_sandbox.extensions["ehr_sandbox"]["store"]
+
+
+def stored(dep, rtype: str) -> list[dict]:
+    return store(dep).scan(rtype)
+
+
+def records_of(dep, qr_id: str) -> tuple[dict, list[dict], list[dict]]:
+    qr = store(dep).read("QuestionnaireResponse", qr_id).resource
+    ref = f"QuestionnaireResponse/{qr_id}"
+    observations = [o for o in stored(dep, "Observation")
+                    if {"reference": ref} in o.get("derivedFrom", [])]
+    provenances = [p for p in stored(dep, "Provenance")
+                   if {"reference": ref} in p.get("target", [])]
+    return qr, observations, provenances
+
+
+def saved_id(answer: requests.Response) -> str:
+    assert answer.status_code == 303, answer.text[:1500]
+    location = answer.headers["Location"]
+    assert urlsplit(location).path.startswith("/panel/")
+    return parse_qs(urlsplit(location).query)["saved"][0]
+
+
+def agent(provenance: dict, code: str) -> str:
+    return next(a["who"]["reference"] for a in provenance["agent"]
+                if a["type"]["coding"][0]["code"] == code)
+
+
+def test_therapist_rating_is_one_qr_with_scores_and_provenance(deploy):
+    dep = deploy()
+    run = open_launch(dep)
+    page = run.get(f"/record/{THERAPIST}")
+    assert page.status_code == 200 and 'type="radio"' in page.text
+    qr_id = saved_id(run.post(f"/record/{THERAPIST}", filled(page)))
+
+    qr, observations, provenances = records_of(dep, qr_id)
+    assert qr["status"] == "completed"
+    assert qr["subject"] == {"reference": f"Patient/{run.patient}"}
+    assert qr["encounter"] == {"reference": f"Encounter/{run.encounter}"}
+    assert qr["author"] == {"reference": f"Practitioner/{run.practitioner}"}
+    assert qr["questionnaire"].split("|")[0].endswith(f"Questionnaire/{THERAPIST}")
+    assert {o["code"]["coding"][0]["code"] for o in observations} == {
+        "total", "goal", "task", "bond"}
+    total = next(o for o in observations if o["code"]["coding"][0]["code"] == "total")
+    assert total["subject"] == qr["subject"] and total["encounter"] == qr["encounter"]
+    assert total["valueQuantity"]["value"] > 0
+    assert len(provenances) == 1
+    prov = provenances[0]
+    targets = {t["reference"] for t in prov["target"]}
+    assert targets == {f"QuestionnaireResponse/{qr_id}",
+                       *(f"Observation/{o['id']}" for o in observations)}
+    assert agent(prov, "author") == f"Practitioner/{run.practitioner}"
+    assert prov["contained"][0]["resourceType"] == "Device"
+    assert agent(prov, "assembler") == "#app"
+
+
+def test_client_hand_off_stores_a_client_rating_and_locks_the_panel(deploy):
+    dep = deploy()
+    run = open_launch(dep)
+    patient_name = html.unescape(re.search(r'<strong class="name">([^<]+)</strong>',
+                                           run.get("").text).group(1))
+    choose = run.get("/record")
+    start = run.post("/handoff/start", {**form_fields(choose), "questionnaire_id": CLIENT})
+    assert start.status_code == 200, start.text[:800]
+    code = re.search(r'class="unlock-code"[^>]*>([\d ]+)<', start.text).group(1)
+
+    # The panel (and every other URL of the launch) now shows the hand-off, not the panel.
+    for path in ("", f"/record/{THERAPIST}", "/record"):
+        answer = run.get(path, allow_redirects=False)
+        assert answer.status_code == 303 and answer.headers["Location"].endswith("/handoff")
+    form = run.get("/handoff")
+    assert form.status_code == 200 and 'type="radio"' in form.text
+    visible = form.text
+    assert patient_name not in visible
+    assert "Session" not in visible.replace("sessions", "")  # no sessions list, no scores
+    links = re.findall(r'href="([^"]+)"', visible)
+    assert all(not link.startswith("/panel/") for link in links), links
+    assert code.replace(" ", "") not in visible
+
+    qr_id = None
+    sent = run.post("/handoff", filled(form))
+    assert sent.status_code == 303 and sent.headers["Location"].endswith("/handoff")
+    thanks = run.get("/handoff")
+    assert "Thank you" in thanks.text and patient_name not in thanks.text
+    assert run.get("", allow_redirects=False).status_code == 303  # still locked
+
+    wrong = run.post("/handoff/unlock", {**form_fields(thanks), "code": "000000"
+                                         if code.replace(" ", "") != "000000" else "111111"})
+    assert wrong.status_code == 403 and "not right" in wrong.text
+    unlocked = run.post("/handoff/unlock", {**form_fields(thanks), "code": code})
+    qr_id = saved_id(unlocked)
+    assert run.get("", allow_redirects=False).status_code == 200
+
+    qr, observations, provenances = records_of(dep, qr_id)
+    patient_ref = {"reference": f"Patient/{run.patient}"}
+    assert qr["author"] == patient_ref and qr["subject"] == patient_ref
+    assert qr["extension"][0]["valueCoding"]["code"] == "client"
+    assert qr["encounter"] == {"reference": f"Encounter/{run.encounter}"}
+    assert len(observations) == 4 and len(provenances) == 1
+    assert agent(provenances[0], "author") == f"Patient/{run.patient}"
+    assert all(o["derivedFrom"] == [{"reference": f"QuestionnaireResponse/{qr_id}"}]
+               for o in observations)
+
+
+def test_sending_the_same_form_twice_stores_it_once(deploy):
+    dep = deploy()
+    run = open_launch(dep)
+    page = run.get(f"/record/{THERAPIST}")
+    data = filled(page)
+    first = saved_id(run.post(f"/record/{THERAPIST}", data))
+    second = saved_id(run.post(f"/record/{THERAPIST}", data))
+    assert first == second
+    submission = data["submission_id"]
+    mine = [q for q in stored(dep, "QuestionnaireResponse")
+            if q.get("identifier", {}).get("value") == submission]
+    assert len(mine) == 1
+    _, observations, provenances = records_of(dep, first)
+    assert len(observations) == 4 and len(provenances) == 1
+    assert mine[0]["identifier"]["system"] == SUBMISSION_SYSTEM
+
+
+def test_correction_makes_version_2_amended_and_entered_in_error_keeps_history(deploy):
+    dep = deploy()
+    run = open_launch(dep)
+    qr_id = saved_id(run.post(f"/record/{THERAPIST}", filled(run.get(f"/record/{THERAPIST}"))))
+
+    correct = run.get(f"/responses/{qr_id}/correct")
+    assert correct.status_code == 200
+    assert re.search(r'name="item-goal-1" id="[^"]+" value="3" checked', correct.text)
+    no_reason = run.post(f"/responses/{qr_id}/correct",
+                         filled(correct, {**ANSWERS, "goal-1": "0"}))
+    assert no_reason.status_code == 422 and "reason" in no_reason.text.lower()
+    assert re.search(r'value="0" checked', no_reason.text)  # the typed answer is kept
+    done = run.post(f"/responses/{qr_id}/correct",
+                    filled(correct, {**ANSWERS, "goal-1": "0"}, reason="Mis-clicked item 1"))
+    assert done.status_code == 303, done.text[:800]
+    qr, observations, provenances = records_of(dep, qr_id)
+    assert qr["status"] == "amended" and qr["meta"]["versionId"] == "2"
+    assert len(store(dep).history("QuestionnaireResponse", qr_id)) == 2
+    total = next(o for o in observations if o["code"]["coding"][0]["code"] == "total")
+    assert total["status"] == "amended"
+    assert any(p.get("reason", [{}])[0].get("text") == "Mis-clicked item 1" for p in provenances)
+
+    view = run.get(f"/responses/{qr_id}")
+    assert view.status_code == 200 and "amended" in view.text and "Versions" in view.text
+
+    confirm = run.get(f"/responses/{qr_id}/entered-in-error")
+    assert confirm.status_code == 200 and "Mark this record entered-in-error?" in confirm.text
+    marked = run.post(f"/responses/{qr_id}/entered-in-error",
+                      {**form_fields(confirm), "reason": "Wrong patient's session"})
+    assert marked.status_code == 303, marked.text[:800]
+    history = store(dep).history("QuestionnaireResponse", qr_id)
+    assert [h.resource["status"] for h in history] == [
+        "entered-in-error", "amended", "completed"]
+    _, observations, _ = records_of(dep, qr_id)
+    assert {o["status"] for o in observations} == {"entered-in-error"}
+    view = run.get(f"/responses/{qr_id}")
+    assert "entered-in-error" in view.text and "/correct" not in view.text
+
+
+def test_form_errors_keep_the_typed_answers(deploy):
+    dep = deploy()
+    run = open_launch(dep)
+    page = run.get("/record/srs")
+    assert "Transcription mode" in page.text and "Item 1" in page.text
+    answer = run.post("/record/srs", filled(page, {"1": "7,5", "2": "11", "3": "x"}))
+    assert answer.status_code == 422
+    assert 'role="alert"' in answer.text
+    assert 'value="7,5"' in answer.text and 'value="11"' in answer.text
+    assert "from 0 to 10" in answer.text and 'aria-describedby="item-2-hint item-2-error"' in \
+        answer.text
+    assert form_fields(answer)["submission_id"] == form_fields(page)["submission_id"]
+    fixed = filled(answer, {"1": "7,5", "2": "9.9", "3": "8", "4": "10"})
+    qr_id = saved_id(run.post("/record/srs", fixed))
+    qr, observations, provenances = records_of(dep, qr_id)
+    assert [i["answer"][0]["valueDecimal"] for i in qr["item"]] == [7.5, 9.9, 8.0, 10.0]
+    assert all("text" not in i for i in qr["item"])  # licensed wording never stored
+    assert agent(provenances[0], "author") == f"Patient/{run.patient}"
+    assert agent(provenances[0], "enterer") == f"Practitioner/{run.practitioner}"
+
+
+def test_a_post_without_the_csrf_token_is_refused(deploy):
+    dep = deploy()
+    run = open_launch(dep)
+    data = filled(run.get(f"/record/{THERAPIST}"))
+    for bad in ({k: v for k, v in data.items() if k != "csrf_token"},
+                {**data, "csrf_token": "0" * 64}):
+        answer = run.post(f"/record/{THERAPIST}", bad)
+        assert answer.status_code == 403
+    assert not [q for q in stored(dep, "QuestionnaireResponse")
+                if q.get("identifier", {}).get("value") == data["submission_id"]]
+
+
+def test_a_fhir_failure_during_save_keeps_the_answers(deploy):
+    dep = deploy()
+    run = open_launch(dep)
+    page = run.get(f"/record/{THERAPIST}")
+    data = filled(page, {**ANSWERS, "goal-1": "1"}, **{"item-helpful": "More structure"})
+    fhir = dep.flask_sandbox.extensions["ehr_sandbox"]["fhir"]
+    writable = fhir.writable_types
+    fhir.writable_types = frozenset(writable - {"QuestionnaireResponse"})
+    answer = run.post(f"/record/{THERAPIST}", data)
+    assert answer.status_code == 502, answer.text[:800]
+    assert "Nothing was saved" in answer.text and 'role="alert"' in answer.text
+    assert re.search(r'name="item-goal-1" id="[^"]+" value="1" checked', answer.text)
+    assert "More structure" in answer.text
+    assert form_fields(answer)["submission_id"] == data["submission_id"]
+
+    fhir.writable_types = writable
+    assert saved_id(run.post(f"/record/{THERAPIST}", filled(answer)))

@@ -1,0 +1,193 @@
+"""Recording routes with Flask's test client; FHIR faked at the transport only."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+
+from plugin.web import create_app
+from smart_launch import LaunchContext
+from smart_launch.scopes import GrantedScopes
+from tests.support.fake_http import body_of, fake_session
+from tests.support.forms import read_form
+
+ISS = "https://ehr.example/fhir"
+THERAPIST = "alliance-checkin-therapist"
+ANSWERS = {"goal-1": "3", "goal-2": "4", "task-1": "2", "task-2": "3", "bond-1": "4",
+           "bond-2": "3"}
+CAPABILITY = {"resourceType": "CapabilityStatement", "rest": [{
+    "mode": "server", "interaction": [{"code": "transaction"}],
+    "resource": [{"type": t, "interaction": [{"code": "create"}, {"code": "update"}]}
+                 for t in ("QuestionnaireResponse", "Observation", "Provenance")]}]}
+
+
+def transaction_answer(request):
+    bundle = body_of(request)
+    return 200, {"resourceType": "Bundle", "type": "transaction-response", "entry": [
+        {"response": {"status": "201 Created", "location":
+                      f"{e['request']['url']}/id{i}/_history/1"}}
+        for i, e in enumerate(bundle["entry"])]}
+
+
+@pytest.fixture
+def env(tmp_path):
+    http, transport = fake_session()
+    transport.add("GET", f"{ISS}/metadata", (200, CAPABILITY))
+    app = create_app({
+        "public_url": "https://app.example", "client_id": "c", "allowed_iss": ISS,
+        "secret_key": "k" * 40, "data_dir": str(tmp_path)}, http=http)
+    app.config["TESTING"] = True
+    return app, transport
+
+
+def launch(app, handle="H", **overrides):
+    values = {"iss": ISS, "patient": "p1", "encounter": "e1",
+              "fhir_user": f"{ISS}/Practitioner/dr1", "expires_at": time.time() + 3600,
+              "access_token": "tok", "token_endpoint": "https://ehr.example/token",
+              "scopes": GrantedScopes.parse("launch openid fhirUser patient/*.cruds"),
+              **overrides}
+    context = LaunchContext(**values)
+    app.extensions["alliance"]["launches"].store.put(
+        "launch", handle, {"context": context.to_dict(), "browser": None}, 3600)
+    return handle
+
+
+def fields_of(page_html: str, answers=ANSWERS, **extra) -> dict:
+    form = read_form(page_html, "https://app.example/")
+    return {**form.hidden, **{f"item-{k}": v for k, v in answers.items()}, **extra}
+
+
+def test_form_is_generated_from_the_questionnaire(env):
+    app, _ = env
+    handle = launch(app)
+    page = app.test_client().get(f"/panel/{handle}/record/{THERAPIST}")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert text.count("<fieldset") == 6 and text.count("<legend>") == 6
+    assert re.search(r'<input type="radio" name="item-goal-1" id="item-goal-1-0"', text)
+    assert '<label for="item-goal-1-0">Not at all</label>' in text
+    assert "<textarea" in text and 'type="submit"' in text
+    assert "script" not in text and "style=" not in text
+    assert "forms.css" in text
+    hidden = read_form(text, "https://app.example/").hidden
+    assert len(hidden["submission_id"]) == 36 and len(hidden["csrf_token"]) == 64
+
+
+def test_a_valid_form_is_one_transaction_then_a_303_to_the_panel(env):
+    app, transport = env
+    transport.add("POST", ISS, transaction_answer)
+    handle = launch(app)
+    client = app.test_client()
+    page = client.get(f"/panel/{handle}/record/{THERAPIST}").get_data(as_text=True)
+    answer = client.post(f"/panel/{handle}/record/{THERAPIST}", data=fields_of(page))
+    assert answer.status_code == 303
+    assert answer.headers["Location"] == f"/panel/{handle}?saved=id0"
+    posts = [r for r in transport.sent if r.method == "POST"]
+    assert len(posts) == 1
+    bundle = body_of(posts[0])
+    assert bundle["type"] == "transaction"
+    qr = bundle["entry"][0]["resource"]
+    assert qr["author"] == {"reference": "Practitioner/dr1"}
+    assert qr["subject"] == {"reference": "Patient/p1"}
+    assert qr["encounter"] == {"reference": "Encounter/e1"}
+    assert all("ifNoneExist" in e["request"] for e in bundle["entry"])
+    assert [e["resource"]["resourceType"] for e in bundle["entry"]].count("Observation") == 4
+
+
+def test_validation_errors_are_shown_by_each_field_and_the_answers_kept(env):
+    app, transport = env
+    handle = launch(app)
+    client = app.test_client()
+    page = client.get(f"/panel/{handle}/record/{THERAPIST}").get_data(as_text=True)
+    data = fields_of(page, {"goal-1": "3", "goal-2": "9"}, **{"item-helpful": "<b>typed</b>"})
+    answer = client.post(f"/panel/{handle}/record/{THERAPIST}", data=data)
+    text = answer.get_data(as_text=True)
+    assert answer.status_code == 422
+    assert 'role="alert"' in text and 'href="#item-task-1"' in text
+    assert 'aria-describedby="item-goal-2-error"' in text
+    assert "Choose one of the answers shown." in text and "Please choose an answer." in text
+    assert 'value="3" checked' in text
+    assert "&lt;b&gt;typed&lt;/b&gt;" in text  # kept, and escaped
+    assert read_form(text, "https://x/").hidden["submission_id"] == data["submission_id"]
+    assert not [r for r in transport.sent if r.method == "POST"]
+
+
+def test_a_post_without_the_launch_csrf_token_is_refused(env):
+    app, transport = env
+    handle = launch(app)
+    other = launch(app, "OTHER")
+    client = app.test_client()
+    page = client.get(f"/panel/{other}/record/{THERAPIST}").get_data(as_text=True)
+    answer = client.post(f"/panel/{handle}/record/{THERAPIST}", data=fields_of(page))
+    assert answer.status_code == 403
+    assert not [r for r in transport.sent if r.method == "POST"]
+
+
+def test_a_refused_save_keeps_the_answers_and_says_nothing_was_saved(env):
+    app, transport = env
+    transport.add("POST", ISS, (422, {"resourceType": "OperationOutcome", "issue": [
+        {"severity": "error", "code": "invalid", "diagnostics": "no thanks"}]}))
+    handle = launch(app)
+    client = app.test_client()
+    page = client.get(f"/panel/{handle}/record/{THERAPIST}").get_data(as_text=True)
+    answer = client.post(f"/panel/{handle}/record/{THERAPIST}", data=fields_of(page))
+    text = answer.get_data(as_text=True)
+    assert answer.status_code == 502
+    assert "Nothing was saved" in text and "no thanks" in text
+    assert 'name="item-bond-1" id="item-bond-1-4" value="4" checked' in text
+
+
+def test_without_a_session_in_context_recording_is_refused(env):
+    app, _ = env
+    handle = launch(app, encounter=None)
+    answer = app.test_client().get(f"/panel/{handle}/record/{THERAPIST}")
+    assert answer.status_code == 409
+    assert "No session is in context" in answer.get_data(as_text=True)
+
+
+def test_a_therapist_rating_needs_a_practitioner(env):
+    app, _ = env
+    handle = launch(app, fhir_user=f"{ISS}/Patient/p1")
+    answer = app.test_client().get(f"/panel/{handle}/record/{THERAPIST}")
+    assert answer.status_code == 409 and "fhirUser" in answer.get_data(as_text=True)
+
+
+def test_hand_off_locks_every_url_of_the_launch(env):
+    app, _ = env
+    handle = launch(app)
+    other = launch(app, "OTHER")
+    client = app.test_client()
+    choose = client.get(f"/panel/{handle}/record").get_data(as_text=True)
+    token = read_form(choose, "https://x/").hidden["csrf_token"]
+    start = client.post(f"/panel/{handle}/handoff/start",
+                        data={"csrf_token": token, "questionnaire_id": "alliance-checkin-client"})
+    assert start.status_code == 200
+    code = re.search(r'class="unlock-code"[^>]*>([\d ]+)<', start.get_data(as_text=True))[1]
+    for path in ("", "/record", f"/record/{THERAPIST}", "/responses/x"):
+        answer = client.get(f"/panel/{handle}{path}")
+        assert answer.status_code == 303, path
+        assert answer.headers["Location"].endswith(f"/panel/{handle}/handoff")
+    assert client.get(f"/panel/{other}/record").status_code == 200  # other launches are free
+    form = client.get(f"/panel/{handle}/handoff").get_data(as_text=True)
+    assert "A few questions" in form and f'href="/panel/{handle}"' not in form
+    assert code.replace(" ", "") not in form
+    again = client.post(f"/panel/{handle}/handoff/start",
+                        data={"csrf_token": token, "questionnaire_id": "alliance-checkin-client"})
+    assert again.status_code == 303  # no second code while one hand-off is active
+    unlocked = client.post(f"/panel/{handle}/handoff/unlock",
+                           data={"csrf_token": token, "code": code})
+    assert unlocked.status_code == 303 and unlocked.headers["Location"] == f"/panel/{handle}"
+    assert client.get(f"/panel/{handle}/record").status_code == 200
+
+
+def test_transcription_forms_cannot_be_handed_off(env):
+    app, _ = env
+    handle = launch(app)
+    client = app.test_client()
+    token = read_form(client.get(f"/panel/{handle}/record").get_data(as_text=True),
+                      "https://x/").hidden["csrf_token"]
+    answer = client.post(f"/panel/{handle}/handoff/start",
+                         data={"csrf_token": token, "questionnaire_id": "wai-sr-client"})
+    assert answer.status_code == 409
