@@ -9,7 +9,7 @@ from typing import Any, Protocol
 from flask import Flask, jsonify
 
 from ehr_sandbox.chart import chart_blueprint
-from ehr_sandbox.cohort import build_cohort, load_cohort
+from ehr_sandbox.cohort import CONTRIBUTORS, build_cohort, load_cohort
 from ehr_sandbox.fhir import FhirServer, Store, StoreDirectory, fhir_blueprint
 from ehr_sandbox.settings import SandboxSettings
 
@@ -36,10 +36,15 @@ def _default_auth(settings: SandboxSettings, directory: StoreDirectory) -> AuthL
 
 def create_sandbox(settings: SandboxSettings, *,
                    auth_factory: AuthFactory | None = None) -> Flask:
-    """The sandbox EHR as one Flask app; the cohort is loaded on first start only."""
+    """The sandbox EHR as one Flask app; the cohort is loaded on first start only (and never
+    with `settings.load_cohort` off: a companion record store starts empty)."""
     app = Flask("ehr_sandbox")
     store = Store(settings.db_path, settings.clock)
-    loaded = load_cohort(store, build_cohort(settings.seed, settings.clock()), settings.fhir_base)
+    loaded = 0
+    if settings.load_cohort:
+        contributors = CONTRIBUTORS if settings.alliance_histories else ()
+        cohort = build_cohort(settings.seed, settings.clock(), contributors)
+        loaded = load_cohort(store, cohort, settings.fhir_base)
     if loaded:
         log.info("loaded %d synthetic resources into %s", loaded, settings.db_path)
     directory = StoreDirectory(store)

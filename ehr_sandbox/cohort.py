@@ -2,7 +2,8 @@
 
 One clinic, three therapists, twelve adult clients in weekly psychotherapy. Every client has a
 `shape`: the course their therapeutic alliance will take once alliance records are added. A later
-step adds them with a contributor, a function that returns extra resources for one client:
+step adds them with a contributor, a function that returns extra resources for one client
+(`cohort_alliance.alliance_history` is the one registered in CONTRIBUTORS):
 
     def alliance_history(plan: PatientPlan, rng: random.Random) -> list[dict]: ...
     cohort = build_cohort(seed, now, contributors=(alliance_history,))
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from ehr_sandbox import cohort_people, cohort_sessions
+from ehr_sandbox.cohort_alliance import alliance_history
 from ehr_sandbox.cohort_sessions import Session
 from ehr_sandbox.fhir.compartment import patient_of
 from ehr_sandbox.fhir.store import Store
@@ -60,8 +62,8 @@ class PatientPlan:
 
 
 Contributor = Callable[[PatientPlan, random.Random], Iterable[dict]]
-# Contributors create_sandbox uses; the alliance histories will be registered here.
-CONTRIBUTORS: tuple[Contributor, ...] = ()
+# Contributors create_sandbox uses: the recorded alliance histories (cohort_alliance.py).
+CONTRIBUTORS: tuple[Contributor, ...] = (alliance_history,)
 
 
 @dataclass(frozen=True)

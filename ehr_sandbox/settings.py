@@ -45,6 +45,12 @@ class SandboxSettings:
             {"QuestionnaireResponse", "Observation", "Provenance", "Questionnaire"}
         )
     )
+    # False for a companion record store: the server starts empty (no cohort, no chart data)
+    # and holds the records an EHR will not accept, pointing at the EHR by absolute reference.
+    load_cohort: bool = True
+    # With the cohort: add the recorded alliance histories (cohort_alliance.py); off gives the
+    # bare clinic (people, appointments, encounters) and starts faster.
+    alliance_histories: bool = True
     clock: Callable[[], float] = time.time
 
     @property

@@ -2,13 +2,21 @@
 
 Types not listed in COMPARTMENT_PATHS (Practitioner, Organization, Questionnaire, ...) belong
 to no patient and are shared by everyone. Provenance belongs to the patient of its targets.
+A resource about a patient on another server (a companion store's record pointing at the EHR's
+Patient by absolute URL) is placed in a compartment named by that URL, so `patient=<url>`
+searches find it quickly; a patient/ scope, bound to a local id, never reaches it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from ehr_sandbox.fhir.references import LocalRef, parse_reference, reference_values
+from ehr_sandbox.fhir.references import (
+    LocalRef,
+    external_patient,
+    parse_reference,
+    reference_values,
+)
 
 # Element paths whose Patient references place a resource in that patient's compartment.
 COMPARTMENT_PATHS: dict[str, tuple[str, ...]] = {
@@ -38,6 +46,9 @@ def patient_of(
         for value in reference_values(resource, path):
             ref = parse_reference(value, fhir_base)
             if ref is None:
+                external = external_patient(value, fhir_base)
+                if external is not None:
+                    return external
                 continue
             if ref.type == "Patient":
                 return ref.id

@@ -10,6 +10,7 @@ ID_PATTERN = re.compile(r"[A-Za-z0-9\-.]{1,64}")
 _LOCAL = re.compile(
     r"(?P<type>[A-Z][A-Za-z]+)/(?P<id>[A-Za-z0-9\-.]{1,64})(?:/_history/(?P<version>[0-9]+))?"
 )
+_EXTERNAL_PATIENT = re.compile(r"https?://[^\s|?#]+/Patient/[A-Za-z0-9\-.]{1,64}")
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,15 @@ def parse_reference(reference: str, fhir_base: str) -> LocalRef | None:
         return None
     version = match.group("version")
     return LocalRef(match.group("type"), match.group("id"), int(version) if version else None)
+
+
+def external_patient(reference: str, fhir_base: str) -> str | None:
+    """An absolute reference to a Patient on another server (a companion store's records point
+    at the EHR's patient so), without any `_history` part; None for anything else."""
+    if reference.startswith(fhir_base + "/"):
+        return None
+    reference = reference.split("/_history/")[0]
+    return reference if _EXTERNAL_PATIENT.fullmatch(reference) else None
 
 
 def iter_references(node: object, path: str = "") -> Iterator[tuple[str, str]]:

@@ -32,6 +32,7 @@ def make_settings(tmp_path: Path, clock: Callable[[], float] = lambda: NOW,
         clients=(),
         db_path=tmp_path / "ehr.sqlite",
         clock=clock,
+        alliance_histories=False,  # these tests start with no records; see test_cohort_alliance
     )
     values.update(overrides)
     return SandboxSettings(**values)
@@ -57,7 +58,7 @@ class Sandbox:
     def cohort(self) -> Cohort:
         from ehr_sandbox.cohort import build_cohort
 
-        return build_cohort(self.settings.seed, NOW)
+        return build_cohort(self.settings.seed, NOW, contributors=())
 
 
 @pytest.fixture

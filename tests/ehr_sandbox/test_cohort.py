@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from fhir.resources.R4B import get_fhir_model_class
 
-from ehr_sandbox.cohort import SHAPES, PatientPlan, build_cohort, load_cohort
+from ehr_sandbox.cohort import CONTRIBUTORS, SHAPES, PatientPlan, build_cohort, load_cohort
 from ehr_sandbox.fhir.store import Store
 
 from .conftest import FHIR, NOW
@@ -89,8 +89,9 @@ def test_contributors_add_resources_without_disturbing_the_rest(cohort) -> None:
         return [{"resourceType": "Observation", "id": f"mark-{plan.number}",
                  "value": rng.random(), "subject": {"reference": f"Patient/{plan.patient_id}"}}]
 
-    extended = build_cohort(20261125, NOW, contributors=(marker,))
+    extended = build_cohort(20261125, NOW, contributors=(*CONTRIBUTORS, marker))
     added = [r for r in extended.resources if r not in cohort.resources]
     assert [r["id"] for r in added] == [f"mark-{n}" for n in range(len(cohort.patients))]
     assert [r for r in extended.resources if r in cohort.resources] == list(cohort.resources)
-    assert build_cohort(20261125, NOW, contributors=(marker,)).resources == extended.resources
+    again = build_cohort(20261125, NOW, contributors=(*CONTRIBUTORS, marker))
+    assert again.resources == extended.resources
