@@ -76,3 +76,37 @@ def test_a_long_course_renders_without_validating_reads_with_pydantic(deploy, mo
     responses = int(re.search(r"Recorded responses \((\d+)\)", page.text).group(1))
     assert sessions >= 150 and responses >= 250
     assert built == [], f"the panel validated {len(built)} resources with pydantic"
+
+
+# What each synthetic course must show a clinician, and what it must not.
+SHAPE_ALERTS = {
+    "steady": (set(), {"rupture", "low-alliance", "early-low-alliance", "discrepancy"}),
+    "rupture-repair": ({"rupture", "repair"}, set()),
+    "decline-dropout": ({"attendance"}, set()),
+    "low-early": ({"early-low-alliance"}, set()),
+    "disagreement": ({"discrepancy"}, set()),
+    "long-course": ({"rupture", "repair"}, set()),
+}
+
+
+def test_each_cohort_shape_shows_its_alerts_on_the_panel(deploy):
+    from ehr_sandbox.cohort import build_cohort
+
+    dep = deploy()
+    settings = dep.sandbox_settings
+    cohort = build_cohort(settings.seed, settings.clock())
+    browser = dep.browser()
+    seen_shapes = set()
+    for plan in cohort.patients:
+        page = dep.launch_ehr(browser, plan.patient_id)
+        assert page.status_code == 200
+        chart = browser.get(f"{dep.ehr.url}/chart/{plan.patient_id}", timeout=10).text
+        shown = re.search(r'<strong class="name">([^<]+)</strong>', page.text).group(1)
+        assert html.unescape(shown) == dep.sandbox_patient_name(plan.patient_id, chart)
+        kinds = set(re.findall(r'class="alert alert-([a-z-]+)"', page.text))
+        expected, forbidden = SHAPE_ALERTS[plan.shape]
+        assert expected <= kinds, (plan.shape, kinds)
+        assert not (forbidden & kinds), (plan.shape, kinds)
+        assert "This session" in page.text and "not yet recorded" in page.text
+        seen_shapes.add(plan.shape)
+    assert seen_shapes == set(SHAPE_ALERTS)
