@@ -20,7 +20,12 @@ lint: $(STAMP)
 	$(BIN)/mypy smart_launch plugin/alliance
 	$(BIN)/lint-imports
 
-test: lint
+# axe-core for the browser tests, when npm is there (without it those tests skip, or fail in CI).
+tests/browser/node_modules: tests/browser/package-lock.json
+	if command -v npm >/dev/null 2>&1; then npm ci --prefix tests/browser --no-audit --no-fund \
+	  && touch $@; fi
+
+test: lint tests/browser/node_modules
 	$(BIN)/pytest
 
 clean:
