@@ -11,7 +11,8 @@ import datetime
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from plugin.alliance import Alert, Instrument, ScoredSession
+from plugin.alliance import Instrument, ScoredSession
+from plugin.panel.view import AlertGroup
 
 WIDTH, HEIGHT = 320.0, 120.0
 LEFT, RIGHT, TOP, BOTTOM = 30.0, 8.0, 10.0, 18.0
@@ -74,7 +75,7 @@ def _y(value: float, lo: float, hi: float) -> float:
 def build_trends(
     scored: Sequence[ScoredSession],
     instruments: Mapping[str, Instrument],
-    alerts: Sequence[Alert],
+    alerts: Sequence[AlertGroup],
 ) -> list[TrendChart]:
     """One chart per scale of the client's instrument (else the therapist's). Both raters'
     forms of an instrument share their scale ranges; a rater whose instrument has another

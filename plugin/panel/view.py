@@ -99,6 +99,39 @@ def read_response(qr: dict[str, Any], encounter_days: dict[str, datetime.date]) 
 
 
 @dataclass(frozen=True)
+class AlertGroup:
+    """The alerts of one kind that fired on one session for one rater, shown as one item: a
+    rupture in the total and in the bond is one event for a clinician, with two reasons."""
+
+    kind: str
+    date: datetime.date
+    encounter_id: str | None
+    rater: str | None
+    reasons: tuple[str, ...]
+    rules: tuple[str, ...]
+
+
+_SCALE_ORDER = {"total": 0, "goal": 1, "task": 2, "bond": 3}
+
+
+def group_alerts(alerts: Iterable[Alert]) -> list[AlertGroup]:
+    """Newest first; within a group the total's reason comes before the components'."""
+    groups: dict[tuple[Any, ...], list[Alert]] = {}
+    for alert in alerts:
+        key = (alert.date, alert.encounter_id, alert.kind, alert.rater)
+        groups.setdefault(key, []).append(alert)
+    ordered = sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][2]), reverse=True)
+    result = []
+    for (day, encounter_id, kind, rater), members in ordered:
+        members.sort(key=lambda a: _SCALE_ORDER.get(a.scale or "", 9))
+        result.append(AlertGroup(
+            kind, day, encounter_id, rater,
+            tuple(a.reason for a in members), tuple(dict.fromkeys(a.rule for a in members)),
+        ))
+    return result
+
+
+@dataclass(frozen=True)
 class SessionRow:
     session: Session
     raters: tuple[str, ...]
@@ -115,7 +148,7 @@ class PanelView:
     responses: list[Response]
     instruments: dict[str, Instrument]  # per rater, the one drawn on the trend
     scored: list[ScoredSession]
-    alerts: list[Alert]  # newest first
+    alerts: list[AlertGroup]  # newest first
     notes: list[str] = field(default_factory=list)
 
 
@@ -187,6 +220,6 @@ def build_panel(reads: PanelReads, encounter_id: str | None, today: datetime.dat
         responses=responses,
         instruments=instruments,
         scored=scored,
-        alerts=list(reversed(alerts)),
+        alerts=group_alerts(alerts),
         notes=notes,
     )
