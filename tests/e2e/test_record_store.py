@@ -119,3 +119,24 @@ def test_without_a_companion_an_ehr_that_refuses_records_is_still_used(deploy) -
     dep = deploy(ehr_writable=WITHOUT_RESPONSES)
     store, _ = _launched_store(dep)
     assert store.where == "ehr" and "no companion store" in store.reason
+
+
+def test_a_rating_saved_in_the_app_lands_in_the_companion_and_shows_on_the_panel(deploy) -> None:
+    from tests.e2e.test_recording import THERAPIST, filled, open_launch, saved_id
+
+    dep = deploy(client_kind="asymmetric", ehr_writable=WITHOUT_RESPONSES, companion=True)
+    run = open_launch(dep)
+    form = run.get(f"/record/{THERAPIST}")
+    assert "companion store" in run.get("/record").text
+    qr_id = saved_id(run.post(f"/record/{THERAPIST}", filled(form)))
+
+    companion = dep.flask_companion.extensions["ehr_sandbox"]["store"]
+    ehr = dep.flask_sandbox.extensions["ehr_sandbox"]["store"]
+    qr = companion.read("QuestionnaireResponse", qr_id).resource
+    assert qr["subject"]["reference"] == f"{dep.iss}/Patient/{run.patient}"
+    assert qr["encounter"]["reference"] == f"{dep.iss}/Encounter/{run.encounter}"
+    assert ehr.read("QuestionnaireResponse", qr_id) is None
+
+    panel = run.get("")
+    assert "therapist-rated" in panel.text
+    assert f"Records are stored in the companion store {dep.companion_fhir}" in panel.text
