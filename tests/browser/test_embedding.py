@@ -49,3 +49,41 @@ def test_two_charts_in_two_tabs_keep_their_own_patients(dep, context):
         frame = panel_frame(page, dep)
         frame.goto(frame.url)
         assert app_patient_name(panel_frame(page, dep)) == name
+
+
+def test_a_recording_in_one_tab_stays_with_its_own_patient(dep, context):
+    first_id, second_id = dep.patient_ids()[3:5]
+    first, second = context.new_page(), context.new_page()
+    first_frame = open_chart(first, dep, first_id)
+    open_chart(second, dep, second_id)
+    first_name, second_name = chart_name(first), chart_name(second)
+
+    # Rate the session in the first tab's frame: any answer for each question, then save.
+    first.bring_to_front()
+    first_frame.get_by_role("link", name="Record this session's alliance").click()
+    first_frame.wait_for_url("**/record")
+    first_frame.get_by_role("link", name="Rate this session").first.click()
+    first_frame.wait_for_url("**/record/**")
+    expect(first_frame.get_by_role("button", name="Save")).to_be_visible()
+    for group in first_frame.locator("fieldset").all():
+        options = group.locator(".option label")
+        if options.count():
+            options.nth(2).click()
+    first_frame.get_by_role("button", name="Save").click()
+    saved = panel_frame(first, dep)
+    expect(saved.locator(".saved")).to_be_visible()
+    assert app_patient_name(saved) == first_name
+    expect(saved.locator(".state")).to_have_text("therapist-rated")
+
+    # The other tab still shows its own patient and its own, unrated session.
+    other = panel_frame(second, dep)
+    other.goto(other.url)
+    other = panel_frame(second, dep)
+    assert app_patient_name(other) == second_name
+    expect(other.locator(".state")).to_have_text("not yet recorded")
+    second.reload()
+    assert app_patient_name(panel_frame(second, dep)) == second_name
+    first.reload()
+    again = panel_frame(first, dep)
+    assert app_patient_name(again) == first_name
+    expect(again.locator(".state")).to_have_text("therapist-rated")
