@@ -26,6 +26,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import fhir_profiles
 from plugin import APP_NAME, __version__
@@ -45,6 +46,7 @@ from plugin.alliance import (
 from plugin.alliance.vocabulary import RATER_ROLE_EXTENSION, RATERS
 from plugin.config import Settings
 from plugin.errors import AllianceError
+from plugin.fhir.client import bundle_resources
 from plugin.fhir.records import (
     Submission,
     build_correction_bundle,
@@ -240,6 +242,7 @@ class StoredRecord:
     qr: dict[str, Any]
     observations: list[dict[str, Any]]
     versions: list[dict[str, Any]]  # newest first
+    provenance: list[dict[str, Any]]  # the audit trail: who changed what, when, why; newest first
     form: RecordForm
     answers: dict[str, Answer] = field(default_factory=dict)
     score: Score | None = None
@@ -275,16 +278,24 @@ def _version_key(resource: Mapping[str, Any]) -> int:
 
 
 def read_record(store: RecordStore, settings: Settings, qr_id: str) -> StoredRecord:
-    """The response, its current score Observations and its versions (newest first)."""
+    """The response, its current score Observations, its versions and its Provenance (newest
+    first), read in one batch round trip."""
     client = store.client
-    qr = client.read("QuestionnaireResponse", qr_id)
+    target = f"QuestionnaireResponse/{qr_id}"
+    qr, observation_set, history, provenance_set = client.batch([
+        target,
+        f"Observation?{urlencode({'derived-from': target, '_count': '50'})}",
+        f"{target}/_history",
+        f"Provenance?{urlencode({'target': target, '_count': '50'})}",
+    ])
     observations = [
-        o for o in client.search("Observation", {
-            "derived-from": f"QuestionnaireResponse/{qr_id}", "_count": "50"})
+        o for o in bundle_resources(observation_set, "Observation")
         if o.get("status") != "entered-in-error" or qr.get("status") == "entered-in-error"
     ]
-    versions = sorted(client.history("QuestionnaireResponse", qr_id), key=_version_key,
+    versions = sorted(bundle_resources(history, "QuestionnaireResponse"), key=_version_key,
                       reverse=True)
+    provenance = sorted(bundle_resources(provenance_set, "Provenance"),
+                        key=lambda p: str(p.get("recorded") or ""), reverse=True)
     form = form_for_response(settings, qr)
     answers = answers_from_questionnaire_response(qr)
     try:
@@ -292,7 +303,7 @@ def read_record(store: RecordStore, settings: Settings, qr_id: str) -> StoredRec
     except DomainError as err:  # a stored response we cannot score is still shown
         log.warning("stored response not scorable: %s", err.code)
         score = None
-    return StoredRecord(qr, observations, versions, form, answers, score)
+    return StoredRecord(qr, observations, versions, provenance, form, answers, score)
 
 
 def _moment(value: Any) -> datetime.datetime:

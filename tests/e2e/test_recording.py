@@ -206,6 +206,8 @@ def test_correction_makes_version_2_amended_and_entered_in_error_keeps_history(d
 
     view = run.get(f"/responses/{qr_id}")
     assert view.status_code == 200 and "amended" in view.text and "Versions" in view.text
+    assert "Audit trail" in view.text and "Mis-clicked item 1" in view.text
+    assert re.search(r"<td>update</td>", view.text) and re.search(r"<td>create</td>", view.text)
 
     confirm = run.get(f"/responses/{qr_id}/entered-in-error")
     assert confirm.status_code == 200 and "Mark this record entered-in-error?" in confirm.text
