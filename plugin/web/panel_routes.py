@@ -14,6 +14,7 @@ from plugin.web.current import current_launch, extension
 
 bp = Blueprint("panel", __name__)
 
+RECORD_NEEDS = {"QuestionnaireResponse": "cru", "Observation": "cru", "Provenance": "c"}
 RECENT_ALERTS = 4  # shown open; older ones fold away so the newest stay visible in a sidebar
 
 
@@ -30,6 +31,8 @@ def panel(handle: str) -> str:
         launch.ehr, launch.records, context.patient,
         appointments=context.scopes.allows("Appointment", "s"),
     )
+    # Writing to the EHR needs its write scopes; a companion store uses the app's own token.
+    record_missing = context.scopes.missing(RECORD_NEEDS) if launch.records.where == "ehr" else []
     today = datetime.datetime.fromtimestamp(extension()["clock"](), datetime.UTC).date()
     view = build_panel(reads, context.encounter, today)
     return render_template(
@@ -39,7 +42,8 @@ def panel(handle: str) -> str:
         charts=build_trends(view.scored, view.instruments, view.alerts),
         banner=context.need_patient_banner,
         records=launch.records,
-        can_record=bool(context.encounter) and context.scopes.allows("QuestionnaireResponse", "c"),
+        can_record=bool(context.encounter) and not record_missing,
+        record_missing=record_missing,
         saved=request.args.get("saved"),
         recent_alerts=RECENT_ALERTS,
         fhir_base=context.iss,

@@ -246,3 +246,35 @@ def test_no_token_reaches_the_browser_or_the_logs(deploy, caplog):
     everything = "\n".join(seen + app_logs)
     for token in tokens:
         assert token not in everything
+
+
+def _grant_only(scopes: str):
+    """A token endpoint that grants less than asked (the app must read the granted scope)."""
+
+    def narrow(request, response):
+        if request.url.endswith("/token") and response.status_code == 200:
+            answer = response.json()
+            answer["scope"] = scopes
+            response._content = json.dumps(answer).encode()
+
+    return narrow
+
+
+def test_without_write_scopes_the_panel_shows_and_says_recording_is_off(deploy):
+    dep = deploy()
+    dep.http.tamper = _grant_only("launch openid fhirUser patient/Patient.r patient/Encounter.rs")
+    page = dep.launch_ehr(dep.browser(), dep.patient_ids()[0])
+    assert page.status_code == 200
+    assert "Recording is off: the EHR did not grant" in page.text
+    assert "QuestionnaireResponse.cru" in page.text
+    assert "Record this session" not in page.text
+    assert "Missed appointments are not shown" in page.text
+
+
+def test_without_encounter_search_the_panel_explains_what_is_missing(deploy):
+    dep = deploy()
+    dep.http.tamper = _grant_only("launch openid fhirUser patient/Patient.r")
+    page = dep.launch_ehr(dep.browser(), dep.patient_ids()[0])
+    assert page.status_code == 200
+    assert "The panel cannot be shown" in page.text and "Encounter.rs" in page.text
+    assert not [e for e in dep.http.exchanges if e.method == "POST" and e.url == dep.iss]
