@@ -15,6 +15,7 @@ from plugin.config import Settings, load_settings
 from plugin.launches import Launches
 from plugin.record_stores import RecordStores
 from plugin.session_store import SqliteSessionStore
+from plugin.smart_style import StyleFetcher
 from plugin.web import errors, record_routes, security
 from plugin.web.launch_routes import bp as launch_bp
 from plugin.web.panel_routes import bp as panel_bp
@@ -56,6 +57,7 @@ def create_app(
         "smart": client,
         "launches": Launches(settings, client, store, clock=clock),
         "record_stores": RecordStores(settings, http, clock=clock),
+        "styles": StyleFetcher(http, clock=clock),
         "http": http,
         "version": __version__,
         "clock": clock,

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import datetime
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, Response, render_template, request
 
 from plugin.launches import REQUIRED
 from plugin.panel.reads import read_panel
 from plugin.panel.trend import build_trends
 from plugin.panel.view import build_panel
+from plugin.smart_style import style_sheet
 from plugin.web.current import current_launch, extension
+from plugin.web.security import browser_key
 
 bp = Blueprint("panel", __name__)
 
@@ -48,3 +50,18 @@ def panel(handle: str) -> str:
         recent_alerts=RECENT_ALERTS,
         fhir_base=context.iss,
     )
+
+
+@bp.get("/panel/<handle>/style.css")
+def style(handle: str) -> Response:
+    """The EHR's colours and fonts (smart_style_url) as CSS variables, after panel.css."""
+    ext = extension()
+    context = ext["launches"].context(handle, browser_key(request))
+    variables = {}
+    if context.smart_style_url:
+        variables = ext["styles"].variables(
+            context.smart_style_url, [context.iss, context.issuer, context.token_endpoint]
+        )
+    response = Response(style_sheet(variables), mimetype="text/css")
+    response.headers["Cache-Control"] = "private, max-age=300"
+    return response

@@ -6,6 +6,8 @@ from __future__ import annotations
 import html
 import re
 
+import requests
+
 
 def _after_token(dep):
     exchanges = dep.http.exchanges
@@ -110,3 +112,16 @@ def test_each_cohort_shape_shows_its_alerts_on_the_panel(deploy):
         assert "This session" in page.text and "not yet recorded" in page.text
         seen_shapes.add(plan.shape)
     assert seen_shapes == set(SHAPE_ALERTS)
+
+
+def test_the_ehrs_style_reaches_the_panel_as_css_variables(deploy):
+    dep = deploy()
+    browser = dep.browser()
+    page = dep.launch_ehr(browser, dep.patient_ids()[0])
+    handle = page.url.rsplit("/", 1)[1]
+    assert f'href="/panel/{handle}/style.css"' in page.text
+    css = browser.get(f"{dep.app.url}/panel/{handle}/style.css", timeout=10)
+    assert css.headers["Content-Type"].startswith("text/css")
+    style = requests.get(f"{dep.ehr.url}/auth/smart-style.json", timeout=10).json()
+    assert f"--accent: {style['color_highlight']};" in css.text
+    assert f"--ink: {style['color_text']};" in css.text

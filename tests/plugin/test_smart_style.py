@@ -1,0 +1,45 @@
+"""The EHR's style: only plain colours, lengths and font lists become CSS; only from the EHR."""
+
+from __future__ import annotations
+
+from plugin.smart_style import StyleFetcher, allowed, style_sheet, style_variables
+from tests.support.fake_http import fake_session
+
+
+def test_good_values_become_css_variables():
+    found = style_variables({"color_highlight": "#1f6feb", "color_text": "rgb(10, 20, 30)",
+                             "dim_border_radius": "6px", "font_family_body": "Inter, sans-serif"})
+    assert found == {"--accent": "#1f6feb", "--ink": "rgb(10, 20, 30)", "--radius": "6px",
+                     "--font-body": "Inter, sans-serif"}
+    assert style_sheet(found).startswith(":root {") and "--accent: #1f6feb;" in style_sheet(found)
+
+
+def test_anything_that_could_escape_the_declaration_is_dropped():
+    hostile = {
+        "color_highlight": "red;} body{display:none",
+        "color_text": "#123</style><script>",
+        "dim_font_size": "16px; background:url(https://evil.example/x)",
+        "font_family_body": "x}@import 'https://evil.example'",
+        "color_background": 12,
+    }
+    assert style_variables(hostile) == {}
+    assert style_sheet({}) == ""
+
+
+def test_style_is_read_only_from_the_ehrs_hosts_without_a_token_and_cached():
+    http, transport = fake_session()
+    transport.add("GET", "https://ehr.example/style.json", (200, {"color_highlight": "#abcdef"}))
+    fetcher = StyleFetcher(http)
+    ehr = ["https://ehr.example/fhir", "https://ehr.example/auth/token"]
+    assert fetcher.variables("https://evil.example/style.json", ehr) == {}
+    assert fetcher.variables("https://ehr.example/style.json", ehr) == {"--accent": "#abcdef"}
+    assert fetcher.variables("https://ehr.example/style.json", ehr) == {"--accent": "#abcdef"}
+    assert len(transport.sent) == 1 and "Authorization" not in transport.sent[0].headers
+    assert not allowed("javascript:alert(1)", ehr)
+
+
+def test_an_unreadable_style_is_no_style():
+    http, transport = fake_session()
+    transport.add("GET", "https://ehr.example/style.json", (500, b"oops"))
+    assert StyleFetcher(http).variables("https://ehr.example/style.json",
+                                        ["https://ehr.example/fhir"]) == {}
