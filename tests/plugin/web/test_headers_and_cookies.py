@@ -1,0 +1,65 @@
+"""What the app tells the browser: cookie attributes for a cross-site frame, CSP, no caching;
+and the `alliance` command's refusal of a bad configuration."""
+
+from __future__ import annotations
+
+from plugin.cli import main
+from plugin.web import create_app
+from tests.support.fake_http import fake_session
+
+EHR = "https://ehr.example/fhir"
+SMART_CONFIG = {
+    "issuer": "https://ehr.example/auth",
+    "authorization_endpoint": "https://ehr.example/auth/authorize",
+    "token_endpoint": "https://ehr.example/auth/token",
+    "jwks_uri": "https://ehr.example/auth/jwks",
+    "capabilities": ["launch-ehr", "permission-v2", "sso-openid-connect"],
+}
+
+
+def app_over(public_url, tmp_path):
+    http, transport = fake_session()
+    transport.add("GET", f"{EHR}/.well-known/smart-configuration", (200, SMART_CONFIG))
+    transport.add("GET", f"{EHR}/metadata", (200, {"resourceType": "CapabilityStatement"}))
+    app = create_app({"public_url": public_url, "client_id": "c", "allowed_iss": EHR,
+                      "secret_key": "s" * 40, "data_dir": str(tmp_path),
+                      "frame_ancestors": "https://ehr.example"}, http=http)
+    return app.test_client(), transport
+
+
+def test_over_https_the_browser_cookie_works_in_a_cross_site_frame(tmp_path):
+    client, _ = app_over("https://alliance.example", tmp_path)
+    answer = client.get("/launch", query_string={"iss": EHR, "launch": "abc"})
+    assert answer.status_code == 302
+    cookie = answer.headers["Set-Cookie"]
+    for attribute in ("Secure", "HttpOnly", "SameSite=None", "Partitioned"):
+        assert attribute in cookie
+    assert answer.headers["Location"].startswith(SMART_CONFIG["authorization_endpoint"])
+
+
+def test_over_plain_http_the_cookie_is_lax_and_never_secure(tmp_path):
+    client, _ = app_over("http://127.0.0.1:8080", tmp_path)
+    cookie = client.get("/launch", query_string={"iss": EHR}).headers["Set-Cookie"]
+    assert "SameSite=Lax" in cookie and "Secure" not in cookie
+
+
+def test_every_page_carries_the_csp_and_no_referrer(tmp_path):
+    client, transport = app_over("https://alliance.example", tmp_path)
+    for path in ("/healthz", "/launch?iss=https://other.example/fhir", "/panel/nope"):
+        answer = client.get(path)
+        csp = answer.headers["Content-Security-Policy"]
+        assert "frame-ancestors https://ehr.example" in csp and "script-src 'self'" in csp
+        assert "unsafe-inline" not in csp
+        assert answer.headers["Referrer-Policy"] == "no-referrer"
+        assert answer.headers["Cache-Control"] == "no-store"
+    assert client.get("/panel/nope").status_code == 403
+    assert not [r for r in transport.sent if "other.example" in (r.url or "")]
+
+
+def test_alliance_serve_refuses_to_start_with_a_bad_configuration(monkeypatch, capsys):
+    for name in ("ALLIANCE_PUBLIC_URL", "ALLIANCE_CLIENT_ID", "ALLIANCE_CONFIG"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("ALLIANCE_ALLOWED_ISS", "not a url")
+    assert main(["serve", "--port", "0"]) == 2
+    err = capsys.readouterr().err
+    assert "ALLIANCE_PUBLIC_URL" in err and "ALLIANCE_ALLOWED_ISS: not an http(s) URL" in err
