@@ -30,15 +30,12 @@ from plugin.alliance import AllianceError as DomainError
 from plugin.fhir.errors import FhirAuthError, FhirConflict, FhirError, FhirTransportError
 from plugin.fhir.record_errors import RecordError
 from plugin.fhir.records import Submission
+from plugin.record_forms import RecordForm, RecordingRefused, offered_forms, record_form
 from plugin.recording import (
-    RecordForm,
-    RecordingRefused,
     StoredRecord,
     correct_record,
     mark_entered_in_error,
-    offered_forms,
     read_record,
-    record_form,
     save_submission,
 )
 from plugin.recording_handoff import Handoffs

@@ -9,13 +9,8 @@ import pytest
 
 import fhir_profiles
 from plugin.config import load_settings
-from plugin.recording import (
-    RecordingRefused,
-    _saved_from,
-    offered_forms,
-    rater_of,
-    record_form,
-)
+from plugin.record_forms import RecordingRefused, offered_forms, rater_of, record_form
+from plugin.recording import _saved_from
 from plugin.recording_handoff import MAX_FAILURES, Handoffs
 from plugin.session_store import SqliteSessionStore
 
