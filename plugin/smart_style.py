@@ -39,14 +39,65 @@ PROPERTIES: dict[str, tuple[str, re.Pattern[str]]] = {
 }
 
 
+# The panel's own colours (panel.css) and the light backgrounds text is drawn on.
+DEFAULTS = {"--bg": "#f4f6f9", "--ink": "#1d2733", "--accent": "#2457a6", "--warn": "#9a3412",
+            "--ok": "#166534"}
+TEXT_COLOURS = ("--ink", "--accent", "--warn", "--ok")
+SURFACES = ("#ffffff", "#fffaf5", "#f3fbf5", "#eef4ff", "#e8eef8")
+MIN_CONTRAST = 4.5  # WCAG 2 AA for body text
+
+
+def _rgb(colour: str) -> tuple[float, float, float] | None:
+    """sRGB channels 0..1 of a #hex or rgb()/rgba() colour (alpha ignored), else None."""
+    if colour.startswith("#"):
+        digits = colour[1:]
+        if len(digits) in (3, 4):
+            digits = "".join(c * 2 for c in digits[:3])
+        return tuple(int(digits[i:i + 2], 16) / 255 for i in (0, 2, 4))  # type: ignore[return-value]
+    parts = re.findall(r"[\d.]+%?", colour)
+    if len(parts) < 3 or any(p.endswith("%") for p in parts[:3]):
+        return None
+    return tuple(min(float(p), 255.0) / 255 for p in parts[:3])  # type: ignore[return-value]
+
+
+def _luminance(rgb: tuple[float, float, float]) -> float:
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast(one: str, other: str) -> float:
+    """The WCAG 2 contrast ratio of two colours (1 when either cannot be read)."""
+    a, b = _rgb(one), _rgb(other)
+    if a is None or b is None:
+        return 1.0
+    light, dark = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def _readable(variables: dict[str, str]) -> dict[str, str]:
+    """Drop any EHR colour that would make the panel's text hard to read: the app stays
+    accessible whatever the EHR's palette (WCAG 2 AA, 4.5:1 on every surface it uses)."""
+    kept = dict(variables)
+    background = kept.get("--bg", DEFAULTS["--bg"])
+    if any(contrast(DEFAULTS[t], background) < MIN_CONTRAST for t in TEXT_COLOURS):
+        kept.pop("--bg", None)
+        background = DEFAULTS["--bg"]
+    for name in TEXT_COLOURS:
+        if name in kept and any(
+            contrast(kept[name], surface) < MIN_CONTRAST for surface in (*SURFACES, background)
+        ):
+            kept.pop(name)
+    return kept
+
+
 def style_variables(document: Mapping[str, Any]) -> dict[str, str]:
-    """The CSS variables a style document safely sets."""
+    """The CSS variables a style document safely sets, readable colours only."""
     found = {}
     for name, (variable, pattern) in PROPERTIES.items():
         value = document.get(name)
         if isinstance(value, str) and pattern.fullmatch(value.strip()):
             found[variable] = value.strip()
-    return found
+    return _readable(found)
 
 
 def style_sheet(variables: Mapping[str, str]) -> str:

@@ -89,7 +89,7 @@ class TokenIssuer:
                                     "scope": scope or ""}
         if user is not None:
             claims["fhirUser"] = self.fhir_user(user.practitioner)
-            response.update(self._context(user))
+            response.update(self._context(user, embedded="launch" in scopes))
             claims.update({k: response[k] for k in ("patient", "encounter") if k in response})
             if include_refresh_token and REFRESH_SCOPES & set(scopes):
                 response["refresh_token"] = secrets.token_urlsafe(32)
@@ -98,11 +98,13 @@ class TokenIssuer:
         response["access_token"] = self.key.sign(claims, typ="at+jwt")
         return response
 
-    def _context(self, user: Subject) -> dict[str, Any]:
+    def _context(self, user: Subject, *, embedded: bool) -> dict[str, Any]:
+        """Launch context. An EHR launch (the `launch` scope) opens the app inside the chart,
+        whose own banner names the patient, so the app need not; a standalone app must."""
         context: dict[str, Any] = {}
         if user.patient:
             context["patient"] = user.patient
-            context["need_patient_banner"] = True
+            context["need_patient_banner"] = not embedded
             context["smart_style_url"] = f"{self.settings.issuer}/smart-style.json"
         if user.encounter:
             context["encounter"] = user.encounter

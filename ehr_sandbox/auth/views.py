@@ -25,8 +25,8 @@ if TYPE_CHECKING:
 PICKER_FIELDS = frozenset({"consent_ticket", "decision", "practitioner", "patient", "encounter"})
 TICKET_LIFETIME = 900
 SMART_STYLE = {
-    "color_background": "#f6f8fa", "color_error": "#b3261e", "color_highlight": "#1f6feb",
-    "color_modal_backdrop": "#00000066", "color_success": "#1a7f37", "color_text": "#1f2328",
+    "color_background": "#f6f8fa", "color_error": "#b3261e", "color_highlight": "#0a58ca",
+    "color_modal_backdrop": "#00000066", "color_success": "#116329", "color_text": "#1f2328",
     "dim_border_radius": "6px", "dim_font_size": "16px", "dim_spacing_size": "16px",
     "font_family_body": "system-ui, sans-serif", "font_family_heading": "system-ui, sans-serif",
 }

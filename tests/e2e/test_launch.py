@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import dataclasses
-import html
 import json
 import logging
 import re
@@ -16,12 +15,11 @@ import requests
 
 from smart_launch import SmartClient
 from smart_launch.errors import TokenRequestError
+from tests.support.pages import has_banner, panel_patient_name
 
 
 def panel_patient(page: requests.Response) -> str:
-    match = re.search(r'<strong class="name">([^<]+)</strong>', page.text)
-    assert match, f"no patient banner on the panel page:\n{page.text[:2000]}"
-    return html.unescape(match.group(1))
+    return panel_patient_name(page.text)
 
 
 def chart_patient(dep, patient_id: str) -> str:
@@ -37,6 +35,7 @@ def test_ehr_launch_shows_the_charts_patient_and_sessions(deploy):
     assert page.status_code == 200, page.text[:500]
     assert urlsplit(page.url).path.startswith("/panel/")
     assert panel_patient(page) == chart_patient(dep, patient)
+    assert not has_banner(page.text), "inside the chart, whose banner names the patient"
     assert "This session" in page.text and "in progress" in page.text
     assert re.search(r"Sessions <span class=\"count\">\((\d+)\)", page.text)
     assert "no-show" in page.text or "cancelled" in page.text or "attended" in page.text
@@ -51,6 +50,7 @@ def test_standalone_launch_picks_a_patient_at_the_ehr(deploy):
     page = browser.post(form["action"], data=form["fields"], timeout=20)
     assert page.status_code == 200, page.text[:500]
     assert panel_patient(page) == chart_patient(dep, form["fields"]["patient"])
+    assert has_banner(page.text), "a standalone app must name the patient itself"
 
 
 def test_authorization_request_uses_pkce_s256_and_a_strong_single_use_state(deploy):

@@ -8,6 +8,8 @@ import re
 
 import requests
 
+from tests.support.pages import panel_patient_name
+
 
 def _after_token(dep):
     exchanges = dep.http.exchanges
@@ -103,8 +105,8 @@ def test_each_cohort_shape_shows_its_alerts_on_the_panel(deploy):
         page = dep.launch_ehr(browser, plan.patient_id)
         assert page.status_code == 200
         chart = browser.get(f"{dep.ehr.url}/chart/{plan.patient_id}", timeout=10).text
-        shown = re.search(r'<strong class="name">([^<]+)</strong>', page.text).group(1)
-        assert html.unescape(shown) == dep.sandbox_patient_name(plan.patient_id, chart)
+        shown = panel_patient_name(page.text)
+        assert shown == dep.sandbox_patient_name(plan.patient_id, chart)
         kinds = set(re.findall(r'class="alert alert-([a-z-]+)"', page.text))
         expected, forbidden = SHAPE_ALERTS[plan.shape]
         assert expected <= kinds, (plan.shape, kinds)

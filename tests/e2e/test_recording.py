@@ -3,7 +3,6 @@ the way a browser posts them, and the stored records checked in the sandbox's ow
 
 from __future__ import annotations
 
-import html
 import re
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
@@ -12,6 +11,7 @@ import requests
 
 from plugin.fhir.records_resources import SUBMISSION_SYSTEM
 from tests.support.forms import read_form
+from tests.support.pages import panel_patient_name
 
 THERAPIST = "alliance-checkin-therapist"
 CLIENT = "alliance-checkin-client"
@@ -120,8 +120,7 @@ def test_therapist_rating_is_one_qr_with_scores_and_provenance(deploy):
 def test_client_hand_off_stores_a_client_rating_and_locks_the_panel(deploy):
     dep = deploy()
     run = open_launch(dep)
-    patient_name = html.unescape(re.search(r'<strong class="name">([^<]+)</strong>',
-                                           run.get("").text).group(1))
+    patient_name = panel_patient_name(run.get("").text)
     choose = run.get("/record")
     start = run.post("/handoff/start", {**form_fields(choose), "questionnaire_id": CLIENT})
     assert start.status_code == 200, start.text[:800]

@@ -7,11 +7,11 @@ from tests.support.fake_http import fake_session
 
 
 def test_good_values_become_css_variables():
-    found = style_variables({"color_highlight": "#1f6feb", "color_text": "rgb(10, 20, 30)",
+    found = style_variables({"color_highlight": "#0a58ca", "color_text": "rgb(10, 20, 30)",
                              "dim_border_radius": "6px", "font_family_body": "Inter, sans-serif"})
-    assert found == {"--accent": "#1f6feb", "--ink": "rgb(10, 20, 30)", "--radius": "6px",
+    assert found == {"--accent": "#0a58ca", "--ink": "rgb(10, 20, 30)", "--radius": "6px",
                      "--font-body": "Inter, sans-serif"}
-    assert style_sheet(found).startswith(":root {") and "--accent: #1f6feb;" in style_sheet(found)
+    assert style_sheet(found).startswith(":root {") and "--accent: #0a58ca;" in style_sheet(found)
 
 
 def test_anything_that_could_escape_the_declaration_is_dropped():
@@ -28,12 +28,12 @@ def test_anything_that_could_escape_the_declaration_is_dropped():
 
 def test_style_is_read_only_from_the_ehrs_hosts_without_a_token_and_cached():
     http, transport = fake_session()
-    transport.add("GET", "https://ehr.example/style.json", (200, {"color_highlight": "#abcdef"}))
+    transport.add("GET", "https://ehr.example/style.json", (200, {"color_highlight": "#0a58ca"}))
     fetcher = StyleFetcher(http)
     ehr = ["https://ehr.example/fhir", "https://ehr.example/auth/token"]
     assert fetcher.variables("https://evil.example/style.json", ehr) == {}
-    assert fetcher.variables("https://ehr.example/style.json", ehr) == {"--accent": "#abcdef"}
-    assert fetcher.variables("https://ehr.example/style.json", ehr) == {"--accent": "#abcdef"}
+    assert fetcher.variables("https://ehr.example/style.json", ehr) == {"--accent": "#0a58ca"}
+    assert fetcher.variables("https://ehr.example/style.json", ehr) == {"--accent": "#0a58ca"}
     assert len(transport.sent) == 1 and "Authorization" not in transport.sent[0].headers
     assert not allowed("javascript:alert(1)", ehr)
 
@@ -43,3 +43,14 @@ def test_an_unreadable_style_is_no_style():
     transport.add("GET", "https://ehr.example/style.json", (500, b"oops"))
     assert StyleFetcher(http).variables("https://ehr.example/style.json",
                                         ["https://ehr.example/fhir"]) == {}
+
+
+def test_colours_that_would_make_text_hard_to_read_are_not_applied():
+    from plugin.smart_style import contrast
+
+    assert round(contrast("#000000", "#ffffff"), 1) == 21.0
+    pale = style_variables({"color_highlight": "#7fb2ff", "color_text": "#999999",
+                            "color_error": "#b3261e"})
+    assert pale == {"--warn": "#b3261e"}  # pale blue and grey text fail 4.5:1 on white
+    dark_page = style_variables({"color_background": "#202020"})
+    assert dark_page == {}  # the panel's dark text would vanish on it

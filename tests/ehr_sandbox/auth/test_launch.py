@@ -21,7 +21,7 @@ def test_ehr_launch_context_in_token_response(client: Any, auth: AuthServer) -> 
     body = exchange(client, query["code"], verifier).get_json()
     assert body["patient"] == "pat-1"
     assert body["encounter"] == "enc-1"
-    assert body["need_patient_banner"] is True
+    assert body["need_patient_banner"] is False  # inside the chart, whose banner shows
     assert body["smart_style_url"] == f"{BASE}/auth/smart-style.json"
     assert body["token_type"] == "Bearer"
     assert body["expires_in"] == 3600

@@ -77,7 +77,7 @@ def test_refresh_rotates_and_keeps_context(client: Any, auth: AuthServer, clock:
     body = second.get_json()
     assert body["refresh_token"] != first["refresh_token"]
     assert (body["patient"], body["encounter"]) == ("pat-1", "enc-1")
-    assert body["need_patient_banner"] is True
+    assert body["need_patient_banner"] is False  # an EHR launch, still after refresh
     grant = auth.verify_access_token(body["access_token"])
     assert grant is not None and grant.patient == "pat-1"
 
