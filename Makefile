@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint unit clean
+.PHONY: demo test lint unit clean interop
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,7 +25,20 @@ tests/browser/node_modules: tests/browser/package-lock.json
 	if command -v npm >/dev/null 2>&1; then npm ci --prefix tests/browser --no-audit --no-fund \
 	  && touch $@; fi
 
-test: lint tests/browser/node_modules
+# The interop tier's servers (tests/interop): our HAPI FHIR JPA launcher, built once with Maven
+# (downloads cached in ~/.m2), and oidc-provider from npm. Without java/mvn/node those tests
+# skip loudly (and fail under CI=true).
+INTEROP_JAR := tests/interop/hapi/target/hapi-interop.jar
+$(INTEROP_JAR): tests/interop/hapi/pom.xml $(wildcard tests/interop/hapi/src/main/java/org/alliancepanel/interop/*.java)
+	if command -v mvn >/dev/null 2>&1; then cd tests/interop/hapi && mvn -q -B package; fi
+
+tests/interop/oidc/node_modules: tests/interop/oidc/package-lock.json
+	if command -v npm >/dev/null 2>&1; then npm ci --prefix tests/interop/oidc --no-audit --no-fund \
+	  && touch $@; fi
+
+interop: $(INTEROP_JAR) tests/interop/oidc/node_modules
+
+test: lint tests/browser/node_modules interop
 	$(BIN)/pytest
 
 clean:

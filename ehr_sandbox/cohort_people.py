@@ -29,8 +29,10 @@ _THERAPISTS = (("Miriam", "Lindgren", "female"), ("Tobias", "Hartmann", "male"),
 
 
 def make_id(rng: random.Random) -> str:
-    """An opaque id, as real EHRs use: 16 hex digits from the seeded generator."""
-    return f"{rng.getrandbits(64):016x}"
+    """An opaque id, as real EHRs use: 16 hex digits from the seeded generator, never all
+    decimal digits (HAPI FHIR, by default, refuses a client-assigned id without a letter)."""
+    value = f"{rng.getrandbits(64):016x}"
+    return "f" + value[1:] if value.isdigit() else value
 
 
 def organization(rng: random.Random) -> dict:

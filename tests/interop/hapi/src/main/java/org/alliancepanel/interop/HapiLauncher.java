@@ -1,0 +1,68 @@
+package org.alliancepanel.interop;
+
+import ca.uhn.fhir.context.support.IValidationSupport;
+import ca.uhn.fhir.jpa.api.config.JpaStorageSettings;
+import ca.uhn.fhir.jpa.api.dao.IFhirSystemDao;
+import ca.uhn.fhir.jpa.provider.JpaCapabilityStatementProvider;
+import ca.uhn.fhir.jpa.provider.JpaSystemProvider;
+import ca.uhn.fhir.jpa.provider.ValueSetOperationProvider;
+import ca.uhn.fhir.jpa.search.DatabaseBackedPagingProvider;
+import ca.uhn.fhir.rest.api.EncodingEnum;
+import ca.uhn.fhir.rest.server.RestfulServer;
+import ca.uhn.fhir.rest.server.provider.ResourceProviderFactory;
+import ca.uhn.fhir.rest.server.util.ISearchParamRegistry;
+import java.net.InetSocketAddress;
+import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
+import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.eclipse.jetty.server.Server;
+import org.springframework.context.annotation.AnnotationConfigApplicationContext;
+
+/**
+ * Starts the HAPI FHIR JPA server configured in {@link JpaServerConfig} under
+ * {@code http://127.0.0.1:PORT/fhir} (no authentication: loopback only, tests only).
+ *
+ * <p>Usage: {@code java -jar target/hapi-interop.jar PORT [SMART_CONFIGURATION_URL]}. With the
+ * URL, {@code /fhir/.well-known/smart-configuration} relays that document (see
+ * {@link SmartConfigurationServlet}). Prints "HAPI READY" when serving.
+ */
+public final class HapiLauncher {
+  private HapiLauncher() {}
+
+  public static void main(String[] args) throws Exception {
+    int port = args.length > 0 ? Integer.parseInt(args[0]) : 8090;
+    AnnotationConfigApplicationContext spring =
+        new AnnotationConfigApplicationContext(JpaServerConfig.class);
+
+    IFhirSystemDao<?, ?> systemDao = spring.getBean(IFhirSystemDao.class);
+    RestfulServer fhir = new RestfulServer(systemDao.getContext());
+    fhir.registerProviders(spring.getBean(ResourceProviderFactory.class).createProviders());
+    fhir.registerProvider(spring.getBean(JpaSystemProvider.class));
+    fhir.registerProvider(spring.getBean(ValueSetOperationProvider.class));
+    fhir.setServerConformanceProvider(new JpaCapabilityStatementProvider(
+        fhir, systemDao, spring.getBean(JpaStorageSettings.class),
+        spring.getBean(ISearchParamRegistry.class), spring.getBean(IValidationSupport.class)));
+    fhir.setPagingProvider(spring.getBean(DatabaseBackedPagingProvider.class));
+    fhir.setDefaultResponseEncoding(EncodingEnum.JSON);
+
+    Server jetty = new Server(new InetSocketAddress("127.0.0.1", port));
+    ServletContextHandler context = new ServletContextHandler();
+    context.setContextPath("/");
+    context.addServlet(new ServletHolder(fhir), "/fhir/*");
+    if (args.length > 1) {
+      context.addServlet(new ServletHolder(new SmartConfigurationServlet(args[1])),
+          "/fhir/.well-known/smart-configuration");
+    }
+    jetty.setHandler(context);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      try {
+        jetty.stop();
+      } catch (Exception ignored) {
+        // shutting down anyway
+      }
+      spring.close();
+    }));
+    jetty.start();
+    System.out.println("HAPI READY http://127.0.0.1:" + port + "/fhir");
+    jetty.join();
+  }
+}
