@@ -26,6 +26,8 @@ R4_SPEC = "http://hl7.org/fhir/R4"
 SD_BASE = "http://hl7.org/fhir/StructureDefinition/"
 R4B_ONLY_TYPES = {"CodeableReference", "RatioRange"}
 #: Annotation markers whose class name is not the FHIR primitive's name.
+FHIR_TYPE_EXTENSION = "http://hl7.org/fhir/StructureDefinition/structuredefinition-fhir-type"
+SYSTEM_STRING = "http://hl7.org/fhirpath/System.String"
 MARKER_TYPES = {"EncodedBytes": "base64Binary", "UuidVersion": "uuid"}
 RESOURCE_INHERITED = {"id": "Resource", "meta": "Resource", "implicitRules": "Resource",
                       "language": "Resource", "text": "DomainResource",
@@ -85,6 +87,12 @@ def _base_elements(cls: type, path: str, is_resource: bool) -> list[Child]:
         if code in R4B_ONLY_TYPES:
             continue
         typ: Element = {"code": code}
+        if name == "id" or (name == "url" and cls.__name__ == "Extension"):
+            # As in the R4 core definitions: ids and extension urls are FHIRPath strings
+            # carrying their FHIR type in the structuredefinition-fhir-type extension.
+            typ = {"extension": [{"url": FHIR_TYPE_EXTENSION, "valueUrl":
+                                  "uri" if name == "url" else "string"}],
+                   "code": SYSTEM_STRING}
         if code == "Reference" and extra.get("enum_reference_types"):
             typ["targetProfile"] = [SD_BASE + t for t in extra["enum_reference_types"]]
         choice = extra.get("one_of_many")

@@ -301,12 +301,6 @@ def test_the_questionnaires_terminology_and_capability_statement_validate_in_hap
     assert not failures, _report(failures)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "fhir_profiles StructureDefinitions fail HAPI's validator: (1) the generated snapshots type "
-    "`.id` elements as 'id'/'string' where R4 core uses http://hl7.org/fhirpath/System.String "
-    "with the structuredefinition-fhir-type extension (fhir_profiles/tools/snapshot); (2) HAPI "
-    "cannot regenerate the extension profiles' snapshots ('Unable to resolve package id "
-    "hl7.fhir.r4.core#null'). Not fixed in this change; strict, so a fix turns this red."))
 def test_the_structure_definitions_validate_in_hapi(scenario: Scenario):
     profiles = [r for r in fhir_profiles.load_resources()
                 if r["resourceType"] == "StructureDefinition"]
