@@ -11,7 +11,6 @@ Patient and Encounter with absolute references.
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from plugin.errors import ConfigError
 from plugin.fhir.client import FhirClient
 from plugin.fhir.errors import FhirError
 from smart_launch import ClientConfig, LaunchContext, SmartClient
+from smart_launch.cache import TtlCache
 
 log = logging.getLogger(__name__)
 
@@ -83,9 +83,7 @@ class RecordStores:
     ) -> None:
         self._settings = settings
         self._http = http
-        self._clock = clock
-        self._capabilities: dict[str, tuple[float, dict[str, Any]]] = {}
-        self._lock = threading.Lock()
+        self._capabilities: TtlCache[str, dict[str, Any]] = TtlCache(CAPABILITY_TTL, clock)
         self._backend: SmartClient | None = None
         if settings.record_store_url:
             if not settings.private_key_pem:
@@ -103,18 +101,15 @@ class RecordStores:
 
     def capability(self, fhir_base: str) -> dict[str, Any]:
         """The server's CapabilityStatement, cached; an empty one if it cannot be read."""
-        now = self._clock()
-        with self._lock:
-            cached = self._capabilities.get(fhir_base)
-        if cached and cached[0] > now:
-            return cached[1]
+        cached = self._capabilities.get(fhir_base)
+        if cached is not None:
+            return cached
         try:
             statement = FhirClient(fhir_base, http=self._http, retries=1).capabilities()
         except FhirError as err:
             log.warning("CapabilityStatement of %s not readable: %s", fhir_base, err.code)
             statement = {}
-        with self._lock:
-            self._capabilities[fhir_base] = (now + CAPABILITY_TTL, statement)
+        self._capabilities.put(fhir_base, statement)
         return statement
 
     def for_launch(self, context: LaunchContext, ehr: FhirClient) -> RecordStore:

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+
+from smart_launch.cache import TtlCache
 
 log = logging.getLogger(__name__)
 
@@ -116,20 +117,16 @@ class StyleFetcher:
         self, http: requests.Session, *, clock: Callable[[], float] = time.time
     ) -> None:
         self._http = http
-        self._clock = clock
-        self._cache: dict[str, tuple[float, dict[str, str]]] = {}
-        self._lock = threading.Lock()
+        self._cache: TtlCache[str, dict[str, str]] = TtlCache(CACHE_SECONDS, clock)
 
     def variables(self, url: str, ehr_urls: Iterable[str | None]) -> dict[str, str]:
         """The EHR's style as CSS variables; empty when it cannot or may not be read."""
         if not allowed(url, ehr_urls):
             log.warning("smart_style_url on a host other than the EHR's; not fetched")
             return {}
-        now = self._clock()
-        with self._lock:
-            cached = self._cache.get(url)
-        if cached and cached[0] > now:
-            return cached[1]
+        cached = self._cache.get(url)
+        if cached is not None:
+            return cached
         try:
             answer = self._http.get(url, timeout=5, headers={"Accept": "application/json"})
             answer.raise_for_status()
@@ -138,6 +135,5 @@ class StyleFetcher:
             log.warning("smart_style_url not readable: %s", type(err).__name__)
             document = {}
         found = style_variables(document if isinstance(document, dict) else {})
-        with self._lock:
-            self._cache[url] = (now + CACHE_SECONDS, found)
+        self._cache.put(url, found)
         return found

@@ -9,12 +9,12 @@ import requests
 
 from smart_launch import SmartClient
 
-from .fakes import FakeClock, FakeEHR, FakeTransport, make_client
+from .fakes import T0, FakeClock, FakeEHR, FakeTransport, make_client
 
 
 @pytest.fixture
 def clock() -> FakeClock:
-    return FakeClock()
+    return FakeClock(T0)
 
 
 @pytest.fixture

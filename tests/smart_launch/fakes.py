@@ -15,6 +15,7 @@ from joserfc.jwk import RSAKey
 from requests.adapters import BaseAdapter
 
 from smart_launch import ClientConfig, SmartClient
+from tests.support.clock import FakeClock
 
 ISS = "https://ehr.example.org/fhir"
 ISSUER = "https://ehr.example.org"
@@ -28,16 +29,6 @@ NEEDS = {"Patient": "r", "Encounter": "rs", "QuestionnaireResponse": "cruds"}
 
 Handler = Callable[[requests.PreparedRequest], tuple[int, Any]]
 
-
-class FakeClock:
-    def __init__(self, now: float = T0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 @dataclass

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import html
 import re
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,22 +16,13 @@ from ehr_sandbox import create_sandbox
 from ehr_sandbox.settings import ClientRegistration, SandboxSettings
 from plugin.web import create_app
 from smart_launch.keys import generate_private_key_pem
+from tests.support.clock import FakeClock
 from tests.support.forms import read_form
 from tests.support.recording_http import RecordingSession
 from tests.support.servers import LiveServer
 
 SYMMETRIC_SECRET = "s3cret:with%odd+chars/=="
 
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = time.time()
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 @dataclass

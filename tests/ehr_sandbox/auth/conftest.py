@@ -20,7 +20,7 @@ def client_keys() -> ClientKeys:
 
 @pytest.fixture
 def clock() -> FakeClock:
-    return FakeClock()
+    return FakeClock(1_795_000_000.0)
 
 
 @pytest.fixture

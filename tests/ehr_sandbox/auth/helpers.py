@@ -14,6 +14,7 @@ from joserfc.jwk import ECKey, RSAKey
 
 from ehr_sandbox.auth import AuthServer
 from ehr_sandbox.settings import ClientRegistration, SandboxSettings
+from tests.support.clock import FakeClock  # noqa: F401 - re-exported for the tests
 
 BASE = "http://localhost"
 FHIR = f"{BASE}/fhir"
@@ -21,16 +22,6 @@ TOKEN_URL = f"{BASE}/auth/token"
 REDIRECT = "https://app.example/callback"
 SYM_SECRET = "s3:cr%41t:<&>%"
 
-
-class FakeClock:
-    def __init__(self, now: float = 1_795_000_000.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 class FakeDirectory:
