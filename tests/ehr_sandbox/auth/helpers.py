@@ -14,7 +14,7 @@ from joserfc.jwk import ECKey, RSAKey
 
 from ehr_sandbox.auth import AuthServer
 from ehr_sandbox.settings import ClientRegistration, SandboxSettings
-from tests.support.clock import FakeClock  # noqa: F401 - re-exported for the tests
+from tests.support.clock import FakeClock
 
 BASE = "http://localhost"
 FHIR = f"{BASE}/fhir"
