@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import logging
 import secrets
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -66,6 +67,8 @@ class Launches:
         self._store = store
         self._clock = clock
         self._allowed = {normalise_iss(i) for i in settings.allowed_iss}
+        self._refresh_locks: dict[str, threading.Lock] = {}
+        self._locks_guard = threading.Lock()
 
     @property
     def store(self) -> SessionStore:
@@ -116,8 +119,24 @@ class Launches:
         log.info("launch completed (browser-bound: %s)", bound)
         return handle
 
-    def context(self, handle: str, browser_key: str | None) -> LaunchContext:
-        """The launch's context, refreshed first when its access token is about to expire."""
+    def context(
+        self, handle: str, browser_key: str | None, *, fresh: bool = True
+    ) -> LaunchContext:
+        """The launch's context; with `fresh`, refreshed first when its access token is about
+        to expire. Requests of one launch arriving together (a page and its stylesheet) refresh
+        once: the refresh token rotates, so a second use would be refused and end the launch."""
+        context, bound = self._load(handle, browser_key)
+        if not (fresh and context.is_expired(self._clock()) and context.refresh_token):
+            return context
+        with self._refresh_lock(handle):
+            context, bound = self._load(handle, browser_key)  # another request may have done it
+            if context.is_expired(self._clock()) and context.refresh_token:
+                context = self._client.refresh(context)
+                self._save(handle, context, bound)
+                log.info("access token refreshed")
+        return context
+
+    def _load(self, handle: str, browser_key: str | None) -> tuple[LaunchContext, str | None]:
         record = self._store.get("launch", handle) if handle else None
         if record is None:
             raise LaunchExpired(
@@ -130,12 +149,11 @@ class Launches:
                 "the patient's chart.",
                 code="other_browser",
             )
-        context = LaunchContext.from_dict(record["context"])
-        if context.is_expired(self._clock()) and context.refresh_token:
-            context = self._client.refresh(context)
-            self._save(handle, context, bound)
-            log.info("access token refreshed")
-        return context
+        return LaunchContext.from_dict(record["context"]), bound
+
+    def _refresh_lock(self, handle: str) -> threading.Lock:
+        with self._locks_guard:
+            return self._refresh_locks.setdefault(handle, threading.Lock())
 
     def _save(self, handle: str, context: LaunchContext, browser: str | None) -> None:
         ttl = self._settings.session_hours * 3600

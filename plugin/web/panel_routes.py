@@ -56,7 +56,7 @@ def panel(handle: str) -> str:
 def style(handle: str) -> Response:
     """The EHR's colours and fonts (smart_style_url) as CSS variables, after panel.css."""
     ext = extension()
-    context = ext["launches"].context(handle, browser_key(request))
+    context = ext["launches"].context(handle, browser_key(request), fresh=False)
     variables = {}
     if context.smart_style_url:
         variables = ext["styles"].variables(

@@ -278,3 +278,17 @@ def test_without_encounter_search_the_panel_explains_what_is_missing(deploy):
     assert page.status_code == 200
     assert "The panel cannot be shown" in page.text and "Encounter.rs" in page.text
     assert not [e for e in dep.http.exchanges if e.method == "POST" and e.url == dep.iss]
+
+
+def test_requests_arriving_together_after_expiry_refresh_once(deploy):
+    from concurrent.futures import ThreadPoolExecutor
+
+    dep = deploy()
+    browser = dep.browser()
+    page = dep.launch_ehr(browser, dep.patient_ids()[0])
+    dep.clock.advance(7200)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        answers = list(pool.map(lambda _: browser.get(page.url, timeout=30), range(4)))
+    assert [a.status_code for a in answers] == [200] * 4
+    refreshes = [e for e in dep.http.to("/token") if "grant_type=refresh_token" in e.body]
+    assert len(refreshes) == 1
