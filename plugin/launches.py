@@ -67,8 +67,8 @@ class Launches:
         self._store = store
         self._clock = clock
         self._allowed = {normalise_iss(i) for i in settings.allowed_iss}
-        self._refresh_locks: dict[str, threading.Lock] = {}
-        self._locks_guard = threading.Lock()
+        # Striped locks: bounded memory however many launches a process sees.
+        self._refresh_locks = [threading.Lock() for _ in range(64)]
 
     @property
     def store(self) -> SessionStore:
@@ -152,8 +152,7 @@ class Launches:
         return LaunchContext.from_dict(record["context"]), bound
 
     def _refresh_lock(self, handle: str) -> threading.Lock:
-        with self._locks_guard:
-            return self._refresh_locks.setdefault(handle, threading.Lock())
+        return self._refresh_locks[int(_digest(handle)[:8], 16) % len(self._refresh_locks)]
 
     def _save(self, handle: str, context: LaunchContext, browser: str | None) -> None:
         ttl = self._settings.session_hours * 3600
