@@ -16,7 +16,7 @@ from plugin.launches import Launches
 from plugin.record_stores import RecordStores
 from plugin.session_store import SqliteSessionStore
 from plugin.smart_style import StyleFetcher
-from plugin.web import errors, record_routes, security
+from plugin.web import errors, handoff_routes, record_routes, security
 from plugin.web.launch_routes import bp as launch_bp
 from plugin.web.panel_routes import bp as panel_bp
 from smart_launch import ClientConfig, SmartClient
@@ -65,6 +65,7 @@ def create_app(
     app.register_blueprint(launch_bp)
     app.register_blueprint(panel_bp)
     app.register_blueprint(record_routes.bp)
+    app.register_blueprint(handoff_routes.bp)
     security.init_app(app, settings)
     errors.init_app(app)
     log.info("Alliance Panel %s ready at %s", __version__, settings.public_url)
