@@ -80,9 +80,11 @@ class RecordStores:
         http: requests.Session,
         *,
         clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._settings = settings
         self._http = http
+        self._sleep = sleep
         self._capabilities: TtlCache[str, dict[str, Any]] = TtlCache(CAPABILITY_TTL, clock)
         self._backend: SmartClient | None = None
         if settings.record_store_url:
@@ -140,7 +142,7 @@ class RecordStores:
             f"Records are stored in the companion store {base}"
             + (f": the EHR does not accept {', '.join(missing)}." if missing else ".")
         )
-        client = FhirClient(base, token=token, http=self._http)
+        client = FhirClient(base, token=token, http=self._http, sleep=self._sleep)
         return RecordStore(
             client, "companion", reason, supports_transaction(self.capability(base)), context.iss
         )

@@ -29,10 +29,12 @@ def create_app(
     *,
     http: requests.Session | None = None,
     clock: Callable[[], float] = time.time,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> Flask:
     """The app for one deployment. `config` is a Settings, a mapping of setting names
     (lower-case, without the ALLIANCE_ prefix), or None to read the environment.
-    `http` and `clock` are for tests: the outbound transport and the time source."""
+    `http`, `clock` and `sleep` are for tests: the outbound transport, the time source and
+    the wait between retries of a FHIR request."""
     settings = config if isinstance(config, Settings) else load_settings(config)
     http = http or requests.Session()
     client = SmartClient(
@@ -56,11 +58,12 @@ def create_app(
         "settings": settings,
         "smart": client,
         "launches": Launches(settings, client, store, clock=clock),
-        "record_stores": RecordStores(settings, http, clock=clock),
+        "record_stores": RecordStores(settings, http, clock=clock, sleep=sleep),
         "styles": StyleFetcher(http, clock=clock),
         "http": http,
         "version": __version__,
         "clock": clock,
+        "sleep": sleep,
     }
     app.register_blueprint(launch_bp)
     app.register_blueprint(panel_bp)

@@ -40,6 +40,7 @@ def extension() -> dict[str, Any]:
 def current_launch(handle: str) -> CurrentLaunch:
     ext = extension()
     context: LaunchContext = ext["launches"].context(handle, browser_key(request))
-    ehr = FhirClient(context.iss, token=lambda: context.access_token, http=ext["http"])
+    ehr = FhirClient(context.iss, token=lambda: context.access_token, http=ext["http"],
+                     sleep=ext["sleep"])
     records: RecordStore = ext["record_stores"].for_launch(context, ehr)
     return CurrentLaunch(handle, context, ehr, records, ext["settings"])

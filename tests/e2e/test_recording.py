@@ -272,3 +272,23 @@ def test_a_fhir_failure_during_save_keeps_the_answers(deploy):
 
     fhir.writable_types = writable
     assert saved_id(run.post(f"/record/{THERAPIST}", filled(answer)))
+
+
+def test_an_unreachable_server_during_save_is_retried_then_reported_and_loses_nothing(deploy):
+    dep = deploy()
+    run = open_launch(dep)
+    page = run.get(f"/record/{THERAPIST}")
+    dep.http.unreachable = lambda request: request.method == "POST" and request.url == dep.iss
+    answer = run.post(f"/record/{THERAPIST}", filled(page))
+    assert answer.status_code == 502
+    assert "could not be reached" in answer.text and "Nothing was saved" in answer.text
+    for item, value in ANSWERS.items():  # every typed answer is still selected
+        assert re.search(rf'name="item-{item}" id="[^"]+" value="{value}" checked', answer.text)
+    dropped = [e for e in dep.http.exchanges if e.url == dep.iss and e.status == 0]
+    assert len(dropped) == 4 and dep.waits == [0.5, 1.0, 2.0]  # retried with backoff
+    assert not [qr for qr in stored(dep, "QuestionnaireResponse")
+                if qr.get("encounter", {}).get("reference") == f"Encounter/{run.encounter}"]
+
+    dep.http.unreachable = None  # the network is back: the same page saves, once
+    qr_id = saved_id(run.post(f"/record/{THERAPIST}", filled(answer)))
+    assert records_of(dep, qr_id)[0]["status"] == "completed"

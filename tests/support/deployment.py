@@ -38,6 +38,7 @@ class Deployment:
     browsers: list[requests.Session] = field(default_factory=list)
     companion: LiveServer | None = None  # a second, empty sandbox as the record store
     flask_companion: object = None
+    waits: list[float] = field(default_factory=list)  # the app's waits between FHIR retries
 
     @property
     def companion_fhir(self) -> str:
@@ -161,9 +162,10 @@ def start_deployment(
     if store_server is not None:
         config["record_store_url"] = f"{store_server.url}/fhir"
     http = RecordingSession()
-    flask_app = create_app(config, http=http, clock=clock)
+    waits: list[float] = []
+    flask_app = create_app(config, http=http, clock=clock, sleep=waits.append)
     app_server.start(flask_app)
     return Deployment(
         ehr, app_server, http, clock, client_id, sandbox_settings, flask_app, flask_sandbox,
-        companion=store_server, flask_companion=flask_companion,
+        companion=store_server, flask_companion=flask_companion, waits=waits,
     )

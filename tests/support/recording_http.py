@@ -24,9 +24,14 @@ class RecordingSession(requests.Session):
         super().__init__()
         self.exchanges: list[Exchange] = []
         self.tamper: Callable[[requests.PreparedRequest, requests.Response], None] | None = None
+        # A network that drops these requests before they reach the server.
+        self.unreachable: Callable[[requests.PreparedRequest], bool] | None = None
 
     def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
         assert kwargs.get("timeout"), f"request without a timeout: {request.method} {request.url}"
+        if self.unreachable and self.unreachable(request):
+            self.exchanges.append(Exchange(request.method or "", request.url or "", "", 0, ""))
+            raise requests.ConnectionError(f"unreachable: {request.url}")
         response = super().send(request, **kwargs)
         if self.tamper:
             self.tamper(request, response)
