@@ -12,7 +12,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from plugin.alliance import Instrument, ScoredSession
-from plugin.panel.view import AlertGroup
 
 WIDTH, HEIGHT = 320.0, 120.0
 LEFT, RIGHT, TOP, BOTTOM = 30.0, 8.0, 10.0, 18.0
@@ -75,7 +74,7 @@ def _y(value: float, lo: float, hi: float) -> float:
 def build_trends(
     scored: Sequence[ScoredSession],
     instruments: Mapping[str, Instrument],
-    alerts: Sequence[AlertGroup],
+    flagged: frozenset[str],
 ) -> list[TrendChart]:
     """One chart per scale of the client's instrument (else the therapist's). Both raters'
     forms of an instrument share their scale ranges; a rater whose instrument has another
@@ -86,7 +85,6 @@ def build_trends(
     days = sorted({s.date for s in scored})
     step = (WIDTH - LEFT - RIGHT) / max(len(days) - 1, 1)
     x_of = {day: LEFT + i * step for i, day in enumerate(days)}
-    flagged = {a.encounter_id for a in alerts if a.kind != "attendance" and a.encounter_id}
     charts = []
     for code in ("total", *instrument.components):
         scale = instrument.scales.get(code)

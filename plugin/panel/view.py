@@ -14,7 +14,6 @@ from typing import Any
 
 import fhir_profiles
 from plugin.alliance import (
-    Alert,
     AllianceError,
     Instrument,
     Score,
@@ -26,6 +25,7 @@ from plugin.alliance import (
 )
 from plugin.alliance.vocabulary import RATER_ROLE_EXTENSION
 from plugin.fhir.readers import PatientSummary, Session, parse_date, read_patient, sessions
+from plugin.panel.alert_list import AlertGroup, alert_list
 from plugin.panel.reads import PanelReads
 
 HIDDEN_STATUSES = frozenset({"entered-in-error", "stopped"})
@@ -99,39 +99,6 @@ def read_response(qr: dict[str, Any], encounter_days: dict[str, datetime.date]) 
 
 
 @dataclass(frozen=True)
-class AlertGroup:
-    """The alerts of one kind that fired on one session for one rater, shown as one item: a
-    rupture in the total and in the bond is one event for a clinician, with two reasons."""
-
-    kind: str
-    date: datetime.date
-    encounter_id: str | None
-    rater: str | None
-    reasons: tuple[str, ...]
-    rules: tuple[str, ...]
-
-
-_SCALE_ORDER = {"total": 0, "goal": 1, "task": 2, "bond": 3}
-
-
-def group_alerts(alerts: Iterable[Alert]) -> list[AlertGroup]:
-    """Newest first; within a group the total's reason comes before the components'."""
-    groups: dict[tuple[Any, ...], list[Alert]] = {}
-    for alert in alerts:
-        key = (alert.date, alert.encounter_id, alert.kind, alert.rater)
-        groups.setdefault(key, []).append(alert)
-    ordered = sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][2]), reverse=True)
-    result = []
-    for (day, encounter_id, kind, rater), members in ordered:
-        members.sort(key=lambda a: _SCALE_ORDER.get(a.scale or "", 9))
-        result.append(AlertGroup(
-            kind, day, encounter_id, rater,
-            tuple(a.reason for a in members), tuple(dict.fromkeys(a.rule for a in members)),
-        ))
-    return result
-
-
-@dataclass(frozen=True)
 class SessionRow:
     session: Session
     raters: tuple[str, ...]
@@ -148,7 +115,8 @@ class PanelView:
     responses: list[Response]
     instruments: dict[str, Instrument]  # per rater, the one drawn on the trend
     scored: list[ScoredSession]
-    alerts: list[AlertGroup]  # newest first
+    alerts: list[AlertGroup]  # newest first, persisting conditions folded
+    flagged: frozenset[str]  # encounters where a rating alert fired (marked on the trend)
     notes: list[str] = field(default_factory=list)
 
 
@@ -220,6 +188,8 @@ def build_panel(reads: PanelReads, encounter_id: str | None, today: datetime.dat
         responses=responses,
         instruments=instruments,
         scored=scored,
-        alerts=group_alerts(alerts),
+        alerts=alert_list(alerts, scored),
+        flagged=frozenset(a.encounter_id for a in alerts
+                          if a.kind != "attendance" and a.encounter_id),
         notes=notes,
     )

@@ -41,7 +41,7 @@ def panel(handle: str) -> str:
         "panel.html",
         handle=handle,
         view=view,
-        charts=build_trends(view.scored, view.instruments, view.alerts),
+        charts=build_trends(view.scored, view.instruments, view.flagged),
         banner=context.need_patient_banner,
         records=launch.records,
         can_record=bool(context.encounter) and not record_missing,

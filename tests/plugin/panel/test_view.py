@@ -7,9 +7,10 @@ import datetime
 import fhir_profiles
 from plugin.alliance import Alert
 from plugin.fhir.records import Submission, build_submission_records
+from plugin.panel.alert_list import group_alerts
 from plugin.panel.reads import PanelReads
 from plugin.panel.trend import build_trends
-from plugin.panel.view import build_panel, group_alerts, state_of
+from plugin.panel.view import build_panel, state_of
 
 DAY0 = datetime.date(2026, 9, 1)
 
@@ -88,7 +89,7 @@ def test_trend_charts_draw_both_raters_on_the_instruments_range():
     history = [response(n, r, "high" if n % 2 else "mid") for n in range(4)
                for r in ("client", "therapist")]
     view = build_panel(reads([encounter(n) for n in range(4)], history), None, DAY0)
-    charts = build_trends(view.scored, view.instruments, view.alerts)
+    charts = build_trends(view.scored, view.instruments, view.flagged)
     assert [c.scale for c in charts] == ["total", "goal", "task", "bond"]
     total = charts[0]
     assert [line.rater for line in total.lines] == ["client", "therapist"]
@@ -98,3 +99,17 @@ def test_trend_charts_draw_both_raters_on_the_instruments_range():
     assert best.y == min(p.y for p in points)  # SVG y grows downwards: best drawn highest
     assert len({p.x for p in points}) == 4  # one x per session day, shared by both raters
     assert "client ratings over 4 sessions" in total.description
+
+
+def test_a_low_alliance_that_persists_is_one_alert_saying_for_how_long():
+    history = [response(n, "therapist", "low") for n in range(5)]
+    history += [response(n, "therapist", "high") for n in range(5, 7)]
+    history += [response(n, "therapist", "low") for n in range(7, 9)]
+    view = build_panel(reads([encounter(n) for n in range(9)], history), None,
+                       DAY0 + datetime.timedelta(weeks=9))
+    lows = [a for a in view.alerts if a.kind in ("low-alliance", "early-low-alliance")]
+    persisting = [a for a in lows if a.sessions > 1]
+    assert [(a.kind, a.encounter_id, a.sessions) for a in persisting] == [
+        ("low-alliance", "e8", 2), ("low-alliance", "e4", 2), ("early-low-alliance", "e2", 3)]
+    assert "each of the last 2 rated sessions" in persisting[0].reasons[-1]
+    assert {"e0", "e1", "e2", "e3", "e4", "e7", "e8"} <= view.flagged  # every one on the trend
