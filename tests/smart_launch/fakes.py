@@ -14,7 +14,7 @@ from joserfc import jwt
 from joserfc.jwk import RSAKey
 from requests.adapters import BaseAdapter
 
-from smart_launch import ClientConfig, SmartClient
+from smart_launch import ClientConfig, LaunchContext, SmartClient
 from tests.support.clock import FakeClock
 
 ISS = "https://ehr.example.org/fhir"
@@ -184,3 +184,10 @@ def make_client(
 
 def query(url: str) -> dict[str, str]:
     return {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
+
+
+def launch_context(client: SmartClient, ehr: FakeEHR) -> LaunchContext:
+    """An EHR launch completed against the fake EHR."""
+    _, pending = client.begin_launch(ISS, launch="L1", needs=NEEDS)
+    ehr.nonce = pending.nonce
+    return client.complete_launch(pending, {"code": ehr.code, "state": pending.state})

@@ -18,17 +18,11 @@ from smart_launch import (
 from smart_launch.client_auth import build_client_assertion
 from smart_launch.errors import SmartLaunchError
 
-from .fakes import ISS, NEEDS, FakeClock, FakeEHR, make_client
-
-
-def _context(client: SmartClient, ehr: FakeEHR) -> LaunchContext:
-    _, pending = client.begin_launch(ISS, launch="L1", needs=NEEDS)
-    ehr.nonce = pending.nonce
-    return client.complete_launch(pending, {"code": ehr.code, "state": pending.state})
+from .fakes import FakeClock, FakeEHR, launch_context, make_client
 
 
 def test_launch_context_round_trips_through_json(client: SmartClient, ehr: FakeEHR) -> None:
-    context = _context(client, ehr)
+    context = launch_context(client, ehr)
     stored = json.loads(json.dumps(context.to_dict()))
     restored = LaunchContext.from_dict(stored)
     assert restored == context
@@ -38,7 +32,7 @@ def test_launch_context_round_trips_through_json(client: SmartClient, ehr: FakeE
 
 def test_repr_hides_tokens(client: SmartClient, ehr: FakeEHR) -> None:
     ehr.token_extra = {"access_token": "ACCESS-SECRET-42", "refresh_token": "REFRESH-SECRET-42"}
-    context = _context(client, ehr)
+    context = launch_context(client, ehr)
     text = repr(context) + str(context)
     for secret in (context.access_token, context.refresh_token, context.id_token):
         assert secret and secret not in text
@@ -46,7 +40,7 @@ def test_repr_hides_tokens(client: SmartClient, ehr: FakeEHR) -> None:
 
 
 def test_corrupt_stored_context_is_refused(client: SmartClient, ehr: FakeEHR) -> None:
-    data = _context(client, ehr).to_dict()
+    data = launch_context(client, ehr).to_dict()
     for broken in ({**data, "expires_at": "later"}, {**data, "access_token": None},
                    {**data, "fhir_context": "x"}, {**data, "patient": 7}):
         with pytest.raises(StateError):

@@ -14,19 +14,22 @@ from smart_launch import (
 )
 from smart_launch.client_auth import CLIENT_ASSERTION_TYPE
 
-from .fakes import CLIENT_ID, ISS, NEEDS, TOKEN, FakeClock, FakeEHR, FakeTransport, make_client
-
-
-def _context(client: SmartClient, ehr: FakeEHR) -> LaunchContext:
-    _, pending = client.begin_launch(ISS, launch="L1", needs=NEEDS)
-    ehr.nonce = pending.nonce
-    return client.complete_launch(pending, {"code": ehr.code, "state": pending.state})
+from .fakes import (
+    CLIENT_ID,
+    ISS,
+    TOKEN,
+    FakeClock,
+    FakeEHR,
+    FakeTransport,
+    launch_context,
+    make_client,
+)
 
 
 def test_refresh_rotates_and_never_resends_the_old_token(
     client: SmartClient, ehr: FakeEHR, transport: FakeTransport, clock: FakeClock
 ) -> None:
-    first = _context(client, ehr)
+    first = launch_context(client, ehr)
     clock.advance(3500)
     second = client.refresh(first)
     assert second.refresh_token == "rt-2" and second.access_token == "at-2"
@@ -48,7 +51,7 @@ def test_refresh_rotates_and_never_resends_the_old_token(
 def test_refresh_without_new_refresh_token_keeps_the_old_one(
     client: SmartClient, ehr: FakeEHR, transport: FakeTransport
 ) -> None:
-    first = _context(client, ehr)
+    first = launch_context(client, ehr)
     transport.add("POST", TOKEN, {"access_token": "at-9", "token_type": "Bearer",
                                   "expires_in": 60, "scope": "patient/Patient.r"})
     second = client.refresh(first)
@@ -61,7 +64,7 @@ def test_refresh_without_new_refresh_token_keeps_the_old_one(
 def test_refresh_error_keeps_oauth_code(
     client: SmartClient, ehr: FakeEHR
 ) -> None:
-    first = _context(client, ehr)
+    first = launch_context(client, ehr)
     ehr.current_refresh = "revoked-on-server"
     with pytest.raises(TokenRequestError) as info:
         client.refresh(first)
@@ -71,11 +74,11 @@ def test_refresh_error_keeps_oauth_code(
 def test_refresh_needs_a_refresh_token(client: SmartClient, ehr: FakeEHR) -> None:
     ehr.token_extra = {"refresh_token": None}
     with pytest.raises(TokenRequestError, match="no_refresh_token"):
-        client.refresh(_context(client, ehr))
+        client.refresh(launch_context(client, ehr))
 
 
 def test_refreshed_context_round_trips(client: SmartClient, ehr: FakeEHR) -> None:
-    refreshed = client.refresh(_context(client, ehr))
+    refreshed = client.refresh(launch_context(client, ehr))
     assert LaunchContext.from_dict(refreshed.to_dict()) == refreshed
 
 
