@@ -44,3 +44,62 @@ def test_kinds_do_not_collide(tmp_path):
     store.put("launch", "x", {"kind": "launch"}, ttl=60)
     assert store.get("state", "x") == {"kind": "state"}
     assert store.get("launch", "x") == {"kind": "launch"}
+
+
+def test_add_stores_only_when_nothing_live_is_there(tmp_path):
+    clock = Clock()
+    store = SqliteSessionStore(tmp_path / "s.db", "k" * 32, clock=clock)
+    assert store.add("lock", "a", {"owner": 1}, ttl=10) is True
+    assert store.add("lock", "a", {"owner": 2}, ttl=10) is False
+    assert store.get("lock", "a") == {"owner": 1}
+    clock.now += 11
+    assert store.add("lock", "a", {"owner": 3}, ttl=10) is True
+    assert store.get("lock", "a") == {"owner": 3}
+
+
+def test_incr_counts_from_one_and_never_extends_its_expiry(tmp_path):
+    clock = Clock()
+    store = SqliteSessionStore(tmp_path / "s.db", "k" * 32, clock=clock)
+    assert [store.incr("tries", "h", ttl=60) for _ in range(3)] == [1, 2, 3]
+    clock.now += 59
+    assert store.incr("tries", "h", ttl=60) == 4
+    clock.now += 2
+    assert store.incr("tries", "h", ttl=60) == 1
+
+
+def test_incr_is_atomic_across_threads_and_connections(tmp_path):
+    import threading
+
+    stores = [SqliteSessionStore(tmp_path / "s.db", "k" * 32) for _ in range(4)]
+    results: list[int] = []
+    lock = threading.Lock()
+
+    def count(store):
+        for _ in range(25):
+            n = store.incr("tries", "h", ttl=60)
+            with lock:
+                results.append(n)
+
+    threads = [threading.Thread(target=count, args=(s,)) for s in stores]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == list(range(1, 101))
+
+
+def test_values_lists_live_values_of_one_kind(tmp_path):
+    clock = Clock()
+    store = SqliteSessionStore(tmp_path / "s.db", "k" * 32, clock=clock)
+    store.put("outbox", "1", {"n": 1}, ttl=100)
+    store.put("outbox", "2", {"n": 2}, ttl=10)
+    store.put("launch", "1", {"n": 3}, ttl=100)
+    assert sorted(v["n"] for v in store.values("outbox")) == [1, 2]
+    clock.now += 11
+    assert [v["n"] for v in store.values("outbox")] == [1]
+
+
+def test_database_file_is_private_to_its_owner(tmp_path):
+    path = tmp_path / "s.db"
+    SqliteSessionStore(path, "k" * 32)
+    assert path.stat().st_mode & 0o077 == 0
