@@ -1,0 +1,113 @@
+"""The app (create_app, outbound over real HTTP) launched from a SmartEhr that also serves a
+small FHIR API, with Flask's test client as the clinician's browser.
+
+`AppUnderAttack.launch()` plays /launch -> the EHR's consent -> /callback like a browser and
+returns the launch handle; every piece of the EHR can be replaced by the test.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import requests
+from flask import Flask
+from flask.testing import FlaskClient
+
+from plugin.web import create_app
+
+from .hostile import HostileServer, json_response
+from .smart_ehr import CLIENT_ID, SmartEhr, query
+
+SECRET_KEY = "Vq3r-8NcZ0pLw2xY7tKd4hJm9sFb6gRe1uAi5oTy"  # random, for the tests only
+
+
+def searchset(*resources: dict[str, Any], next_url: str | None = None) -> dict[str, Any]:
+    bundle: dict[str, Any] = {"resourceType": "Bundle", "type": "searchset",
+                              "entry": [{"resource": r} for r in resources]}
+    if next_url:
+        bundle["link"] = [{"relation": "next", "url": next_url}]
+    return bundle
+
+
+class FhirApi:
+    """Answers the app's batch: Patient/<id> reads and empty (or given) searchsets."""
+
+    def __init__(self, server: HostileServer) -> None:
+        self.server = server
+        self.searches: dict[str, dict[str, Any]] = {}
+        self.batches: list[list[str]] = []
+        server.json("GET", "/fhir/metadata", {"resourceType": "CapabilityStatement",
+                                              "rest": [{"mode": "server", "resource": []}]})
+        server.route("POST", "/fhir", self._batch)
+
+    def _batch(self, request: Any) -> Any:
+        urls = [e["request"]["url"] for e in json.loads(request.get_data())["entry"]]
+        self.batches.append(urls)
+        entries = []
+        for url in urls:
+            kind = url.split("?")[0].split("/")[0]
+            if "?" in url:
+                resource = self.searches.get(kind, searchset())
+            else:
+                resource = {"resourceType": kind, "id": url.split("/")[1],
+                            "name": [{"text": "Alex Example"}]}
+            entries.append({"resource": resource, "response": {"status": "200 OK"}})
+        return json_response({"resourceType": "Bundle", "type": "batch-response",
+                              "entry": entries})
+
+
+@dataclass
+class AppUnderAttack:
+    ehr: SmartEhr
+    fhir: FhirApi
+    flask: Flask
+    http: requests.Session
+
+    def browser(self) -> FlaskClient:
+        """A new browser (its own cookie jar)."""
+        return self.flask.test_client()
+
+    @property
+    def clinician(self) -> FlaskClient:
+        """The clinician's browser: the one `launch()` uses unless told otherwise."""
+        if not hasattr(self, "_clinician"):
+            self._clinician = self.browser()
+        return self._clinician
+
+    def start(self, browser: FlaskClient) -> dict[str, str]:
+        """/launch up to the EHR: the authorize request's parameters."""
+        answer = browser.get("/launch", query_string={"iss": self.ehr.iss, "launch": "L1"})
+        assert answer.status_code == 302, answer.get_data(as_text=True)
+        params = query(answer.headers["Location"])
+        self.ehr.nonce = params.get("nonce")
+        return params
+
+    def finish(self, browser: FlaskClient, params: dict[str, str], **extra: str) -> Any:
+        """The EHR's redirect back to /callback, as the browser follows it."""
+        return browser.get("/callback", query_string={
+            "code": self.ehr.code, "state": params["state"], **extra})
+
+    def launch(self, browser: FlaskClient | None = None) -> str:
+        browser = browser or self.clinician
+        answer = self.finish(browser, self.start(browser))
+        assert answer.status_code == 303, answer.get_data(as_text=True)
+        return str(answer.headers["Location"]).rsplit("/panel/", 1)[1]
+
+
+def app_under_attack(server: HostileServer, tmp_path: Path, **settings: Any) -> AppUnderAttack:
+    ehr = SmartEhr(server)
+    fhir = FhirApi(server)
+    http = requests.Session()
+    config = {
+        "public_url": "http://127.0.0.1:9",
+        "client_id": CLIENT_ID,
+        "allowed_iss": ehr.iss,
+        "secret_key": SECRET_KEY,
+        "data_dir": str(tmp_path / "app"),
+        **settings,
+    }
+    flask = create_app(config, http=http)
+    return AppUnderAttack(ehr, fhir, flask, http)
