@@ -33,11 +33,10 @@ from tests.support.interop import (
     TEST_REDIRECT,
     Servers,
     client_registrations,
-    free_port,
     stop_process,
     wait_for,
 )
-from tests.support.servers import LiveServer
+from tests.support.servers import LiveServer, free_port
 
 
 def _missing() -> list[str]:

@@ -4,7 +4,6 @@ the handle a test gets on them (``Servers``). The fixtures are in tests/interop/
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import time
 from dataclasses import dataclass
@@ -32,12 +31,6 @@ SYMMETRIC_SECRET = "interop-S3cret_with-only.unreserved~chars"
 RESERVED_SECRET = "s3cret:with%odd+chars/=="
 CLIENT_IDS = {"public": "alliance-public", "symmetric": "alliance-symmetric",
               "asymmetric": "alliance-asymmetric", "reserved": "alliance-reserved-secret"}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def wait_for(url: str, process: subprocess.Popen, deadline: float, log: Path) -> None:
