@@ -10,17 +10,16 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import Any, Protocol
 
 import flask
 from authlib.oauth2 import OAuth2Error
 from authlib.oauth2.rfc6749.util import scope_to_list
 
 from . import discovery
+from .oauth import OAuthServer
 from .tokens import Subject
-
-if TYPE_CHECKING:
-    from .server import AuthServer
 
 PICKER_FIELDS = frozenset({"consent_ticket", "decision", "practitioner", "patient", "encounter"})
 TICKET_LIFETIME = 900
@@ -33,10 +32,21 @@ SMART_STYLE = {
 PUBLIC_JSON = {"Access-Control-Allow-Origin": "*", "Cache-Control": "max-age=300"}
 
 
-def create_blueprint(auth: AuthServer) -> flask.Blueprint:
+class Directory(Protocol):
+    """Who and what the picker offers; implemented by the FHIR store side."""
+
+    def patients(self) -> list[tuple[str, str]]: ...
+    def practitioners(self) -> list[tuple[str, str]]: ...
+    def encounters(self, patient_id: str) -> list[tuple[str, str]]: ...
+
+
+def create_blueprint(oauth: OAuthServer, directory: Directory,
+                     public_keys: Callable[[], dict[str, Any]]) -> flask.Blueprint:
+    """The /auth endpoints over `oauth` (its settings and store), the picker's `directory` and
+    the signing keys' public JWKS that `public_keys` returns."""
     bp = flask.Blueprint("sandbox_auth", __name__, url_prefix="/auth",
                          template_folder="templates")
-    oauth, store, directory, settings = auth.oauth, auth.store, auth.directory, auth.settings
+    store, settings = oauth.store, oauth.settings
 
     def error_response(error: OAuth2Error) -> flask.Response:
         response: flask.Response = oauth.handle_error_response(None, error)
@@ -130,7 +140,7 @@ def create_blueprint(auth: AuthServer) -> flask.Blueprint:
 
     @bp.get("/jwks")
     def jwks() -> Any:
-        return flask.jsonify(auth.key.jwks()), 200, PUBLIC_JSON
+        return flask.jsonify(public_keys()), 200, PUBLIC_JSON
 
     @bp.get("/.well-known/openid-configuration")
     def openid_configuration() -> Any:

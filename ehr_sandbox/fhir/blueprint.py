@@ -16,7 +16,8 @@ from ehr_sandbox.fhir.errors import (
     UnsupportedMedia,
     outcome_of,
 )
-from ehr_sandbox.fhir.server import FhirRequest, FhirResponse, FhirServer
+from ehr_sandbox.fhir.messages import FhirRequest, FhirResponse
+from ehr_sandbox.fhir.server import FhirServer
 from ehr_sandbox.fhir.store import format_instant
 
 FHIR_JSON = "application/fhir+json; charset=utf-8"
