@@ -80,7 +80,8 @@ def _narrowing_patient(criteria: list[tuple], base: str) -> str | None:
     return None
 
 
-def _count_of(params: Params) -> int:
+def page_size(params: Params) -> int:
+    """The page size `_count` asks for (DEFAULT_COUNT without one), at most MAX_COUNT."""
     raw = next((v for k, v in params if k == "_count"), str(DEFAULT_COUNT))
     if not raw.isdigit():
         raise BadRequest(f"_count must be a non-negative integer, not {raw!r}")
@@ -97,7 +98,7 @@ def _offset_of(params: Params) -> int:
 def searchset(store: Store, base: str, rtype: str, params: Params, scope: SearchScope,
               lenient: bool = False) -> dict:
     found = find(store, base, rtype, params, scope, lenient)
-    count, offset = _count_of(params), _offset_of(params)
+    count, offset = page_size(params), _offset_of(params)
     summary_count = any(k == "_summary" and v == "count" for k, v in params)
     page = [] if summary_count else found[offset : offset + count]
     entries = [_entry(base, r, "match") for r in page]
