@@ -10,7 +10,7 @@ pyproject.toml hold both rules, and that ehr_sandbox has no import circle.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from ehr_sandbox.app import create_sandbox
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 __all__ = ["create_sandbox"]
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> object:
     # Lazy, so that `import ehr_sandbox.settings` does not pull in Flask and the whole EHR.
     if name == "create_sandbox":
         from ehr_sandbox.app import create_sandbox

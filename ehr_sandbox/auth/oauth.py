@@ -18,7 +18,7 @@ from authlib.oauth2.rfc9207 import IssuerParameter
 from ..settings import SandboxSettings
 from .clients import SandboxClient
 from .store import AuthStore
-from .tokens import TokenIssuer
+from .tokens import Subject, TokenIssuer
 
 
 class HttpAllowedRequest(FlaskOAuth2Request):  # type: ignore[misc]  # authlib is untyped
@@ -59,6 +59,12 @@ class OAuthServer(AuthorizationServer):  # type: ignore[misc]  # authlib is unty
 
     def create_oauth2_request(self, request: object) -> OAuth2Request:
         return HttpAllowedRequest(flask.request)
+
+    def respond(self, grant: object, subject: Subject | None) -> flask.Response:
+        """The redirect back to the client: a code for `subject`, or access_denied for None."""
+        response: flask.Response = self.create_authorization_response(grant=grant,
+                                                                      grant_user=subject)
+        return response
 
     def add_issuer(self, response: flask.Response) -> flask.Response:
         """RFC 9207: every redirect back to the client names the issuer, errors included."""
