@@ -13,9 +13,10 @@ totals follow the client's `shape`, with small seeded noise:
 | disagreement | about 22 | about 15.5: the client rates the session far higher |
 | long-course | 19 rising to about 21.5, one rupture and repair half way | every session |
 
-Records are built by the app's own builders (`plugin.fhir.records`) so they are exactly what the
-app writes; their urn:uuid references are replaced by relative ones to deterministic ids (the
-cohort is loaded with the ids kept), so derivedFrom and Provenance.target name stored resources.
+Records are built by the app's own builders (`plugin.fhir.record_bundles`) so they are exactly
+what the app writes (tests/ehr_sandbox/test_builder_golden.py pins what those make); their
+urn:uuid references are replaced by relative ones to deterministic ids (the cohort is loaded
+with the ids kept), so derivedFrom and Provenance.target name stored resources.
 Today's in-progress session has no record yet.
 """
 
@@ -37,7 +38,7 @@ from ehr_sandbox.fhir.references import rewrite_references
 from ehr_sandbox.fhir.resource import Resource
 from plugin import APP_NAME, __version__
 from plugin.alliance import ItemDef, instrument_from_questionnaire
-from plugin.fhir.records import Submission, build_submission_records
+from plugin.fhir.record_bundles import Submission, build_submission_records
 
 CLIENT_FORM, THERAPIST_FORM = "alliance-checkin-client", "alliance-checkin-therapist"
 THERAPIST_SHARE = 0.85  # the therapist's form is filled on this share of sessions

@@ -29,7 +29,11 @@ import pytest
 import fhir_profiles
 
 # The one import of the builders: when plugin's record builders move, fix this line.
-from plugin.fhir.records import Submission, build_submission_bundle, build_submission_records
+from plugin.fhir.record_bundles import (
+    Submission,
+    build_submission_bundle,
+    build_submission_records,
+)
 
 GOLDEN = Path(__file__).with_name("builder_golden.json")
 APP_NAME, APP_VERSION = "Alliance Panel", "0.1.0-golden"
