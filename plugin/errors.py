@@ -3,6 +3,7 @@
     AllianceError            base: a machine `code` and a human `message`
     ├── ConfigError          a setting is missing or wrong; names it and says how to fix it
     ├── LaunchRefused        a launch request the app will not start (unknown iss, bad params)
+    │   └── LaunchLimited    too many launches pending (429 per address, 503 in all)
     ├── LaunchExpired        the launch handle is unknown, expired, or bound to another browser
     └── ScopeNotGranted      the EHR granted fewer scopes than the app needs for a feature
 
@@ -31,6 +32,15 @@ class ConfigError(AllianceError):
 class LaunchRefused(AllianceError):
     code = "launch_refused"
     status = 400
+
+
+class LaunchLimited(LaunchRefused):
+    code = "too_many_launches"
+    status = 429
+
+    def __init__(self, message: str, *, code: str | None = None, status: int = 429) -> None:
+        super().__init__(message, code=code)
+        self.status = status
 
 
 class LaunchExpired(AllianceError):

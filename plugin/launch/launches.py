@@ -3,6 +3,11 @@
 Framework-free; plugin/web calls it. Each launch gets its own handle, so two charts open in one
 browser never share a patient. A launch may be bound to a browser cookie when the browser keeps
 cookies; a browser that blocks them (third-party frames) is served by the handle alone.
+
+Bounds: every launch parameter has a size limit; pending launches are counted per client
+address and in all (the store's atomic ``incr``, a fixed ten-minute window); each launch stores
+its absolute expiry (``session_hours`` after sign-in) and no refresh, rotation or hand-off ever
+moves it. ``rotate`` gives a launch a new handle and kills the old one (the hand-off uses it).
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from plugin.config import Settings
-from plugin.errors import LaunchExpired, LaunchRefused
+from plugin.errors import LaunchExpired, LaunchLimited, LaunchRefused
 from plugin.launch.scopes import NEEDS
 from plugin.launch.session_store import SessionStore
 from smart_launch import LaunchContext, PendingAuthorization, SmartClient
@@ -25,6 +30,9 @@ from smart_launch import LaunchContext, PendingAuthorization, SmartClient
 log = logging.getLogger(__name__)
 
 PENDING_TTL = 600.0
+MAX_PARAMETER = 2048  # characters in iss, launch and every other launch parameter
+MAX_PENDING_PER_ADDRESS = 30  # launches started from one client address per PENDING_TTL
+MAX_PENDING_TOTAL = 5000  # launches started in all per PENDING_TTL
 
 
 
@@ -64,8 +72,16 @@ class Launches:
         """The server-side session store (the hand-off lock keeps its state there too)."""
         return self._store
 
-    def begin(self, iss: str | None, launch: str | None, browser_key: str | None) -> StartedLaunch:
+    def begin(
+        self, iss: str | None, launch: str | None, browser_key: str | None,
+        address: str = "unknown",
+    ) -> StartedLaunch:
         """Check the issuer, then build the authorization redirect and remember its state."""
+        for name, value in (("iss", iss), ("launch", launch)):
+            if value is not None and len(value) > MAX_PARAMETER:
+                raise LaunchRefused(
+                    f"The launch's `{name}` is longer than {MAX_PARAMETER} characters; "
+                    "it was not accepted.", code="parameter_too_long")
         if not iss:
             raise LaunchRefused(
                 "The launch has no `iss`: open the app from the EHR, or add "
@@ -79,6 +95,7 @@ class Launches:
                 f"({iss}). An administrator can add it to ALLIANCE_ALLOWED_ISS.",
                 code="unknown_iss",
             )
+        self._count_pending(address)
         url, pending = self._client.begin_launch(
             normalise_iss(iss), launch=launch or None, needs=NEEDS
         )
@@ -87,6 +104,20 @@ class Launches:
         self._store.put("state", pending.state, record, PENDING_TTL)
         log.info("launch started for %s (%s)", iss, "ehr" if launch else "standalone")
         return StartedLaunch(authorize_url=url, browser_key=key)
+
+    def _count_pending(self, address: str) -> None:
+        """Refuse a launch beyond the bounds on pending launches (LaunchLimited, 429/503)."""
+        if self._store.incr("pending_from", address, PENDING_TTL) > MAX_PENDING_PER_ADDRESS:
+            log.warning("too many launches started from one address")
+            raise LaunchLimited(
+                "Too many launches were started from this address in the last ten minutes. "
+                "Wait a few minutes, then launch the app again from the chart.",
+                code="too_many_launches")
+        if self._store.incr("pending_all", "all", PENDING_TTL) > MAX_PENDING_TOTAL:
+            log.warning("too many launches pending in all")
+            raise LaunchLimited(
+                "The app is handling too many sign-ins right now. Try again in a few minutes.",
+                code="launches_busy", status=503)
 
     def complete(self, params: Mapping[str, str], browser_key: str | None) -> str:
         """Finish the authorization; returns the new launch handle."""
@@ -104,7 +135,8 @@ class Launches:
             _digest(browser_key), record["browser"]
         )
         handle = secrets.token_urlsafe(32)
-        self._save(handle, context, record["browser"] if bound else None)
+        expires_at = self._clock() + self._settings.session_hours * 3600
+        self._save(handle, context, record["browser"] if bound else None, expires_at)
         log.info("launch completed (browser-bound: %s)", bound)
         return handle
 
@@ -114,35 +146,87 @@ class Launches:
         """The launch's context; with `fresh`, refreshed first when its access token is about
         to expire. Requests of one launch arriving together (a page and its stylesheet) refresh
         once: the refresh token rotates, so a second use would be refused and end the launch."""
-        context, bound = self._load(handle, browser_key)
+        return self._context(handle, browser_key, fresh=fresh, check_browser=True)
+
+    def context_for_handoff(self, handle: str) -> LaunchContext:
+        """The context of the launch a live client capability belongs to. The client's window
+        is not the browser context that started the launch (another tab, or a frame's
+        partition), so the browser binding is not asked for: the capability was."""
+        return self._context(handle, None, fresh=True, check_browser=False)
+
+    def _context(
+        self, handle: str, browser_key: str | None, *, fresh: bool, check_browser: bool
+    ) -> LaunchContext:
+        context, bound, expires_at = self._load(handle, browser_key, check_browser)
         if not (fresh and context.is_expired(self._clock()) and context.refresh_token):
             return context
         with self._refresh_lock(handle):
-            context, bound = self._load(handle, browser_key)  # another request may have done it
+            # another request may have done it
+            context, bound, expires_at = self._load(handle, browser_key, check_browser)
             if context.is_expired(self._clock()) and context.refresh_token:
                 context = self._client.refresh(context)
-                self._save(handle, context, bound)
+                self._save(handle, context, bound, expires_at)  # the expiry does not move
                 log.info("access token refreshed")
         return context
 
-    def _load(self, handle: str, browser_key: str | None) -> tuple[LaunchContext, str | None]:
+    def remaining(self, handle: str) -> float:
+        """Seconds left in the launch's absolute lifetime (0 when it has ended)."""
         record = self._store.get("launch", handle) if handle else None
         if record is None:
+            return 0.0
+        return max(0.0, self._expires_at(record) - self._clock())
+
+    def rotate(self, handle: str, browser_key: str | None) -> str:
+        """Move the launch to a new random handle; the old one is dead from now on."""
+        self._load(handle, browser_key, True)
+        record = self._store.take("launch", handle)
+        if record is None:
+            raise LaunchExpired(
+                "This session has ended. Launch the app again from the patient's chart.")
+        new = secrets.token_urlsafe(32)
+        ttl = self._expires_at(record) - self._clock()
+        if ttl <= 0:
+            raise LaunchExpired(
+                "This session has ended. Launch the app again from the patient's chart.")
+        self._store.put("launch", new, record, ttl)
+        log.info("launch handle rotated")
+        return new
+
+    def _expires_at(self, record: Mapping[str, object]) -> float:
+        value = record.get("expires_at")
+        if isinstance(value, int | float):
+            return float(value)
+        return self._clock() + self._settings.session_hours * 3600  # a record from before
+
+    def _load(
+        self, handle: str, browser_key: str | None, check_browser: bool = True
+    ) -> tuple[LaunchContext, str | None, float]:
+        record = self._store.get("launch", handle) if handle else None
+        expires_at = self._expires_at(record) if record is not None else 0.0
+        if record is None or expires_at <= self._clock():
             raise LaunchExpired(
                 "This session has ended. Launch the app again from the patient's chart.",
             )
         bound = record.get("browser")
-        if bound and not (browser_key and hmac.compare_digest(_digest(browser_key), bound)):
+        if check_browser and bound and not (
+            browser_key and hmac.compare_digest(_digest(browser_key), bound)
+        ):
             raise LaunchExpired(
                 "This launch belongs to another browser session. Launch the app again from "
                 "the patient's chart.",
                 code="other_browser",
             )
-        return LaunchContext.from_dict(record["context"]), bound
+        return LaunchContext.from_dict(record["context"]), bound, expires_at
 
     def _refresh_lock(self, handle: str) -> threading.Lock:
         return self._refresh_locks[int(_digest(handle)[:8], 16) % len(self._refresh_locks)]
 
-    def _save(self, handle: str, context: LaunchContext, browser: str | None) -> None:
-        ttl = self._settings.session_hours * 3600
-        self._store.put("launch", handle, {"context": context.to_dict(), "browser": browser}, ttl)
+    def _save(
+        self, handle: str, context: LaunchContext, browser: str | None, expires_at: float
+    ) -> None:
+        """Store the launch until its absolute ``expires_at``; nothing ever extends it."""
+        ttl = expires_at - self._clock()
+        if ttl <= 0:
+            return
+        self._store.put("launch", handle, {"context": context.to_dict(), "browser": browser,
+                                           "expires_at": expires_at}, ttl)

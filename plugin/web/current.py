@@ -37,9 +37,13 @@ def extension() -> dict[str, Any]:
     return current_app.extensions["alliance"]  # type: ignore[no-any-return]
 
 
-def current_launch(handle: str) -> CurrentLaunch:
+def current_launch(handle: str, *, context: LaunchContext | None = None) -> CurrentLaunch:
+    """The launch behind `handle` (checked against this browser's binding), or, with
+    `context` given, that already-authorised context (a client capability's)."""
     ext = extension()
-    context: LaunchContext = ext["launches"].context(handle, browser_key(request))
+    if context is None:
+        context = ext["launches"].context(handle, browser_key(request))
+    assert context is not None
     ehr = FhirClient(context.iss, token=lambda: context.access_token, http=ext["http"],
                      sleep=ext["sleep"])
     records: RecordStore = ext["record_stores"].for_launch(context, ehr)

@@ -19,7 +19,8 @@ def _ext() -> dict:
 def launch() -> Response:
     """EHR launch (iss + launch) or standalone launch (iss only)."""
     started = _ext()["launches"].begin(
-        request.args.get("iss"), request.args.get("launch"), browser_key(request)
+        request.args.get("iss"), request.args.get("launch"), browser_key(request),
+        request.remote_addr or "unknown",
     )
     # Read (and cache) what the EHR accepts now, so the panel needs no extra round trip.
     _ext()["record_stores"].capability(normalise_iss(request.args["iss"]))

@@ -8,6 +8,8 @@ returns the launch handle; every piece of the EHR can be replaced by the test.
 from __future__ import annotations
 
 import json
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,6 +23,10 @@ from plugin.web import create_app
 from .hostile import HostileServer, json_response
 from .smart_ehr import CLIENT_ID, SmartEhr, query
 
+CAPABILITY = {"resourceType": "CapabilityStatement", "rest": [{
+    "mode": "server", "interaction": [{"code": "transaction"}],
+    "resource": [{"type": t, "interaction": [{"code": "create"}, {"code": "update"}]}
+                 for t in ("QuestionnaireResponse", "Observation", "Provenance")]}]}
 SECRET_KEY = "Vq3r-8NcZ0pLw2xY7tKd4hJm9sFb6gRe1uAi5oTy"  # random, for the tests only
 
 
@@ -39,12 +45,15 @@ class FhirApi:
         self.server = server
         self.searches: dict[str, dict[str, Any]] = {}
         self.batches: list[list[str]] = []
-        server.json("GET", "/fhir/metadata", {"resourceType": "CapabilityStatement",
-                                              "rest": [{"mode": "server", "resource": []}]})
+        self.saved: list[dict[str, Any]] = []
+        server.json("GET", "/fhir/metadata", CAPABILITY)
         server.route("POST", "/fhir", self._batch)
 
     def _batch(self, request: Any) -> Any:
-        urls = [e["request"]["url"] for e in json.loads(request.get_data())["entry"]]
+        bundle = json.loads(request.get_data())
+        if bundle.get("type") == "transaction":
+            return self._transaction(bundle)
+        urls = [e["request"]["url"] for e in bundle["entry"]]
         self.batches.append(urls)
         entries = []
         for url in urls:
@@ -56,6 +65,16 @@ class FhirApi:
                             "name": [{"text": "Alex Example"}]}
             entries.append({"resource": resource, "response": {"status": "200 OK"}})
         return json_response({"resourceType": "Bundle", "type": "batch-response",
+                              "entry": entries})
+
+    def _transaction(self, bundle: dict[str, Any]) -> Any:
+        entries = []
+        for i, entry in enumerate(bundle["entry"]):
+            self.saved.append(entry["resource"])
+            kind = entry["resource"]["resourceType"]
+            entries.append({"response": {"status": "201 Created",
+                                         "location": f"{kind}/saved-{i}/_history/1"}})
+        return json_response({"resourceType": "Bundle", "type": "transaction-response",
                               "entry": entries})
 
 
@@ -97,8 +116,13 @@ class AppUnderAttack:
         return str(answer.headers["Location"]).rsplit("/panel/", 1)[1]
 
 
-def app_under_attack(server: HostileServer, tmp_path: Path, **settings: Any) -> AppUnderAttack:
-    ehr = SmartEhr(server)
+def app_under_attack(server: HostileServer, tmp_path: Path, *,
+                     clock: Callable[[], float] = time.time, **settings: Any) -> AppUnderAttack:
+    ehr = SmartEhr(server, clock=clock)
+    ehr.token_extra.update(
+        encounter="e1",
+        scope="launch openid fhirUser patient/*.cruds",
+    )
     fhir = FhirApi(server)
     http = requests.Session()
     config = {
@@ -109,5 +133,5 @@ def app_under_attack(server: HostileServer, tmp_path: Path, **settings: Any) -> 
         "data_dir": str(tmp_path / "app"),
         **settings,
     }
-    flask = create_app(config, http=http)
+    flask = create_app(config, http=http, clock=clock)
     return AppUnderAttack(ehr, fhir, flask, http)
