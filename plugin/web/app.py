@@ -15,7 +15,7 @@ from plugin.config import Settings, load_settings
 from plugin.fhir.stores import RecordStores
 from plugin.launch.launches import Launches
 from plugin.launch.session_store import SqliteSessionStore
-from plugin.web import errors, handoff_routes, record_routes, security
+from plugin.web import errors, handoff_routes, log_redaction, record_routes, security
 from plugin.web.ehr_style import StyleFetcher
 from plugin.web.launch_routes import bp as launch_bp
 from plugin.web.panel_routes import bp as panel_bp
@@ -35,6 +35,7 @@ def create_app(
     (lower-case, without the ALLIANCE_ prefix), or None to read the environment.
     `http`, `clock` and `sleep` are for tests: the outbound transport, the time source and
     the wait between retries of a FHIR request."""
+    log_redaction.install()  # before anything can log a handle, a code or a token
     settings = config if isinstance(config, Settings) else load_settings(config)
     http = http or requests.Session()
     client = SmartClient(
