@@ -45,6 +45,7 @@ def create_app(
             client_secret=settings.client_secret,
             private_key_pem=settings.private_key_pem,
             private_key_alg=settings.private_key_alg,
+            allow_http=settings.development,
         ),
         http=http,
         clock=clock,

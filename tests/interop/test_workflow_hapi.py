@@ -133,7 +133,7 @@ def scenario(servers: Servers, tmp_path_factory: pytest.TempPathFactory) -> Scen
         "public_url": app_server.url,
         "client_id": CLIENT_IDS["public"],
         "allowed_iss": hapi,
-        "secret_key": "interop-secret-key-" + "x" * 32,
+        "secret_key": "interop-" + "Vq3r-8NcZ0pLw2xY7tKd4hJm9sFb6gRe1uAi5oTy", "development": True,
         "data_dir": str(tmp_path_factory.mktemp("interop-app")),
     })
     app_server.start(app)

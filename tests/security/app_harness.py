@@ -130,6 +130,7 @@ def app_under_attack(server: HostileServer, tmp_path: Path, *,
         "client_id": CLIENT_ID,
         "allowed_iss": ehr.iss,
         "secret_key": SECRET_KEY,
+        "development": True,  # the hostile servers speak plain http on loopback
         "data_dir": str(tmp_path / "app"),
         **settings,
     }

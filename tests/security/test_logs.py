@@ -10,7 +10,6 @@ import re
 from tests.support.forms import read_form
 
 from .app_harness import app_under_attack
-from .hostile import json_response
 
 
 def _secrets_in(app, handles: list[str], extra: list[str]) -> list[str]:

@@ -148,7 +148,8 @@ def start_deployment(
         "public_url": app_server.url,
         "client_id": client_id,
         "allowed_iss": f"{ehr.url}/fhir",
-        "secret_key": "test-secret-key-" + "x" * 32,
+        "secret_key": "Vq3r-8NcZ0pLw2xY7tKd4hJm9sFb6gRe1uAi5oTy",
+        "development": True,  # plain http on loopback
         "data_dir": str(tmp_path / f"app-{len(started)}"),
         "frame_ancestors": f"'self' {ehr.url}",
     }

@@ -21,7 +21,8 @@ PACK = {"en": {str(n): f"[site wording {n}]" for n in range(1, 13)}
 def settings(tmp_path: Path, **extra):
     return load_settings({
         "public_url": "https://app.example", "client_id": "c",
-        "allowed_iss": "https://ehr.example/fhir", "secret_key": "k" * 40,
+        "allowed_iss": "https://ehr.example/fhir",
+        "secret_key": "Vq3r-8NcZ0pLw2xY7tKd4hJm9sFb6gRe1uAi5oTy",
         "data_dir": str(tmp_path), **extra})
 
 

@@ -22,7 +22,8 @@ def app_over(public_url, tmp_path):
     transport.add("GET", f"{EHR}/.well-known/smart-configuration", (200, SMART_CONFIG))
     transport.add("GET", f"{EHR}/metadata", (200, {"resourceType": "CapabilityStatement"}))
     app = create_app({"public_url": public_url, "client_id": "c", "allowed_iss": EHR,
-                      "secret_key": "s" * 40, "data_dir": str(tmp_path),
+                      "secret_key": "Vq3r-8NcZ0pLw2xY7tKd4hJm9sFb6gRe1uAi5oTy", "development": True,
+                      "data_dir": str(tmp_path),
                       "frame_ancestors": "https://ehr.example"}, http=http)
     return app.test_client(), transport
 
