@@ -48,6 +48,17 @@ def _digest(value: str) -> str:
 class StartedLaunch:
     authorize_url: str
     browser_key: str  # the value for the browser-binding cookie
+    state: str
+    cookie_known: bool  # the browser sent our cookie: it keeps cookies, go straight on
+
+
+@dataclass(frozen=True)
+class Binding:
+    """How /launch/check left the pending launch: by cookie, or by a value in page state."""
+
+    kind: str  # "cookie" | "page"
+    authorize_url: str
+    page_value: str | None = None  # for "page": what the page keeps in its own state
 
 
 class Launches:
@@ -100,10 +111,37 @@ class Launches:
             normalise_iss(iss), launch=launch or None, needs=NEEDS
         )
         key = browser_key or secrets.token_urlsafe(32)
-        record = {"pending": pending.to_dict(), "browser": _digest(key)}
+        record = {"pending": pending.to_dict(), "browser": _digest(key), "authorize": url,
+                  "binding": "cookie" if browser_key else "unknown", "page": None}
         self._store.put("state", pending.state, record, PENDING_TTL)
         log.info("launch started for %s (%s)", iss, "ehr" if launch else "standalone")
-        return StartedLaunch(authorize_url=url, browser_key=key)
+        return StartedLaunch(authorize_url=url, browser_key=key, state=pending.state,
+                             cookie_known=browser_key is not None)
+
+    def bind(self, state: str, browser_key: str | None) -> Binding:
+        """After /launch set the cookie: did it come back? Then the launch is bound to it;
+        else to a fresh random value the page keeps in its own state (sessionStorage)."""
+        record = self._store.get("state", state) if state else None
+        if record is None or record.get("binding") != "unknown":
+            raise LaunchExpired(
+                "This sign-in has expired or was already used. Launch the app again from "
+                "the patient's chart.", code="unknown_state")
+        ttl = max(1.0, PendingAuthorization.from_dict(record["pending"]).expires_at
+                  - self._clock())
+        if browser_key and hmac.compare_digest(_digest(browser_key), record["browser"]):
+            self._store.put("state", state, {**record, "binding": "cookie"}, ttl)
+            return Binding("cookie", record["authorize"])
+        value = secrets.token_urlsafe(32)
+        self._store.put("state", state, {**record, "binding": "page", "page": _digest(value)},
+                        ttl)
+        return Binding("page", record["authorize"], value)
+
+    def needs_page_value(self, state: str, browser_key: str | None) -> bool:
+        """True when the callback must come back with the page's value (no cookie kept)."""
+        record = self._store.get("state", state) if state else None
+        if record is None or record.get("binding") != "page":
+            return False
+        return not (browser_key and hmac.compare_digest(_digest(browser_key), record["browser"]))
 
     def _count_pending(self, address: str) -> None:
         """Refuse a launch beyond the bounds on pending launches (LaunchLimited, 429/503)."""
@@ -119,21 +157,39 @@ class Launches:
                 "The app is handling too many sign-ins right now. Try again in a few minutes.",
                 code="launches_busy", status=503)
 
-    def complete(self, params: Mapping[str, str], browser_key: str | None) -> str:
-        """Finish the authorization; returns the new launch handle."""
+    def complete(
+        self, params: Mapping[str, str], browser_key: str | None, page_value: str | None = None
+    ) -> str:
+        """Finish the authorization in the browser that started it; returns the new handle.
+
+        The pending launch is bound by cookie (the cookie must come back and match) or by page
+        state (the value the starting page kept must come back). A callback opened anywhere
+        else is refused before the code is used, and the state stays for its own browser."""
         state = params.get("state") or ""
-        record = self._store.take("state", state) if state else None
+        record = self._store.get("state", state) if state else None
         if record is None:
             raise LaunchExpired(
                 "This sign-in has expired or was already used. Launch the app again from "
                 "the patient's chart.",
                 code="unknown_state",
             )
-        pending = PendingAuthorization.from_dict(record["pending"])
-        context = self._client.complete_launch(pending, params)
         bound = browser_key is not None and hmac.compare_digest(
             _digest(browser_key), record["browser"]
         )
+        by_page = (record.get("binding") == "page" and page_value is not None
+                   and hmac.compare_digest(_digest(page_value), str(record.get("page"))))
+        if not (bound or by_page):
+            log.warning("callback refused: not the browser that started the launch")
+            raise LaunchExpired(
+                "This sign-in was started in another browser (or its page was closed), so it "
+                "cannot be finished here. Launch the app again from the patient's chart.",
+                code="other_browser")
+        if self._store.take("state", state) is None:  # a parallel callback got there first
+            raise LaunchExpired(
+                "This sign-in has expired or was already used. Launch the app again from "
+                "the patient's chart.", code="unknown_state")
+        pending = PendingAuthorization.from_dict(record["pending"])
+        context = self._client.complete_launch(pending, params)
         handle = secrets.token_urlsafe(32)
         expires_at = self._clock() + self._settings.session_hours * 3600
         self._save(handle, context, record["browser"] if bound else None, expires_at)

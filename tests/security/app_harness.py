@@ -7,10 +7,12 @@ returns the launch handle; every piece of the EHR can be replaced by the test.
 
 from __future__ import annotations
 
+import html
 import json
+import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -85,6 +87,7 @@ class AppUnderAttack:
     fhir: FhirApi
     flask: Flask
     http: requests.Session
+    page_values: dict[tuple[int, str], str] = field(default_factory=dict)
 
     def browser(self) -> FlaskClient:
         """A new browser (its own cookie jar)."""
@@ -98,17 +101,37 @@ class AppUnderAttack:
         return self._clinician
 
     def start(self, browser: FlaskClient) -> dict[str, str]:
-        """/launch up to the EHR: the authorize request's parameters."""
+        """/launch (and /launch/check) up to the EHR: the authorize request's parameters.
+        Where the browser keeps no cookie, the check page's script is played: the page value
+        is kept for this browser, as sessionStorage would keep it."""
         answer = browser.get("/launch", query_string={"iss": self.ehr.iss, "launch": "L1"})
         assert answer.status_code == 302, answer.get_data(as_text=True)
-        params = query(answer.headers["Location"])
+        location = answer.headers["Location"]
+        if location.startswith("/launch/check"):
+            answer = browser.get(location)
+            if answer.status_code == 200:  # the page-state binding
+                page = answer.get_data(as_text=True)
+                value = re.search(r'data-value="([^"]+)"', page).group(1)
+                location = html.unescape(re.search(r'data-next="([^"]+)"', page).group(1))
+                self.page_values[(id(browser), query(location)["state"])] = value
+            else:
+                assert answer.status_code == 302, answer.get_data(as_text=True)
+                location = answer.headers["Location"]
+        params = query(location)
         self.ehr.nonce = params.get("nonce")
         return params
 
     def finish(self, browser: FlaskClient, params: dict[str, str], **extra: str) -> Any:
-        """The EHR's redirect back to /callback, as the browser follows it."""
-        return browser.get("/callback", query_string={
-            "code": self.ehr.code, "state": params["state"], **extra})
+        """The EHR's redirect back to /callback, as the browser follows it (playing the
+        callback page's script when the launch is bound by page state)."""
+        values = {"code": self.ehr.code, "state": params["state"], **extra}
+        answer = browser.get("/callback", query_string=values)
+        kept = self.page_values.get((id(browser), params["state"]))
+        if answer.status_code == 200 and 'id="bind-form"' in answer.get_data(as_text=True):
+            if kept is None:
+                return answer  # another browser: the script finds nothing to send
+            answer = browser.post("/callback", data={**values, "page_value": kept})
+        return answer
 
     def launch(self, browser: FlaskClient | None = None) -> str:
         browser = browser or self.clinician
