@@ -3,6 +3,7 @@
     POST      /panel/<h>/handoff/start      start a hand-off: rotate the handle, then the lock page
     GET       /panel/<h>/handoff            the clinician's hand-off page (code and link until the
                                             client opens the questions; then what to do next)
+    GET       /panel/<h>/handoff/progress   has the client opened them? (static/handoff.js asks)
     POST      /panel/<h>/handoff/unlock     the clinician's code ends it and rotates the handle
     GET/POST  /handoff/<capability>         the client's questionnaire, nothing else
 
@@ -16,7 +17,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Blueprint, redirect, request, url_for
+from flask import Blueprint, jsonify, redirect, request, url_for
 from werkzeug.wrappers import Response
 
 from plugin.recording.catalogue import RecordingRefused, record_form
@@ -28,8 +29,7 @@ from plugin.web.security import browser_key
 
 log = logging.getLogger(__name__)
 bp = Blueprint("handoff", __name__)
-HANDOFF_ENDPOINTS = frozenset({"handoff.status", "handoff.unlock"})
-REFRESH_SECONDS = 4  # the chart's hand-off page looks again until the client has the questions
+HANDOFF_ENDPOINTS = frozenset({"handoff.status", "handoff.unlock", "handoff.progress"})
 
 
 def _handoffs() -> Handoffs:
@@ -84,12 +84,21 @@ def _status_page(handle: str, status: int = 200, *, failed: bool = False) -> Pag
         client_url=url_for("handoff.client", capability=state.capability) if showing else None,
         here_url=url_for("handoff.client", capability=state.capability, here=1)
         if showing else None,
-        refresh=REFRESH_SECONDS if showing else None)
+        poll=url_for("handoff.progress", handle=handle) if showing else None)
 
 
 @bp.get("/panel/<handle>/handoff")
 def status(handle: str) -> Page:
     return _status_page(handle)
+
+
+@bp.get("/panel/<handle>/handoff/progress")
+def progress(handle: str) -> Response:
+    """For static/handoff.js on the chart's hand-off page: has the client opened the questions
+    yet? (Then the page reloads and the code is gone.) Says nothing else."""
+    current_launch(handle)
+    state = _handoffs().current(handle)
+    return jsonify(client_has_it=state is None or state.client_has_it)
 
 
 @bp.post("/panel/<handle>/handoff/unlock")

@@ -25,7 +25,8 @@ FOCUS_VISIBLE = """() => {
 
 
 def app_frame(page: Any, dep: Any) -> Any:
-    frame = page.frame(url=lambda url: url.startswith(f"{dep.app.url}/panel/"))
+    frame = page.frame(url=lambda url: url.startswith((f"{dep.app.url}/panel/",
+                                                       f"{dep.app.url}/handoff/")))
     assert frame is not None
     return frame
 

@@ -48,6 +48,7 @@ class FhirApi:
         self.server = server
         self.searches: dict[str, dict[str, Any]] = {}
         self.batches: list[list[str]] = []
+        self.patient: dict[str, Any] | None = None  # Patient/<id> reads answer this when set
         self.saved: list[dict[str, Any]] = []
         server.json("GET", "/fhir/metadata", CAPABILITY)
         server.route("POST", "/fhir", self._batch)
@@ -63,6 +64,8 @@ class FhirApi:
             kind = url.split("?")[0].split("/")[0]
             if "?" in url:
                 resource = self.searches.get(kind, searchset())
+            elif kind == "Patient" and self.patient is not None:
+                resource = self.patient
             else:
                 resource = {"resourceType": kind, "id": url.split("/")[1],
                             "name": [{"text": "Alex Example"}]}

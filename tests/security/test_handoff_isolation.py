@@ -146,9 +146,11 @@ def test_the_chart_hides_the_code_once_the_client_has_the_questions(hostile, tmp
     lock_url = started.request.path
     page = started.get_data(as_text=True)
     code = re.search(r'class="unlock-code"[^>]*>([\d ]+)<', page).group(1)
-    assert 'http-equiv="refresh"' in page  # it looks again until the client has them
+    poll = re.search(r'data-poll="([^"]+)"', page).group(1)  # static/handoff.js asks here
+    assert clinician.get(poll).get_json() == {"client_has_it": False}
     app.flask.test_client(use_cookies=False).get(_full_window_link(page))
+    assert clinician.get(poll).get_json() == {"client_has_it": True}  # the page reloads
     after = clinician.get(lock_url).get_data(as_text=True)
     assert code not in after and code.replace(" ", "") not in after
     assert "client has the questions" in after and "unlock code here" in after
-    assert 'http-equiv="refresh"' not in after
+    assert "data-poll" not in after
