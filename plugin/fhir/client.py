@@ -76,7 +76,6 @@ def check_id(resource_type: str, resource_id: str) -> str:
         raise FhirUnsafeUrl(
             f"{resource_type[:40]}/{resource_id[:80]!r} is not a FHIR resource id; "
             "it was not read.",
-            status=400,
         )
     return f"{resource_type}/{resource_id}"
 
@@ -86,7 +85,6 @@ def check_batch_entry(url: str) -> str:
     if not BATCH_ENTRY.fullmatch(url):
         raise FhirUnsafeUrl(
             f"{url[:80]!r} is neither a search nor a read by FHIR id; it was not sent.",
-            status=400,
         )
     return url
 
@@ -310,7 +308,7 @@ class FhirClient:
                     f"redirect (HTTP {response.status_code}"
                     + (f" to {where}" if where else "")
                     + "); redirects are not followed, so nothing was sent there.",
-                    status=502,
+                    upstream_status=response.status_code,
                 )
             if response.status_code in RETRY_STATUSES and attempt + 1 < attempts:
                 self._wait(attempt, response.headers.get("Retry-After"))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import time
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -29,8 +30,11 @@ NEEDS = {"Patient": "r", "Encounter": "rs"}
 class SmartEhr:
     """smart-configuration, token endpoint, JWKS and a FHIR base at `{url}/fhir`."""
 
-    def __init__(self, server: HostileServer, *, openid: bool = True) -> None:
+    def __init__(self, server: HostileServer, *, openid: bool = True,
+                 clock: Callable[[], float] = time.time) -> None:
         self.server = server
+        self.clock = clock
+        self.refreshes = 0
         self.key = RSAKey.generate_key(2048, parameters={"kid": "ehr-1"})
         self.code = "code-" + server.url.rsplit(":", 1)[1]
         self.nonce: str | None = None
@@ -59,7 +63,7 @@ class SmartEhr:
 
     def id_token(self, header: dict[str, Any] | None = None, key: Any = None,
                  **claims: Any) -> str:
-        now = int(time.time())
+        now = int(self.clock())
         body = {"iss": self.server.url, "sub": "u1", "aud": CLIENT_ID, "iat": now,
                 "exp": now + 300, "nonce": self.nonce, "fhirUser": "Practitioner/p1", **claims}
         head = {"alg": "RS256", "kid": "ehr-1", **(header or {})}
@@ -68,6 +72,13 @@ class SmartEhr:
 
     def _token(self, request: Any) -> Any:
         form = {k: v[0] for k, v in parse_qs(request.get_data(as_text=True)).items()}
+        if form.get("grant_type") == "refresh_token":
+            if form.get("refresh_token") != f"rt-{self.refreshes}":
+                return 400, {"error": "invalid_grant"}
+            self.refreshes += 1
+            return json_response({"access_token": f"at-r{self.refreshes}", "token_type": "Bearer",
+                                  "expires_in": 3600, "refresh_token": f"rt-{self.refreshes}",
+                                  "scope": self.token_extra.get("scope", "launch")})
         if form.get("code") != self.code:
             return 400, {"error": "invalid_grant"}
         self.code_uses += 1
@@ -77,7 +88,7 @@ class SmartEhr:
         answer: dict[str, Any] = {
             "access_token": "at-" + self.code, "token_type": "Bearer", "expires_in": 3600,
             "scope": "launch openid fhirUser patient/Patient.r patient/Encounter.rs",
-            "patient": "p1",
+            "patient": "p1", "refresh_token": f"rt-{self.refreshes}",
         }
         if "issuer" in self.config:
             answer["id_token"] = self.id_token()
