@@ -158,7 +158,10 @@ def build_panel(reads: PanelReads, encounter_id: str | None, today: datetime.dat
         if s.day and s.status in ("attended", "cancelled", "no-show")
     ]
     instruments = {rater: i for rater, url in main.items() if (i := instrument_for(url))}
-    alerts = analyse_trends(scored, instruments.values(), visits, today=today)
+    # Alerts read every instrument of each rater on its own scale; the chart keeps the main one.
+    every = [ScoredSession(r.encounter_id or r.id, r.day, r.rater, r.score)  # type: ignore[arg-type]
+             for r in counted if r.score and r.rater]
+    alerts = analyse_trends(every, instruments.values(), visits, today=today)
     alerts_by_session: dict[str, list[str]] = {}
     for alert in alerts:
         if alert.encounter_id:

@@ -88,7 +88,7 @@ SHAPE_ALERTS = {
     "rupture-repair": ({"rupture", "repair"}, set()),
     "decline-dropout": ({"attendance"}, set()),
     "low-early": ({"early-low-alliance"}, set()),
-    "disagreement": ({"discrepancy"}, set()),
+    "disagreement": (set(), set()),  # the client rating higher is the usual pattern
     "long-course": ({"rupture", "repair"}, set()),
 }
 

@@ -69,7 +69,8 @@ def test_a_rupture_in_several_scales_is_one_alert_with_each_reason():
                        DAY0 + datetime.timedelta(weeks=6))
     ruptures = [a for a in view.alerts if a.kind == "rupture"]
     assert len(ruptures) == 1 and ruptures[0].encounter_id == "e5"
-    assert len(ruptures[0].reasons) >= 2 and ruptures[0].reasons[0].startswith("Alliance total")
+    assert len(ruptures[0].reasons) >= 2
+    assert ruptures[0].reasons[0].startswith("Alliance check-in total")
     assert view.alerts == sorted(view.alerts, key=lambda a: a.date, reverse=True)
 
 
@@ -109,7 +110,10 @@ def test_a_low_alliance_that_persists_is_one_alert_saying_for_how_long():
                        DAY0 + datetime.timedelta(weeks=9))
     lows = [a for a in view.alerts if a.kind in ("low-alliance", "early-low-alliance")]
     persisting = [a for a in lows if a.sessions > 1]
+    # the therapist's 4 of 24 is under their cut-off of 15 from the first session; after the
+    # two high sessions the mean of the last three is back over it until e8
     assert [(a.kind, a.encounter_id, a.sessions) for a in persisting] == [
-        ("low-alliance", "e8", 2), ("low-alliance", "e4", 2), ("early-low-alliance", "e2", 3)]
+        ("low-alliance", "e4", 2), ("early-low-alliance", "e2", 3)]
     assert "each of the last 2 rated sessions" in persisting[0].reasons[-1]
-    assert {"e0", "e1", "e2", "e3", "e4", "e7", "e8"} <= view.flagged  # every one on the trend
+    assert {"e0", "e1", "e2", "e3", "e4", "e8"} <= view.flagged  # every one on the trend
+    assert "e7" not in view.flagged
