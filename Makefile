@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint unit clean interop
+.PHONY: demo test lint unit clean interop accuracy
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,10 @@ interop: $(INTEROP_JAR) tests/interop/oidc/node_modules
 
 test: lint tests/browser/node_modules interop
 	$(BIN)/pytest
+
+# Alert accuracy on simulated clients (benchmarks/README.md): figures, not a test; not in `test`.
+accuracy: $(STAMP)
+	$(BIN)/python benchmarks/alert_accuracy.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
