@@ -179,3 +179,29 @@ def test_a_prorated_score_is_marked_in_the_alert(checkin):
     sessions.append(ScoredSession("e4", day(4), "client", score(checkin, answers)))
     rupture = of(analyse_trends(sessions, [checkin]), "rupture")[0]
     assert rupture.prorated and "12 of 24 (prorated: 5 of 6 items answered)" in rupture.reason
+
+
+def test_without_visits_the_course_is_every_rated_encounter(checkin, checkin_therapist, srs):
+    # a therapist check-in in week 0, the client's check-ins from week 1, an SRS in week 3:
+    # the SRS session is the course's fourth, not "session 1" of the SRS
+    sessions = [*series(checkin_therapist, [(7, 7, 7)], rater="therapist"),
+                *series(checkin, [(7, 7, 7)] * 2, first=1),
+                ScoredSession("e3", day(3), "client",
+                              score(srs, {"1": 5, "2": 5, "3": 5, "4": 5}))]
+    alerts = analyse_trends(sessions, [checkin, checkin_therapist, srs])
+    assert [(a.kind, a.session_number) for a in alerts] == [("low-alliance", 4)]
+
+
+def test_every_alert_says_its_rule_and_source(checkin, checkin_therapist):
+    client = series(checkin, [(7, 7, 7)] * 4 + [(2, 2, 2), (3, 2, 2), (7, 7, 7)])
+    therapist = series(checkin_therapist, [(7, 7, 7)] * 7, rater="therapist")
+    visits = [Visit(f"e{i}", day(i), "attended") for i in range(7)]
+    visits.append(Visit("missed", day(7), "no-show"))
+    alerts = analyse_trends(client + therapist, [checkin, checkin_therapist], visits,
+                            today=day(7))
+    assert {a.kind for a in alerts} == {"rupture", "repair", "low-alliance", "discrepancy",
+                                        "attendance"}
+    for alert in alerts:
+        assert alert.rule and alert.source and alert.reason
+        if alert.kind != "attendance":
+            assert alert.instrument == checkin.url and alert.session_number is not None
