@@ -12,6 +12,7 @@
     ├── TextPackError                  a text pack does not fit the instrument or language
     └── NormsError                     a norms file is not valid (every problem listed)
 
+Conventions (``Error(message, *, code=None)``, codes ``alliance.<reason>``): plugin/errors.py.
 The web layer maps these to HTTP responses in one place; this package never does.
 """
 
@@ -23,8 +24,10 @@ class AllianceError(Exception):
 
     code = "alliance.error"
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, *, code: str | None = None) -> None:
         self.message = message
+        if code:
+            self.code = code
         super().__init__(message)
 
 
@@ -43,9 +46,10 @@ class InvalidInstrument(InstrumentError):
 class AnswerError(AllianceError):
     code = "alliance.answer"
 
-    def __init__(self, message: str, link_id: str | None = None) -> None:
+    def __init__(self, message: str, link_id: str | None = None, *,
+                 code: str | None = None) -> None:
         self.link_id = link_id
-        super().__init__(message)
+        super().__init__(message, code=code)
 
 
 class UnknownItem(AnswerError):
