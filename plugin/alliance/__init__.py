@@ -3,7 +3,14 @@
 See README.md in this folder for the public API.
 """
 
-from plugin.alliance.alerts import Alert, AlertKind, AlertSettings, ScoredSession, Visit
+from plugin.alliance.alerts import (
+    Alert,
+    AlertKind,
+    AlertSettings,
+    CancelledBy,
+    ScoredSession,
+    Visit,
+)
 from plugin.alliance.attendance import cancelled_by
 from plugin.alliance.errors import (
     AllianceError,
@@ -33,7 +40,7 @@ from plugin.alliance.text_packs import apply_text_pack, is_transcription_mode, r
 from plugin.alliance.trends import analyse_trends
 
 __all__ = [
-    "Alert", "AlertKind", "AlertSettings", "AllianceError", "Answer", "AnswerError",
+    "Alert", "AlertKind", "AlertSettings", "AllianceError", "CancelledBy", "Answer", "AnswerError",
     "AnswerOutOfRange", "FormNorms", "Instrument", "InstrumentError", "InvalidAnswer",
     "InvalidInstrument", "ItemDef", "NormSet", "NormsError", "ScaleDef", "ScaleNorms",
     "ScaleScore", "Score", "ScoredSession", "Sourced", "TextPackError", "UnknownItem",
