@@ -117,6 +117,12 @@ class PanelView:
     # "a feedback tool, not a validated measure"), from the norms
     caveats: dict[str, str] = field(default_factory=dict)
 
+    @property
+    def trend_caveats(self) -> list[str]:
+        """The caveats of the instruments drawn on the trend, each once."""
+        found = (self.caveats.get(i.url) for i in self.instruments.values())
+        return list(dict.fromkeys(c for c in found if c))
+
 
 def caveats_of(norms: NormSet) -> dict[str, str]:
     """Per instrument url, what a clinician must read beside an unvalidated tool's scores."""
