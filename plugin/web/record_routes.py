@@ -17,9 +17,10 @@ from typing import Any
 
 from flask import Blueprint, abort, redirect, request, url_for
 
-from plugin.alliance import AllianceError
+from plugin.alliance import AllianceError, shipped_norms
 from plugin.fhir.errors import FhirError, RecordError
 from plugin.fhir.url_safety import FHIR_ID
+from plugin.panel.view import caveats_of
 from plugin.recording.answers import form_fields, raw_from_answers, read_answers
 from plugin.recording.errors import RecordingRefused
 from plugin.recording.records import (
@@ -97,8 +98,10 @@ def response(handle: str, qr_id: str) -> Page:
     launch = current_launch(handle)
     record = _record(launch, qr_id)
     labels = {f.link_id: f for f in form_fields(record.form.display)}
+    norms = services().settings.norms or shipped_norms()
+    caveat = caveats_of(norms).get(record.form.instrument.url)
     return render("record/response.html", handle=handle, record=record, labels=labels,
-                   saved=request.args.get("saved"))
+                   saved=request.args.get("saved"), caveat=caveat)
 
 
 @bp.route("/panel/<handle>/responses/<qr_id>/correct", methods=["GET", "POST"])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from plugin.config import load_settings, read_settings_source
@@ -67,3 +69,31 @@ def test_unreadable_toml_file_names_the_variable(tmp_path):
     bad.write_text("this is = = not toml")
     with pytest.raises(ConfigError, match="ALLIANCE_CONFIG"):
         read_settings_source({"ALLIANCE_CONFIG": str(bad)})
+
+
+SRS = "https://alliance-panel.org/fhir/Questionnaire/srs"
+
+
+def test_a_site_norms_file_is_read_and_validated_at_start_up(tmp_path):
+    path = tmp_path / "norms.json"
+    path.write_text(json.dumps([{"instrument": SRS, "rater": "client", "scales": {"total": {
+        "cutoff": {"value": 34, "source": "local norms, Clinic X 2025"}}}}]))
+    settings = load_settings({**GOOD, "norms_file": str(path)})
+    cutoff = settings.norms.get(SRS, "client").scale("total").cutoff
+    assert (cutoff.value, cutoff.source) == (34, "local norms, Clinic X 2025")
+    assert load_settings(GOOD).norms is None  # without a file: the shipped norms
+
+
+def test_a_bad_site_norms_file_stops_start_up_naming_every_problem(tmp_path):
+    path = tmp_path / "norms.json"
+    path.write_text(json.dumps([{"instrument": SRS, "rater": "client", "scales": {"total": {
+        "cutoff": {"value": 34}, "retest": {"value": 1.5, "source": "x"}}}}]))
+    with pytest.raises(ConfigError) as err:
+        load_settings({**GOOD, "norms_file": str(path)})
+    message = err.value.message
+    assert "ALLIANCE_NORMS_FILE" in message and "Set it to a JSON file of local norms" in message
+    assert "every value needs a source" in message
+    assert "a reliability must be at least 0 and under 1, got 1.5" in message
+    with pytest.raises(ConfigError) as err:
+        load_settings({**GOOD, "norms_file": str(tmp_path / "missing.json")})
+    assert "ALLIANCE_NORMS_FILE: cannot read" in err.value.message
