@@ -6,8 +6,10 @@ setting and says how to fix it. Environment variables win over the file.
 
 from __future__ import annotations
 
+import math
 import os
 import tomllib
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,8 +49,10 @@ HINTS = {
     "private_key_alg": "RS384 or ES384, matching the key in ALLIANCE_PRIVATE_KEY_FILE",
     "allowed_iss": "comma-separated FHIR base URLs the app may be launched from, "
     "e.g. https://fhir.example.org/r4",
-    "secret_key": "a random string of at least 32 characters, e.g. from "
-    "`python3 -c 'import secrets; print(secrets.token_urlsafe(32))'`",
+    "secret_key": "a random string of at least 32 characters (not a word or a repeated "
+    "character), e.g. from `python3 -c 'import secrets; print(secrets.token_urlsafe(32))'`",
+    "development": "true only on a developer's machine: allows http URLs (public_url, "
+    "allowed_iss, the EHR's endpoints); false (the default) requires https everywhere",
     "data_dir": "a writable folder for the app's session store (default ./var)",
     "frame_ancestors": "space-separated origins allowed to frame the app, "
     "e.g. https://ehr.example.org ('self' by default)",
@@ -73,9 +77,24 @@ HINTS = {
 DEFAULT_INSTRUMENTS = "alliance-checkin-client,alliance-checkin-therapist,wai-sr-client,srs"
 
 
+MIN_SECRET_BITS = 100.0  # estimated from the key's own characters (project default)
+MIN_SECRET_SYMBOLS = 12  # distinct characters
+
+
 def _is_http_url(value: str) -> bool:
     parts = urlsplit(value)
     return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+def secret_bits(value: str) -> float:
+    """An estimate of a key's entropy: its length times the Shannon entropy of its own
+    character frequencies. "k"*40 has 0 bits; a token_urlsafe(32) has about 200."""
+    if not value:
+        return 0.0
+    counts = Counter(value)
+    total = len(value)
+    per_char = -sum(n / total * math.log2(n / total) for n in counts.values())
+    return per_char * total
 
 
 class _CommaList(fields.Field[list[str]]):
@@ -104,6 +123,7 @@ class Settings:
     organization: str | None = None
     norms_file: Path | None = None
     norms: NormSet | None = field(default=None, repr=False)  # the site's, validated
+    development: bool = False  # http allowed (public_url, allowed_iss, SMART endpoints)
 
     @property
     def redirect_uri(self) -> str:
@@ -124,6 +144,7 @@ class _SettingsSchema(Schema):
     )
     allowed_iss = _CommaList(required=True)
     secret_key = fields.String(required=True, validate=validate.Length(min=32))
+    development = fields.Boolean(load_default=False)
     data_dir = fields.String(load_default="./var")
     frame_ancestors = fields.String(load_default="'self'")
     session_hours = fields.Float(load_default=8.0, validate=validate.Range(min=0.1, max=72))
@@ -165,6 +186,26 @@ class _SettingsSchema(Schema):
         bad = [v for v in value if not _is_http_url(v)]
         if bad:
             raise ValidationError(f"not an http(s) URL: {', '.join(bad)}")
+
+    @validates("secret_key")
+    def _check_secret(self, value: str, **_: Any) -> None:
+        if len(set(value)) < MIN_SECRET_SYMBOLS or secret_bits(value) < MIN_SECRET_BITS:
+            raise ValidationError(
+                "too predictable (a word, a pattern or repeated characters); use a random one")
+
+    @validates_schema
+    def _check_https(self, data: dict[str, Any], **_: Any) -> None:
+        """Outside development every URL the app serves or trusts is https."""
+        if data.get("development"):
+            return
+        for name in ("public_url", "allowed_iss", "record_store_url"):
+            value = data.get(name)
+            values = value if isinstance(value, list) else [value] if value else []
+            plain = [v for v in values if urlsplit(v).scheme == "http"]
+            if plain:
+                raise ValidationError(
+                    f"{', '.join(plain)} is plain http; use https (or set "
+                    "ALLIANCE_DEVELOPMENT=true on a developer's machine)", field_name=name)
 
     @validates_schema
     def _check_companion(self, data: dict[str, Any], **_: Any) -> None:
@@ -214,6 +255,7 @@ class _SettingsSchema(Schema):
             organization=data.get("organization") or None,
             norms_file=Path(data["norms_file"]) if data.get("norms_file") else None,
             norms=norms,
+            development=bool(data.get("development")),
         )
 
 

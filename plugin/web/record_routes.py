@@ -18,6 +18,7 @@ from typing import Any
 from flask import Blueprint, abort, redirect, request, url_for
 
 from plugin.alliance import AllianceError, shipped_norms
+from plugin.fhir.client import FHIR_ID
 from plugin.fhir.errors import FhirError, RecordError
 from plugin.panel.view import caveats_of
 from plugin.recording.answers import form_fields, raw_from_answers, read_answers
@@ -83,6 +84,8 @@ def record(handle: str, questionnaire_id: str) -> Page:
 
 # -- stored records ----------------------------------------------------------------------------
 def _record(launch: CurrentLaunch, qr_id: str) -> StoredRecord:
+    if not FHIR_ID.fullmatch(qr_id):  # `x?subject=...` must not become a search
+        abort(404, "There is no record with that id.")
     record = read_record(launch.records, services().catalogue, qr_id)
     patient = launch.context.patient
     if not patient or record.subject != launch.records.ref("Patient", patient):
