@@ -18,8 +18,8 @@ from typing import Any
 from flask import Blueprint, abort, redirect, request, url_for
 
 from plugin.alliance import AllianceError, shipped_norms
-from plugin.fhir.client import FHIR_ID
 from plugin.fhir.errors import FhirError, RecordError
+from plugin.fhir.url_safety import FHIR_ID
 from plugin.panel.view import caveats_of
 from plugin.recording.answers import form_fields, raw_from_answers, read_answers
 from plugin.recording.errors import RecordingRefused
