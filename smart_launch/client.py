@@ -8,7 +8,7 @@ import dataclasses
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 import requests
 
@@ -43,13 +43,21 @@ from .replay import OneTimeValues
 from .scopes import build_scope_list
 from .token import TokenSet, parse_token_response, request_token
 
-__all__ = ["SmartClient"]
+__all__ = ["KeySource", "SmartClient"]
 
 log = logging.getLogger(__name__)
 
 BACKEND_TOKEN_MARGIN = 60.0  # a cached backend token is renewed this long before expiry
 SPENT_REFRESH_MEMORY = 30 * 24 * 3600.0  # how long a rotated-out refresh token is refused
 ID_TOKEN_SCOPES = ("openid", "fhirUser", "profile")
+
+
+class KeySource(Protocol):
+    """Rotating signing keys (smart_launch.keystore.KeyStore, or a KeyRing wrapper)."""
+
+    def signing_key(self, now: float) -> SigningKey: ...
+
+    def published(self, now: float) -> list[SigningKey]: ...
 
 
 class SmartClient:
@@ -63,18 +71,23 @@ class SmartClient:
         clock: Callable[[], float] = time.time,
         discovery_ttl: float = 3600.0,
         timeout: float = 10.0,
+        keys: KeySource | None = None,
     ) -> None:
         validate_config(config)
         self.config = config
         self._signing_key: SigningKey | None = None
+        self._keys = keys
         if config.private_key_pem is not None:
             self._signing_key = load_signing_key(
                 config.private_key_pem, config.private_key_alg, config.key_id
             )
+        if keys is not None and (self._signing_key or config.client_secret):
+            raise ConfigurationError(
+                "ambiguous_client_auth", "give either a key source or one private key, not both")
         self._auth = token_endpoint_auth(
             config.client_id,
             client_secret=config.client_secret,
-            signing_key=self._signing_key,
+            signing_key=keys.signing_key if keys is not None else self._signing_key,
             clock=clock,
         )
         self._http = http if http is not None else requests.Session()
@@ -237,7 +250,7 @@ class SmartClient:
 
     def backend_token(self, iss: str, scopes: Sequence[str]) -> TokenSet:
         """client_credentials with private_key_jwt; cached until shortly before expiry."""
-        if self._signing_key is None:
+        if self._signing_key is None and self._keys is None:
             raise ConfigurationError(
                 "backend_needs_private_key", "backend services need private_key_pem"
             )
@@ -258,6 +271,8 @@ class SmartClient:
 
     def public_jwks(self) -> dict[str, Any]:
         """The app's public JWK Set to serve at its jwks_uri (empty without a key)."""
+        if self._keys is not None:
+            return public_jwks(self._keys.published(self._clock()))
         return public_jwks([self._signing_key] if self._signing_key else [])
 
     def _token_request(
