@@ -45,7 +45,8 @@ TEST_REDIRECT = "http://127.0.0.1:9/callback"
 SYMMETRIC_SECRET = "interop-S3cret_with-only.unreserved~chars"
 RESERVED_SECRET = "s3cret:with%odd+chars/=="
 CLIENT_IDS = {"public": "alliance-public", "symmetric": "alliance-symmetric",
-              "asymmetric": "alliance-asymmetric", "reserved": "alliance-reserved-secret"}
+              "asymmetric": "alliance-asymmetric", "reserved": "alliance-reserved-secret",
+              "rotating": "alliance-rotating-keys"}
 
 
 def _missing() -> list[str]:
@@ -137,6 +138,8 @@ class Servers:
     private_key_pem: bytes  # of the private_key_jwt client
     logs: Path
     started: dict[str, float]
+    # bound, not started: serves the JWKS of the backend client whose keys rotate
+    jwks_server: LiveServer | None = None
 
     def client(self, kind: str, redirect_uri: str = TEST_REDIRECT,
                http: requests.Session | None = None) -> SmartClient:
@@ -156,7 +159,7 @@ class Servers:
         requests.put(f"{self.oidc}/ehr/standalone", json=context, timeout=10).raise_for_status()
 
 
-def _clients(app_redirect: str, jwks: dict) -> list[dict]:
+def _clients(app_redirect: str, jwks: dict, jwks_uri: str) -> list[dict]:
     common = {"grant_types": ["authorization_code", "refresh_token"], "response_types": ["code"],
               "redirect_uris": [TEST_REDIRECT, app_redirect]}
     return [
@@ -168,6 +171,11 @@ def _clients(app_redirect: str, jwks: dict) -> list[dict]:
         {**common, "client_id": CLIENT_IDS["asymmetric"], "jwks": jwks,
          "token_endpoint_auth_method": "private_key_jwt",
          "token_endpoint_auth_signing_alg": "RS384"},
+        # Backend services with its keys at a URL oidc-provider fetches and caches.
+        {"client_id": CLIENT_IDS["rotating"], "grant_types": ["client_credentials"],
+         "response_types": [], "redirect_uris": [], "jwks_uri": jwks_uri,
+         "token_endpoint_auth_method": "private_key_jwt",
+         "token_endpoint_auth_signing_alg": "RS384"},
     ]
 
 
@@ -177,13 +185,15 @@ def servers(interop_tools: None, tmp_path_factory: pytest.TempPathFactory) -> It
     hapi_port = free_port()
     hapi_base = f"http://127.0.0.1:{hapi_port}/fhir"
     app_server = LiveServer(hostname="127.0.0.1")
+    jwks_server = LiveServer(hostname="127.0.0.1")
     key = generate_private_key_pem("RS384")
     jwks = SmartClient(ClientConfig(client_id="x", redirect_uri=TEST_REDIRECT,
                                     private_key_pem=key)).public_jwks()
     oidc_port = free_port()
     config = logs / "oidc.json"
     config.write_text(json.dumps({"port": oidc_port, "fhir_base": hapi_base,
-                                  "clients": _clients(f"{app_server.url}/callback", jwks)}))
+                                  "clients": _clients(f"{app_server.url}/callback", jwks,
+                                                      f"{jwks_server.url}/jwks.json")}))
     issuer = f"http://127.0.0.1:{oidc_port}"
     started: dict[str, float] = {}
     processes: list[subprocess.Popen] = []
@@ -209,7 +219,7 @@ def servers(interop_tools: None, tmp_path_factory: pytest.TempPathFactory) -> It
         started["HAPI FHIR"] = time.monotonic() - t0
         print("\ninterop servers started: " + ", ".join(
             f"{name} in {seconds:.1f}s" for name, seconds in started.items()), file=sys.stderr)
-        yield Servers(hapi_base, issuer, app_server, key, logs, started)
+        yield Servers(hapi_base, issuer, app_server, key, logs, started, jwks_server)
     except RuntimeError as err:
         pytest.fail(f"an interop server did not start: {err}", pytrace=False)
     finally:
