@@ -33,7 +33,7 @@ from plugin.alliance import (
 )
 from plugin.audit.errors import AuditQueryError
 from plugin.fhir.errors import FhirError
-from plugin.fhir.records_resources import SCORE_SYSTEM, SUBMISSION_SYSTEM
+from plugin.fhir.record_resources import SCORE_SYSTEM, SUBMISSION_SYSTEM
 
 TOLERANCE = 1e-4  # scores are stored rounded to 4 decimals
 

@@ -3,7 +3,7 @@
 Reads what the app itself would read: SMART discovery (through smart_launch), the SMART
 capabilities and scope syntax, and the CapabilityStatement's interactions for the records the app
 writes (QuestionnaireResponse, Observation, Provenance) and its audit trail (AuditEvent). The
-verdict uses the app's own rule (plugin.record_stores.accepted_record_types): records go to the
+verdict uses the app's own rule (plugin.fhir.stores.accepted_record_types): records go to the
 EHR when it accepts creates of all three record types, else a companion store is needed.
 
 Exit codes: 0 records in the EHR, 1 a companion store is needed, 2 the EHR cannot be used (no
@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from plugin.fhir.errors import FhirError
-from plugin.record_stores import RECORD_TYPES, accepted_record_types, supports_transaction
+from plugin.fhir.stores import RECORD_TYPES, accepted_record_types, supports_transaction
 from smart_launch import SmartConfiguration, SmartLaunchError
 
 AUDIT_TYPE = "AuditEvent"

@@ -29,13 +29,13 @@ from plugin.audit.sink import JsonLinesSink
 from plugin.cli import main
 from plugin.deploy.install import package_resources
 from plugin.fhir.client import FhirClient
-from plugin.fhir.records import (
+from plugin.fhir.record_bundles import (
     Submission,
     build_correction_bundle,
     build_entered_in_error_bundle,
     build_submission_bundle,
 )
-from plugin.fhir.records_resources import SCORE_SYSTEM, SUBMISSION_SYSTEM
+from plugin.fhir.record_resources import SCORE_SYSTEM, SUBMISSION_SYSTEM
 from tests.interop.conftest import Servers
 from tests.support.servers import LiveServer
 

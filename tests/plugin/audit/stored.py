@@ -9,7 +9,7 @@ import json
 from typing import Any
 
 import fhir_profiles
-from plugin.fhir.records import Submission, build_submission_records
+from plugin.fhir.record_bundles import Submission, build_submission_records
 from tests.support.memory_fhir import MemoryFhir
 
 AUTHORED = datetime.datetime(2026, 11, 20, 10, 0, tzinfo=datetime.UTC)
