@@ -26,6 +26,7 @@ from plugin.audit.balp import (
     token_identity,
 )
 from plugin.audit.sink import JsonLinesSink
+from plugin.audit.trail import EVENT_TAG_SYSTEM, AuditTrail, deliver_to_fhir
 from plugin.cli import main
 from plugin.deploy.install import package_resources
 from plugin.fhir.client import FhirClient
@@ -258,3 +259,26 @@ def test_check_needs_a_companion_store_when_questionnaireresponse_create_is_refu
     assert (code, report["verdict"]) == (1, "a companion store is needed"), report
     rows = {(r["area"], r["item"]): r["result"] for r in report["checks"]}
     assert rows[("records", "QuestionnaireResponse create")] == "missing"
+
+
+def test_the_trail_delivers_to_hapi_once_even_when_a_delivery_is_repeated(
+        servers: Servers, tmp_path: Path) -> None:
+    sent: list[list[dict]] = []
+    deliver = deliver_to_fhir(FhirClient(servers.hapi, timeout=60))
+
+    def deliver_and_remember(events):
+        sent.append(list(events))
+        deliver(events)
+
+    trail = AuditTrail(tmp_path / "spool.db", deliver_and_remember)
+    for _ in range(3):
+        trail.record(build_audit_event(AuditRecord(
+            "read", f"Patient/{PATIENT}", NOW, targets=(f"Patient/{PATIENT}",)),
+            _actor(servers.hapi)))
+    assert trail.deliver_pending() == 3 and trail.health().pending == 0
+    deliver(sent[0])  # as if the answer to the first delivery had been lost
+    for event in sent[0]:
+        tag = event["meta"]["tag"][0]
+        assert tag["system"] == EVENT_TAG_SYSTEM
+        assert len(_search(servers.hapi, "AuditEvent",
+                           _tag=f"{tag['system']}|{tag['code']}")) == 1
