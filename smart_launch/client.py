@@ -133,11 +133,17 @@ class SmartClient:
         launch: str | None,
         needs: Mapping[str, str],
         extra_scopes: Sequence[str] = ("openid", "fhirUser", "offline_access"),
+        scope_syntax: str = "auto",
     ) -> tuple[str, PendingAuthorization]:
         """The authorize URL to redirect to, and what to keep until the user returns.
 
-        ``launch`` given -> EHR launch; None -> standalone launch.
+        ``launch`` given -> EHR launch; None -> standalone launch. ``scope_syntax`` "auto"
+        follows discovery (v2 with ``permission-v2``); "v1" or "v2" overrides it, for servers
+        that claim one syntax and serve the other.
         """
+        if scope_syntax not in ("auto", "v1", "v2"):
+            raise ConfigurationError("invalid_scope_syntax",
+                                     f"scope_syntax must be auto, v1 or v2, not {scope_syntax!r}")
         config = self.discover(iss)
         if config.authorization_endpoint is None:
             raise DiscoveryError(
@@ -149,9 +155,8 @@ class SmartClient:
         if not config.issuer and any(s in ID_TOKEN_SCOPES for s in extras):
             log.info("%s publishes no issuer; not asking for an id_token", config.fhir_base)
             extras = [s for s in extras if s not in ID_TOKEN_SCOPES]
-        scopes = build_scope_list(
-            needs, v2=config.supports_v2, ehr_launch=launch is not None, extra=extras
-        )
+        v2 = config.supports_v2 if scope_syntax == "auto" else scope_syntax == "v2"
+        scopes = build_scope_list(needs, v2=v2, ehr_launch=launch is not None, extra=extras)
         pending = PendingAuthorization(
             state=generate_token(),
             code_verifier=generate_code_verifier(),
