@@ -15,7 +15,7 @@ import hashlib
 import json
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -55,6 +55,10 @@ class JsonLinesSink:
 
     def append(self, event: dict[str, Any]) -> int:
         """Write one event durably; its sequence number. Raises AuditSinkError, never drops."""
+        return self.append_many([event])
+
+    def append_many(self, events: Sequence[dict[str, Any]]) -> int:
+        """Write events durably with one fsync; the last sequence number."""
         with self._lock:
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -62,20 +66,24 @@ class JsonLinesSink:
                     fcntl.flock(handle, fcntl.LOCK_EX)
                     try:
                         seq, prev = self._tail(handle)
-                        digest = line_hash(seq + 1, prev, event)
-                        line = _canonical({"seq": seq + 1, "prev": prev, "hash": digest,
-                                           "event": event})
+                        lines = []
+                        for event in events:
+                            seq += 1
+                            digest = line_hash(seq, prev, event)
+                            lines.append(_canonical({"seq": seq, "prev": prev, "hash": digest,
+                                                     "event": event}) + "\n")
+                            prev = digest
                         handle.seek(0, os.SEEK_END)
-                        handle.write(line + "\n")
+                        handle.write("".join(lines))
                         handle.flush()
                         os.fsync(handle.fileno())
-                        self._write_head(seq + 1, digest)
+                        self._write_head(seq, prev)
                     finally:
                         fcntl.flock(handle, fcntl.LOCK_UN)
             except OSError as err:
                 raise AuditSinkError(
                     f"cannot append to the audit log {self.path}: {err.strerror}") from err
-            return seq + 1
+            return seq
 
     def _tail(self, handle: Any) -> tuple[int, str]:
         """The newest seq and hash: from the head file (written under the same lock), or by

@@ -48,8 +48,7 @@ class TrailHealth:
 
 def deliver_to_log(sink: JsonLinesSink) -> Deliver:
     def deliver(events: Sequence[dict[str, Any]]) -> None:
-        for event in events:
-            sink.append(event)
+        sink.append_many(events)
     return deliver
 
 
@@ -80,6 +79,7 @@ class AuditTrail:
         self._batch = batch
         self._lock = threading.Lock()
         self._last_error: str | None = None
+        self._local = threading.local()
         self._path.parent.mkdir(parents=True, exist_ok=True)
         with self._connect() as db:
             db.execute("CREATE TABLE IF NOT EXISTS pending (id INTEGER PRIMARY KEY, "
@@ -87,13 +87,24 @@ class AuditTrail:
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
-        db = sqlite3.connect(self._path, timeout=10, isolation_level=None)
+        """This thread's connection, opened once (opening costs more than the write); a
+        connection that failed is dropped and opened afresh next time."""
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = sqlite3.connect(self._path, timeout=10, isolation_level=None)
+            try:
+                db.execute("PRAGMA journal_mode=WAL")
+                db.execute("PRAGMA synchronous=FULL")
+            except sqlite3.Error:
+                db.close()
+                raise
+            self._local.db = db
         try:
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=FULL")
             yield db
-        finally:
+        except sqlite3.Error:
+            self._local.db = None
             db.close()
+            raise
 
     def record(self, event: dict[str, Any]) -> None:
         """Spool one AuditEvent durably; raises AuditSinkError when even that is impossible."""
