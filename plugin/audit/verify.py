@@ -31,11 +31,13 @@ from plugin.alliance import (
     instrument_from_questionnaire,
     score_questionnaire_response,
 )
+from plugin.alliance.vocabulary import COMPONENTS, TOTAL
 from plugin.audit.errors import AuditQueryError
 from plugin.fhir.errors import FhirError
 from plugin.fhir.record_resources import SCORE_SYSTEM, SUBMISSION_SYSTEM
 
 TOLERANCE = 1e-4  # scores are stored rounded to 4 decimals
+SCALES = (TOTAL, *COMPONENTS)
 
 
 Resource = dict[str, Any]
@@ -168,15 +170,19 @@ class RecordAuditor:
         return results
 
     def _observations(self, qr: Mapping[str, Any]) -> list[Resource]:
+        """Its score Observations: those carrying its submission's score identifiers (one per
+        scale of the CodeSystem) and those derivedFrom it, each once."""
+        found: dict[str, Resource] = {}
         ids = [i.get("value") for i in _identifiers(qr) if i.get("system") == SUBMISSION_SYSTEM]
         if ids:
-            wanted = ",".join(f"{SCORE_SYSTEM}|{ids[0]}/{scale}"
-                              for scale in ("total", "goal", "task", "bond"))
-            found = self._fhir.search("Observation", {"identifier": wanted})
-            if found:
-                return found
-        return self._fhir.search("Observation",
-                                 {"derived-from": f"QuestionnaireResponse/{qr.get('id')}"})
+            wanted = ",".join(f"{SCORE_SYSTEM}|{ids[0]}/{scale}" for scale in SCALES)
+            for obs in self._fhir.search("Observation", {"identifier": wanted}):
+                found[str(obs.get("id"))] = obs
+        derived = self._fhir.search("Observation",
+                                    {"derived-from": f"QuestionnaireResponse/{qr.get('id')}"})
+        for obs in derived:
+            found.setdefault(str(obs.get("id")), obs)
+        return list(found.values())
 
     def _check_scores(self, qr: Mapping[str, Any], observations: list[Resource],
                       finding: Found) -> Finding:
@@ -195,10 +201,16 @@ class RecordAuditor:
             score = score_questionnaire_response(instrument, qr)
         except AllianceError as err:
             return finding("score", False, f"the answers cannot be scored: {err.message}")
-        by_scale = {_scale(o): o for o in observations if _live(o)}
+        by_scale: dict[str, Resource] = {}
         problems: list[str] = []
+        for candidate in (o for o in observations if _live(o)):
+            other = by_scale.setdefault(_scale(candidate), candidate)
+            if other is not candidate:
+                problems.append(f"{_scale(candidate)}: two live scores, "
+                                f"Observation/{other.get('id')} and "
+                                f"Observation/{candidate.get('id')}")
         for code, scale in score.scales.items():
-            obs = by_scale.pop(code, None)
+            obs = by_scale.pop(code) if code in by_scale else None
             if not scale.scored or scale.sum is None or scale.mean is None:
                 if obs is not None:
                     problems.append(f"{code}: Observation/{obs.get('id')} exists but the "

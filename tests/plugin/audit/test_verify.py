@@ -56,6 +56,16 @@ def test_a_missing_score_and_a_missing_provenance_are_found(server: MemoryFhir) 
         ("score", True), ("provenance", True)]
 
 
+def test_a_second_live_score_derived_from_the_response_is_found(server: MemoryFhir) -> None:
+    store(server, submission(1), 1)
+    extra = {**server.current("Observation", "obs1-task"), "id": "stray"}
+    del extra["identifier"]
+    server.put(extra)
+    [(_, check, detail)] = failures(audit(server, patient="p1"))
+    assert check == "score"
+    assert detail == "task: two live scores, Observation/obs1-task and Observation/stray"
+
+
 def test_entered_in_error_must_reach_the_scores(server: MemoryFhir) -> None:
     store(server, submission(1), 1)
     qr = server.current("QuestionnaireResponse", "qr1")
