@@ -8,11 +8,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from plugin.audit.access import add_access_arguments, fhir_client_from_arguments
 from plugin.audit.errors import AuditError
 from plugin.audit.report import format_table, write_csv
 from plugin.audit.sink import verify_chain
 from plugin.audit.verify import Finding, RecordAuditor, response_query
+from plugin.fhir.cli_access import add_access_arguments, fhir_client_from_arguments
 from plugin.fhir.errors import FhirError
 
 READ_SCOPES = ("system/QuestionnaireResponse.rs", "system/Observation.rs",

@@ -9,10 +9,10 @@ from typing import Any
 
 import requests
 
-from plugin.audit.access import AccessError, add_access_arguments, fhir_client_from_arguments
 from plugin.deploy.check import check_ehr, format_readiness
 from plugin.deploy.errors import DeployError
 from plugin.deploy.install import install_package, package_resources
+from plugin.fhir.cli_access import add_access_arguments, fhir_client_from_arguments
 from plugin.fhir.client import FhirClient
 from plugin.fhir.errors import FhirAuthError, FhirError
 from smart_launch import ClientConfig, SmartClient
@@ -63,7 +63,7 @@ def run_install(args: argparse.Namespace) -> int:
         print(f"alliance install: {err.message} The server needs a token: give --client-id and "
               "--key-file (SMART backend services) or --token-env.", file=sys.stderr)
         return 2
-    except (AccessError, DeployError, FhirError) as err:
+    except (DeployError, FhirError) as err:
         print(f"alliance install: {err.message}", file=sys.stderr)
         return 2
     for item in done:

@@ -22,8 +22,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import requests
-
 from plugin.errors import ConfigError
 from smart_launch import ClientConfig, SmartClient
 from smart_launch.keystore import KeyStore
@@ -136,12 +134,12 @@ def parse_issuer_tables(tables: Any) -> dict[str, IssuerSettings]:
 
 
 def smart_client_for(issuer: IssuerSettings, redirect_uri: str, *,
-                     http: requests.Session | None = None,
-                     clock: Callable[[], float] = time.time) -> SmartClient:
-    """A SmartClient registered as this issuer's client, and nothing else."""
+                     clock: Callable[[], float] = time.time, **options: Any) -> SmartClient:
+    """A SmartClient registered as this issuer's client, and nothing else; ``options`` go to
+    SmartClient (the app's shared ``http`` session, timeouts)."""
     config = ClientConfig(client_id=issuer.client_id, redirect_uri=redirect_uri,
                           client_secret=issuer.client_secret,
                           private_key_pem=issuer.private_key_pem,
                           private_key_alg=issuer.private_key_alg)
     keys = KeyStore(issuer.key_dir, clock) if issuer.key_dir is not None else None
-    return SmartClient(config, http=http, clock=clock, keys=keys)
+    return SmartClient(config, clock=clock, keys=keys, **options)

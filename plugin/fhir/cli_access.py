@@ -12,13 +12,16 @@ from pathlib import Path
 
 import requests
 
-from plugin.audit.errors import AuditError
 from plugin.fhir.client import FhirClient
+from plugin.fhir.errors import FhirError
 from smart_launch import ClientConfig, SmartClient, SmartLaunchError
 
 
-class AccessError(AuditError):
-    code = "audit.access"
+class AccessError(FhirError):
+    """The command line asks for access that cannot be had (a missing variable, an unreadable
+    key, no backend token): a FhirError, so the commands report it like any other."""
+
+    code = "access"
 
 
 def add_access_arguments(parser: argparse.ArgumentParser) -> None:
