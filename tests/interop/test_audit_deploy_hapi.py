@@ -37,7 +37,7 @@ from plugin.fhir.record_bundles import (
     build_submission_bundle,
 )
 from plugin.fhir.record_resources import SCORE_SYSTEM, SUBMISSION_SYSTEM
-from tests.interop.conftest import Servers
+from tests.support.interop import Servers
 from tests.support.servers import LiveServer
 
 pytestmark = pytest.mark.interop

@@ -15,7 +15,7 @@ import pytest
 
 from smart_launch import ClientConfig, SmartClient, TokenRequestError
 from smart_launch.keystore import KeyStore
-from tests.interop.conftest import CLIENT_IDS, TEST_REDIRECT, Servers
+from tests.support.interop import CLIENT_IDS, TEST_REDIRECT, Servers
 
 pytestmark = pytest.mark.interop
 

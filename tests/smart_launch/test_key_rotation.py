@@ -105,7 +105,7 @@ def test_rotation_against_a_caching_verifier(tmp_path: Path, http: requests.Sess
     client = SmartClient(ClientConfig(client_id=CLIENT_ID, redirect_uri=REDIRECT), http=http,
                          clock=clock, keys=store)
     verifier = CachingVerifier(client, clock, ttl=HOUR)
-    transport.handle("POST", TOKEN, verifier)
+    transport.add("POST", TOKEN, verifier)
     outcomes = []
     for step in range(12):  # a token request every 15 minutes through the rotation
         if step == 2:
