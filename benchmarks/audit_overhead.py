@@ -41,7 +41,8 @@ def main() -> None:
         spool = []
         for _ in range(args.views):
             start = time.perf_counter()
-            auditor.panel_view(actor, "Patient/p1", reads=["Patient/p1"], searches=SEARCHES)
+            auditor.panel_view(actor, "Patient/p1", [(CONTEXT.iss, "Patient/p1"),
+                                                     *((CONTEXT.iss, q) for q in SEARCHES)])
             spool.append((time.perf_counter() - start) * 1000)
         start = time.perf_counter()
         delivered = 0

@@ -55,6 +55,10 @@ HINTS = {
     "(default: alliance-checkin-client,alliance-checkin-therapist,wai-sr-client,srs)",
     "text_packs": "comma-separated JSON files with licensed item wording (a text pack per "
     "instrument); without one a licensed instrument runs in transcription mode",
+    "audit_destination": "where the app's AuditEvents go: log (default, the hash-chained "
+    "JSON-lines file ALLIANCE_AUDIT_LOG) or record-store (the companion store, which needs "
+    "ALLIANCE_RECORD_STORE_URL)",
+    "audit_log": "the JSON-lines audit log (default {DATA_DIR}/audit/audit.jsonl)",
     "organization": "a FHIR reference to the organisation the app acts for, "
     "e.g. Organization/123 (recorded in each Provenance)",
 }
@@ -91,6 +95,8 @@ class Settings:
     instruments: tuple[str, ...] = tuple(DEFAULT_INSTRUMENTS.split(","))
     text_packs: tuple[Path, ...] = ()
     organization: str | None = None
+    audit_destination: str = "log"
+    audit_log: Path | None = None
 
     @property
     def redirect_uri(self) -> str:
@@ -121,6 +127,10 @@ class _SettingsSchema(Schema):
     )
     instruments = _CommaList(load_default=DEFAULT_INSTRUMENTS.split(","))
     text_packs = _CommaList(load_default=[])
+    audit_destination = fields.String(
+        load_default="log", validate=validate.OneOf(["log", "record-store"])
+    )
+    audit_log = fields.String(load_default=None)
     organization = fields.String(
         load_default=None,
         validate=validate.Regexp(
@@ -154,6 +164,10 @@ class _SettingsSchema(Schema):
 
     @validates_schema
     def _check_companion(self, data: dict[str, Any], **_: Any) -> None:
+        if data.get("audit_destination") == "record-store" and not data.get("record_store_url"):
+            raise ValidationError(
+                "record-store needs ALLIANCE_RECORD_STORE_URL", field_name="audit_destination"
+            )
         if data.get("record_store_mode") == "companion" and not data.get("record_store_url"):
             raise ValidationError(
                 "companion mode needs ALLIANCE_RECORD_STORE_URL", field_name="record_store_mode"
@@ -197,6 +211,8 @@ class _SettingsSchema(Schema):
             instruments=tuple(data["instruments"]),
             text_packs=tuple(Path(p) for p in data["text_packs"]),
             organization=data.get("organization") or None,
+            audit_destination=data["audit_destination"],
+            audit_log=Path(data["audit_log"]) if data.get("audit_log") else None,
         )
 
 

@@ -3,8 +3,8 @@ launch (its issuer, user, token) and the request into BALP AuditEvents on the tr
 
     auditor = AccessAuditor(trail, client_id=..., app_name=..., app_version=..., app_address=...)
     actor = auditor.actor(context)                     # a smart_launch LaunchContext
-    auditor.panel_view(actor, "Patient/1", reads=["Patient/1"],
-                       searches=["Encounter?patient=1", ...])
+    auditor.panel_view(actor, "Patient/1", [(ehr_base, "Patient/1"),
+                                            (ehr_base, "Encounter?patient=1"), ...])
     auditor.written(actor, "Patient/1", "create", ["QuestionnaireResponse/9", ...])
     auditor.refused(actor, "Patient/1", "create", "scope not granted")
 
@@ -16,6 +16,7 @@ never drops an event it has accepted.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import logging
 import time
@@ -57,8 +58,11 @@ class AccessAuditor:
         return datetime.datetime.fromtimestamp(self._clock(), datetime.UTC)
 
     def _emit(self, actor: AuditActor, records: Sequence[AuditRecord]) -> None:
+        self._spool([build_audit_event(r, actor) for r in records])
+
+    def _spool(self, events: Sequence[dict[str, Any]]) -> None:
         try:
-            self.trail.record_many([build_audit_event(r, actor) for r in records])
+            self.trail.record_many(events)
         except AuditError as err:
             self.failures += 1
             self._spool_ok = False
@@ -66,12 +70,17 @@ class AccessAuditor:
         else:
             self._spool_ok = True
 
-    def panel_view(self, actor: AuditActor, patient: str, *, reads: Sequence[str],
-                   searches: Sequence[str]) -> None:
+    def panel_view(self, actor: AuditActor, patient: str,
+                   requested: Sequence[tuple[str, str]]) -> None:
+        """One PatientRead per read ("Patient/1") and one PatientQuery per search
+        ("Encounter?patient=1"), each naming the server (FHIR base) it went to."""
         now = self._now()
-        records = [AuditRecord("read", patient, now, targets=(ref,)) for ref in reads]
-        records += [AuditRecord("search", patient, now, query=q) for q in searches]
-        self._emit(actor, records)
+        events = []
+        for server, request in requested:
+            record = (AuditRecord("search", patient, now, query=request) if "?" in request
+                      else AuditRecord("read", patient, now, targets=(request,)))
+            events.append(build_audit_event(record, dataclasses.replace(actor, server=server)))
+        self._spool(events)
 
     def written(self, actor: AuditActor, patient: str, interaction: Interaction,
                 targets: Sequence[str]) -> None:
@@ -84,6 +93,13 @@ class AccessAuditor:
             query = ""
         self._emit(actor, [AuditRecord(interaction, patient, self._now(), query=query,
                                        outcome="refused", detail=detail)])
+
+    def failed(self, actor: AuditActor, patient: str, interaction: Interaction,
+               detail: str) -> None:
+        """A request that failed on the way (a server error), not a refusal."""
+        self._emit(actor, [AuditRecord(interaction, patient, self._now(),
+                                       query="" if interaction == "search" else None,
+                                       outcome="failed", detail=detail)])
 
     def health(self) -> dict[str, Any]:
         health = self.trail.health()

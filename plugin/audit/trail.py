@@ -115,7 +115,7 @@ class AuditTrail:
         rows = [(self._clock(), json.dumps({**e, "meta": {**e.get("meta", {}), "tag": [
             {"system": EVENT_TAG_SYSTEM, "code": str(uuid.uuid4())}]}})) for e in events]
         try:
-            with self._lock, self._connect() as db:
+            with self._connect() as db:  # this thread's connection; SQLite serialises writers
                 db.execute("BEGIN")
                 db.executemany("INSERT INTO pending (created, body) VALUES (?, ?)", rows)
                 db.execute("COMMIT")
@@ -123,9 +123,18 @@ class AuditTrail:
             log.error("audit spool %s cannot be written: %s", self._path, type(err).__name__)
             raise AuditSinkError(f"the audit spool {self._path} cannot be written") from err
 
-    def deliver_pending(self) -> int:
-        """Deliver the oldest waiting events, one batch; how many were delivered."""
-        with self._lock, self._connect() as db:
+    def deliver_pending(self, *, wait: bool = True) -> int:
+        """Deliver the oldest waiting events, one batch; how many were delivered. With
+        ``wait=False`` a delivery already running in another thread is left to finish it."""
+        if not self._lock.acquire(blocking=wait):
+            return 0
+        try:
+            return self._deliver_batch()
+        finally:
+            self._lock.release()
+
+    def _deliver_batch(self) -> int:
+        with self._connect() as db:
             rows = db.execute("SELECT id, body FROM pending ORDER BY id LIMIT ?",
                               (self._batch,)).fetchall()
             if not rows:

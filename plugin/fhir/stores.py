@@ -101,6 +101,14 @@ class RecordStores:
                 clock=clock,
             )
 
+    def companion_client(self, scopes: tuple[str, ...]) -> FhirClient | None:
+        """The companion store reached with the app's own backend token, if one is set."""
+        if self._backend is None or not self._settings.record_store_url:
+            return None
+        base, backend = self._settings.record_store_url, self._backend
+        return FhirClient(base, token=lambda: backend.backend_token(base, scopes).access_token,
+                          http=self._http, sleep=self._sleep)
+
     def capability(self, fhir_base: str) -> dict[str, Any]:
         """The server's CapabilityStatement, cached; an empty one if it cannot be read."""
         cached = self._capabilities.get(fhir_base)

@@ -21,7 +21,7 @@ from plugin.launch.launches import Launches
 from plugin.launch.session_store import SqliteSessionStore
 from plugin.recording.catalogue import FormCatalogue
 from plugin.recording.handoff import Handoffs
-from plugin.web import errors, handoff_routes, record_routes, security
+from plugin.web import audit_hooks, errors, handoff_routes, record_routes, security
 from plugin.web.ehr_style import StyleFetcher
 from plugin.web.launch_routes import bp as launch_bp
 from plugin.web.panel_routes import bp as panel_bp
@@ -60,13 +60,16 @@ def create_app(
         settings.data_dir / "sessions.sqlite3", settings.secret_key, clock=clock
     )
 
+    record_stores = RecordStores(settings, http, clock=clock, sleep=sleep)
+    auditor = audit_hooks.build_auditor(settings, record_stores)
+
     app = Flask(__name__)
     app.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=256 * 1024)
     app.extensions[EXTENSION] = Services(
         settings=settings,
         smart=client,
         launches=Launches(settings, client, store, clock=clock),
-        record_stores=RecordStores(settings, http, clock=clock, sleep=sleep),
+        record_stores=record_stores,
         catalogue=catalogue,
         handoffs=Handoffs(store, settings.secret_key, settings.session_hours * 3600),
         styles=StyleFetcher(http, clock=clock),
@@ -74,6 +77,7 @@ def create_app(
         clock=clock,
         sleep=sleep,
         version=__version__,
+        auditor=auditor,
     )
     app.register_blueprint(launch_bp)
     app.register_blueprint(panel_bp)
@@ -81,5 +85,6 @@ def create_app(
     app.register_blueprint(handoff_routes.bp)
     security.init_app(app, settings)
     errors.init_app(app)
+    audit_hooks.init_app(app, auditor)
     log.info("Alliance Panel %s ready at %s", __version__, settings.public_url)
     return app

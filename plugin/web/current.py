@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import request
+from flask import g, request
 
 from plugin.config import Settings
 from plugin.fhir.client import FhirClient
@@ -39,4 +39,6 @@ def current_launch(handle: str) -> CurrentLaunch:
     ehr = FhirClient(context.iss, token=lambda: context.access_token, http=app.http,
                      sleep=app.sleep)
     records = app.record_stores.for_launch(context, ehr)
-    return CurrentLaunch(handle, context, ehr, records, app.settings)
+    launch = CurrentLaunch(handle, context, ehr, records, app.settings)
+    g.launch = launch  # a refusal later in this request is audited for this launch
+    return launch

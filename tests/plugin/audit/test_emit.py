@@ -31,8 +31,9 @@ def setup(tmp_path: Path) -> tuple[AccessAuditor, JsonLinesSink]:
 def test_a_panel_view_a_save_and_a_refusal(tmp_path: Path) -> None:
     auditor, sink = setup(tmp_path)
     actor = auditor.actor(CONTEXT)
-    auditor.panel_view(actor, "Patient/p1", reads=["Patient/p1"],
-                       searches=["Encounter?patient=p1", "QuestionnaireResponse?subject=p1"])
+    ehr, store = CONTEXT.iss, "https://records.example.org/fhir"
+    auditor.panel_view(actor, "Patient/p1", [(ehr, "Patient/p1"), (ehr, "Encounter?patient=p1"),
+                                             (store, "QuestionnaireResponse?subject=p1")])
     auditor.written(actor, "Patient/p1", "create", ["QuestionnaireResponse/q1",
                                                     "Observation/o1", "Provenance/v1"])
     auditor.refused(actor, "Patient/p1", "update", "the response changed since it was read")
@@ -41,6 +42,8 @@ def test_a_panel_view_a_save_and_a_refusal(tmp_path: Path) -> None:
     assert [(e["action"], e["outcome"]) for e in events] == [
         ("R", "0"), ("E", "0"), ("E", "0"), ("C", "0"), ("U", "4")]
     assert base64.b64decode(events[1]["entity"][1]["query"]) == b"Encounter?patient=p1"
+    servers = [e["agent"][1]["who"]["identifier"]["value"] for e in events[:3]]
+    assert servers == [ehr, ehr, store]
     assert events[3]["entity"][1]["what"]["reference"] == "QuestionnaireResponse/q1"
     assert all(e["recorded"].startswith("2026-11-18") for e in events)
     text = sink.path.read_text()
@@ -52,7 +55,7 @@ def test_a_broken_spool_is_logged_and_reported_not_raised(tmp_path: Path) -> Non
     auditor, _ = setup(tmp_path)
     for path in tmp_path.glob("spool.db*"):
         path.write_bytes(b"not a database " * 100)
-    auditor.panel_view(auditor.actor(CONTEXT), "Patient/p1", reads=["Patient/p1"], searches=[])
+    auditor.panel_view(auditor.actor(CONTEXT), "Patient/p1", [(CONTEXT.iss, "Patient/p1")])
     health = auditor.health()
     assert auditor.failures == 1 and health["ok"] is False
     assert (health["pending"], health["last_error"]) == (-1, "audit.sink_error")
