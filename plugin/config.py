@@ -19,6 +19,7 @@ from marshmallow import (
     ValidationError,
     fields,
     post_load,
+    pre_load,
     validate,
     validates,
     validates_schema,
@@ -59,6 +60,9 @@ HINTS = {
     "JSON-lines file ALLIANCE_AUDIT_LOG) or record-store (the companion store, which needs "
     "ALLIANCE_RECORD_STORE_URL)",
     "audit_log": "the JSON-lines audit log (default {DATA_DIR}/audit/audit.jsonl)",
+    "issuers": "one TOML table per EHR, [issuers.\"https://ehr.example.org/fhir\"], with its "
+    "client_id and optionally client_secret, private_key_file or key_dir, scope_syntax, access "
+    "and record_store_url (see README, Deploying to an EHR)",
     "organization": "a FHIR reference to the organisation the app acts for, "
     "e.g. Organization/123 (recorded in each Provenance)",
 }
@@ -97,6 +101,8 @@ class Settings:
     organization: str | None = None
     audit_destination: str = "log"
     audit_log: Path | None = None
+    # the TOML file's [issuers."<FHIR base>"] tables, as read; plugin.launch.issuers checks them
+    issuers: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
     @property
     def redirect_uri(self) -> str:
@@ -131,6 +137,21 @@ class _SettingsSchema(Schema):
         load_default="log", validate=validate.OneOf(["log", "record-store"])
     )
     audit_log = fields.String(load_default=None)
+    issuers = fields.Dict(keys=fields.String(), load_default=dict)
+
+    @pre_load
+    def _issuer_defaults(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
+        """With issuer tables, the allowed issuers default to theirs and the top-level
+        client_id to the first table's (used only by an allowed issuer without a table)."""
+        tables = data.get("issuers")
+        if isinstance(tables, Mapping) and tables:
+            data = dict(data)
+            first = next(iter(tables.values()))
+            if "client_id" not in data and isinstance(first, Mapping) and first.get("client_id"):
+                data["client_id"] = first["client_id"]
+            if "allowed_iss" not in data:
+                data["allowed_iss"] = list(tables)
+        return data
     organization = fields.String(
         load_default=None,
         validate=validate.Regexp(
@@ -213,6 +234,7 @@ class _SettingsSchema(Schema):
             organization=data.get("organization") or None,
             audit_destination=data["audit_destination"],
             audit_log=Path(data["audit_log"]) if data.get("audit_log") else None,
+            issuers=dict(data.get("issuers") or {}),
         )
 
 

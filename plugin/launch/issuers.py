@@ -15,6 +15,7 @@ before. Every problem is reported at once, each naming its table and key.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from plugin.config import Settings
 from plugin.errors import ConfigError
 from smart_launch import ClientConfig, SmartClient
 from smart_launch.keystore import KeyStore
@@ -131,6 +133,35 @@ def parse_issuer_tables(tables: Any) -> dict[str, IssuerSettings]:
         raise ConfigError("Alliance Panel cannot start; fix these issuer settings:\n  "
                           + "\n  ".join(problems))
     return found
+
+
+def issuers_from(settings: Settings) -> dict[str, IssuerSettings]:
+    """Every allowed issuer's registration: its table when it has one, else the top-level
+    client (ALLIANCE_CLIENT_ID and the rest: one EHR configured by environment variables)."""
+    tables = parse_issuer_tables(settings.issuers) if settings.issuers else {}
+    found = dict(tables)
+    for iss in settings.allowed_iss:
+        base = iss.rstrip("/")
+        found.setdefault(base, IssuerSettings(
+            iss=base, client_id=settings.client_id, client_secret=settings.client_secret,
+            private_key_pem=settings.private_key_pem, private_key_alg=settings.private_key_alg,
+            record_store_url=settings.record_store_url,
+            record_store_client_id=settings.record_store_client_id,
+            record_store_mode=settings.record_store_mode))
+    return found
+
+
+def settings_for(settings: Settings, issuer: IssuerSettings) -> Settings:
+    """The app's settings as seen by one issuer's parts (its record store, its client)."""
+    pem = issuer.private_key_pem
+    if pem is None and issuer.key_dir is not None:
+        pem = KeyStore(issuer.key_dir).signing_key(time.time()).key.as_pem(private=True)
+    return dataclasses.replace(
+        settings, client_id=issuer.client_id, client_secret=issuer.client_secret,
+        private_key_pem=pem, private_key_alg=issuer.private_key_alg,
+        record_store_url=issuer.record_store_url,
+        record_store_client_id=issuer.record_store_client_id,
+        record_store_mode=issuer.record_store_mode)
 
 
 def smart_client_for(issuer: IssuerSettings, redirect_uri: str, *,

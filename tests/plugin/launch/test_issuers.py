@@ -88,3 +88,54 @@ def test_a_key_file_issuer_signs_with_that_key(tmp_path: Path) -> None:
     client = smart_client_for(issuer, "https://app.example.org/callback")
     assert issuer.signs and [k["crv"] for k in client.public_jwks()["keys"]] == ["P-384"]
     assert "PRIVATE" not in repr(issuer)
+
+
+def test_one_app_two_issuers_each_with_its_client_syntax_and_access(tmp_path: Path) -> None:
+    """The whole configuration path: TOML-shaped settings with two issuer tables, the app's
+    /launch redirect for each, and the app's one JWKS carrying the key-file issuer's key."""
+    from plugin.config import load_settings
+    from plugin.web import create_app
+
+    pem = tmp_path / "oracle.pem"
+    pem.write_bytes(generate_private_key_pem("RS384"))
+    settings = load_settings({
+        "public_url": "https://app.example.org", "secret_key": "s" * 40,
+        "data_dir": str(tmp_path / "var"),
+        "issuers": {EPIC: {"client_id": "epic-prod", "scope_syntax": "v1"},
+                    ORACLE: {"client_id": "oracle-app", "private_key_file": str(pem),
+                             "access": "online"}}})
+    assert settings.allowed_iss == (EPIC, ORACLE) and settings.client_id == "epic-prod"
+    http, transport = fake_session()
+    for iss in (EPIC, ORACLE):
+        transport.add("GET", f"{iss}/.well-known/smart-configuration",
+                      (200, smart_configuration(iss)))
+        transport.add("GET", f"{iss}/metadata", (200, {"resourceType": "CapabilityStatement"}))
+    app = create_app(settings, http=http)
+    browser = app.test_client()
+    sent = {}
+    for iss in (EPIC, ORACLE):
+        answer = browser.get("/launch", query_string={"iss": iss, "launch": "L1"})
+        assert answer.status_code in (302, 303), answer.text[:500]
+        sent[iss] = {k: v[0] for k, v in parse_qs(urlsplit(answer.location).query).items()}
+        assert answer.location.startswith(smart_configuration(iss)["authorization_endpoint"])
+    assert (sent[EPIC]["client_id"], sent[ORACLE]["client_id"]) == ("epic-prod", "oracle-app")
+    assert "patient/Encounter.read" in sent[EPIC]["scope"].split()
+    assert "patient/Encounter.rs" in sent[ORACLE]["scope"].split()
+    assert "online_access" in sent[ORACLE]["scope"] and "offline_access" in sent[EPIC]["scope"]
+    jwks = browser.get("/.well-known/jwks.json").get_json()
+    assert len(jwks["keys"]) == 1 and jwks["keys"][0]["kty"] == "RSA"
+    refused = browser.get("/launch", query_string={"iss": "https://other.example/fhir",
+                                                   "launch": "L1"})
+    assert refused.status_code == 400
+
+
+def test_environment_variables_alone_still_configure_one_ehr(tmp_path: Path) -> None:
+    from plugin.config import load_settings
+    from plugin.launch.issuers import issuers_from
+
+    settings = load_settings({"public_url": "https://app.example.org", "secret_key": "s" * 40,
+                              "client_id": "only-one", "allowed_iss": f"{EPIC},{ORACLE}",
+                              "data_dir": str(tmp_path)})
+    issuers = issuers_from(settings)
+    assert {i.client_id for i in issuers.values()} == {"only-one"}
+    assert {i.scope_syntax for i in issuers.values()} == {"auto"}
