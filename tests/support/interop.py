@@ -81,6 +81,8 @@ class Servers:
     started: dict[str, float]
     # bound, not started: serves the JWKS of the backend client whose keys rotate
     jwks_server: LiveServer | None = None
+    # bound, not started: the app of the two-issuer test (its callback is registered too)
+    second_app: LiveServer | None = None
 
     def client(self, kind: str, redirect_uri: str = TEST_REDIRECT,
                http: requests.Session | None = None) -> SmartClient:
@@ -100,9 +102,10 @@ class Servers:
         requests.put(f"{self.oidc}/ehr/standalone", json=context, timeout=10).raise_for_status()
 
 
-def client_registrations(app_redirect: str, jwks: dict, jwks_uri: str) -> list[dict]:
+def client_registrations(app_redirect: str, jwks: dict, jwks_uri: str,
+                         *more_redirects: str) -> list[dict]:
     common = {"grant_types": ["authorization_code", "refresh_token"], "response_types": ["code"],
-              "redirect_uris": [TEST_REDIRECT, app_redirect]}
+              "redirect_uris": [TEST_REDIRECT, app_redirect, *more_redirects]}
     return [
         {**common, "client_id": CLIENT_IDS["public"], "token_endpoint_auth_method": "none"},
         {**common, "client_id": CLIENT_IDS["symmetric"], "client_secret": SYMMETRIC_SECRET,
