@@ -34,7 +34,7 @@ from plugin.alliance import (
 from plugin.alliance.vocabulary import COMPONENTS, TOTAL
 from plugin.audit.errors import AuditQueryError
 from plugin.fhir.errors import FhirError
-from plugin.fhir.record_resources import SCORE_SYSTEM, SUBMISSION_SYSTEM
+from plugin.fhir.record_resources import SCORE_SYSTEM, SUBMISSION_SYSTEM, TEXT_PACK_SYSTEM
 
 TOLERANCE = 1e-4  # scores are stored rounded to 4 decimals
 SCALES = (TOTAL, *COMPONENTS)
@@ -255,7 +255,12 @@ class RecordAuditor:
         if len(provenances) < needed:
             return finding("provenance", False, f"{len(provenances)} Provenance for {needed} "
                            "version(s): a change is not accounted for")
-        return finding("provenance", True, f"{len(provenances)} Provenance")
+        packs = sorted({str((e.get("what") or {}).get("identifier", {}).get("value"))
+                        for p in provenances for e in p.get("entity") or []
+                        if (e.get("what") or {}).get("identifier", {}).get("system")
+                        == TEXT_PACK_SYSTEM})
+        shown = f"; wording from text pack {', '.join(packs)}" if packs else ""
+        return finding("provenance", True, f"{len(provenances)} Provenance{shown}")
 
 
 def _identifiers(resource: Mapping[str, Any]) -> Iterable[Mapping[str, Any]]:

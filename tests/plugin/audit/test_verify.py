@@ -9,6 +9,7 @@ import fhir_profiles
 from plugin.audit.errors import AuditQueryError
 from plugin.audit.verify import RecordAuditor, response_query
 from plugin.fhir.client import FhirClient
+from plugin.fhir.record_resources import TEXT_PACK_SYSTEM
 from tests.plugin.audit.stored import old_version, store, submission
 from tests.support.memory_fhir import MemoryFhir
 
@@ -106,6 +107,15 @@ def test_an_old_questionnaire_version_scores_its_own_responses(server: MemoryFhi
     server.put({**current, "version": "0.0.9"})
     [(_, check, detail)] = failures(audit(server, patient="p1"))
     assert check == "score" and "total" in detail
+
+
+def test_the_text_pack_named_in_the_provenance_is_reported(server: MemoryFhir) -> None:
+    store(server, submission(1), 1)
+    prov = server.current("Provenance", "prov1")
+    server.put({**prov, "entity": [{"role": "source", "what": {"identifier": {
+        "system": TEXT_PACK_SYSTEM, "value": "wai-site|sha256:ab12"}}}]})
+    [found] = [f for f in audit(server, patient="p1") if f.check == "provenance"]
+    assert found.ok and found.detail.endswith("wording from text pack wai-site|sha256:ab12")
 
 
 def test_a_date_range_selects_by_authored(server: MemoryFhir) -> None:
