@@ -219,6 +219,10 @@ class RecordAuditor:
             if obs is None:
                 problems.append(f"{code}: no Observation (expected {scale.sum:g})")
                 continue
+            named = _derived_version(obs)
+            if named is not None and named != _version_number(qr):
+                problems.append(f"{code}: Observation/{obs.get('id')} is derived from version "
+                                f"{named}, the response is at version {_version_number(qr)}")
             stored = (obs.get("valueQuantity") or {}).get("value")
             if _differs(stored, scale.sum) or _differs(_mean(obs), scale.mean):
                 problems.append(f"{code}: Observation/{obs.get('id')} says {stored}, "
@@ -268,6 +272,17 @@ def _identifiers(resource: Mapping[str, Any]) -> Iterable[Mapping[str, Any]]:
     if isinstance(value, dict):
         return [value]
     return value if isinstance(value, list) else []
+
+
+def _derived_version(obs: Mapping[str, Any]) -> int | None:
+    """The response version a score names in derivedFrom (``.../_history/n``), if it names
+    one: a first save refers to the response it created (version 1) without a version, and
+    some servers store references without their version."""
+    for ref in obs.get("derivedFrom") or []:
+        _, _, version = str(ref.get("reference", "")).partition("/_history/")
+        if version.isdigit():
+            return int(version)
+    return None
 
 
 def _version_number(resource: Mapping[str, Any]) -> int:

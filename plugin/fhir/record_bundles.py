@@ -191,8 +191,10 @@ def build_correction_bundle(sub: Submission, current_qr: Mapping[str, Any], qr_v
     qr_ref = f"QuestionnaireResponse/{qr_id}"
     current = {_observation_scale(o): o for o in current_observations}
     targets = [qr_ref]
+    # The scores name the response version they were computed from: the one this PUT makes.
+    derived = f"{qr_ref}/_history/{int(qr_version) + 1}" if qr_version.isdigit() else qr_ref
     for scale, obs in rec.observations.items():
-        obs = {**obs, "derivedFrom": [{"reference": qr_ref}]}
+        obs = {**obs, "derivedFrom": [{"reference": derived}]}
         old = current.pop(scale, None)
         if old is not None:
             updated = {**obs, "id": old["id"], "status": "amended",

@@ -118,6 +118,20 @@ def test_the_text_pack_named_in_the_provenance_is_reported(server: MemoryFhir) -
     assert found.ok and found.detail.endswith("wording from text pack wai-site|sha256:ab12")
 
 
+def test_a_score_derived_from_another_version_of_the_response_is_named(
+        server: MemoryFhir) -> None:
+    store(server, submission(1), 1)
+    qr = server.current("QuestionnaireResponse", "qr1")
+    server.put({**qr, "status": "amended"})
+    server.put({**server.current("Provenance", "prov1"), "id": "prov1b"})
+    obs = server.current("Observation", "obs1-total")
+    server.put({**obs, "derivedFrom": [{"reference": "QuestionnaireResponse/qr1/_history/2"}]})
+    assert [f.check for f in audit(server, patient="p1") if not f.ok] == []
+    server.put({**obs, "derivedFrom": [{"reference": "QuestionnaireResponse/qr1/_history/1"}]})
+    [(_, check, detail)] = failures(audit(server, patient="p1"))
+    assert check == "score" and "derived from version 1, the response is at version 2" in detail
+
+
 def test_a_date_range_selects_by_authored(server: MemoryFhir) -> None:
     store(server, submission(1, patient="Patient/a"), 1)
     store(server, submission(2, patient="Patient/b", day=10), 2)
