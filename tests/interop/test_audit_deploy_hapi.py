@@ -164,9 +164,9 @@ def records(servers: Servers, tmp_path_factory: pytest.TempPathFactory) -> Recor
             "create", f"Patient/{PATIENT}", NOW, targets=(f"QuestionnaireResponse/{qr['id']}",)),
             actor))
         if n == 1:
-            corrected = Submission(**{**sub.__dict__, "answers": {**ANSWERS, "goal-1": "0"}})
-            fhir.transaction(build_correction_bundle(corrected, qr["id"], "1",
-                                                     _scores(fhir, sub), "Mis-clicked"))
+            corrected = Submission(**{**sub.__dict__, "answers": {**ANSWERS, "goal-1": "0"},
+                                      "reason": "Mis-clicked"})
+            fhir.transaction(build_correction_bundle(corrected, qr, "1", _scores(fhir, sub)))
         if n == 2:
             fhir.transaction(build_entered_in_error_bundle(
                 qr, "1", _scores(fhir, sub), author=f"Practitioner/{PRACTITIONER}",
