@@ -2,7 +2,11 @@
 
     LaunchError          base (code "launch.error")
     ├── LaunchRefused    a launch request the app will not start: no ``iss``, an issuer that is
-    │                    not configured (codes "launch.missing_iss", "launch.unknown_iss")
+    │   │                not configured, a parameter too long ("launch.missing_iss",
+    │   │                "launch.unknown_iss", "launch.parameter_too_long")
+    │   └── LaunchLimited  too many launches pending from one client address
+    │       │            ("launch.too_many_launches")
+    │       └── LaunchBusy  too many launches pending in all ("launch.busy")
     └── LaunchExpired    the handle or state is unknown, expired, used, or bound to another
                          browser ("launch.expired", "launch.unknown_state", "launch.other_browser")
 
@@ -24,6 +28,14 @@ class LaunchError(Exception):
 
 class LaunchRefused(LaunchError):
     code = "launch.refused"
+
+
+class LaunchLimited(LaunchRefused):
+    code = "launch.too_many_launches"
+
+
+class LaunchBusy(LaunchLimited):
+    code = "launch.busy"
 
 
 class LaunchExpired(LaunchError):

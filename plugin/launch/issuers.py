@@ -165,12 +165,13 @@ def settings_for(settings: Settings, issuer: IssuerSettings) -> Settings:
 
 
 def smart_client_for(issuer: IssuerSettings, redirect_uri: str, *,
-                     clock: Callable[[], float] = time.time, **options: Any) -> SmartClient:
+                     clock: Callable[[], float] = time.time, allow_http: bool = False,
+                     **options: Any) -> SmartClient:
     """A SmartClient registered as this issuer's client, and nothing else; ``options`` go to
     SmartClient (the app's shared ``http`` session, timeouts)."""
     config = ClientConfig(client_id=issuer.client_id, redirect_uri=redirect_uri,
                           client_secret=issuer.client_secret,
                           private_key_pem=issuer.private_key_pem,
-                          private_key_alg=issuer.private_key_alg)
+                          private_key_alg=issuer.private_key_alg, allow_http=allow_http)
     keys = KeyStore(issuer.key_dir, clock) if issuer.key_dir is not None else None
     return SmartClient(config, clock=clock, keys=keys, **options)

@@ -22,7 +22,7 @@ from plugin.launch.launches import Launches
 from plugin.launch.session_store import SqliteSessionStore
 from plugin.recording.catalogue import FormCatalogue
 from plugin.recording.handoff import Handoffs
-from plugin.web import audit_hooks, errors, handoff_routes, record_routes, security
+from plugin.web import audit_hooks, errors, handoff_routes, log_redaction, record_routes, security
 from plugin.web.ehr_style import StyleFetcher
 from plugin.web.launch_routes import bp as launch_bp
 from plugin.web.panel_routes import bp as panel_bp
@@ -42,11 +42,13 @@ def create_app(
     (lower-case, without the ALLIANCE_ prefix), or None to read the environment.
     `http`, `clock` and `sleep` are for tests: the outbound transport, the time source and
     the wait between retries of a FHIR request."""
+    log_redaction.install()  # before anything can log a handle, a code or a token
     settings = config if isinstance(config, Settings) else load_settings(config)
     catalogue = FormCatalogue.from_settings(settings)
     http = http or requests.Session()
     issuers = issuers_from(settings)
-    clients = {iss: smart_client_for(issuer, settings.redirect_uri, clock=clock, http=http)
+    clients = {iss: smart_client_for(issuer, settings.redirect_uri, clock=clock, http=http,
+                                    allow_http=settings.development)
                for iss, issuer in issuers.items()}
     client = next(iter(clients.values()))
     store = SqliteSessionStore(
@@ -67,7 +69,7 @@ def create_app(
         launches=Launches(settings, clients, store, clock=clock, issuers=issuers),
         record_stores=record_stores,
         catalogue=catalogue,
-        handoffs=Handoffs(store, settings.secret_key, settings.session_hours * 3600),
+        handoffs=Handoffs(store, settings.secret_key),
         styles=StyleFetcher(http, clock=clock),
         http=http,
         clock=clock,

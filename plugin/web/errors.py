@@ -21,7 +21,13 @@ from plugin.fhir.errors import (
     FhirNotFound,
     RecordError,
 )
-from plugin.launch.errors import LaunchError, LaunchExpired, LaunchRefused
+from plugin.launch.errors import (
+    LaunchBusy,
+    LaunchError,
+    LaunchExpired,
+    LaunchLimited,
+    LaunchRefused,
+)
 from plugin.recording.errors import RecordingError
 from plugin.web.audit_hooks import audit_refusal
 from plugin.web.services import services
@@ -35,6 +41,8 @@ REPLY_STATUS: dict[type[Exception], tuple[int, str]] = {
     LaunchError: (400, "The app could not open"),
     LaunchRefused: (400, "The app could not open"),
     LaunchExpired: (403, "The app could not open"),
+    LaunchLimited: (429, "Too many sign-ins"),
+    LaunchBusy: (503, "Too many sign-ins"),
     RecordingError: (409, "This cannot be recorded"),
     AllianceError: (422, "The form could not be used"),
     FhirError: (502, "The EHR's FHIR server refused or failed"),

@@ -37,7 +37,7 @@ def panel(handle: str) -> str:
     # Writing to the EHR needs its write scopes; a companion store uses the app's own token.
     record_missing = context.scopes.missing(RECORD_NEEDS) if launch.records.where == "ehr" else []
     today = services().now().date()
-    view = build_panel(reads, context.encounter, today)
+    view = build_panel(reads, context.encounter, today, services().settings.norms)
     return render_template(
         "panel.html",
         handle=handle,

@@ -98,10 +98,12 @@ def form_page(handle: str, form: RecordForm, *, action: str, mode: str, raw: dic
 
 def submit(launch: CurrentLaunch, form: RecordForm, *, action: str, mode: str, patient: str,
             encounter: str, author: str, enterer: str | None, on_saved: Callable[[str], Page],
-            fixed_submission_id: str | None = None) -> Page:
+            fixed_submission_id: str | None = None, page_key: str | None = None) -> Page:
     """Read the posted answers and save them as one submission; on any failure the form comes
-    back with everything that was typed and a sentence saying what happened."""
-    handle = launch.handle
+    back with everything that was typed and a sentence saying what happened. `page_key`: what
+    the page is keyed by when it is not the launch's handle (a client capability), for its
+    CSRF token; the handle never reaches that page."""
+    handle = page_key or launch.handle
     read = read_answers(form.display, request.form)
     submission_id = fixed_submission_id or submission_id_from(request.form)
     errors = dict(read.errors)

@@ -17,8 +17,10 @@ from typing import Any
 
 from flask import Blueprint, abort, redirect, request, url_for
 
-from plugin.alliance import AllianceError
+from plugin.alliance import AllianceError, shipped_norms
+from plugin.fhir.client import FHIR_ID
 from plugin.fhir.errors import FhirError, RecordError
+from plugin.panel.view import caveats_of
 from plugin.recording.answers import form_fields, raw_from_answers, read_answers
 from plugin.recording.errors import RecordingRefused
 from plugin.recording.records import (
@@ -88,6 +90,8 @@ def _saved(launch: CurrentLaunch, qr_id: str, page: Page) -> Page:
 
 # -- stored records ----------------------------------------------------------------------------
 def _record(launch: CurrentLaunch, qr_id: str) -> StoredRecord:
+    if not FHIR_ID.fullmatch(qr_id):  # `x?subject=...` must not become a search
+        abort(404, "There is no record with that id.")
     record = read_record(launch.records, services().catalogue, qr_id)
     target = f"QuestionnaireResponse/{qr_id}"
     base = launch.records.client.base_url
@@ -105,8 +109,10 @@ def response(handle: str, qr_id: str) -> Page:
     launch = current_launch(handle)
     record = _record(launch, qr_id)
     labels = {f.link_id: f for f in form_fields(record.form.display)}
+    norms = services().settings.norms or shipped_norms()
+    caveat = caveats_of(norms).get(record.form.instrument.url)
     return render("record/response.html", handle=handle, record=record, labels=labels,
-                   saved=request.args.get("saved"))
+                   saved=request.args.get("saved"), caveat=caveat)
 
 
 @bp.route("/panel/<handle>/responses/<qr_id>/correct", methods=["GET", "POST"])

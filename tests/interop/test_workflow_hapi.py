@@ -134,7 +134,7 @@ def scenario(servers: Servers, tmp_path_factory: pytest.TempPathFactory) -> Scen
         "public_url": app_server.url,
         "client_id": CLIENT_IDS["public"],
         "allowed_iss": hapi,
-        "secret_key": "interop-secret-key-" + "x" * 32,
+        "secret_key": "interop-" + "Vq3r-8NcZ0pLw2xY7tKd4hJm9sFb6gRe1uAi5oTy", "development": True,
         "data_dir": str(tmp_path_factory.mktemp("interop-app")),
     })
     app_server.start(app)
@@ -193,14 +193,21 @@ def test_therapist_rating_is_one_transaction_and_a_resubmission_stores_nothing_t
 def test_client_rating_through_the_hand_off(scenario: Scenario):
     choose = scenario.get("/record")
     start = scenario.post("/handoff/start", {**fields(choose), "questionnaire_id": CLIENT})
-    assert start.status_code == 200, start.text[:1000]
-    code = re.search(r'class="unlock-code"[^>]*>([\d ]+)<', start.text).group(1)
-    form = scenario.get("/handoff")
+    assert start.status_code == 303, start.text[:1000]
+    scenario.handle = urlsplit(start.headers["Location"]).path.split("/")[2]  # rotated
+    lock = scenario.get("/handoff")
+    code = re.search(r'class="unlock-code"[^>]*>([\d ]+)<', lock.text).group(1)
+    client_url = scenario.servers.app_server.url + re.search(
+        r'href="(/handoff/[^"?]+)"', lock.text).group(1)
+    client = requests.Session()  # the client's own window
+    form = client.get(client_url, timeout=30)
     assert scenario.patient_name.split()[-1] not in form.text
-    sent = scenario.post("/handoff", filled(form, LOW))
-    assert sent.status_code == 303
+    sent = client.post(client_url, data=filled(form, LOW), timeout=30)
+    assert sent.status_code == 200 and "Thank you" in sent.text
     thanks = scenario.get("/handoff")
-    qr_id = saved_id(scenario.post("/handoff/unlock", {**fields(thanks), "code": code}))
+    unlocked = scenario.post("/handoff/unlock", {**fields(thanks), "code": code})
+    qr_id = saved_id(unlocked)
+    scenario.handle = urlsplit(unlocked.headers["Location"]).path.split("/")[2]  # rotated again
     scenario.saved["client"] = qr_id
     qr = scenario.fhir(f"QuestionnaireResponse/{qr_id}")
     assert qr["author"]["reference"] == f"Patient/{scenario.patient}"

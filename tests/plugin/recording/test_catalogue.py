@@ -24,7 +24,8 @@ def catalogue(tmp_path: Path, **extra: str) -> FormCatalogue:
 def settings(tmp_path: Path, **extra: str) -> Settings:
     return load_settings({
         "public_url": "https://app.example", "client_id": "c",
-        "allowed_iss": "https://ehr.example/fhir", "secret_key": "k" * 40,
+        "allowed_iss": "https://ehr.example/fhir",
+        "secret_key": "Vq3r-8NcZ0pLw2xY7tKd4hJm9sFb6gRe1uAi5oTy",
         "data_dir": str(tmp_path), **extra})
 
 
