@@ -72,7 +72,7 @@ def test_one_process_serves_two_issuers_with_their_own_clients(servers: Servers,
     sandbox_fhir = f"{sandbox_server.url}/fhir"
     http = Recording()
     app = create_app({
-        "public_url": app_url, "secret_key": secrets.token_urlsafe(32),
+        "public_url": app_url, "secret_key": secrets.token_urlsafe(32), "development": "true",
         "data_dir": str(tmp_path / "app"),
         "issuers": {
             sandbox_fhir: {"client_id": SANDBOX_CLIENT, "scope_syntax": "v1"},
