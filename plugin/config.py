@@ -42,6 +42,9 @@ HINTS = {
     "secret_key": "a random string of at least 32 characters, e.g. from "
     "`python3 -c 'import secrets; print(secrets.token_urlsafe(32))'`",
     "data_dir": "a writable folder for the app's session store (default ./var)",
+    "session_store_url": "a shared session store for several instances: "
+    "postgresql://user:password@host:5432/db or redis://host:6379/0 (unset: SQLite in "
+    "ALLIANCE_DATA_DIR, for a single instance)",
     "frame_ancestors": "space-separated origins allowed to frame the app, "
     "e.g. https://ehr.example.org ('self' by default)",
     "session_hours": "how many hours a launch stays usable (default 8)",
@@ -80,6 +83,7 @@ class Settings:
     allowed_iss: tuple[str, ...]
     secret_key: str = field(repr=False)
     data_dir: Path
+    session_store_url: str | None = field(default=None, repr=False)  # may hold a password
     frame_ancestors: str = "'self'"
     client_secret: str | None = field(default=None, repr=False)
     private_key_pem: bytes | None = field(default=None, repr=False)
@@ -112,6 +116,7 @@ class _SettingsSchema(Schema):
     allowed_iss = _CommaList(required=True)
     secret_key = fields.String(required=True, validate=validate.Length(min=32))
     data_dir = fields.String(load_default="./var")
+    session_store_url = fields.String(load_default=None)
     frame_ancestors = fields.String(load_default="'self'")
     session_hours = fields.Float(load_default=8.0, validate=validate.Range(min=0.1, max=72))
     record_store_url = fields.String(load_default=None)
@@ -132,6 +137,16 @@ class _SettingsSchema(Schema):
     def _check_store(self, value: str | None, **_: Any) -> None:
         if value and not _is_http_url(value):
             raise ValidationError(f"not an http(s) URL: {value!r}")
+
+    @validates("session_store_url")
+    def _check_session_store(self, value: str | None, **_: Any) -> None:
+        if not value:
+            return
+        parts = urlsplit(value)
+        schemes = ("postgresql", "postgres", "redis", "rediss")
+        if parts.scheme not in schemes or not (parts.netloc or parts.query):
+            shown = f"{parts.scheme}://{parts.hostname or ''}" if parts.scheme else "(no scheme)"
+            raise ValidationError(f"not a postgresql:// or redis:// URL: {shown}")
 
     @validates("text_packs")
     def _check_packs(self, value: list[str], **_: Any) -> None:
@@ -189,6 +204,7 @@ class _SettingsSchema(Schema):
             allowed_iss=tuple(data["allowed_iss"]),
             secret_key=data["secret_key"],
             data_dir=Path(data["data_dir"]),
+            session_store_url=data.get("session_store_url") or None,
             frame_ancestors=data["frame_ancestors"],
             session_hours=data["session_hours"],
             record_store_url=(data.get("record_store_url") or "").rstrip("/") or None,

@@ -14,7 +14,7 @@ from plugin import __version__
 from plugin.config import Settings, load_settings
 from plugin.launches import Launches
 from plugin.record_stores import RecordStores
-from plugin.session_store import SqliteSessionStore
+from plugin.session_stores import open_session_store
 from plugin.smart_style import StyleFetcher
 from plugin.web import errors, handoff_routes, record_routes, security
 from plugin.web.launch_routes import bp as launch_bp
@@ -48,8 +48,8 @@ def create_app(
         http=http,
         clock=clock,
     )
-    store = SqliteSessionStore(
-        settings.data_dir / "sessions.sqlite3", settings.secret_key, clock=clock
+    store = open_session_store(
+        settings.session_store_url, settings.secret_key, settings.data_dir, clock=clock
     )
 
     app = Flask(__name__)
