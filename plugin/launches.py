@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from plugin.config import Settings
 from plugin.errors import LaunchExpired, LaunchRefused
 from plugin.session_store import SessionStore
+from plugin.store_lock import StoreLock
 from smart_launch import LaunchContext, PendingAuthorization, SmartClient
 
 log = logging.getLogger(__name__)
@@ -61,14 +62,17 @@ class Launches:
         store: SessionStore,
         *,
         clock: Callable[[], float] = time.time,
+        store_lock: StoreLock | None = None,
     ) -> None:
         self._settings = settings
         self._client = client
         self._store = store
         self._clock = clock
         self._allowed = {normalise_iss(i) for i in settings.allowed_iss}
-        # Striped locks: bounded memory however many launches a process sees.
+        # Striped locks: bounded memory however many launches a process sees. They keep a
+        # process's own threads off the store; the store lock excludes the other processes.
         self._refresh_locks = [threading.Lock() for _ in range(64)]
+        self._store_lock = store_lock or StoreLock(store)
 
     @property
     def store(self) -> SessionStore:
@@ -123,12 +127,13 @@ class Launches:
         self, handle: str, browser_key: str | None, *, fresh: bool = True
     ) -> LaunchContext:
         """The launch's context; with `fresh`, refreshed first when its access token is about
-        to expire. Requests of one launch arriving together (a page and its stylesheet) refresh
-        once: the refresh token rotates, so a second use would be refused and end the launch."""
+        to expire. Requests of one launch arriving together (a page and its stylesheet), on one
+        instance or several, refresh once: the refresh token rotates, so a second use would be
+        refused and end the launch."""
         context, bound = self._load(handle, browser_key)
         if not (fresh and context.is_expired(self._clock()) and context.refresh_token):
             return context
-        with self._refresh_lock(handle):
+        with self._refresh_lock(handle), self._store_lock.hold(f"refresh:{_digest(handle)}"):
             context, bound = self._load(handle, browser_key)  # another request may have done it
             if context.is_expired(self._clock()) and context.refresh_token:
                 context = self._client.refresh(context)
