@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint unit clean interop
+.PHONY: demo test lint unit clean interop toxiproxy
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,8 +38,18 @@ tests/interop/oidc/node_modules: tests/interop/oidc/package-lock.json
 
 interop: $(INTEROP_JAR) tests/interop/oidc/node_modules
 
-test: lint tests/browser/node_modules interop
+# Toxiproxy for the fault tier (tests/faults, benchmarks/): built from the Go module proxy into
+# .tools/bin (Go's toolchain from apt when missing: .ci/run does that). Without go the tier skips.
+TOXIPROXY := .tools/bin/toxiproxy-server
+$(TOXIPROXY):
+	if command -v go >/dev/null 2>&1; then \
+	  GOBIN=$(CURDIR)/.tools/go-bin go install github.com/Shopify/toxiproxy/v2/cmd/server@v2.5.0 \
+	  && mkdir -p .tools/bin && mv .tools/go-bin/server $@; fi
+
+toxiproxy: $(TOXIPROXY)
+
+test: lint tests/browser/node_modules interop toxiproxy
 	$(BIN)/pytest
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .tools

@@ -18,8 +18,8 @@ from typing import Any
 
 import pytest
 
-from plugin.session_store import SessionStore
-from plugin.session_stores import open_session_store
+from plugin.launch.session_store import SessionStore
+from plugin.launch.session_stores import open_session_store
 from tests.support.postgres import PostgresServer, postgres_missing, running_postgres
 from tests.support.processes import poll_event, require_tools
 from tests.support.redis_server import RedisServer, redis_missing, running_redis

@@ -6,8 +6,8 @@ import pytest
 
 from plugin.config import load_settings
 from plugin.errors import ConfigError, StoreUnavailable
-from plugin.session_store import SqliteSessionStore
-from plugin.session_stores import open_session_store
+from plugin.launch.session_store import SqliteSessionStore
+from plugin.launch.session_stores import open_session_store
 from tests.support.processes import free_port
 
 GOOD = {

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from plugin.session_store import SqliteSessionStore
-from plugin.store_lock import LockBusy, StoreLock
+from plugin.launch.session_store import SqliteSessionStore
+from plugin.launch.store_lock import LockBusy, StoreLock
 from tests.support.clock import FakeClock
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from plugin.errors import ConfigError
-from plugin.session_store import SessionStore, SqliteSessionStore
+from plugin.launch.session_store import SessionStore, SqliteSessionStore
 
 POSTGRES_SCHEMES = ("postgresql", "postgres")
 REDIS_SCHEMES = ("redis", "rediss")
@@ -43,11 +43,11 @@ def open_session_store(
         return SqliteSessionStore(data_dir / "sessions.sqlite3", secret_key, clock=clock)
     scheme = urlsplit(url).scheme
     if scheme in POSTGRES_SCHEMES:
-        from plugin.session_store_postgres import PostgresSessionStore
+        from plugin.launch.session_store_postgres import PostgresSessionStore
 
         return PostgresSessionStore(url, secret_key, clock=clock)
     if scheme in REDIS_SCHEMES:
-        from plugin.session_store_redis import RedisSessionStore
+        from plugin.launch.session_store_redis import RedisSessionStore
 
         return RedisSessionStore(url, secret_key, clock=clock)
     raise ConfigError(

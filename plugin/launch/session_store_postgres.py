@@ -1,6 +1,6 @@
 """The session store on PostgreSQL (psycopg 3), for several app instances sharing launches.
 
-Same contract as the SQLite store (see plugin/session_store.py): values are Fernet-encrypted
+Same contract as the SQLite store (see plugin/launch/session_store.py): values are Fernet-encrypted
 JSON, keys are stored as SHA-256 hashes, and every row carries an absolute `expires` that
 every query compares against, so an expired row is never returned even before the periodic
 cleanup deletes it. Each operation that must be atomic is one SQL statement:
@@ -25,7 +25,7 @@ import psycopg
 from psycopg_pool import ConnectionPool
 
 from plugin.errors import StoreUnavailable
-from plugin.session_store import fernet_for, hash_key, open_value
+from plugin.launch.session_store import fernet_for, hash_key, open_value
 
 TABLE = "alliance_sessions"
 CLEANUP_EVERY = 60.0  # seconds between sweeps of expired rows, per store object

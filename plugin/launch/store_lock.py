@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from plugin.errors import AllianceError
-from plugin.session_store import SessionStore
+from plugin.launch.session_store import SessionStore
 
 KIND = "lock"
 

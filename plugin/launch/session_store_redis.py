@@ -1,6 +1,6 @@
 """The session store on Redis (redis-py), for several app instances sharing launches.
 
-Same contract as the SQLite store (see plugin/session_store.py). Each value lives under
+Same contract as the SQLite store (see plugin/launch/session_store.py). Each value lives under
 `alliance:v:<sha256 of kind and key>`, Fernet-encrypted, with a Redis TTL: Redis itself forgets
 an expired value, so no instance can read one. `values(kind)` reads a per-kind index, a sorted
 set `alliance:i:<kind>` of key hashes scored by their expiry; `values` trims the index of
@@ -24,7 +24,7 @@ from typing import Any
 import redis
 
 from plugin.errors import StoreUnavailable
-from plugin.session_store import fernet_for, hash_key, open_value
+from plugin.launch.session_store import fernet_for, hash_key, open_value
 
 PREFIX = "alliance"
 TIMEOUT = 5.0  # seconds, for connecting and for each command
