@@ -15,7 +15,8 @@ from plugin.config import Settings, load_settings
 from plugin.fhir.stores import RecordStores
 from plugin.launch.launches import Launches
 from plugin.launch.session_stores import open_session_store
-from plugin.web import errors, handoff_routes, record_routes, security
+from plugin.ops.outbound import observe
+from plugin.web import errors, handoff_routes, ops_routes, record_routes, security
 from plugin.web.ehr_style import StyleFetcher
 from plugin.web.launch_routes import bp as launch_bp
 from plugin.web.panel_routes import bp as panel_bp
@@ -36,7 +37,7 @@ def create_app(
     `http`, `clock` and `sleep` are for tests: the outbound transport, the time source and
     the wait between retries of a FHIR request."""
     settings = config if isinstance(config, Settings) else load_settings(config)
-    http = http or requests.Session()
+    http = observe(http or requests.Session())  # request id out, latency measured
     client = SmartClient(
         ClientConfig(
             client_id=settings.client_id,
@@ -71,5 +72,6 @@ def create_app(
     app.register_blueprint(handoff_routes.bp)
     security.init_app(app, settings)
     errors.init_app(app)
+    ops_routes.init_app(app)
     log.info("Alliance Panel %s ready at %s", __version__, settings.public_url)
     return app

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, render_template
+from flask import Flask, g, render_template
 from werkzeug.exceptions import HTTPException
 
 from plugin.errors import AllianceError
 from plugin.fhir.errors import FhirAuthError, FhirError, FhirNotFound
+from plugin.ops.metrics import ERRORS
 from smart_launch import errors as smart_errors
 
 log = logging.getLogger(__name__)
 
 
 def _page(status: int, title: str, message: str, code: str) -> tuple[str, int]:
+    g.error_code = code
+    ERRORS.labels(code).inc()
     return render_template("error.html", title=title, message=message, code=code), status
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, redirect, request, url_for
+from flask import Blueprint, current_app, g, jsonify, redirect, request, url_for
 from werkzeug.wrappers import Response
 
 from plugin.launch.launches import normalise_iss
@@ -31,7 +31,10 @@ def launch() -> Response:
 
 @bp.get("/callback")
 def callback() -> Response:
-    handle = _ext()["launches"].complete(request.args.to_dict(), browser_key(request))
+    launches = _ext()["launches"]
+    handle = launches.complete(request.args.to_dict(), browser_key(request))
+    # For the launches metric (plugin/web/ops_routes.py): the issuer this launch was for.
+    g.launch_issuer = launches.context(handle, browser_key(request), fresh=False).iss
     return redirect(url_for("panel.panel", handle=handle), code=303)
 
 

@@ -18,6 +18,7 @@ from plugin.alliance import AllianceError as DomainError
 from plugin.fhir.errors import FhirAuthError, FhirConflict, FhirError, FhirTransportError
 from plugin.fhir.record_bundles import Submission
 from plugin.fhir.record_errors import RecordError
+from plugin.ops.metrics import SAVES
 from plugin.recording.answers import form_fields, read_answers, submission_id_from
 from plugin.recording.catalogue import RecordForm, RecordingRefused
 from plugin.recording.records import save_submission
@@ -111,9 +112,11 @@ def submit(launch: CurrentLaunch, form: RecordForm, *, action: str, mode: str, p
         saved = save_submission(launch.records, submission, enterer=enterer)
     except FhirError as err:
         log.warning("saving a response failed: %s (%s)", err.code, err.status)
+        SAVES.labels("failed").inc()
         message, status = failure_message(err)
         return form_page(errors={}, message=message, status=status, **page)
     except (DomainError, RecordError) as err:
         return form_page(errors={}, message=f"The answers could not be recorded: "
                           f"{err.message}", status=422, **page)
+    SAVES.labels("sent").inc()
     return on_saved(saved.qr_id)  # type: ignore[no-any-return]

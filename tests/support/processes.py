@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -21,11 +20,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.servers import free_port
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+__all__ = ["free_port", "find_tool", "require_tools", "ManagedProcess", "poll_event", "tail"]
 
 
 def find_tool(name: str, *globs: str) -> str | None:
