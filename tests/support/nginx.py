@@ -79,13 +79,13 @@ def _answers(url: str) -> bool:
 
 
 @contextmanager
-def running_nginx(upstreams: Sequence[str]) -> Iterator[NginxServer]:
-    """nginx on a free port in front of `upstreams` (base URLs like http://127.0.0.1:8001)."""
+def running_nginx(upstreams: Sequence[str], *, port: int | None = None) -> Iterator[NginxServer]:
+    """nginx on `port` (default: a free one) in front of `upstreams` (base URLs)."""
     binary = find_tool("nginx", "/usr/sbin/nginx")
     assert binary, "call nginx_missing() first"
     folder = Path(tempfile.mkdtemp(prefix="alliance-nginx-"))
     folder.chmod(0o755)  # workers may run as an unprivileged user
-    port = free_port()
+    port = port or free_port()
     servers = "\n".join(
         f"        server {urlsplit(u).netloc} max_fails=1 fail_timeout={FAIL_TIMEOUT}s;"
         for u in upstreams
