@@ -41,6 +41,7 @@ def run_locust(cluster: Cluster, users: int, duration: int, label: str) -> dict:
            "LOAD_CONTEXTS": json.dumps(cluster.contexts)}
     pids = {i.name: i.process.pid for i in cluster.instances}
     pids["HAPI"] = cluster.hapi.pid
+    load_before = os.getloadavg()[0]
     with Sampler(pids) as sampler:
         subprocess.run(  # noqa: S603
             [sys.executable, "-m", "locust", "-f", str(REPO / "benchmarks/load/locustfile.py"),
@@ -55,7 +56,8 @@ def run_locust(cluster: Cluster, users: int, duration: int, label: str) -> dict:
     if failures_file.exists():
         with failures_file.open(newline="") as handle:
             failures = list(csv.DictReader(handle))
-    return {"rows": rows, "usage": sampler.usage, "failures": failures, "duration": duration}
+    return {"rows": rows, "usage": sampler.usage, "failures": failures, "duration": duration,
+            "load": (load_before, os.getloadavg()[0])}
 
 
 def warm_up(cluster: Cluster) -> None:
@@ -71,6 +73,8 @@ def print_run(title: str, result: dict) -> None:
     rows = result["rows"]
     total = rows.get("Aggregated", {})
     print(f"\n### {title}\n")
+    print(f"machine load average (1 min) {result['load'][0]:.1f} before, "
+          f"{result['load'][1]:.1f} after (2 cores shared with other work)\n")
     print(f"requests {total.get('Request Count')}, failures {total.get('Failure Count')}, "
           f"{float(total.get('Requests/s', 0)):.1f} requests/s, panel views "
           f"{float(rows.get('panel', {}).get('Requests/s', 0)):.2f}/s (+ one per launch: "

@@ -13,7 +13,6 @@ from pathlib import Path
 def _serve(args: argparse.Namespace) -> int:
     from plugin.config import load_settings
     from plugin.errors import AllianceError
-    from plugin.web import create_app, server
 
     if args.log_format == "json":
         from plugin.ops.json_logs import use_json_logs
@@ -23,22 +22,37 @@ def _serve(args: argparse.Namespace) -> int:
         print("--workers needs a Unix host (gunicorn); on Windows run one process per port "
               "behind the balancer.", file=sys.stderr)
         return 2
-    try:
-        if args.workers > 1:
+    if args.workers > 1:
+        try:
             load_settings()  # fail here, once, rather than in every worker
-        else:
-            app = create_app()
+        except AllianceError as err:
+            print(err.message, file=sys.stderr)
+            return 2
+        from plugin.ops.metrics_folder import prepare_metrics_folder
+
+        # Before anything imports prometheus_client, so the workers share one folder.
+        metrics_folder = prepare_metrics_folder()
+        from plugin.web import server
+
+        _announce(args)
+        server.serve_gunicorn(args.host, args.port, args.workers, args.threads,
+                              args.log_format == "json", metrics_folder)
+        return 0
+    from plugin.web import create_app, server
+
+    try:
+        app = create_app()
     except AllianceError as err:  # a bad setting, or a session store that does not answer
         print(err.message, file=sys.stderr)
         return 2
+    _announce(args)
+    server.serve_waitress(app, args.host, args.port, args.threads)
+    return 0
+
+
+def _announce(args: argparse.Namespace) -> None:
     print(f"Alliance Panel serving on http://{args.host}:{args.port} "
           f"({args.workers} worker(s) x {args.threads} threads)", flush=True)
-    if args.workers > 1:
-        server.serve_gunicorn(args.host, args.port, args.workers, args.threads,
-                              args.log_format == "json")
-    else:
-        server.serve_waitress(app, args.host, args.port, args.threads)
-    return 0
 
 
 def _demo(args: argparse.Namespace) -> int:

@@ -15,7 +15,9 @@ import sys
 
 from plugin.ops.request_ids import current_request_id
 
-_SECRET_SHAPED = re.compile(r"[A-Za-z0-9_\-]{32,}(?:\.[A-Za-z0-9_\-]{8,}){0,2}")
+# A JWT (three dot-separated base64url parts) or any run of 32+ URL-safe characters.
+_SECRET_SHAPED = re.compile(
+    r"[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}|[A-Za-z0-9_\-]{32,}")
 
 
 def scrub(text: str) -> str:

@@ -25,13 +25,13 @@ def interaction(method: str, url: str, body: bytes | str | None) -> str:
         return "auth"
     segments = [s for s in path.split("/") if s]
     last = segments[-1] if segments else ""
+    if last.startswith("$"):
+        return "operation"
     if method == "POST" and (not last[:1].isupper() or last == "fhir"):
         text = body.decode(errors="replace") if isinstance(body, bytes) else body or ""
         return "transaction" if '"transaction"' in text[:400] else "batch"
     if last == "metadata":
         return "capabilities"
-    if last.startswith("$"):
-        return "operation"
     resource_at_end = bool(last[:1].isupper())
     if method == "GET":
         return "search" if resource_at_end else "read"

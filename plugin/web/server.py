@@ -11,9 +11,7 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -21,18 +19,10 @@ from flask import Flask
 
 GRACEFUL_TIMEOUT = 20  # seconds a stopping worker gets to finish its requests
 WORKER_TIMEOUT = 60  # a worker silent this long is restarted (a FHIR call times out at 15 s)
-
-
-def prepare_metrics_folder() -> Path:
-    """PROMETHEUS_MULTIPROC_DIR, emptied, before any worker writes to it."""
-    named = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
-    folder = Path(named) if named else Path(tempfile.mkdtemp(prefix="alliance-metrics-"))
-    if folder.exists():
-        for stale in folder.glob("*.db"):
-            stale.unlink()
-    folder.mkdir(parents=True, exist_ok=True)
-    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder)
-    return folder
+# Idle keep-alive connections stay open longer than a balancer keeps its own (nginx: 60 s), so
+# the balancer never sends a request on a connection the worker is closing (a reset, which
+# nginx counts as a failed upstream). gunicorn's default is 2 s.
+KEEPALIVE = 75
 
 
 def serve_waitress(app: Flask, host: str, port: int, threads: int) -> None:
@@ -41,13 +31,13 @@ def serve_waitress(app: Flask, host: str, port: int, threads: int) -> None:
     waitress.serve(app, host=host, port=port, threads=threads, ident=None)
 
 
-def serve_gunicorn(host: str, port: int, workers: int, threads: int, json_logs: bool) -> None:
-    """Runs until stopped (SIGTERM: graceful). Settings were checked by the caller."""
+def serve_gunicorn(host: str, port: int, workers: int, threads: int, json_logs: bool,
+                   metrics_folder: tuple[Path, bool]) -> None:
+    """Runs until stopped (SIGTERM: graceful). Settings were checked, and the metrics folder
+    prepared (plugin.ops.metrics_folder), by the caller before prometheus_client was imported."""
     from gunicorn.app.base import BaseApplication
 
-    folder = prepare_metrics_folder()
-    created = "PROMETHEUS_MULTIPROC_DIR" not in os.environ or folder.name.startswith(
-        "alliance-metrics-")
+    folder, created = metrics_folder
 
     def child_exit(_server: Any, worker: Any) -> None:
         from prometheus_client import multiprocess
@@ -65,7 +55,8 @@ def serve_gunicorn(host: str, port: int, workers: int, threads: int, json_logs: 
             for name, value in {
                 "bind": f"{host}:{port}", "workers": workers, "threads": threads,
                 "worker_class": "gthread", "graceful_timeout": GRACEFUL_TIMEOUT,
-                "timeout": WORKER_TIMEOUT, "accesslog": None, "child_exit": child_exit,
+                "timeout": WORKER_TIMEOUT, "keepalive": KEEPALIVE, "accesslog": None,
+                "child_exit": child_exit,
                 "post_fork": post_fork, "proc_name": "alliance-panel",
             }.items():
                 self.cfg.set(name, value)

@@ -63,9 +63,10 @@ def start_instance(name: str, settings: Mapping[str, str], folder: Path, *, work
                    port: int | None = None) -> AppInstance:
     """Starts one instance (on `port`, to restart one in place) and waits until it is ready."""
     port = port or free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ALLIANCE_")}
+    # No PROMETHEUS_MULTIPROC_DIR: `alliance serve` makes its own, as in production.
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("ALLIANCE_") and k != "PROMETHEUS_MULTIPROC_DIR"}
     env.update({f"ALLIANCE_{k.upper()}": v for k, v in settings.items()})
-    env["PROMETHEUS_MULTIPROC_DIR"] = str(folder / f"{name}-metrics")
     env.update(extra_env or {})
     process = ManagedProcess(name, [
         sys.executable, "-m", "plugin.cli", "serve", "--host", "127.0.0.1", "--port", str(port),

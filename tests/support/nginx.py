@@ -2,8 +2,9 @@
 
 Its own config, prefix, logs and temp folders in a fresh folder, a free loopback port, in the
 foreground (`daemon off`) so the test session owns it. A failed upstream (refused connection)
-is retried on the next one, as a production balancer would; an instance killed mid-session is
-then marked down for `FAIL_TIMEOUT` seconds.
+is retried on the next one, as a production balancer would; an instance that fails
+`MAX_FAILS` times is marked down for `FAIL_TIMEOUT` seconds. Upstream connections are kept
+alive (60 s), shorter than the app's own keep-alive (plugin/web/server.py), as they must be.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ import requests
 from tests.support.processes import ManagedProcess, find_tool, free_port
 
 START_DEADLINE = 20.0
-FAIL_TIMEOUT = 30
+FAIL_TIMEOUT = 10
+MAX_FAILS = 3
 
 _CONFIG = """
 worker_processes 1;
@@ -38,6 +40,7 @@ http {{
     upstream alliance {{
 {servers}
         keepalive 32;
+        keepalive_timeout 60s;
     }}
     server {{
         listen 127.0.0.1:{port};
@@ -87,7 +90,7 @@ def running_nginx(upstreams: Sequence[str], *, port: int | None = None) -> Itera
     folder.chmod(0o755)  # workers may run as an unprivileged user
     port = port or free_port()
     servers = "\n".join(
-        f"        server {urlsplit(u).netloc} max_fails=1 fail_timeout={FAIL_TIMEOUT}s;"
+        f"        server {urlsplit(u).netloc} max_fails={MAX_FAILS} fail_timeout={FAIL_TIMEOUT}s;"
         for u in upstreams
     )
     config = folder / "nginx.conf"
