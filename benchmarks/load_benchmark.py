@@ -104,6 +104,8 @@ def main() -> None:
     parser.add_argument("--instances", type=int, default=2)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--app-time-only", action="store_true",
+                        help="skip the locust runs; only the app time and its profile")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="alliance-load-"))
     print(f"# Load benchmark, {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC")
@@ -114,6 +116,10 @@ def main() -> None:
     with running_cluster(folder, store=args.store, instances=args.instances,
                          workers=args.workers, threads=args.threads) as cluster:
         warm_up(cluster)
+        if args.app_time_only:
+            cluster.proxy.clear()
+            print_app_time(measure_app_time(cluster))
+            return
         plain = run_locust(cluster, args.users, args.duration, "plain")
         print_run(f"{args.users} clinicians, {args.duration} s, no injected latency", plain)
         cluster.proxy.latency(args.latency_ms)
@@ -122,11 +128,17 @@ def main() -> None:
                   "between app and HAPI", slow)
         cluster.proxy.clear()
         timing = measure_app_time(cluster)
+    print_app_time(timing)
+
+
+def print_app_time(timing: dict) -> None:
     print("\n### App time per panel view, 150-session patient (FHIR time excluded)\n")
-    print(f"{timing['views']} views: app {timing['app_ms_median']:.1f} ms median, "
-          f"{timing['app_ms_p95']:.1f} ms p95; FHIR {timing['fhir_ms_median']:.1f} ms median; "
+    print(f"{timing['views']} views: app CPU {timing['cpu_ms_median']:.1f} ms median, "
+          f"{timing['cpu_ms_p95']:.1f} ms p95 (the budget: 15 ms); app wall time less FHIR "
+          f"{timing['app_ms_median']:.1f} ms median, {timing['app_ms_p95']:.1f} ms p95; "
+          f"FHIR {timing['fhir_ms_median']:.1f} ms median; "
           f"request {timing['wall_ms_median']:.1f} ms median; page {timing['page_bytes']} bytes")
-    print("\nProfile (20 views, by own time):\n")
+    print("\nProfile (20 views, by own CPU time):\n")
     print(timing["profile"])
 
 
