@@ -12,7 +12,8 @@ from pathlib import Path
 
 def _serve(args: argparse.Namespace) -> int:
     from plugin.config import load_settings
-    from plugin.errors import AllianceError
+    from plugin.errors import ConfigError
+    from plugin.launch.errors import StoreUnavailable
 
     if args.log_format == "json":
         from plugin.ops.json_logs import use_json_logs
@@ -25,7 +26,7 @@ def _serve(args: argparse.Namespace) -> int:
     if args.workers > 1:
         try:
             load_settings()  # fail here, once, rather than in every worker
-        except AllianceError as err:
+        except ConfigError as err:
             print(err.message, file=sys.stderr)
             return 2
         from plugin.ops.metrics_folder import prepare_metrics_folder
@@ -42,7 +43,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     try:
         app = create_app()
-    except AllianceError as err:  # a bad setting, or a session store that does not answer
+    except (ConfigError, StoreUnavailable) as err:  # a bad setting, or a store that is down
         print(err.message, file=sys.stderr)
         return 2
     _announce(args)

@@ -6,8 +6,10 @@ setting and says how to fix it. Environment variables win over the file.
 
 from __future__ import annotations
 
+import math
 import os
 import tomllib
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +26,14 @@ from marshmallow import (
     validates_schema,
 )
 
+import fhir_profiles
+from plugin.alliance import (
+    AllianceError,
+    NormsError,
+    NormSet,
+    instrument_from_questionnaire,
+    parse_site_norms,
+)
 from plugin.errors import ConfigError
 
 PREFIX = "ALLIANCE_"
@@ -39,8 +49,10 @@ HINTS = {
     "private_key_alg": "RS384 or ES384, matching the key in ALLIANCE_PRIVATE_KEY_FILE",
     "allowed_iss": "comma-separated FHIR base URLs the app may be launched from, "
     "e.g. https://fhir.example.org/r4",
-    "secret_key": "a random string of at least 32 characters, e.g. from "
-    "`python3 -c 'import secrets; print(secrets.token_urlsafe(32))'`",
+    "secret_key": "a random string of at least 32 characters (not a word or a repeated "
+    "character), e.g. from `python3 -c 'import secrets; print(secrets.token_urlsafe(32))'`",
+    "development": "true only on a developer's machine: allows http URLs (public_url, "
+    "allowed_iss, the EHR's endpoints); false (the default) requires https everywhere",
     "data_dir": "a writable folder for the app's session store (default ./var)",
     "session_store_url": "a shared session store for several instances: "
     "postgresql://user:password@host:5432/db or redis://host:6379/0 (unset: SQLite in "
@@ -58,6 +70,9 @@ HINTS = {
     "(default: alliance-checkin-client,alliance-checkin-therapist,wai-sr-client,srs)",
     "text_packs": "comma-separated JSON files with licensed item wording (a text pack per "
     "instrument); without one a licensed instrument runs in transcription mode",
+    "norms_file": "a JSON file of local norms (cut-offs, SDs, test-retest reliabilities, each "
+    "with its source) laid over the shipped ones in fhir_profiles/norms/; see "
+    "plugin/alliance/README.md",
     "organization": "a FHIR reference to the organisation the app acts for, "
     "e.g. Organization/123 (recorded in each Provenance)",
 }
@@ -65,12 +80,27 @@ HINTS = {
 DEFAULT_INSTRUMENTS = "alliance-checkin-client,alliance-checkin-therapist,wai-sr-client,srs"
 
 
+MIN_SECRET_BITS = 100.0  # estimated from the key's own characters (project default)
+MIN_SECRET_SYMBOLS = 12  # distinct characters
+
+
 def _is_http_url(value: str) -> bool:
     parts = urlsplit(value)
     return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
-class _CommaList(fields.Field):
+def secret_bits(value: str) -> float:
+    """An estimate of a key's entropy: its length times the Shannon entropy of its own
+    character frequencies. "k"*40 has 0 bits; a token_urlsafe(32) has about 200."""
+    if not value:
+        return 0.0
+    counts = Counter(value)
+    total = len(value)
+    per_char = -sum(n / total * math.log2(n / total) for n in counts.values())
+    return per_char * total
+
+
+class _CommaList(fields.Field[list[str]]):
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> list[str]:
         items = value if isinstance(value, list) else str(value).split(",")
         return [str(item).strip().rstrip("/") for item in items if str(item).strip()]
@@ -95,6 +125,9 @@ class Settings:
     instruments: tuple[str, ...] = tuple(DEFAULT_INSTRUMENTS.split(","))
     text_packs: tuple[Path, ...] = ()
     organization: str | None = None
+    norms_file: Path | None = None
+    norms: NormSet | None = field(default=None, repr=False)  # the site's, validated
+    development: bool = False  # http allowed (public_url, allowed_iss, SMART endpoints)
 
     @property
     def redirect_uri(self) -> str:
@@ -115,6 +148,7 @@ class _SettingsSchema(Schema):
     )
     allowed_iss = _CommaList(required=True)
     secret_key = fields.String(required=True, validate=validate.Length(min=32))
+    development = fields.Boolean(load_default=False)
     data_dir = fields.String(load_default="./var")
     session_store_url = fields.String(load_default=None)
     frame_ancestors = fields.String(load_default="'self'")
@@ -126,6 +160,7 @@ class _SettingsSchema(Schema):
     )
     instruments = _CommaList(load_default=DEFAULT_INSTRUMENTS.split(","))
     text_packs = _CommaList(load_default=[])
+    norms_file = fields.String(load_default=None)
     organization = fields.String(
         load_default=None,
         validate=validate.Regexp(
@@ -167,6 +202,26 @@ class _SettingsSchema(Schema):
         if bad:
             raise ValidationError(f"not an http(s) URL: {', '.join(bad)}")
 
+    @validates("secret_key")
+    def _check_secret(self, value: str, **_: Any) -> None:
+        if len(set(value)) < MIN_SECRET_SYMBOLS or secret_bits(value) < MIN_SECRET_BITS:
+            raise ValidationError(
+                "too predictable (a word, a pattern or repeated characters); use a random one")
+
+    @validates_schema
+    def _check_https(self, data: dict[str, Any], **_: Any) -> None:
+        """Outside development every URL the app serves or trusts is https."""
+        if data.get("development"):
+            return
+        for name in ("public_url", "allowed_iss", "record_store_url"):
+            value = data.get(name)
+            values = value if isinstance(value, list) else [value] if value else []
+            plain = [v for v in values if urlsplit(v).scheme == "http"]
+            if plain:
+                raise ValidationError(
+                    f"{', '.join(plain)} is plain http; use https (or set "
+                    "ALLIANCE_DEVELOPMENT=true on a developer's machine)", field_name=name)
+
     @validates_schema
     def _check_companion(self, data: dict[str, Any], **_: Any) -> None:
         if data.get("record_store_mode") == "companion" and not data.get("record_store_url"):
@@ -195,6 +250,7 @@ class _SettingsSchema(Schema):
                 raise ValidationError(
                     f"{path} is not a PEM private key", field_name="private_key_file"
                 )
+        norms = _site_norms(data.get("norms_file"), data["instruments"])
         return Settings(
             public_url=data["public_url"].rstrip("/"),
             client_id=data["client_id"],
@@ -213,7 +269,32 @@ class _SettingsSchema(Schema):
             instruments=tuple(data["instruments"]),
             text_packs=tuple(Path(p) for p in data["text_packs"]),
             organization=data.get("organization") or None,
+            norms_file=Path(data["norms_file"]) if data.get("norms_file") else None,
+            norms=norms,
+            development=bool(data.get("development")),
         )
+
+
+def _site_norms(name: str | None, instrument_ids: list[str]) -> NormSet | None:
+    """The site's norms file read and validated against the offered instruments, or None."""
+    if not name:
+        return None
+    path = Path(name)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise ValidationError(f"cannot read {path}: {err}", field_name="norms_file") from err
+    instruments = []
+    for instrument_id in instrument_ids:
+        try:
+            q = fhir_profiles.questionnaire(instrument_id)
+            instruments.append(instrument_from_questionnaire(q))
+        except (fhir_profiles.ProfileNotFound, AllianceError):
+            continue  # the instruments setting reports its own problems
+    try:
+        return parse_site_norms(text, instruments, origin=str(path))
+    except NormsError as err:
+        raise ValidationError(err.message, field_name="norms_file") from err
 
 
 def _explain(errors: Mapping[str, Any]) -> str:

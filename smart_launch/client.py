@@ -42,6 +42,7 @@ from .pkce import generate_code_verifier, generate_token
 from .replay import OneTimeValues
 from .scopes import build_scope_list
 from .token import TokenSet, parse_token_response, request_token
+from .transport import harden_session
 
 __all__ = ["SmartClient"]
 
@@ -77,7 +78,9 @@ class SmartClient:
             signing_key=self._signing_key,
             clock=clock,
         )
-        self._http = http if http is not None else requests.Session()
+        # One session for every launch, so its cookie jar is switched off and it follows no
+        # redirect (see transport.harden_session).
+        self._http = harden_session(http if http is not None else requests.Session())
         self._clock = clock
         self._timeout = timeout
         self._configs: TtlCache[str, SmartConfiguration] = TtlCache(discovery_ttl, clock)
@@ -94,7 +97,9 @@ class SmartClient:
         cached = self._configs.get(base)
         if cached is not None:
             return cached
-        config = fetch_configuration(self._http, base, timeout=self._timeout)
+        config = fetch_configuration(
+            self._http, base, timeout=self._timeout, allow_http=self.config.allow_http
+        )
         log.info("discovered %s via %s", base, config.source)
         self._configs.put(base, config)
         return config
@@ -104,7 +109,9 @@ class SmartClient:
         cached = None if reload else self._jwks.get(key)
         if cached is not None:
             return cached
-        uri = find_jwks_uri(self._http, config, timeout=self._timeout)
+        uri = find_jwks_uri(
+            self._http, config, timeout=self._timeout, allow_http=self.config.allow_http
+        )
         if uri is None:
             raise DiscoveryError("no_jwks_uri", f"{config.fhir_base} publishes no jwks_uri")
         jwks = fetch_jwks(self._http, uri, timeout=self._timeout)
@@ -152,6 +159,7 @@ class SmartClient:
             scope=" ".join(scopes),
             launch=launch,
             created_at=self._clock(),
+            iss_required=config.requires_iss_parameter,
         )
         return build_authorization_url(pending), pending
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import cProfile
 import io
 import pstats
+import secrets
 import statistics
 import threading
 import time
@@ -76,8 +77,9 @@ def _wrap(app: Callable[..., Any], http: TimedSession, timed: Timed) -> Callable
 def measure_app_time(cluster: Any, views: int = 40, profiled: int = 20) -> dict[str, Any]:
     http = TimedSession()
     app = create_app({"public_url": cluster.probe.url, "client_id": CLIENT_IDS["public"],
-                      "allowed_iss": cluster.fhir_base, "secret_key": "p" * 40,
-                      "data_dir": str(cluster.folder / "probe-var")}, http=http)
+                      "allowed_iss": cluster.fhir_base, "secret_key": secrets.token_urlsafe(32),
+                      "data_dir": str(cluster.folder / "probe-var"), "development": "true"},
+                     http=http)
     timed = Timed([], [], [])
     cluster.probe.start(_wrap(app, http, timed))
     try:

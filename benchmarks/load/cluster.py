@@ -9,6 +9,7 @@ with injected latency differs from one without by a single toxic, nothing else.
 from __future__ import annotations
 
 import json
+import secrets
 import subprocess
 import time
 from collections.abc import Iterator
@@ -38,7 +39,7 @@ from tests.support.servers import LiveServer
 from tests.support.toxiproxy import Proxy, Toxiproxy
 
 FHIR_JSON = {"Content-Type": "application/fhir+json", "Accept": "application/fhir+json"}
-SECRET_KEY = "load-benchmark-secret-key-" + "x" * 32
+SECRET_KEY = secrets.token_urlsafe(32)
 
 
 @dataclass
@@ -129,7 +130,8 @@ def running_cluster(folder: Path, *, store: str, instances: int, workers: int,
         contexts, long_course = load_hapi(hapi_direct)
         settings = {"public_url": front, "client_id": CLIENT_IDS["public"],
                     "allowed_iss": fhir_base, "secret_key": SECRET_KEY,
-                    "data_dir": str(folder / "var"), "session_store_url": store_url}
+                    "data_dir": str(folder / "var"), "session_store_url": store_url,
+                    "development": "true"}
         started: list[AppInstance] = []
         for n in range(instances):
             started.append(start_instance(f"app-{n + 1}", settings, folder, workers=workers,

@@ -2,17 +2,26 @@
 
 Reads stay plain dicts (no pydantic on the hot path); the record builders validate what the app
 writes. Retries with backoff happen only for requests that are safe to repeat (GET, batches of
-GETs, conditional writes) on 429/503 and connection failures. Paging links are followed only when
-they point at the same FHIR server, so the bearer token never leaves for another host.
+GETs, conditional writes) on 429/503 and connection failures.
+
+The bearer token goes only where it should: no redirect is followed (a 3xx is an error), the
+session keeps no cookies (one jar for every launch would carry one EHR's cookie to another
+launch), an absolute URL from the server (a paging link) is followed only when, after resolving
+`.`/`..` and percent-escapes in its path, it lies under the FHIR base plus `/`, and every id
+that goes into a URL must match FHIR's id syntax, so `x%3Fsubject=...` cannot turn a read into
+a search.
 """
 
 from __future__ import annotations
 
+import http.cookiejar
 import logging
+import posixpath
+import re
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import requests
 
@@ -22,9 +31,73 @@ log = logging.getLogger(__name__)
 
 FHIR_JSON = "application/fhir+json"
 RETRY_STATUSES = frozenset({429, 503})
+Json = dict[str, Any]  # a FHIR resource or Bundle as decoded JSON
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+FHIR_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")  # FHIR R4 datatype id
+RESOURCE_TYPE = re.compile(r"[A-Z][A-Za-z]{1,63}")
+# A batch entry: a search (`Type?query`) or a read of one resource, its history or a version.
+BATCH_ENTRY = re.compile(
+    r"(?P<type>[A-Z][A-Za-z]{1,63})"
+    r"(\?(?P<query>[^#\s]*)|/(?P<id>[A-Za-z0-9\-.]{1,64})(/_history(/[A-Za-z0-9\-.]{1,64})?)?)"
+)
 
 
-def bundle_resources(bundle: Mapping[str, Any], resource_type: str | None = None) -> list[dict]:
+class _NoCookies(http.cookiejar.DefaultCookiePolicy):
+    """Neither store nor send any cookie."""
+
+    def set_ok(self, cookie: http.cookiejar.Cookie, request: Any) -> bool:
+        return False
+
+    def return_ok(self, cookie: http.cookiejar.Cookie, request: Any) -> bool:
+        return False
+
+
+def _unfollowable(response: requests.Response, *_args: Any, **_kwargs: Any) -> requests.Response:
+    """Response hook: a redirect loses its `Location`, so nothing on this session follows it."""
+    if response.status_code in REDIRECT_STATUSES and "Location" in response.headers:
+        response.headers["X-Refused-Location"] = response.headers.pop("Location")
+    return response
+
+
+def harden(http: requests.Session) -> requests.Session:
+    """No cookie jar (one for every launch would carry one EHR's cookie to another launch) and
+    no redirect followed, for every user of this session."""
+    http.cookies.set_policy(_NoCookies())
+    http.cookies.clear()
+    hooks = http.hooks.setdefault("response", [])
+    if _unfollowable not in hooks:
+        hooks.append(_unfollowable)
+    return http
+
+
+def check_id(resource_type: str, resource_id: str) -> str:
+    """`Type/id` when both match FHIR's syntax; FhirUnsafeUrl otherwise."""
+    if not RESOURCE_TYPE.fullmatch(resource_type) or not FHIR_ID.fullmatch(resource_id):
+        raise FhirUnsafeUrl(
+            f"{resource_type[:40]}/{resource_id[:80]!r} is not a FHIR resource id; "
+            "it was not read.",
+        )
+    return f"{resource_type}/{resource_id}"
+
+
+def check_batch_entry(url: str) -> str:
+    """A batch entry that is a search or a read by id, nothing else; FhirUnsafeUrl otherwise."""
+    if not BATCH_ENTRY.fullmatch(url):
+        raise FhirUnsafeUrl(
+            f"{url[:80]!r} is neither a search nor a read by FHIR id; it was not sent.",
+        )
+    return url
+
+
+def normalised_path(path: str) -> str:
+    """The path with percent-escapes decoded and `.`/`..` segments resolved, as a server
+    that decodes before routing would see it."""
+    decoded = unquote(path).replace("\\", "/")
+    resolved = posixpath.normpath("/" + decoded.lstrip("/")) if decoded else "/"
+    return "/" + resolved.lstrip("/")
+
+
+def bundle_resources(bundle: Mapping[str, Any], resource_type: str | None = None) -> list[Json]:
     """The resources in a Bundle's entries, optionally only those of one type."""
     found = []
     for entry in bundle.get("entry") or []:
@@ -60,7 +133,7 @@ class FhirClient:
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self._token = token
-        self._http = http or requests.Session()
+        self._http = harden(http or requests.Session())
         self._timeout = timeout
         self._retries = retries
         self._backoff = backoff
@@ -68,22 +141,23 @@ class FhirClient:
         self._max_pages = max_pages
 
     # -- reads -------------------------------------------------------------------------------
-    def read(self, resource_type: str, resource_id: str) -> dict:
-        return self._json("GET", f"{resource_type}/{resource_id}", what=f"Reading {resource_type}")
+    def read(self, resource_type: str, resource_id: str) -> Json:
+        path = check_id(resource_type, resource_id)
+        return self._json("GET", path, what=f"Reading {resource_type}")
 
-    def search(self, resource_type: str, params: Mapping[str, str] | None = None) -> list[dict]:
+    def search(self, resource_type: str, params: Mapping[str, str] | None = None) -> list[Json]:
         """All matching resources of that type, following `next` links (bounded)."""
-        found: list[dict] = []
+        found: list[Json] = []
         for page in self.pages(resource_type, params):
             found.extend(bundle_resources(page, resource_type))
         return found
 
-    def pages(self, resource_type: str, params: Mapping[str, str] | None = None) -> Iterator[dict]:
+    def pages(self, resource_type: str, params: Mapping[str, str] | None = None) -> Iterator[Json]:
         bundle = self._json("GET", resource_type, params=params, what=f"Searching {resource_type}")
         yield bundle
         yield from self.follow(bundle)
 
-    def follow(self, bundle: Mapping[str, Any]) -> Iterator[dict]:
+    def follow(self, bundle: Mapping[str, Any]) -> Iterator[Json]:
         """The pages after this searchset page, by its `next` links."""
         url = next_link(bundle)
         for _ in range(self._max_pages):
@@ -94,18 +168,19 @@ class FhirClient:
             url = next_link(page)
         log.warning("stopped paging after %d pages", self._max_pages)
 
-    def history(self, resource_type: str, resource_id: str) -> list[dict]:
-        bundle = self._json(
-            "GET", f"{resource_type}/{resource_id}/_history", what="Reading the history"
-        )
+    def history(self, resource_type: str, resource_id: str) -> list[Json]:
+        path = check_id(resource_type, resource_id)
+        bundle = self._json("GET", f"{path}/_history", what="Reading the history")
         return bundle_resources(bundle)
 
-    def batch(self, requests_: Sequence[str]) -> list[dict]:
+    def batch(self, requests_: Sequence[str]) -> list[Json]:
         """Several GETs in one batch Bundle: each entry's resource (a Bundle for a search)."""
         bundle = {
             "resourceType": "Bundle",
             "type": "batch",
-            "entry": [{"request": {"method": "GET", "url": url}} for url in requests_],
+            "entry": [
+                {"request": {"method": "GET", "url": check_batch_entry(url)}} for url in requests_
+            ],
         }
         answer = self._json("POST", "", body=bundle, what="Reading in a batch", idempotent=True)
         results = []
@@ -118,13 +193,13 @@ class FhirClient:
         return results
 
     # -- writes ------------------------------------------------------------------------------
-    def transaction(self, bundle: Mapping[str, Any], *, idempotent: bool = False) -> dict:
+    def transaction(self, bundle: Mapping[str, Any], *, idempotent: bool = False) -> Json:
         """Send a transaction Bundle. Pass idempotent=True when every entry is conditional."""
         return self._json(
             "POST", "", body=bundle, what="Saving the transaction", idempotent=idempotent
         )
 
-    def create(self, resource: Mapping[str, Any], *, if_none_exist: str | None = None) -> dict:
+    def create(self, resource: Mapping[str, Any], *, if_none_exist: str | None = None) -> Json:
         headers = {"If-None-Exist": if_none_exist} if if_none_exist else {}
         return self._json(
             "POST",
@@ -135,8 +210,8 @@ class FhirClient:
             idempotent=bool(if_none_exist),
         )
 
-    def update(self, resource: Mapping[str, Any], *, if_match: str | None = None) -> dict:
-        path = f"{resource['resourceType']}/{resource['id']}"
+    def update(self, resource: Mapping[str, Any], *, if_match: str | None = None) -> Json:
+        path = check_id(str(resource["resourceType"]), str(resource["id"]))
         headers = {"If-Match": if_match} if if_match else {}
         return self._json(
             "PUT",
@@ -147,24 +222,41 @@ class FhirClient:
             idempotent=bool(if_match),
         )
 
-    def capabilities(self) -> dict:
+    def capabilities(self) -> Json:
         return self._json("GET", "metadata", what="Reading the CapabilityStatement")
 
     # -- transport ---------------------------------------------------------------------------
     def _same_server(self, url: str) -> str:
+        """`url` when, its path normalised, it is the FHIR base or lies under the base plus `/`."""
         base = urlsplit(self.base_url)
-        target = urlsplit(url)
-        same_origin = (target.scheme, target.netloc) == (base.scheme, base.netloc)
-        if not same_origin or not target.path.startswith(base.path):
+        try:
+            target = urlsplit(url)
+            same_origin = (
+                target.scheme.lower() == base.scheme.lower()
+                and (target.hostname or "") == (base.hostname or "")
+                and target.port == base.port
+                and target.username is None and target.password is None
+            )
+        except ValueError:
+            same_origin = False
+        if not same_origin:
             raise FhirUnsafeUrl(
-                f"The FHIR server sent a paging link to another address ({target.netloc}); "
+                f"The FHIR server sent a link to another address ({urlsplit(url).netloc}); "
                 "it was not followed."
+            )
+        root = normalised_path(base.path).rstrip("/")
+        path = normalised_path(target.path)
+        # The base itself (HAPI pages with `{base}?_getpages=...`) or anything under base + "/".
+        if path.rstrip("/") != root and not path.startswith(root + "/"):
+            raise FhirUnsafeUrl(
+                "The FHIR server sent a link outside its FHIR base "
+                f"({normalised_path(target.path)[:80]}); it was not followed."
             )
         return url
 
     def _url(self, path: str) -> str:
         if path.startswith(("http://", "https://")):
-            return path
+            return self._same_server(path)
         return f"{self.base_url}/{path}" if path else self.base_url
 
     def _json(
@@ -177,7 +269,7 @@ class FhirClient:
         headers: Mapping[str, str] | None = None,
         what: str,
         idempotent: bool | None = None,
-    ) -> dict:
+    ) -> Json:
         send_headers = {"Accept": FHIR_JSON, **(headers or {})}
         if body is not None:
             send_headers["Content-Type"] = FHIR_JSON
@@ -196,6 +288,7 @@ class FhirClient:
                     json=body,
                     headers=send_headers,
                     timeout=self._timeout,
+                    allow_redirects=False,
                 )
             except requests.RequestException as err:
                 if attempt + 1 < attempts:
@@ -205,6 +298,18 @@ class FhirClient:
                     f"{what} failed: the FHIR server at {self.base_url} did not answer "
                     f"({type(err).__name__})."
                 ) from err
+            if response.status_code in REDIRECT_STATUSES:
+                location = response.headers.get("X-Refused-Location") or response.headers.get(
+                    "Location"
+                )
+                where = urlsplit(location or "").netloc
+                raise FhirUnsafeUrl(
+                    f"{what} failed: the FHIR server at {self.base_url} answered with a "
+                    f"redirect (HTTP {response.status_code}"
+                    + (f" to {where}" if where else "")
+                    + "); redirects are not followed, so nothing was sent there.",
+                    upstream_status=response.status_code,
+                )
             if response.status_code in RETRY_STATUSES and attempt + 1 < attempts:
                 self._wait(attempt, response.headers.get("Retry-After"))
                 continue
@@ -219,7 +324,7 @@ class FhirClient:
         self._sleep(delay)
 
     @staticmethod
-    def _decode(response: requests.Response, what: str) -> dict:
+    def _decode(response: requests.Response, what: str) -> Json:
         try:
             body = response.json() if response.content else {}
         except ValueError:

@@ -96,6 +96,7 @@ class RecordStores:
                     redirect_uri=settings.redirect_uri,
                     private_key_pem=settings.private_key_pem,
                     private_key_alg=settings.private_key_alg,
+                    allow_http=settings.development,
                 ),
                 http=http,
                 clock=clock,

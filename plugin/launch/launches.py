@@ -3,6 +3,11 @@
 Framework-free; plugin/web calls it. Each launch gets its own handle, so two charts open in one
 browser never share a patient. A launch may be bound to a browser cookie when the browser keeps
 cookies; a browser that blocks them (third-party frames) is served by the handle alone.
+
+Bounds: every launch parameter has a size limit; pending launches are counted per client
+address and in all (the store's atomic ``incr``, a fixed ten-minute window); each launch stores
+its absolute expiry (``session_hours`` after sign-in) and no refresh, rotation or hand-off ever
+moves it. ``rotate`` gives a launch a new handle and kills the old one (the hand-off uses it).
 """
 
 from __future__ import annotations
@@ -17,20 +22,25 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from plugin.config import Settings
-from plugin.errors import LaunchExpired, LaunchRefused
+from plugin.launch.errors import LaunchBusy, LaunchExpired, LaunchLimited, LaunchRefused
 from plugin.launch.scopes import NEEDS
 from plugin.launch.session_store import SessionStore
 from plugin.launch.store_lock import StoreLock
-from smart_launch import LaunchContext, PendingAuthorization, SmartClient
+from smart_launch import (
+    ConfigurationError,
+    LaunchContext,
+    PendingAuthorization,
+    SmartClient,
+    normalize_iss,
+)
 
 log = logging.getLogger(__name__)
 
 PENDING_TTL = 600.0
+MAX_PARAMETER = 2048  # characters in iss, launch and every other launch parameter
+MAX_PENDING_PER_ADDRESS = 30  # launches started from one client address per PENDING_TTL
+MAX_PENDING_TOTAL = 5000  # launches started in all per PENDING_TTL
 
-
-
-def normalise_iss(iss: str) -> str:
-    return iss.strip().rstrip("/")
 
 
 def _digest(value: str) -> str:
@@ -41,6 +51,18 @@ def _digest(value: str) -> str:
 class StartedLaunch:
     authorize_url: str
     browser_key: str  # the value for the browser-binding cookie
+    fhir_base: str  # the launching issuer, normalised
+    state: str
+    cookie_known: bool  # the browser sent our cookie: it keeps cookies, go straight on
+
+
+@dataclass(frozen=True)
+class Binding:
+    """How /launch/check left the pending launch: by cookie, or by a value in page state."""
+
+    kind: str  # "cookie" | "page"
+    authorize_url: str
+    page_value: str | None = None  # for "page": what the page keeps in its own state
 
 
 class Launches:
@@ -57,7 +79,7 @@ class Launches:
         self._client = client
         self._store = store
         self._clock = clock
-        self._allowed = {normalise_iss(i) for i in settings.allowed_iss}
+        self._allowed = {normalize_iss(i) for i in settings.allowed_iss}
         # Striped locks: bounded memory however many launches a process sees. They keep a
         # process's own threads off the store; the store lock excludes the other processes.
         self._refresh_locks = [threading.Lock() for _ in range(64)]
@@ -68,47 +90,119 @@ class Launches:
         """The server-side session store (the hand-off lock keeps its state there too)."""
         return self._store
 
-    def begin(self, iss: str | None, launch: str | None, browser_key: str | None) -> StartedLaunch:
+    def begin(
+        self, iss: str | None, launch: str | None, browser_key: str | None,
+        address: str = "unknown",
+    ) -> StartedLaunch:
         """Check the issuer, then build the authorization redirect and remember its state."""
+        for name, value in (("iss", iss), ("launch", launch)):
+            if value is not None and len(value) > MAX_PARAMETER:
+                raise LaunchRefused(
+                    f"The launch's `{name}` is longer than {MAX_PARAMETER} characters; "
+                    "it was not accepted.", code="launch.parameter_too_long")
         if not iss:
             raise LaunchRefused(
                 "The launch has no `iss`: open the app from the EHR, or add "
                 "?iss=<FHIR base URL> for a standalone launch.",
-                code="missing_iss",
+                code="launch.missing_iss",
             )
-        if normalise_iss(iss) not in self._allowed:
+        try:
+            base = normalize_iss(iss)
+        except ConfigurationError:
+            base = None
+        if base is None or base not in self._allowed:
             # Refused before any request leaves the app.
             raise LaunchRefused(
                 "This app is not configured for the FHIR server that launched it "
                 f"({iss}). An administrator can add it to ALLIANCE_ALLOWED_ISS.",
-                code="unknown_iss",
+                code="launch.unknown_iss",
             )
+        self._count_pending(address)
         url, pending = self._client.begin_launch(
-            normalise_iss(iss), launch=launch or None, needs=NEEDS
+            base, launch=launch or None, needs=NEEDS
         )
         key = browser_key or secrets.token_urlsafe(32)
-        record = {"pending": pending.to_dict(), "browser": _digest(key)}
+        record = {"pending": pending.to_dict(), "browser": _digest(key), "authorize": url,
+                  "binding": "cookie" if browser_key else "unknown", "page": None}
         self._store.put("state", pending.state, record, PENDING_TTL)
         log.info("launch started for %s (%s)", iss, "ehr" if launch else "standalone")
-        return StartedLaunch(authorize_url=url, browser_key=key)
+        return StartedLaunch(authorize_url=url, browser_key=key, fhir_base=base,
+                             state=pending.state, cookie_known=browser_key is not None)
 
-    def complete(self, params: Mapping[str, str], browser_key: str | None) -> str:
-        """Finish the authorization; returns the new launch handle."""
+    def bind(self, state: str, browser_key: str | None) -> Binding:
+        """After /launch set the cookie: did it come back? Then the launch is bound to it;
+        else to a fresh random value the page keeps in its own state (sessionStorage)."""
+        record = self._store.get("state", state) if state else None
+        if record is None or record.get("binding") != "unknown":
+            raise LaunchExpired(
+                "This sign-in has expired or was already used. Launch the app again from "
+                "the patient's chart.", code="launch.unknown_state")
+        ttl = max(1.0, PendingAuthorization.from_dict(record["pending"]).expires_at
+                  - self._clock())
+        if browser_key and hmac.compare_digest(_digest(browser_key), record["browser"]):
+            self._store.put("state", state, {**record, "binding": "cookie"}, ttl)
+            return Binding("cookie", record["authorize"])
+        value = secrets.token_urlsafe(32)
+        self._store.put("state", state, {**record, "binding": "page", "page": _digest(value)},
+                        ttl)
+        return Binding("page", record["authorize"], value)
+
+    def needs_page_value(self, state: str, browser_key: str | None) -> bool:
+        """True when the callback must come back with the page's value (no cookie kept)."""
+        record = self._store.get("state", state) if state else None
+        if record is None or record.get("binding") != "page":
+            return False
+        return not (browser_key and hmac.compare_digest(_digest(browser_key), record["browser"]))
+
+    def _count_pending(self, address: str) -> None:
+        """Refuse a launch beyond the bounds on pending launches (LaunchLimited, LaunchBusy)."""
+        if self._store.incr("pending_from", address, PENDING_TTL) > MAX_PENDING_PER_ADDRESS:
+            log.warning("too many launches started from one address")
+            raise LaunchLimited(
+                "Too many launches were started from this address in the last ten minutes. "
+                "Wait a few minutes, then launch the app again from the chart.",
+                code="launch.too_many_launches")
+        if self._store.incr("pending_all", "all", PENDING_TTL) > MAX_PENDING_TOTAL:
+            log.warning("too many launches pending in all")
+            raise LaunchBusy(
+                "The app is handling too many sign-ins right now. Try again in a few minutes.")
+
+    def complete(
+        self, params: Mapping[str, str], browser_key: str | None, page_value: str | None = None
+    ) -> str:
+        """Finish the authorization in the browser that started it; returns the new handle.
+
+        The pending launch is bound by cookie (the cookie must come back and match) or by page
+        state (the value the starting page kept must come back). A callback opened anywhere
+        else is refused before the code is used, and the state stays for its own browser."""
         state = params.get("state") or ""
-        record = self._store.take("state", state) if state else None
+        record = self._store.get("state", state) if state else None
         if record is None:
             raise LaunchExpired(
                 "This sign-in has expired or was already used. Launch the app again from "
                 "the patient's chart.",
-                code="unknown_state",
+                code="launch.unknown_state",
             )
-        pending = PendingAuthorization.from_dict(record["pending"])
-        context = self._client.complete_launch(pending, params)
         bound = browser_key is not None and hmac.compare_digest(
             _digest(browser_key), record["browser"]
         )
+        by_page = (record.get("binding") == "page" and page_value is not None
+                   and hmac.compare_digest(_digest(page_value), str(record.get("page"))))
+        if not (bound or by_page):
+            log.warning("callback refused: not the browser that started the launch")
+            raise LaunchExpired(
+                "This sign-in was started in another browser (or its page was closed), so it "
+                "cannot be finished here. Launch the app again from the patient's chart.",
+                code="launch.other_browser")
+        if self._store.take("state", state) is None:  # a parallel callback got there first
+            raise LaunchExpired(
+                "This sign-in has expired or was already used. Launch the app again from "
+                "the patient's chart.", code="launch.unknown_state")
+        pending = PendingAuthorization.from_dict(record["pending"])
+        context = self._client.complete_launch(pending, params)
         handle = secrets.token_urlsafe(32)
-        self._save(handle, context, record["browser"] if bound else None)
+        expires_at = self._clock() + self._settings.session_hours * 3600
+        self._save(handle, context, record["browser"] if bound else None, expires_at)
         log.info("launch completed (browser-bound: %s)", bound)
         return handle
 
@@ -116,38 +210,96 @@ class Launches:
         self, handle: str, browser_key: str | None, *, fresh: bool = True
     ) -> LaunchContext:
         """The launch's context; with `fresh`, refreshed first when its access token is about
-        to expire. Requests of one launch arriving together (a page and its stylesheet), on one
-        instance or several, refresh once: the refresh token rotates, so a second use would be
-        refused and end the launch."""
-        context, bound = self._load(handle, browser_key)
+        to expire. Requests of one launch arriving together (a page and its stylesheet) refresh
+        once: the refresh token rotates, so a second use would be refused and end the launch."""
+        return self._context(handle, browser_key, fresh=fresh, check_browser=True)
+
+    def context_for_handoff(self, handle: str) -> LaunchContext:
+        """The context of the launch a live client capability belongs to. The client's window
+        is not the browser context that started the launch (another tab, or a frame's
+        partition), so the browser binding is not asked for: the capability was."""
+        return self._context(handle, None, fresh=True, check_browser=False)
+
+    def _context(
+        self, handle: str, browser_key: str | None, *, fresh: bool, check_browser: bool
+    ) -> LaunchContext:
+        context, bound, expires_at = self._load(handle, browser_key, check_browser)
         if not (fresh and context.is_expired(self._clock()) and context.refresh_token):
             return context
+        # One refresh across threads (the striped lock) and across instances (the store lock).
         with self._refresh_lock(handle), self._store_lock.hold(f"refresh:{_digest(handle)}"):
-            context, bound = self._load(handle, browser_key)  # another request may have done it
+            # another request may have done it
+            context, bound, expires_at = self._load(handle, browser_key, check_browser)
             if context.is_expired(self._clock()) and context.refresh_token:
                 context = self._client.refresh(context)
-                self._save(handle, context, bound)
+                self._save(handle, context, bound, expires_at)  # the expiry does not move
                 log.info("access token refreshed")
         return context
 
-    def _load(self, handle: str, browser_key: str | None) -> tuple[LaunchContext, str | None]:
+    def issuer(self, handle: str) -> str | None:
+        """The FHIR server a launch is for, for the launches metric (no browser check: the
+        caller just completed the launch, and an issuer is no secret)."""
+        record = self._store.get("launch", handle) if handle else None
+        return str(record["context"].get("iss") or "") or None if record else None
+
+    def remaining(self, handle: str) -> float:
+        """Seconds left in the launch's absolute lifetime (0 when it has ended)."""
         record = self._store.get("launch", handle) if handle else None
         if record is None:
+            return 0.0
+        return max(0.0, self._expires_at(record) - self._clock())
+
+    def rotate(self, handle: str, browser_key: str | None) -> str:
+        """Move the launch to a new random handle; the old one is dead from now on."""
+        self._load(handle, browser_key, True)
+        record = self._store.take("launch", handle)
+        if record is None:
+            raise LaunchExpired(
+                "This session has ended. Launch the app again from the patient's chart.")
+        new = secrets.token_urlsafe(32)
+        ttl = self._expires_at(record) - self._clock()
+        if ttl <= 0:
+            raise LaunchExpired(
+                "This session has ended. Launch the app again from the patient's chart.")
+        self._store.put("launch", new, record, ttl)
+        log.info("launch handle rotated")
+        return new
+
+    def _expires_at(self, record: Mapping[str, object]) -> float:
+        value = record.get("expires_at")
+        if isinstance(value, int | float):
+            return float(value)
+        return self._clock() + self._settings.session_hours * 3600  # a record from before
+
+    def _load(
+        self, handle: str, browser_key: str | None, check_browser: bool = True
+    ) -> tuple[LaunchContext, str | None, float]:
+        record = self._store.get("launch", handle) if handle else None
+        expires_at = self._expires_at(record) if record is not None else 0.0
+        if record is None or expires_at <= self._clock():
             raise LaunchExpired(
                 "This session has ended. Launch the app again from the patient's chart.",
             )
         bound = record.get("browser")
-        if bound and not (browser_key and hmac.compare_digest(_digest(browser_key), bound)):
+        if check_browser and bound and not (
+            browser_key and hmac.compare_digest(_digest(browser_key), bound)
+        ):
             raise LaunchExpired(
                 "This launch belongs to another browser session. Launch the app again from "
                 "the patient's chart.",
-                code="other_browser",
+                code="launch.other_browser",
             )
-        return LaunchContext.from_dict(record["context"]), bound
+        return LaunchContext.from_dict(record["context"]), bound, expires_at
 
     def _refresh_lock(self, handle: str) -> threading.Lock:
         return self._refresh_locks[int(_digest(handle)[:8], 16) % len(self._refresh_locks)]
 
-    def _save(self, handle: str, context: LaunchContext, browser: str | None) -> None:
-        ttl = self._settings.session_hours * 3600
-        self._store.put("launch", handle, {"context": context.to_dict(), "browser": browser}, ttl)
+    def _save(
+        self, handle: str, context: LaunchContext, browser: str | None, expires_at: float
+    ) -> None:
+        """Store the launch until its absolute ``expires_at``; nothing ever extends it."""
+        ttl = expires_at - self._clock()
+        if ttl <= 0:
+            return
+        self._store.put("launch", handle, {"context": context.to_dict(), "browser": browser,
+                                           "expires_at": expires_at}, ttl)

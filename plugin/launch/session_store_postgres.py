@@ -24,7 +24,7 @@ from typing import Any
 import psycopg
 from psycopg_pool import ConnectionPool
 
-from plugin.errors import StoreUnavailable
+from plugin.launch.errors import StoreUnavailable
 from plugin.launch.session_store import fernet_for, hash_key, open_value
 
 TABLE = "alliance_sessions"

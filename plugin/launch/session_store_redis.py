@@ -23,7 +23,7 @@ from typing import Any
 
 import redis
 
-from plugin.errors import StoreUnavailable
+from plugin.launch.errors import StoreUnavailable
 from plugin.launch.session_store import fernet_for, hash_key, open_value
 
 PREFIX = "alliance"

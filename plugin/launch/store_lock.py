@@ -4,7 +4,8 @@ Used where a second, concurrent attempt would do harm: refreshing a launch's acc
 refresh token rotates, so a second use is refused and ends the launch). Taking the lock is the
 store's atomic `add`; the lock expires after `ttl` seconds, so a process that dies holding it
 blocks the others for at most that long. `ttl` must outlast the work it guards (a refresh is
-one token request with a 10 s timeout), because releasing is a plain delete.
+one token request with a 10 s timeout), because releasing is a plain delete. A process that
+waits longer than `wait` gives up with LaunchStoreBusy (a 503: try again).
 """
 
 from __future__ import annotations
@@ -14,17 +15,10 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from plugin.errors import AllianceError
+from plugin.launch.errors import LaunchStoreBusy
 from plugin.launch.session_store import SessionStore
 
 KIND = "lock"
-
-
-class LockBusy(AllianceError):
-    """Another process held the lock for longer than this one would wait."""
-
-    code = "busy"
-    status = 503
 
 
 class StoreLock:
@@ -52,7 +46,8 @@ class StoreLock:
         deadline = self._clock() + self._wait
         while not self._store.add(KIND, name, {"owner": owner}, self._ttl):
             if self._clock() >= deadline:
-                raise LockBusy("Another request is renewing this launch; try again in a moment.")
+                raise LaunchStoreBusy(
+                    "Another request is renewing this launch; try again in a moment.")
             self._pause(self._interval)
         try:
             yield

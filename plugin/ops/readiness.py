@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from plugin.errors import AllianceError
+from plugin.launch.errors import StoreUnavailable
 from plugin.launch.session_store import SessionStore
 
 STUCK_AFTER = 15 * 60.0
@@ -32,7 +32,7 @@ class Check:
 def check_store(store: SessionStore) -> Check:
     try:
         store.get("readiness", "probe")
-    except AllianceError as err:
+    except StoreUnavailable as err:
         return Check("session_store", False, err.message)
     return Check("session_store", True, "answers")
 
@@ -51,7 +51,7 @@ def check_keys(secret_key: str, load_private_key: Callable[[], object] | None) -
 def check_outbox(store: SessionStore, clock: Callable[[], float] = time.time) -> Check:
     try:
         queued = store.values(OUTBOX_KIND)
-    except AllianceError as err:
+    except StoreUnavailable as err:
         return Check("outbox", False, err.message)
     now = clock()
     ages = [now - float(v["queued_at"]) for v in queued

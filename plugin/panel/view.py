@@ -16,15 +16,25 @@ import fhir_profiles
 from plugin.alliance import (
     AllianceError,
     Instrument,
+    NormSet,
     Score,
     ScoredSession,
     Visit,
     analyse_trends,
     instrument_from_questionnaire,
     score_questionnaire_response,
+    shipped_norms,
 )
-from plugin.alliance.vocabulary import RATER_ROLE_EXTENSION
-from plugin.fhir.readers import PatientSummary, Session, parse_date, read_patient, sessions
+from plugin.fhir.readers import (
+    PatientSummary,
+    Session,
+    current_version,
+    parse_date,
+    rater_of,
+    read_patient,
+    referenced_id,
+    sessions,
+)
 from plugin.panel.alert_list import AlertGroup, alert_list
 from plugin.panel.reads import PanelReads
 
@@ -38,21 +48,6 @@ def instrument_for(url: str) -> Instrument | None:
         return instrument_from_questionnaire(fhir_profiles.resource_by_url(url.split("|")[0]))
     except (fhir_profiles.ProfileNotFound, AllianceError):
         return None
-
-
-def _last_id(reference: Any, resource_type: str) -> str | None:
-    value = reference.get("reference") if isinstance(reference, dict) else None
-    if not isinstance(value, str) or f"{resource_type}/" not in value:
-        return None
-    return value.rsplit(f"{resource_type}/", 1)[1].split("/")[0] or None
-
-
-def _rater(qr: dict[str, Any]) -> str | None:
-    for extension in qr.get("extension") or []:
-        if isinstance(extension, dict) and extension.get("url") == RATER_ROLE_EXTENSION:
-            code = (extension.get("valueCoding") or {}).get("code")
-            return str(code) if code in ("client", "therapist") else None
-    return None
 
 
 @dataclass(frozen=True)
@@ -75,7 +70,7 @@ class Response:
 
 
 def read_response(qr: dict[str, Any], encounter_days: dict[str, datetime.date]) -> Response:
-    encounter_id = _last_id(qr.get("encounter"), "Encounter")
+    encounter_id = referenced_id(qr.get("encounter"), "Encounter")
     instrument = instrument_for(str(qr.get("questionnaire") or ""))
     score, problem = None, None
     if instrument is None:
@@ -89,9 +84,9 @@ def read_response(qr: dict[str, Any], encounter_days: dict[str, datetime.date]) 
         id=str(qr.get("id", "")),
         encounter_id=encounter_id,
         day=encounter_days.get(encounter_id or "") or parse_date(qr.get("authored")),
-        rater=_rater(qr),
+        rater=rater_of(qr),
         status=str(qr.get("status") or "unknown"),
-        version=str((qr.get("meta") or {}).get("versionId") or "1"),
+        version=current_version(qr),
         instrument=instrument,
         score=score,
         problem=problem,
@@ -118,6 +113,21 @@ class PanelView:
     alerts: list[AlertGroup]  # newest first, persisting conditions folded
     flagged: frozenset[str]  # encounters where a rating alert fired (marked on the trend)
     notes: list[str] = field(default_factory=list)
+    # instrument url -> the sentence its scores are never shown without (the check-in's
+    # "a feedback tool, not a validated measure"), from the norms
+    caveats: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def trend_caveats(self) -> list[str]:
+        """The caveats of the instruments drawn on the trend, each once."""
+        found = (self.caveats.get(i.url) for i in self.instruments.values())
+        return list(dict.fromkeys(c for c in found if c))
+
+
+def caveats_of(norms: NormSet) -> dict[str, str]:
+    """Per instrument url, what a clinician must read beside an unvalidated tool's scores."""
+    return {form.instrument: f"{form.label}: {form.note}."
+            for form in norms.forms.values() if not form.validated and form.note}
 
 
 def state_of(raters: Iterable[str]) -> str:
@@ -129,7 +139,10 @@ def state_of(raters: Iterable[str]) -> str:
     return "not yet recorded"
 
 
-def build_panel(reads: PanelReads, encounter_id: str | None, today: datetime.date) -> PanelView:
+def build_panel(reads: PanelReads, encounter_id: str | None, today: datetime.date,
+                norms: NormSet | None = None) -> PanelView:
+    """The panel's view; ``norms`` are the site's (validated at start-up), else the shipped."""
+    norms = norms or shipped_norms()
     all_sessions = sessions(reads.encounters, reads.appointments)
     days = {s.id: s.day for s in all_sessions if s.resource_type == "Encounter" and s.day}
     responses = sorted(
@@ -153,12 +166,15 @@ def build_panel(reads: PanelReads, encounter_id: str | None, today: datetime.dat
         if r.score and r.rater and r.score.instrument_url == main.get(r.rater)
     ]
     visits = [
-        Visit(s.id, s.day, s.status)  # type: ignore[arg-type]
+        Visit(s.id, s.day, s.status, s.cancelled_by)  # type: ignore[arg-type]
         for s in all_sessions
         if s.day and s.status in ("attended", "cancelled", "no-show")
     ]
     instruments = {rater: i for rater, url in main.items() if (i := instrument_for(url))}
-    alerts = analyse_trends(scored, instruments.values(), visits, today=today)
+    # Alerts read every instrument of each rater on its own scale; the chart keeps the main one.
+    every = [ScoredSession(r.encounter_id or r.id, r.day, r.rater, r.score)  # type: ignore[arg-type]
+             for r in counted if r.score and r.rater]
+    alerts = analyse_trends(every, instruments.values(), visits, today=today, norms=norms)
     alerts_by_session: dict[str, list[str]] = {}
     for alert in alerts:
         if alert.encounter_id:
@@ -192,4 +208,5 @@ def build_panel(reads: PanelReads, encounter_id: str | None, today: datetime.dat
         flagged=frozenset(a.encounter_id for a in alerts
                           if a.kind != "attendance" and a.encounter_id),
         notes=notes,
+        caveats=caveats_of(norms),
     )

@@ -16,7 +16,7 @@ from flask import Blueprint, Flask, Response, g, jsonify, request
 
 from plugin.ops import metrics, readiness
 from plugin.ops.request_ids import HEADER, begin_request, end_request
-from plugin.web.current import extension
+from plugin.web.services import services
 
 log = logging.getLogger("plugin.access")
 bp = Blueprint("ops", __name__)
@@ -26,15 +26,15 @@ LAUNCH_ENDPOINTS = {"launch.launch": "started", "launch.callback": "completed"}
 
 @bp.get("/readyz")
 def readyz() -> tuple[Response, int]:
-    ext = extension()
-    store = ext["launches"].store
-    settings = ext["settings"]
-    smart = ext["smart"]
+    ext = services()
+    store = ext.launches.store
+    settings = ext.settings
+    smart = ext.smart
     checks = [
         readiness.check_store(store),
         readiness.check_keys(settings.secret_key,
                              smart.public_jwks if settings.private_key_pem else None),
-        readiness.check_outbox(store, ext["clock"]),
+        readiness.check_outbox(store, ext.clock),
     ]
     ready, body = readiness.readiness(checks)
     response = jsonify(body)
@@ -54,7 +54,9 @@ def _count_launch(status: int) -> None:
         return
     if status >= 400:
         outcome = g.get("error_code") or f"http_{status}"
-    allowed = extension()["settings"].allowed_iss
+    elif outcome == "completed" and not g.get("launch_issuer"):
+        return  # a page on the way (the browser-binding step), not the end of the launch
+    allowed = services().settings.allowed_iss
     iss = g.get("launch_issuer") or request.args.get("iss")
     metrics.LAUNCHES.labels(metrics.issuer_label(iss, allowed), outcome).inc()
 

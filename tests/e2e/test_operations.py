@@ -17,6 +17,8 @@ from plugin.web import create_app
 from tests.support.processes import require_tools
 from tests.support.redis_server import redis_missing, running_redis
 
+SECRET = "Qm7x-2LpV9cRz4tNw8bKd1yHs6fJg3eUa5oWi0Tq"
+
 
 def sample(name: str, **labels: str) -> float:
     return REGISTRY.get_sample_value(name, labels) or 0.0
@@ -33,7 +35,7 @@ def test_liveness_and_readiness_answer_ok_when_all_is_well(deploy):
 
 def test_a_stuck_outbox_makes_the_instance_not_ready(deploy):
     dep = deploy()
-    store = dep.flask_app.extensions["alliance"]["launches"].store
+    store = dep.flask_app.extensions["alliance"].launches.store
     store.put("outbox", "save-1", {"queued_at": dep.clock() - 3600}, ttl=86400)
     ready = dep.browser().get(f"{dep.app.url}/readyz", timeout=10)
     assert ready.status_code == 503
@@ -45,7 +47,8 @@ def test_an_unreachable_session_store_makes_the_instance_not_ready_but_alive(tmp
     require_tools("readiness test on Redis", redis_missing())
     with running_redis() as server:
         app = create_app({"public_url": "http://127.0.0.1:9", "client_id": "c",
-                          "allowed_iss": "http://127.0.0.1:9/fhir", "secret_key": "k" * 40,
+                          "allowed_iss": "http://127.0.0.1:9/fhir", "secret_key": SECRET,
+                          "development": "true",
                           "data_dir": str(tmp_path), "session_store_url": server.url})
         client = app.test_client()
         assert client.get("/readyz").status_code == 200
@@ -61,8 +64,8 @@ def test_metrics_count_launches_fhir_calls_saves_and_errors(deploy):
         "completed": sample("alliance_launches_total", issuer=dep.iss, outcome="completed"),
         "started": sample("alliance_launches_total", issuer=dep.iss, outcome="started"),
         "unknown_iss": sample("alliance_launches_total", issuer="unconfigured",
-                              outcome="unknown_iss"),
-        "errors": sample("alliance_errors_total", code="unknown_iss"),
+                              outcome="launch.unknown_iss"),
+        "errors": sample("alliance_errors_total", code="launch.unknown_iss"),
     }
     page = dep.launch_ehr(dep.browser(), dep.patient_ids()[0])
     assert page.status_code == 200
@@ -73,9 +76,10 @@ def test_metrics_count_launches_fhir_calls_saves_and_errors(deploy):
         before["started"] + 1
     assert sample("alliance_launches_total", issuer=dep.iss, outcome="completed") == \
         before["completed"] + 1
-    assert sample("alliance_launches_total", issuer="unconfigured", outcome="unknown_iss") == \
-        before["unknown_iss"] + 1
-    assert sample("alliance_errors_total", code="unknown_iss") == before["errors"] + 1
+    refused = sample("alliance_launches_total", issuer="unconfigured",
+                     outcome="launch.unknown_iss")
+    assert refused == before["unknown_iss"] + 1
+    assert sample("alliance_errors_total", code="launch.unknown_iss") == before["errors"] + 1
     server = f"http://{urlsplit(dep.ehr.url).netloc}"
     assert sample("alliance_fhir_request_seconds_count", server=server, interaction="batch") >= 1
     assert sample("alliance_fhir_request_seconds_count", server=server, interaction="auth") >= 1

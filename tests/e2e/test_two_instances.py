@@ -15,7 +15,7 @@ def test_an_expired_token_is_refreshed_once_across_instances(deploy, tmp_path):
     browser = dep.browser()
     page = dep.launch_ehr(browser, dep.patient_ids()[0])
     assert page.status_code == 200
-    settings = dep.flask_app.extensions["alliance"]["settings"]
+    settings = dep.flask_app.extensions["alliance"].settings
     twin = LiveServer(hostname="127.0.0.1").start(
         create_app(settings, http=dep.http, clock=dep.clock))
     try:

@@ -9,7 +9,9 @@ from plugin.cli import main
 from tests.support.processes import free_port
 
 GOOD = {"ALLIANCE_PUBLIC_URL": "http://127.0.0.1:9", "ALLIANCE_CLIENT_ID": "c",
-        "ALLIANCE_ALLOWED_ISS": "http://127.0.0.1:9/fhir", "ALLIANCE_SECRET_KEY": "k" * 40}
+        "ALLIANCE_ALLOWED_ISS": "http://127.0.0.1:9/fhir",
+        "ALLIANCE_SECRET_KEY": "Qm7x-2LpV9cRz4tNw8bKd1yHs6fJg3eUa5oWi0Tq",
+        "ALLIANCE_DEVELOPMENT": "true"}
 
 
 @pytest.fixture

@@ -5,16 +5,18 @@ from __future__ import annotations
 import pytest
 
 from plugin.config import load_settings
-from plugin.errors import ConfigError, StoreUnavailable
+from plugin.errors import ConfigError
+from plugin.launch.errors import StoreUnavailable
 from plugin.launch.session_store import SqliteSessionStore
 from plugin.launch.session_stores import open_session_store
+from plugin.web.errors import reply_for
 from tests.support.processes import free_port
 
 GOOD = {
     "public_url": "https://alliance.example.org/",
     "client_id": "alliance",
     "allowed_iss": "https://ehr.example/fhir",
-    "secret_key": "k" * 40,
+    "secret_key": "Qm7x-2LpV9cRz4tNw8bKd1yHs6fJg3eUa5oWi0Tq",
 }
 
 
@@ -49,5 +51,6 @@ def test_a_store_that_does_not_answer_is_a_clear_error_without_the_password(tmp_
     for url in (f"postgresql://app:hunter2@127.0.0.1:{port}/x", f"redis://:hunter2@127.0.0.1:{port}/0"):
         with pytest.raises(StoreUnavailable) as err:
             open_session_store(url, "k" * 32, tmp_path)
-        assert err.value.code == "session_store_unavailable" and err.value.status == 503
+        assert err.value.code == "launch.store_unavailable"
+        assert reply_for(err.value)[0] == 503
         assert "hunter2" not in err.value.message and "cannot be reached" in err.value.message

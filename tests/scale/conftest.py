@@ -26,7 +26,7 @@ from tests.support.redis_server import redis_missing, running_redis
 from tests.support.servers import LiveServer
 
 CLIENT_ID = "alliance-scale"
-SECRET_KEY = "scale-tier-secret-key-" + "x" * 32
+SECRET_KEY = "Zt4w-9KqR2mXb7cLp1vN8dHy3sGf6jUe5aTo0WiQ"
 
 
 @dataclass
@@ -89,7 +89,7 @@ def running_cluster(backend: str, instances: int = 2) -> Iterator[Cluster]:
         settings = {"public_url": front, "client_id": CLIENT_ID,
                     "allowed_iss": f"{ehr.url}/fhir", "secret_key": SECRET_KEY,
                     "data_dir": str(folder / "var"), "frame_ancestors": f"'self' {ehr.url}",
-                    "session_store_url": url}
+                    "session_store_url": url, "development": "true"}
         started: list[AppInstance] = []
         for n in range(instances):
             started.append(start_instance(f"app-{'ab'[n]}", settings, folder))

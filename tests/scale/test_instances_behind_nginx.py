@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 import re
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urljoin, urlsplit
 
 import requests
 
@@ -34,17 +34,27 @@ def launch_url(cluster, browser: requests.Session, index: int = 0) -> str:
 
 
 def follow_to_callback(cluster, browser: requests.Session) -> tuple[str, requests.Response]:
-    """Follows the launch up to (not into) the app's callback: (callback URL, /launch answer)."""
+    """Follows the launch up to (not into) the app's callback: (callback URL, /launch answer).
+    The app's own steps on the way (/launch/check, binding the browser) go through nginx too."""
     url = launch_url(cluster, browser)
     first = browser.get(url, allow_redirects=False, timeout=20)
     assert first.status_code in (302, 303), first.text[:500]
-    url = first.headers["Location"]
-    for _ in range(6):
+    url = urljoin(url, first.headers["Location"])
+    for _ in range(8):
         if url.startswith(f"{cluster.url}/callback"):
             return url, first
         answer = browser.get(url, allow_redirects=False, timeout=20)
-        url = answer.headers.get("Location", "")
+        url = urljoin(url, answer.headers.get("Location", ""))
     raise AssertionError("the launch never reached the callback")
+
+
+def steer_away_from(cluster, name: str) -> None:
+    """Round-robin over two instances: after a request that `name` answered, the next one goes
+    to the other. Ask /healthz until `name` answers it."""
+    for _ in range(4):
+        if served_by(cluster, requests.get(f"{cluster.url}/healthz", timeout=10)) == name:
+            return
+    raise AssertionError(f"nginx never sent a request to {name}")
 
 
 def served_by(cluster, answer: requests.Response) -> str:
@@ -55,6 +65,7 @@ def launch(cluster) -> tuple[requests.Session, str, list[str]]:
     """A full launch through nginx; the panel URL and which instance served each app step."""
     browser = requests.Session()
     callback, first = follow_to_callback(cluster, browser)
+    steer_away_from(cluster, served_by(cluster, first))
     done = browser.get(callback, allow_redirects=False, timeout=30)
     assert done.status_code == 303, done.text[:500]
     panel_url = done.headers["Location"]
@@ -106,6 +117,7 @@ def test_a_replayed_state_is_refused_by_the_other_instance(cluster):
     callback, _ = follow_to_callback(cluster, browser)
     first = browser.get(callback, allow_redirects=False, timeout=30)
     assert first.status_code == 303
+    steer_away_from(cluster, served_by(cluster, first))
     replay = browser.get(callback, allow_redirects=False, timeout=30)
     assert served_by(cluster, first) != served_by(cluster, replay)
     assert replay.status_code == 403
