@@ -85,7 +85,8 @@ def test_alliance_serve_refuses_to_start_with_a_bad_norms_file(monkeypatch, caps
                      '"rater": "client", "scales": {"total": {"cutoff": '
                      '{"value": 45, "source": "ours"}}}}]')
     for name, value in {"PUBLIC_URL": "https://app.example", "CLIENT_ID": "c",
-                        "ALLOWED_ISS": "https://ehr.example/fhir", "SECRET_KEY": "k" * 40,
+                        "ALLOWED_ISS": "https://ehr.example/fhir",
+                        "SECRET_KEY": "Vq3r-8NcZ0pLw2xY7tKd4hJm9sFb6gRe1uAi5oTy",
                         "DATA_DIR": str(tmp_path), "NORMS_FILE": str(norms)}.items():
         monkeypatch.setenv(f"ALLIANCE_{name}", value)
     assert main(["serve", "--port", "0"]) == 2
