@@ -57,6 +57,9 @@ HINTS = {
     "session_store_url": "a shared session store for several instances: "
     "postgresql://user:password@host:5432/db or redis://host:6379/0 (unset: SQLite in "
     "ALLIANCE_DATA_DIR, for a single instance)",
+    "trusted_proxies": "how many proxies (balancers) stand in front of the app and add "
+    "X-Forwarded-For / X-Forwarded-Proto: 1 behind one nginx (default 0: none; the client's "
+    "address then counts launches per address)",
     "frame_ancestors": "space-separated origins allowed to frame the app, "
     "e.g. https://ehr.example.org ('self' by default)",
     "session_hours": "how many hours a launch stays usable (default 8)",
@@ -114,6 +117,7 @@ class Settings:
     secret_key: str = field(repr=False)
     data_dir: Path
     session_store_url: str | None = field(default=None, repr=False)  # may hold a password
+    trusted_proxies: int = 0  # X-Forwarded-* hops to believe (balancers in front)
     frame_ancestors: str = "'self'"
     client_secret: str | None = field(default=None, repr=False)
     private_key_pem: bytes | None = field(default=None, repr=False)
@@ -151,6 +155,7 @@ class _SettingsSchema(Schema):
     development = fields.Boolean(load_default=False)
     data_dir = fields.String(load_default="./var")
     session_store_url = fields.String(load_default=None)
+    trusted_proxies = fields.Integer(load_default=0, validate=validate.Range(min=0, max=5))
     frame_ancestors = fields.String(load_default="'self'")
     session_hours = fields.Float(load_default=8.0, validate=validate.Range(min=0.1, max=72))
     record_store_url = fields.String(load_default=None)
@@ -261,6 +266,7 @@ class _SettingsSchema(Schema):
             secret_key=data["secret_key"],
             data_dir=Path(data["data_dir"]),
             session_store_url=data.get("session_store_url") or None,
+            trusted_proxies=int(data["trusted_proxies"]),
             frame_ancestors=data["frame_ancestors"],
             session_hours=data["session_hours"],
             record_store_url=(data.get("record_store_url") or "").rstrip("/") or None,

@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 import requests
 
 from plugin.web import create_app
-from tests.interop.conftest import CLIENT_IDS
+from tests.support.interop import CLIENT_IDS
 
 
 class TimedSession(requests.Session):

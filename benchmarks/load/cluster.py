@@ -22,7 +22,8 @@ import requests
 import fhir_profiles
 from ehr_sandbox.cohort import build_cohort
 from ehr_sandbox.settings import SandboxSettings
-from tests.interop.conftest import (
+from tests.support.instances import AppInstance, start_instance
+from tests.support.interop import (
     CLIENT_IDS,
     HAPI_JAR,
     HAPI_START_DEADLINE,
@@ -30,7 +31,6 @@ from tests.interop.conftest import (
     OIDC_START_DEADLINE,
     wait_for,
 )
-from tests.support.instances import AppInstance, start_instance
 from tests.support.nginx import running_nginx
 from tests.support.postgres import running_postgres
 from tests.support.processes import free_port
@@ -131,7 +131,10 @@ def running_cluster(folder: Path, *, store: str, instances: int, workers: int,
         settings = {"public_url": front, "client_id": CLIENT_IDS["public"],
                     "allowed_iss": fhir_base, "secret_key": SECRET_KEY,
                     "data_dir": str(folder / "var"), "session_store_url": store_url,
-                    "development": "true"}
+                    "development": "true",
+                    # nginx, and each simulated clinician's own X-Forwarded-For (its
+                    # workstation's address: launches are limited per address)
+                    "trusted_proxies": "2"}
         started: list[AppInstance] = []
         for n in range(instances):
             started.append(start_instance(f"app-{n + 1}", settings, folder, workers=workers,

@@ -38,8 +38,17 @@ def hidden_fields(answer: requests.Response) -> dict[str, str]:
     return dict(read_form(answer.text, answer.url).hidden)
 
 
+_next_address = itertools.count(1)
+
+
 class Clinician(HttpUser):
     wait_time = between(1, 3)
+
+    def on_start(self) -> None:
+        # Each clinician at a workstation of its own: the app limits pending launches per
+        # client address (30 per 10 minutes), which one shared address would exceed.
+        n = next(_next_address)
+        self.client.headers["X-Forwarded-For"] = f"10.20.{n // 250}.{n % 250 + 1}"
 
     def _check(self, answer, status: int, step: str) -> bool:
         if answer.status_code != status:

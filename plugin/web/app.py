@@ -13,6 +13,7 @@ from typing import Any
 
 import requests
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from plugin import __version__
 from plugin.config import Settings, load_settings
@@ -64,6 +65,11 @@ def create_app(
     )
 
     app = Flask(__name__)
+    if settings.trusted_proxies:
+        # Behind a balancer: the client's address (launches are counted per address) and
+        # scheme come from the X-Forwarded-* headers the trusted hops add, and only those.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=settings.trusted_proxies, x_proto=settings.trusted_proxies)
     app.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=256 * 1024)
     app.extensions[EXTENSION] = Services(
         settings=settings,

@@ -89,7 +89,8 @@ def running_cluster(backend: str, instances: int = 2) -> Iterator[Cluster]:
         settings = {"public_url": front, "client_id": CLIENT_ID,
                     "allowed_iss": f"{ehr.url}/fhir", "secret_key": SECRET_KEY,
                     "data_dir": str(folder / "var"), "frame_ancestors": f"'self' {ehr.url}",
-                    "session_store_url": url, "development": "true"}
+                    "session_store_url": url, "development": "true",
+                    "trusted_proxies": "1"}
         started: list[AppInstance] = []
         for n in range(instances):
             started.append(start_instance(f"app-{'ab'[n]}", settings, folder))
