@@ -55,6 +55,12 @@ HINTS = {
     "development": "true only on a developer's machine: allows http URLs (public_url, "
     "allowed_iss, the EHR's endpoints); false (the default) requires https everywhere",
     "data_dir": "a writable folder for the app's session store (default ./var)",
+    "session_store_url": "a shared session store for several instances: "
+    "postgresql://user:password@host:5432/db or redis://host:6379/0 (unset: SQLite in "
+    "ALLIANCE_DATA_DIR, for a single instance)",
+    "trusted_proxies": "how many proxies (balancers) stand in front of the app and add "
+    "X-Forwarded-For / X-Forwarded-Proto: 1 behind one nginx (default 0: none; the client's "
+    "address then counts launches per address)",
     "frame_ancestors": "space-separated origins allowed to frame the app, "
     "e.g. https://ehr.example.org ('self' by default)",
     "session_hours": "how many hours a launch stays usable (default 8)",
@@ -118,6 +124,8 @@ class Settings:
     allowed_iss: tuple[str, ...]
     secret_key: str = field(repr=False)
     data_dir: Path
+    session_store_url: str | None = field(default=None, repr=False)  # may hold a password
+    trusted_proxies: int = 0  # X-Forwarded-* hops to believe (balancers in front)
     frame_ancestors: str = "'self'"
     client_secret: str | None = field(default=None, repr=False)
     private_key_pem: bytes | None = field(default=None, repr=False)
@@ -158,6 +166,8 @@ class _SettingsSchema(Schema):
     secret_key = fields.String(required=True, validate=validate.Length(min=32))
     development = fields.Boolean(load_default=False)
     data_dir = fields.String(load_default="./var")
+    session_store_url = fields.String(load_default=None)
+    trusted_proxies = fields.Integer(load_default=0, validate=validate.Range(min=0, max=5))
     frame_ancestors = fields.String(load_default="'self'")
     session_hours = fields.Float(load_default=8.0, validate=validate.Range(min=0.1, max=72))
     record_store_url = fields.String(load_default=None)
@@ -198,6 +208,16 @@ class _SettingsSchema(Schema):
     def _check_store(self, value: str | None, **_: Any) -> None:
         if value and not _is_http_url(value):
             raise ValidationError(f"not an http(s) URL: {value!r}")
+
+    @validates("session_store_url")
+    def _check_session_store(self, value: str | None, **_: Any) -> None:
+        if not value:
+            return
+        parts = urlsplit(value)
+        schemes = ("postgresql", "postgres", "redis", "rediss")
+        if parts.scheme not in schemes or not (parts.netloc or parts.query):
+            shown = f"{parts.scheme}://{parts.hostname or ''}" if parts.scheme else "(no scheme)"
+            raise ValidationError(f"not a postgresql:// or redis:// URL: {shown}")
 
     @validates("text_packs")
     def _check_packs(self, value: list[str], **_: Any) -> None:
@@ -280,6 +300,8 @@ class _SettingsSchema(Schema):
             allowed_iss=tuple(data["allowed_iss"]),
             secret_key=data["secret_key"],
             data_dir=Path(data["data_dir"]),
+            session_store_url=data.get("session_store_url") or None,
+            trusted_proxies=int(data["trusted_proxies"]),
             frame_ancestors=data["frame_ancestors"],
             session_hours=data["session_hours"],
             record_store_url=(data.get("record_store_url") or "").rstrip("/") or None,

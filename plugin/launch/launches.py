@@ -37,6 +37,7 @@ from plugin.launch.pending import (
 __all__ = ["MAX_PARAMETER", "PENDING_TTL", "Binding", "Launches", "StartedLaunch"]
 from plugin.launch.scopes import NEEDS
 from plugin.launch.session_store import SessionStore
+from plugin.launch.store_lock import StoreLock
 from smart_launch import (
     ConfigurationError,
     LaunchContext,
@@ -68,6 +69,7 @@ class Launches:
         *,
         clock: Callable[[], float] = time.time,
         issuers: Mapping[str, IssuerSettings] | None = None,
+        store_lock: StoreLock | None = None,
     ) -> None:
         """``client``: one SmartClient for every allowed issuer, or one per issuer (its own
         client id and credentials, so they only ever reach that issuer's server)."""
@@ -79,8 +81,10 @@ class Launches:
         self._store = store
         self._clock = clock
         self._allowed = allowed & set(self._clients)
-        # Striped locks: bounded memory however many launches a process sees.
+        # Striped locks: bounded memory however many launches a process sees. They keep a
+        # process's own threads off the store; the store lock excludes the other processes.
         self._refresh_locks = [threading.Lock() for _ in range(64)]
+        self._store_lock = store_lock or StoreLock(store)
 
     def _client_for(self, iss: str) -> SmartClient:
         client = self._clients.get(normalize_iss(iss))
@@ -213,7 +217,8 @@ class Launches:
         context, bound, expires_at = self._load(handle, browser_key, check_browser)
         if not (fresh and context.is_expired(self._clock()) and context.refresh_token):
             return context
-        with self._refresh_lock(handle):
+        # One refresh across threads (the striped lock) and across instances (the store lock).
+        with self._refresh_lock(handle), self._store_lock.hold(f"refresh:{digest(handle)}"):
             # another request may have done it
             context, bound, expires_at = self._load(handle, browser_key, check_browser)
             if context.is_expired(self._clock()) and context.refresh_token:
@@ -221,6 +226,12 @@ class Launches:
                 self._save(handle, context, bound, expires_at)  # the expiry does not move
                 log.info("access token refreshed")
         return context
+
+    def issuer(self, handle: str) -> str | None:
+        """The FHIR server a launch is for, for the launches metric (no browser check: the
+        caller just completed the launch, and an issuer is no secret)."""
+        record = self._store.get("launch", handle) if handle else None
+        return str(record["context"].get("iss") or "") or None if record else None
 
     def remaining(self, handle: str) -> float:
         """Seconds left in the launch's absolute lifetime (0 when it has ended)."""

@@ -13,16 +13,26 @@ from typing import Any
 
 import requests
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from plugin import __version__
 from plugin.config import Settings, load_settings
 from plugin.fhir.stores import RecordStores
 from plugin.launch.issuers import issuers_from, settings_for, smart_client_for
 from plugin.launch.launches import Launches
-from plugin.launch.session_store import SqliteSessionStore
+from plugin.launch.session_stores import open_session_store
+from plugin.ops.outbound import observe
 from plugin.recording.catalogue import FormCatalogue
 from plugin.recording.handoff import Handoffs
-from plugin.web import audit_hooks, errors, handoff_routes, log_redaction, record_routes, security
+from plugin.web import (
+    audit_hooks,
+    errors,
+    handoff_routes,
+    log_redaction,
+    ops_routes,
+    record_routes,
+    security,
+)
 from plugin.web.ehr_style import StyleFetcher
 from plugin.web.launch_routes import bp as launch_bp
 from plugin.web.panel_routes import bp as panel_bp
@@ -45,14 +55,14 @@ def create_app(
     log_redaction.install()  # before anything can log a handle, a code or a token
     settings = config if isinstance(config, Settings) else load_settings(config)
     catalogue = FormCatalogue.from_settings(settings)
-    http = http or requests.Session()
+    http = observe(http or requests.Session())  # request id out, latency measured
     issuers = issuers_from(settings)
     clients = {iss: smart_client_for(issuer, settings.redirect_uri, clock=clock, http=http,
                                     allow_http=settings.development)
                for iss, issuer in issuers.items()}
     client = next(iter(clients.values()))
-    store = SqliteSessionStore(
-        settings.data_dir / "sessions.sqlite3", settings.secret_key, clock=clock
+    store = open_session_store(
+        settings.session_store_url, settings.secret_key, settings.data_dir, clock=clock
     )
 
     record_stores = RecordStores(
@@ -62,6 +72,11 @@ def create_app(
     auditor = audit_hooks.build_auditor(settings, record_stores)
 
     app = Flask(__name__)
+    if settings.trusted_proxies:
+        # Behind a balancer: the client's address (launches are counted per address) and
+        # scheme come from the X-Forwarded-* headers the trusted hops add, and only those.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=settings.trusted_proxies, x_proto=settings.trusted_proxies)
     app.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=256 * 1024)
     app.extensions[EXTENSION] = Services(
         settings=settings,
@@ -84,5 +99,6 @@ def create_app(
     security.init_app(app, settings)
     errors.init_app(app)
     audit_hooks.init_app(app, auditor)
+    ops_routes.init_app(app)
     log.info("Alliance Panel %s ready at %s", __version__, settings.public_url)
     return app

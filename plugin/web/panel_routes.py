@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, render_template, request
 
 from plugin.launch.scopes import REQUIRED
+from plugin.ops.metrics import ALERTS_SHOWN
 from plugin.panel.reads import read_panel
 from plugin.panel.trend import build_trends
 from plugin.panel.view import build_panel
@@ -38,6 +39,8 @@ def panel(handle: str) -> str:
     record_missing = context.scopes.missing(RECORD_NEEDS) if launch.records.where == "ehr" else []
     today = services().now().date()
     view = build_panel(reads, context.encounter, today, services().settings.norms)
+    for group in view.alerts:
+        ALERTS_SHOWN.labels(group.kind).inc()
     return render_template(
         "panel.html",
         handle=handle,

@@ -20,6 +20,7 @@ from plugin.fhir.errors import (
     FhirTransportError,
     RecordError,
 )
+from plugin.ops.metrics import SAVES
 from plugin.recording.answers import form_fields, read_answers, submission_id_from
 from plugin.recording.catalogue import RecordForm
 from plugin.recording.errors import RecordingRefused
@@ -125,6 +126,8 @@ def submit(launch: CurrentLaunch, form: RecordForm, *, action: str, mode: str, p
                           f"{err.message}", status=422, **page)
     except FhirError as err:
         log.warning("saving a response failed: %s (%s)", err.code, err.upstream_status)
+        SAVES.labels("failed").inc()
         message, status = failure_message(err)
         return form_page(errors={}, message=message, status=status, **page)
+    SAVES.labels("sent").inc()
     return on_saved(saved.qr_id)
