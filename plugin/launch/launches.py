@@ -19,9 +19,11 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from plugin.config import Settings
 from plugin.launch.errors import LaunchExpired, LaunchRefused
+from plugin.launch.issuers import IssuerSettings
 from plugin.launch.pending import (
     MAX_PARAMETER,
     PENDING_TTL,
@@ -35,6 +37,7 @@ from plugin.launch.pending import (
 __all__ = ["MAX_PARAMETER", "PENDING_TTL", "Binding", "Launches", "StartedLaunch"]
 from plugin.launch.scopes import NEEDS
 from plugin.launch.session_store import SessionStore
+from plugin.launch.store_lock import StoreLock
 from smart_launch import (
     ConfigurationError,
     LaunchContext,
@@ -61,18 +64,42 @@ class Launches:
     def __init__(
         self,
         settings: Settings,
-        client: SmartClient,
+        client: SmartClient | Mapping[str, SmartClient],
         store: SessionStore,
         *,
         clock: Callable[[], float] = time.time,
+        issuers: Mapping[str, IssuerSettings] | None = None,
+        store_lock: StoreLock | None = None,
     ) -> None:
+        """``client``: one SmartClient for every allowed issuer, or one per issuer (its own
+        client id and credentials, so they only ever reach that issuer's server)."""
         self._settings = settings
-        self._client = client
+        allowed = {normalize_iss(i) for i in settings.allowed_iss}
+        self._clients = ({normalize_iss(i): c for i, c in client.items()}
+                         if isinstance(client, Mapping) else dict.fromkeys(allowed, client))
+        self._issuers = {normalize_iss(i): s for i, s in (issuers or {}).items()}
         self._store = store
         self._clock = clock
-        self._allowed = {normalize_iss(i) for i in settings.allowed_iss}
-        # Striped locks: bounded memory however many launches a process sees.
+        self._allowed = allowed & set(self._clients)
+        # Striped locks: bounded memory however many launches a process sees. They keep a
+        # process's own threads off the store; the store lock excludes the other processes.
         self._refresh_locks = [threading.Lock() for _ in range(64)]
+        self._store_lock = store_lock or StoreLock(store)
+
+    def _client_for(self, iss: str) -> SmartClient:
+        client = self._clients.get(normalize_iss(iss))
+        if client is None:  # a launch stored before its issuer was removed from the settings
+            raise LaunchExpired("This EHR is no longer configured. Launch the app again.",
+                                code="launch.unknown_iss")
+        return client
+
+    def public_jwks(self) -> dict[str, Any]:
+        """Every issuer client's public keys, once each (the app's one jwks_uri)."""
+        keys: dict[str, dict[str, Any]] = {}
+        for client in self._clients.values():
+            for key in client.public_jwks()["keys"]:
+                keys.setdefault(str(key.get("kid")), key)
+        return {"keys": list(keys.values())}
 
     @property
     def store(self) -> SessionStore:
@@ -107,9 +134,14 @@ class Launches:
                 code="launch.unknown_iss",
             )
         count_pending(self._store, address)
-        url, pending = self._client.begin_launch(
-            base, launch=launch or None, needs=NEEDS
-        )
+        issuer = self._issuers.get(base)
+        if issuer is None:
+            url, pending = self._clients[base].begin_launch(
+                base, launch=launch or None, needs=NEEDS)
+        else:
+            url, pending = self._clients[base].begin_launch(
+                base, launch=launch or None, needs=NEEDS, extra_scopes=issuer.extra_scopes,
+                scope_syntax=issuer.scope_syntax)
         key = browser_key or secrets.token_urlsafe(32)
         record = {"pending": pending.to_dict(), "browser": digest(key), "authorize": url,
                   "binding": "cookie" if browser_key else "unknown", "page": None}
@@ -158,7 +190,7 @@ class Launches:
                 "This sign-in has expired or was already used. Launch the app again from "
                 "the patient's chart.", code="launch.unknown_state")
         pending = PendingAuthorization.from_dict(record["pending"])
-        context = self._client.complete_launch(pending, params)
+        context = self._client_for(pending.iss).complete_launch(pending, params)
         handle = secrets.token_urlsafe(32)
         expires_at = self._clock() + self._settings.session_hours * 3600
         self._save(handle, context, record["browser"] if bound else None, expires_at)
@@ -185,14 +217,21 @@ class Launches:
         context, bound, expires_at = self._load(handle, browser_key, check_browser)
         if not (fresh and context.is_expired(self._clock()) and context.refresh_token):
             return context
-        with self._refresh_lock(handle):
+        # One refresh across threads (the striped lock) and across instances (the store lock).
+        with self._refresh_lock(handle), self._store_lock.hold(f"refresh:{digest(handle)}"):
             # another request may have done it
             context, bound, expires_at = self._load(handle, browser_key, check_browser)
             if context.is_expired(self._clock()) and context.refresh_token:
-                context = self._client.refresh(context)
+                context = self._client_for(context.iss).refresh(context)
                 self._save(handle, context, bound, expires_at)  # the expiry does not move
                 log.info("access token refreshed")
         return context
+
+    def issuer(self, handle: str) -> str | None:
+        """The FHIR server a launch is for, for the launches metric (no browser check: the
+        caller just completed the launch, and an issuer is no secret)."""
+        record = self._store.get("launch", handle) if handle else None
+        return str(record["context"].get("iss") or "") or None if record else None
 
     def remaining(self, handle: str) -> float:
         """Seconds left in the launch's absolute lifetime (0 when it has ended)."""

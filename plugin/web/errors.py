@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, render_template
+from flask import Flask, g, render_template
 from werkzeug.exceptions import HTTPException
 
 from plugin.alliance import AllianceError
@@ -27,8 +27,13 @@ from plugin.launch.errors import (
     LaunchExpired,
     LaunchLimited,
     LaunchRefused,
+    LaunchStoreBusy,
+    StoreUnavailable,
 )
+from plugin.ops.metrics import ERRORS
 from plugin.recording.errors import RecordingError
+from plugin.web.audit_hooks import audit_refusal
+from plugin.web.services import services
 from smart_launch import SmartLaunchError, TransportError
 
 log = logging.getLogger(__name__)
@@ -41,6 +46,8 @@ REPLY_STATUS: dict[type[Exception], tuple[int, str]] = {
     LaunchExpired: (403, "The app could not open"),
     LaunchLimited: (429, "Too many sign-ins"),
     LaunchBusy: (503, "Too many sign-ins"),
+    LaunchStoreBusy: (503, "The app is busy"),
+    StoreUnavailable: (503, "The app cannot reach its session store"),
     RecordingError: (409, "This cannot be recorded"),
     AllianceError: (422, "The form could not be used"),
     FhirError: (502, "The EHR's FHIR server refused or failed"),
@@ -62,6 +69,8 @@ def reply_for(err: Exception) -> tuple[int, str]:
 
 
 def _page(status: int, title: str, message: str, code: str) -> tuple[str, int]:
+    g.error_code = code  # for the launches metric (plugin/web/ops_routes.py)
+    ERRORS.labels(code).inc()
     return render_template("error.html", title=title, message=message, code=code), status
 
 
@@ -69,6 +78,7 @@ def _domain(err: Exception) -> tuple[str, int]:
     status, title = reply_for(err)
     code = str(getattr(err, "code", "error"))
     message = str(getattr(err, "message", "")) or title
+    audit_refusal(services().auditor, code, status)
     if status >= 500 or isinstance(err, (FhirError, SmartLaunchError)):
         log.warning("request failed: %s (%s)", code, type(err).__name__)
     else:

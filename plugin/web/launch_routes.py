@@ -14,7 +14,7 @@ Binding the launch to the browser that started it, in a frame too:
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, g, jsonify, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from plugin.web.security import browser_key, set_browser_cookie
@@ -57,11 +57,17 @@ def callback() -> Response | tuple[str, int]:
     if request.method == "POST":  # from callback_bind.html, with the page's value
         params = {k: v for k, v in request.form.items() if k != "page_value"}
         handle = launches.complete(params, browser_key(request), request.form.get("page_value"))
-        return redirect(url_for("panel.panel", handle=handle), code=303)
+        return _completed(handle)
     params = request.args.to_dict()
     if launches.needs_page_value(params.get("state", ""), browser_key(request)):
         return render_template("callback_bind.html", params=params), 200
     handle = launches.complete(params, browser_key(request))
+    return _completed(handle)
+
+
+def _completed(handle: str) -> Response:
+    # For the launches metric (plugin/web/ops_routes.py): which issuer this launch was for.
+    g.launch_issuer = services().launches.issuer(handle)
     return redirect(url_for("panel.panel", handle=handle), code=303)
 
 
@@ -72,6 +78,6 @@ def healthz() -> Response:
 
 @bp.get("/.well-known/jwks.json")
 def jwks() -> Response:
-    response = jsonify(services().smart.public_jwks())
+    response = jsonify(services().launches.public_jwks())
     response.headers["Cache-Control"] = "public, max-age=3600"
     return response
