@@ -231,7 +231,7 @@ def test_the_panel_shows_the_stored_scores_and_an_alert_for_the_low_client_ratin
     # "This session" shows each rater's total as scored from the answers sent (17.0 for the
     # therapist's ANSWERS, 6.0 for the client's LOW: the reverse-keyed items count 4 - answer).
     current = page.text.split('id="current-h"', 1)[1].split("</section>", 1)[0]
-    totals = dict(re.findall(r"(therapist|client):\s*total ([\d.]+)", current))
+    totals = dict(re.findall(r"(therapist|client):\s*[^<\n]*?total ([\d.]+)", current))
     assert totals == {"therapist": f"{total_of(THERAPIST, ANSWERS):.1f}",
                       "client": f"{total_of(CLIENT, LOW):.1f}"}, current
 
