@@ -107,6 +107,13 @@ def main(argv: list[str] | None = None) -> int:
     keygen.add_argument("path")
     keygen.add_argument("--alg", choices=["RS384", "ES384"], default="RS384")
     keygen.set_defaults(run=_keygen)
+    from plugin.audit.command import register as register_audit
+    from plugin.deploy.command import register as register_deploy
+    from plugin.deploy.keys_command import register as register_keys
+
+    register_audit(commands)
+    register_deploy(commands)
+    register_keys(commands)
     args = parser.parse_args(argv)
     return int(args.run(args))
 

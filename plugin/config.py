@@ -21,6 +21,7 @@ from marshmallow import (
     ValidationError,
     fields,
     post_load,
+    pre_load,
     validate,
     validates,
     validates_schema,
@@ -73,6 +74,13 @@ HINTS = {
     "(default: alliance-checkin-client,alliance-checkin-therapist,wai-sr-client,srs)",
     "text_packs": "comma-separated JSON files with licensed item wording (a text pack per "
     "instrument); without one a licensed instrument runs in transcription mode",
+    "audit_destination": "where the app's AuditEvents go: log (default, the hash-chained "
+    "JSON-lines file ALLIANCE_AUDIT_LOG) or record-store (the companion store, which needs "
+    "ALLIANCE_RECORD_STORE_URL)",
+    "audit_log": "the JSON-lines audit log (default {DATA_DIR}/audit/audit.jsonl)",
+    "issuers": "one TOML table per EHR, [issuers.\"https://ehr.example.org/fhir\"], with its "
+    "client_id and optionally client_secret, private_key_file or key_dir, scope_syntax, access "
+    "and record_store_url (see README, Deploying to an EHR)",
     "norms_file": "a JSON file of local norms (cut-offs, SDs, test-retest reliabilities, each "
     "with its source) laid over the shipped ones in fhir_profiles/norms/; see "
     "plugin/alliance/README.md",
@@ -129,6 +137,10 @@ class Settings:
     instruments: tuple[str, ...] = tuple(DEFAULT_INSTRUMENTS.split(","))
     text_packs: tuple[Path, ...] = ()
     organization: str | None = None
+    audit_destination: str = "log"
+    audit_log: Path | None = None
+    # the TOML file's [issuers."<FHIR base>"] tables, as read; plugin.launch.issuers checks them
+    issuers: Mapping[str, Any] = field(default_factory=dict, compare=False)
     norms_file: Path | None = None
     norms: NormSet | None = field(default=None, repr=False)  # the site's, validated
     development: bool = False  # http allowed (public_url, allowed_iss, SMART endpoints)
@@ -165,6 +177,25 @@ class _SettingsSchema(Schema):
     )
     instruments = _CommaList(load_default=DEFAULT_INSTRUMENTS.split(","))
     text_packs = _CommaList(load_default=[])
+    audit_destination = fields.String(
+        load_default="log", validate=validate.OneOf(["log", "record-store"])
+    )
+    audit_log = fields.String(load_default=None)
+    issuers = fields.Dict(keys=fields.String(), load_default=dict)
+
+    @pre_load
+    def _issuer_defaults(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
+        """With issuer tables, the allowed issuers default to theirs and the top-level
+        client_id to the first table's (used only by an allowed issuer without a table)."""
+        tables = data.get("issuers")
+        if isinstance(tables, Mapping) and tables:
+            data = dict(data)
+            first = next(iter(tables.values()))
+            if "client_id" not in data and isinstance(first, Mapping) and first.get("client_id"):
+                data["client_id"] = first["client_id"]
+            if "allowed_iss" not in data:
+                data["allowed_iss"] = list(tables)
+        return data
     norms_file = fields.String(load_default=None)
     organization = fields.String(
         load_default=None,
@@ -229,6 +260,10 @@ class _SettingsSchema(Schema):
 
     @validates_schema
     def _check_companion(self, data: dict[str, Any], **_: Any) -> None:
+        if data.get("audit_destination") == "record-store" and not data.get("record_store_url"):
+            raise ValidationError(
+                "record-store needs ALLIANCE_RECORD_STORE_URL", field_name="audit_destination"
+            )
         if data.get("record_store_mode") == "companion" and not data.get("record_store_url"):
             raise ValidationError(
                 "companion mode needs ALLIANCE_RECORD_STORE_URL", field_name="record_store_mode"
@@ -275,6 +310,9 @@ class _SettingsSchema(Schema):
             instruments=tuple(data["instruments"]),
             text_packs=tuple(Path(p) for p in data["text_packs"]),
             organization=data.get("organization") or None,
+            audit_destination=data["audit_destination"],
+            audit_log=Path(data["audit_log"]) if data.get("audit_log") else None,
+            issuers=dict(data.get("issuers") or {}),
             norms_file=Path(data["norms_file"]) if data.get("norms_file") else None,
             norms=norms,
             development=bool(data.get("development")),

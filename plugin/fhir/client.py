@@ -4,97 +4,34 @@ Reads stay plain dicts (no pydantic on the hot path); the record builders valida
 writes. Retries with backoff happen only for requests that are safe to repeat (GET, batches of
 GETs, conditional writes) on 429/503 and connection failures.
 
-The bearer token goes only where it should: no redirect is followed (a 3xx is an error), the
-session keeps no cookies (one jar for every launch would carry one EHR's cookie to another
-launch), an absolute URL from the server (a paging link) is followed only when, after resolving
-`.`/`..` and percent-escapes in its path, it lies under the FHIR base plus `/`, and every id
-that goes into a URL must match FHIR's id syntax, so `x%3Fsubject=...` cannot turn a read into
-a search.
+The bearer token goes only where it should: no redirect is followed (a 3xx is an error), and
+paging links, ids and batch entries pass plugin/fhir/url_safety.py before they become a URL.
 """
 
 from __future__ import annotations
 
-import http.cookiejar
 import logging
-import posixpath
-import re
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 import requests
 
 from plugin.fhir.errors import FhirTransportError, FhirUnsafeUrl, error_for_status
+from plugin.fhir.url_safety import (
+    REDIRECT_STATUSES,
+    check_batch_entry,
+    check_id,
+    harden,
+    same_server,
+)
 
 log = logging.getLogger(__name__)
 
 FHIR_JSON = "application/fhir+json"
 RETRY_STATUSES = frozenset({429, 503})
 Json = dict[str, Any]  # a FHIR resource or Bundle as decoded JSON
-REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
-FHIR_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")  # FHIR R4 datatype id
-RESOURCE_TYPE = re.compile(r"[A-Z][A-Za-z]{1,63}")
-# A batch entry: a search (`Type?query`) or a read of one resource, its history or a version.
-BATCH_ENTRY = re.compile(
-    r"(?P<type>[A-Z][A-Za-z]{1,63})"
-    r"(\?(?P<query>[^#\s]*)|/(?P<id>[A-Za-z0-9\-.]{1,64})(/_history(/[A-Za-z0-9\-.]{1,64})?)?)"
-)
-
-
-class _NoCookies(http.cookiejar.DefaultCookiePolicy):
-    """Neither store nor send any cookie."""
-
-    def set_ok(self, cookie: http.cookiejar.Cookie, request: Any) -> bool:
-        return False
-
-    def return_ok(self, cookie: http.cookiejar.Cookie, request: Any) -> bool:
-        return False
-
-
-def _unfollowable(response: requests.Response, *_args: Any, **_kwargs: Any) -> requests.Response:
-    """Response hook: a redirect loses its `Location`, so nothing on this session follows it."""
-    if response.status_code in REDIRECT_STATUSES and "Location" in response.headers:
-        response.headers["X-Refused-Location"] = response.headers.pop("Location")
-    return response
-
-
-def harden(http: requests.Session) -> requests.Session:
-    """No cookie jar (one for every launch would carry one EHR's cookie to another launch) and
-    no redirect followed, for every user of this session."""
-    http.cookies.set_policy(_NoCookies())
-    http.cookies.clear()
-    hooks = http.hooks.setdefault("response", [])
-    if _unfollowable not in hooks:
-        hooks.append(_unfollowable)
-    return http
-
-
-def check_id(resource_type: str, resource_id: str) -> str:
-    """`Type/id` when both match FHIR's syntax; FhirUnsafeUrl otherwise."""
-    if not RESOURCE_TYPE.fullmatch(resource_type) or not FHIR_ID.fullmatch(resource_id):
-        raise FhirUnsafeUrl(
-            f"{resource_type[:40]}/{resource_id[:80]!r} is not a FHIR resource id; "
-            "it was not read.",
-        )
-    return f"{resource_type}/{resource_id}"
-
-
-def check_batch_entry(url: str) -> str:
-    """A batch entry that is a search or a read by id, nothing else; FhirUnsafeUrl otherwise."""
-    if not BATCH_ENTRY.fullmatch(url):
-        raise FhirUnsafeUrl(
-            f"{url[:80]!r} is neither a search nor a read by FHIR id; it was not sent.",
-        )
-    return url
-
-
-def normalised_path(path: str) -> str:
-    """The path with percent-escapes decoded and `.`/`..` segments resolved, as a server
-    that decodes before routing would see it."""
-    decoded = unquote(path).replace("\\", "/")
-    resolved = posixpath.normpath("/" + decoded.lstrip("/")) if decoded else "/"
-    return "/" + resolved.lstrip("/")
 
 
 def bundle_resources(bundle: Mapping[str, Any], resource_type: str | None = None) -> list[Json]:
@@ -227,32 +164,7 @@ class FhirClient:
 
     # -- transport ---------------------------------------------------------------------------
     def _same_server(self, url: str) -> str:
-        """`url` when, its path normalised, it is the FHIR base or lies under the base plus `/`."""
-        base = urlsplit(self.base_url)
-        try:
-            target = urlsplit(url)
-            same_origin = (
-                target.scheme.lower() == base.scheme.lower()
-                and (target.hostname or "") == (base.hostname or "")
-                and target.port == base.port
-                and target.username is None and target.password is None
-            )
-        except ValueError:
-            same_origin = False
-        if not same_origin:
-            raise FhirUnsafeUrl(
-                f"The FHIR server sent a link to another address ({urlsplit(url).netloc}); "
-                "it was not followed."
-            )
-        root = normalised_path(base.path).rstrip("/")
-        path = normalised_path(target.path)
-        # The base itself (HAPI pages with `{base}?_getpages=...`) or anything under base + "/".
-        if path.rstrip("/") != root and not path.startswith(root + "/"):
-            raise FhirUnsafeUrl(
-                "The FHIR server sent a link outside its FHIR base "
-                f"({normalised_path(target.path)[:80]}); it was not followed."
-            )
-        return url
+        return same_server(self.base_url, url)
 
     def _url(self, path: str) -> str:
         if path.startswith(("http://", "https://")):

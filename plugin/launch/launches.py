@@ -12,7 +12,6 @@ moves it. ``rotate`` gives a launch a new handle and kills the old one (the hand
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import logging
 import secrets
@@ -20,9 +19,22 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from plugin.config import Settings
-from plugin.launch.errors import LaunchBusy, LaunchExpired, LaunchLimited, LaunchRefused
+from plugin.launch.errors import LaunchExpired, LaunchRefused
+from plugin.launch.issuers import IssuerSettings
+from plugin.launch.pending import (
+    MAX_PARAMETER,
+    PENDING_TTL,
+    Binding,
+    bind_pending,
+    count_pending,
+    digest,
+    needs_page_value,
+)
+
+__all__ = ["MAX_PARAMETER", "PENDING_TTL", "Binding", "Launches", "StartedLaunch"]
 from plugin.launch.scopes import NEEDS
 from plugin.launch.session_store import SessionStore
 from plugin.launch.store_lock import StoreLock
@@ -36,15 +48,7 @@ from smart_launch import (
 
 log = logging.getLogger(__name__)
 
-PENDING_TTL = 600.0
-MAX_PARAMETER = 2048  # characters in iss, launch and every other launch parameter
-MAX_PENDING_PER_ADDRESS = 30  # launches started from one client address per PENDING_TTL
-MAX_PENDING_TOTAL = 5000  # launches started in all per PENDING_TTL
 
-
-
-def _digest(value: str) -> str:
-    return hashlib.sha256(value.encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -56,34 +60,46 @@ class StartedLaunch:
     cookie_known: bool  # the browser sent our cookie: it keeps cookies, go straight on
 
 
-@dataclass(frozen=True)
-class Binding:
-    """How /launch/check left the pending launch: by cookie, or by a value in page state."""
-
-    kind: str  # "cookie" | "page"
-    authorize_url: str
-    page_value: str | None = None  # for "page": what the page keeps in its own state
-
-
 class Launches:
     def __init__(
         self,
         settings: Settings,
-        client: SmartClient,
+        client: SmartClient | Mapping[str, SmartClient],
         store: SessionStore,
         *,
         clock: Callable[[], float] = time.time,
+        issuers: Mapping[str, IssuerSettings] | None = None,
         store_lock: StoreLock | None = None,
     ) -> None:
+        """``client``: one SmartClient for every allowed issuer, or one per issuer (its own
+        client id and credentials, so they only ever reach that issuer's server)."""
         self._settings = settings
-        self._client = client
+        allowed = {normalize_iss(i) for i in settings.allowed_iss}
+        self._clients = ({normalize_iss(i): c for i, c in client.items()}
+                         if isinstance(client, Mapping) else dict.fromkeys(allowed, client))
+        self._issuers = {normalize_iss(i): s for i, s in (issuers or {}).items()}
         self._store = store
         self._clock = clock
-        self._allowed = {normalize_iss(i) for i in settings.allowed_iss}
+        self._allowed = allowed & set(self._clients)
         # Striped locks: bounded memory however many launches a process sees. They keep a
         # process's own threads off the store; the store lock excludes the other processes.
         self._refresh_locks = [threading.Lock() for _ in range(64)]
         self._store_lock = store_lock or StoreLock(store)
+
+    def _client_for(self, iss: str) -> SmartClient:
+        client = self._clients.get(normalize_iss(iss))
+        if client is None:  # a launch stored before its issuer was removed from the settings
+            raise LaunchExpired("This EHR is no longer configured. Launch the app again.",
+                                code="launch.unknown_iss")
+        return client
+
+    def public_jwks(self) -> dict[str, Any]:
+        """Every issuer client's public keys, once each (the app's one jwks_uri)."""
+        keys: dict[str, dict[str, Any]] = {}
+        for client in self._clients.values():
+            for key in client.public_jwks()["keys"]:
+                keys.setdefault(str(key.get("kid")), key)
+        return {"keys": list(keys.values())}
 
     @property
     def store(self) -> SessionStore:
@@ -117,12 +133,17 @@ class Launches:
                 f"({iss}). An administrator can add it to ALLIANCE_ALLOWED_ISS.",
                 code="launch.unknown_iss",
             )
-        self._count_pending(address)
-        url, pending = self._client.begin_launch(
-            base, launch=launch or None, needs=NEEDS
-        )
+        count_pending(self._store, address)
+        issuer = self._issuers.get(base)
+        if issuer is None:
+            url, pending = self._clients[base].begin_launch(
+                base, launch=launch or None, needs=NEEDS)
+        else:
+            url, pending = self._clients[base].begin_launch(
+                base, launch=launch or None, needs=NEEDS, extra_scopes=issuer.extra_scopes,
+                scope_syntax=issuer.scope_syntax)
         key = browser_key or secrets.token_urlsafe(32)
-        record = {"pending": pending.to_dict(), "browser": _digest(key), "authorize": url,
+        record = {"pending": pending.to_dict(), "browser": digest(key), "authorize": url,
                   "binding": "cookie" if browser_key else "unknown", "page": None}
         self._store.put("state", pending.state, record, PENDING_TTL)
         log.info("launch started for %s (%s)", iss, "ehr" if launch else "standalone")
@@ -130,42 +151,12 @@ class Launches:
                              state=pending.state, cookie_known=browser_key is not None)
 
     def bind(self, state: str, browser_key: str | None) -> Binding:
-        """After /launch set the cookie: did it come back? Then the launch is bound to it;
-        else to a fresh random value the page keeps in its own state (sessionStorage)."""
-        record = self._store.get("state", state) if state else None
-        if record is None or record.get("binding") != "unknown":
-            raise LaunchExpired(
-                "This sign-in has expired or was already used. Launch the app again from "
-                "the patient's chart.", code="launch.unknown_state")
-        ttl = max(1.0, PendingAuthorization.from_dict(record["pending"]).expires_at
-                  - self._clock())
-        if browser_key and hmac.compare_digest(_digest(browser_key), record["browser"]):
-            self._store.put("state", state, {**record, "binding": "cookie"}, ttl)
-            return Binding("cookie", record["authorize"])
-        value = secrets.token_urlsafe(32)
-        self._store.put("state", state, {**record, "binding": "page", "page": _digest(value)},
-                        ttl)
-        return Binding("page", record["authorize"], value)
+        """After /launch set the cookie: bind the pending launch to it, or to page state."""
+        return bind_pending(self._store, state, browser_key, self._clock)
 
     def needs_page_value(self, state: str, browser_key: str | None) -> bool:
         """True when the callback must come back with the page's value (no cookie kept)."""
-        record = self._store.get("state", state) if state else None
-        if record is None or record.get("binding") != "page":
-            return False
-        return not (browser_key and hmac.compare_digest(_digest(browser_key), record["browser"]))
-
-    def _count_pending(self, address: str) -> None:
-        """Refuse a launch beyond the bounds on pending launches (LaunchLimited, LaunchBusy)."""
-        if self._store.incr("pending_from", address, PENDING_TTL) > MAX_PENDING_PER_ADDRESS:
-            log.warning("too many launches started from one address")
-            raise LaunchLimited(
-                "Too many launches were started from this address in the last ten minutes. "
-                "Wait a few minutes, then launch the app again from the chart.",
-                code="launch.too_many_launches")
-        if self._store.incr("pending_all", "all", PENDING_TTL) > MAX_PENDING_TOTAL:
-            log.warning("too many launches pending in all")
-            raise LaunchBusy(
-                "The app is handling too many sign-ins right now. Try again in a few minutes.")
+        return needs_page_value(self._store, state, browser_key)
 
     def complete(
         self, params: Mapping[str, str], browser_key: str | None, page_value: str | None = None
@@ -184,10 +175,10 @@ class Launches:
                 code="launch.unknown_state",
             )
         bound = browser_key is not None and hmac.compare_digest(
-            _digest(browser_key), record["browser"]
+            digest(browser_key), record["browser"]
         )
         by_page = (record.get("binding") == "page" and page_value is not None
-                   and hmac.compare_digest(_digest(page_value), str(record.get("page"))))
+                   and hmac.compare_digest(digest(page_value), str(record.get("page"))))
         if not (bound or by_page):
             log.warning("callback refused: not the browser that started the launch")
             raise LaunchExpired(
@@ -199,7 +190,7 @@ class Launches:
                 "This sign-in has expired or was already used. Launch the app again from "
                 "the patient's chart.", code="launch.unknown_state")
         pending = PendingAuthorization.from_dict(record["pending"])
-        context = self._client.complete_launch(pending, params)
+        context = self._client_for(pending.iss).complete_launch(pending, params)
         handle = secrets.token_urlsafe(32)
         expires_at = self._clock() + self._settings.session_hours * 3600
         self._save(handle, context, record["browser"] if bound else None, expires_at)
@@ -227,11 +218,11 @@ class Launches:
         if not (fresh and context.is_expired(self._clock()) and context.refresh_token):
             return context
         # One refresh across threads (the striped lock) and across instances (the store lock).
-        with self._refresh_lock(handle), self._store_lock.hold(f"refresh:{_digest(handle)}"):
+        with self._refresh_lock(handle), self._store_lock.hold(f"refresh:{digest(handle)}"):
             # another request may have done it
             context, bound, expires_at = self._load(handle, browser_key, check_browser)
             if context.is_expired(self._clock()) and context.refresh_token:
-                context = self._client.refresh(context)
+                context = self._client_for(context.iss).refresh(context)
                 self._save(handle, context, bound, expires_at)  # the expiry does not move
                 log.info("access token refreshed")
         return context
@@ -282,7 +273,7 @@ class Launches:
             )
         bound = record.get("browser")
         if check_browser and bound and not (
-            browser_key and hmac.compare_digest(_digest(browser_key), bound)
+            browser_key and hmac.compare_digest(digest(browser_key), bound)
         ):
             raise LaunchExpired(
                 "This launch belongs to another browser session. Launch the app again from "
@@ -292,7 +283,7 @@ class Launches:
         return LaunchContext.from_dict(record["context"]), bound, expires_at
 
     def _refresh_lock(self, handle: str) -> threading.Lock:
-        return self._refresh_locks[int(_digest(handle)[:8], 16) % len(self._refresh_locks)]
+        return self._refresh_locks[int(digest(handle)[:8], 16) % len(self._refresh_locks)]
 
     def _save(
         self, handle: str, context: LaunchContext, browser: str | None, expires_at: float

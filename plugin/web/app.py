@@ -18,17 +18,25 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from plugin import __version__
 from plugin.config import Settings, load_settings
 from plugin.fhir.stores import RecordStores
+from plugin.launch.issuers import issuers_from, settings_for, smart_client_for
 from plugin.launch.launches import Launches
 from plugin.launch.session_stores import open_session_store
 from plugin.ops.outbound import observe
 from plugin.recording.catalogue import FormCatalogue
 from plugin.recording.handoff import Handoffs
-from plugin.web import errors, handoff_routes, log_redaction, ops_routes, record_routes, security
+from plugin.web import (
+    audit_hooks,
+    errors,
+    handoff_routes,
+    log_redaction,
+    ops_routes,
+    record_routes,
+    security,
+)
 from plugin.web.ehr_style import StyleFetcher
 from plugin.web.launch_routes import bp as launch_bp
 from plugin.web.panel_routes import bp as panel_bp
 from plugin.web.services import EXTENSION, Services
-from smart_launch import ClientConfig, SmartClient
 
 log = logging.getLogger(__name__)
 
@@ -48,21 +56,20 @@ def create_app(
     settings = config if isinstance(config, Settings) else load_settings(config)
     catalogue = FormCatalogue.from_settings(settings)
     http = observe(http or requests.Session())  # request id out, latency measured
-    client = SmartClient(
-        ClientConfig(
-            client_id=settings.client_id,
-            redirect_uri=settings.redirect_uri,
-            client_secret=settings.client_secret,
-            private_key_pem=settings.private_key_pem,
-            private_key_alg=settings.private_key_alg,
-            allow_http=settings.development,
-        ),
-        http=http,
-        clock=clock,
-    )
+    issuers = issuers_from(settings)
+    clients = {iss: smart_client_for(issuer, settings.redirect_uri, clock=clock, http=http,
+                                    allow_http=settings.development)
+               for iss, issuer in issuers.items()}
+    client = next(iter(clients.values()))
     store = open_session_store(
         settings.session_store_url, settings.secret_key, settings.data_dir, clock=clock
     )
+
+    record_stores = RecordStores(
+        settings, http, clock=clock, sleep=sleep,
+        per_issuer={iss: settings_for(settings, issuer) for iss, issuer in issuers.items()
+                    if settings.issuers})
+    auditor = audit_hooks.build_auditor(settings, record_stores)
 
     app = Flask(__name__)
     if settings.trusted_proxies:
@@ -74,8 +81,8 @@ def create_app(
     app.extensions[EXTENSION] = Services(
         settings=settings,
         smart=client,
-        launches=Launches(settings, client, store, clock=clock),
-        record_stores=RecordStores(settings, http, clock=clock, sleep=sleep),
+        launches=Launches(settings, clients, store, clock=clock, issuers=issuers),
+        record_stores=record_stores,
         catalogue=catalogue,
         handoffs=Handoffs(store, settings.secret_key),
         styles=StyleFetcher(http, clock=clock),
@@ -83,6 +90,7 @@ def create_app(
         clock=clock,
         sleep=sleep,
         version=__version__,
+        auditor=auditor,
     )
     app.register_blueprint(launch_bp)
     app.register_blueprint(panel_bp)
@@ -90,6 +98,7 @@ def create_app(
     app.register_blueprint(handoff_routes.bp)
     security.init_app(app, settings)
     errors.init_app(app)
+    audit_hooks.init_app(app, auditor)
     ops_routes.init_app(app)
     log.info("Alliance Panel %s ready at %s", __version__, settings.public_url)
     return app

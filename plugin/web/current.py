@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import request
+from flask import g, request
 
 from plugin.config import Settings
 from plugin.fhir.client import FhirClient
@@ -43,4 +43,6 @@ def current_launch(handle: str, *, context: LaunchContext | None = None) -> Curr
     ehr = FhirClient(launch_context.iss, token=lambda: launch_context.access_token,
                      http=app.http, sleep=app.sleep)
     records = app.record_stores.for_launch(launch_context, ehr)
-    return CurrentLaunch(handle, launch_context, ehr, records, app.settings)
+    launch = CurrentLaunch(handle, launch_context, ehr, records, app.settings)
+    g.launch = launch  # a refusal later in this request is audited for this launch
+    return launch

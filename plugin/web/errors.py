@@ -32,6 +32,8 @@ from plugin.launch.errors import (
 )
 from plugin.ops.metrics import ERRORS
 from plugin.recording.errors import RecordingError
+from plugin.web.audit_hooks import audit_refusal
+from plugin.web.services import services
 from smart_launch import SmartLaunchError, TransportError
 
 log = logging.getLogger(__name__)
@@ -76,6 +78,7 @@ def _domain(err: Exception) -> tuple[str, int]:
     status, title = reply_for(err)
     code = str(getattr(err, "code", "error"))
     message = str(getattr(err, "message", "")) or title
+    audit_refusal(services().auditor, code, status)
     if status >= 500 or isinstance(err, (FhirError, SmartLaunchError)):
         log.warning("request failed: %s (%s)", code, type(err).__name__)
     else:

@@ -78,6 +78,6 @@ def healthz() -> Response:
 
 @bp.get("/.well-known/jwks.json")
 def jwks() -> Response:
-    response = jsonify(services().smart.public_jwks())
+    response = jsonify(services().launches.public_jwks())
     response.headers["Cache-Control"] = "public, max-age=3600"
     return response

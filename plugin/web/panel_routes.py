@@ -9,6 +9,7 @@ from plugin.ops.metrics import ALERTS_SHOWN
 from plugin.panel.reads import read_panel
 from plugin.panel.trend import build_trends
 from plugin.panel.view import build_panel
+from plugin.web.audit_hooks import audit_panel_view
 from plugin.web.current import current_launch
 from plugin.web.ehr_style import style_sheet
 from plugin.web.security import browser_key
@@ -33,6 +34,7 @@ def panel(handle: str) -> str:
         launch.ehr, launch.records, context.patient,
         appointments=context.scopes.allows("Appointment", "s"),
     )
+    audit_panel_view(services().auditor, launch, reads.requested)
     # Writing to the EHR needs its write scopes; a companion store uses the app's own token.
     record_missing = context.scopes.missing(RECORD_NEEDS) if launch.records.where == "ehr" else []
     today = services().now().date()

@@ -26,6 +26,7 @@ from plugin.recording.catalogue import RecordForm
 from plugin.recording.errors import RecordingRefused
 from plugin.recording.save import save_submission
 from plugin.recording.submission import new_submission
+from plugin.web.audit_hooks import audit_refusal
 from plugin.web.current import CurrentLaunch
 from plugin.web.services import services
 
@@ -63,6 +64,12 @@ def session_refs(launch: CurrentLaunch) -> tuple[str, str]:
 
 
 def failure_message(err: FhirError) -> tuple[str, int]:
+    message, status = _failure_message(err)
+    audit_refusal(services().auditor, err.code, status if status < 500 else 502)
+    return message, status
+
+
+def _failure_message(err: FhirError) -> tuple[str, int]:
     if isinstance(err, FhirTransportError):
         text = "The FHIR server could not be reached."
     elif isinstance(err, FhirConflict):

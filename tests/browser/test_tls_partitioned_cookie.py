@@ -14,11 +14,10 @@ from typing import Any
 import pytest
 import requests
 
+from tests.support.browser import app_patient_name, chart_name, launch_chromium, open_chart
 from tests.support.deployment import Deployment, start_deployment
 from tests.support.servers import LiveServer
 from tests.support.tls import LocalCA, make_test_ca
-
-from .conftest import app_patient_name, chart_name, launch_chromium, open_chart
 
 pytestmark = pytest.mark.browser
 

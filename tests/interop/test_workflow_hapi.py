@@ -22,6 +22,8 @@ import fhir_profiles
 from ehr_sandbox.cohort import build_cohort
 from ehr_sandbox.settings import SandboxSettings
 from plugin.alliance import instrument_from_questionnaire, score_answers
+from plugin.audit.sink import read_events, verify_chain
+from plugin.deploy.install import package_resources
 from plugin.fhir.record_resources import SUBMISSION_SYSTEM
 from plugin.web import create_app
 from tests.support.forms import read_form
@@ -113,11 +115,9 @@ def validate(hapi: str, resource: dict) -> list[dict]:
 @pytest.fixture(scope="module")
 def scenario(servers: Servers, tmp_path_factory: pytest.TempPathFactory) -> Scenario:
     hapi = servers.hapi
-    # 1. The conformance package into HAPI (terminology first, then profiles, then forms).
-    order = {"CodeSystem": 0, "ValueSet": 1, "StructureDefinition": 2, "Questionnaire": 3}
-    package = sorted(fhir_profiles.load_resources(),
-                     key=lambda r: order.get(r["resourceType"], 9))
-    put_all(hapi, package)
+    # 1. The conformance package into HAPI (terminology first, then profiles, then forms), with
+    #    the BALP stand-ins the app's AuditEvents claim.
+    put_all(hapi, package_resources(with_balp_standins=True))
     # 2. A slice of the sandbox cohort: the clinic, its therapists and three clients with their
     #    sessions and recorded alliance histories.
     cohort = build_cohort(SandboxSettings.seed, time.time())
@@ -307,6 +307,28 @@ def test_every_resource_the_app_wrote_validates_against_its_profile_in_hapi(
     assert len(written) >= 2 * (1 + 4 + 1)
     assert all(r["meta"].get("profile") for r in written)  # validated against our profiles
     failures = _validate_all(scenario.servers.hapi, written)
+    assert not failures, _report(failures)
+
+
+def test_the_workflow_left_audit_events_that_validate_against_balp_in_hapi(scenario: Scenario):
+    """The launch, the panel views, the saves and the correction were audited; a correction
+    against a stale version, refused by HAPI, is audited too; one of each kind validates."""
+    qr_id = scenario.saved["therapist"]
+    page = scenario.get(f"/responses/{qr_id}/correct")
+    stale = {**filled(page, ANSWERS, reason="Stale form"), "version": "1"}
+    assert scenario.post(f"/responses/{qr_id}/correct", stale).status_code == 409
+    settings = scenario.app.extensions["alliance"].settings
+    path = settings.data_dir / "audit" / "audit.jsonl"
+    assert verify_chain(path) == []
+    events = list(read_events(path))
+    kinds: dict[tuple[str, str], dict] = {}
+    for event in events:
+        kinds.setdefault((event["action"], event["outcome"]), event)
+    assert set(kinds) >= {("R", "0"), ("E", "0"), ("C", "0"), ("U", "0"), ("U", "4")}
+    assert {e["agent"][1]["who"]["identifier"]["value"] for e in events} == {
+        scenario.servers.hapi}
+    failures = _validate_all(scenario.servers.hapi,
+                             [{**e, "id": f"audit-{a}-{o}"} for (a, o), e in kinds.items()])
     assert not failures, _report(failures)
 
 

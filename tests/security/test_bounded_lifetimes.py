@@ -70,8 +70,8 @@ def test_pending_launches_are_bounded_per_client_address(hostile, tmp_path):
 
 
 def test_pending_launches_are_bounded_in_all(hostile, tmp_path, monkeypatch):
-    launches = importlib.import_module("plugin.launch.launches")
-    monkeypatch.setattr(launches, "MAX_PENDING_TOTAL", 5)
+    pending = importlib.import_module("plugin.launch.pending")
+    monkeypatch.setattr(pending, "MAX_PENDING_TOTAL", 5)
     app = app_under_attack(hostile(), tmp_path)
     params = {"iss": app.ehr.iss, "launch": "L1"}
     statuses = [app.browser().get("/launch", query_string=params,
