@@ -126,7 +126,8 @@ def running_cluster(folder: Path, *, store: str, instances: int, workers: int,
                          f"{oidc}/.well-known/smart-configuration"], folder / "hapi.log")
         stack.callback(_stop, hapi)
         hapi_direct = f"http://127.0.0.1:{hapi_port}/fhir"
-        wait_for(f"{hapi_direct}/metadata", hapi, HAPI_START_DEADLINE, folder / "hapi.log")
+        # A loaded machine can take minutes to start HAPI: a longer deadline than the tests.
+        wait_for(f"{hapi_direct}/metadata", hapi, 3 * HAPI_START_DEADLINE, folder / "hapi.log")
         contexts, long_course = load_hapi(hapi_direct)
         settings = {"public_url": front, "client_id": CLIENT_IDS["public"],
                     "allowed_iss": fhir_base, "secret_key": SECRET_KEY,

@@ -67,6 +67,7 @@ def start_instance(name: str, settings: Mapping[str, str], folder: Path, *, work
     env = {k: v for k, v in os.environ.items()
            if not k.startswith("ALLIANCE_") and k != "PROMETHEUS_MULTIPROC_DIR"}
     env.update({f"ALLIANCE_{k.upper()}": v for k, v in settings.items()})
+    env["TMPDIR"] = str(folder)  # its metrics folder too: gone with `folder`, even after SIGKILL
     env.update(extra_env or {})
     process = ManagedProcess(name, [
         sys.executable, "-m", "plugin.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
