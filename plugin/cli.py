@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import logging
 import os
 import subprocess
@@ -22,14 +23,35 @@ def _serve(args: argparse.Namespace) -> int:
     except ConfigError as err:
         print(err.message, file=sys.stderr)
         return 2
+    try:
+        server = waitress.create_server(
+            app, host=args.host, port=args.port, threads=args.threads, ident=None
+        )
+    except OSError as err:
+        print(port_problem(err, args.port, "--port"), file=sys.stderr)
+        return 2
     print(f"Alliance Panel serving on http://{args.host}:{args.port}", flush=True)
-    waitress.serve(app, host=args.host, port=args.port, threads=args.threads, ident=None)
+    server.run()
     return 0
+
+
+def port_problem(err: OSError, port: int, option: str) -> str:
+    """A failed bind in words: which port, and the option that picks another."""
+    if err.errno == errno.EADDRINUSE:
+        why = "is already in use by another program"
+    elif err.errno == errno.EACCES:
+        why = "needs privileges this user lacks"
+    else:
+        why = f"cannot be opened ({err.strerror or err})"
+    return f"Port {port} {why}. Choose another with {option}, e.g. {option} {port + 10}."
 
 
 def _demo(args: argparse.Namespace) -> int:
     # The demo lives with the development EHR, which the product itself never imports.
-    command = [sys.executable, "-m", "ehr_sandbox.demo", *args.rest]
+    command = [
+        sys.executable, "-m", "ehr_sandbox.demo", "--ehr-port", str(args.ehr_port),
+        "--app-port", str(args.app_port), "--data-dir", str(args.data_dir),
+    ]
     try:
         return subprocess.call(command)  # noqa: S603 - our own interpreter and module
     except KeyboardInterrupt:
@@ -65,7 +87,9 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--threads", type=int, default=8)
     serve.set_defaults(run=_serve)
     demo = commands.add_parser("demo", help="run the app on the embedded sandbox EHR")
-    demo.add_argument("rest", nargs=argparse.REMAINDER)
+    demo.add_argument("--ehr-port", type=int, default=8081, help="the sandbox EHR's port")
+    demo.add_argument("--app-port", type=int, default=8080, help="the app's port")
+    demo.add_argument("--data-dir", default="var/demo", help="where both keep their files")
     demo.set_defaults(run=_demo)
     keygen = commands.add_parser("keygen", help="write a private key for private_key_jwt")
     keygen.add_argument("path")

@@ -1,8 +1,8 @@
-"""SMART launch routes: /launch, /callback, plus /healthz and the app's public keys."""
+"""SMART launch routes: /launch, /callback, plus / (what this is), /healthz and the app's keys."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, redirect, request, url_for
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from plugin.launch.launches import normalise_iss
@@ -33,6 +33,13 @@ def launch() -> Response:
 def callback() -> Response:
     handle = _ext()["launches"].complete(request.args.to_dict(), browser_key(request))
     return redirect(url_for("panel.panel", handle=handle), code=303)
+
+
+@bp.get("/")
+def index() -> str:
+    """Someone who opens the app's address directly: what it is and how it is launched."""
+    public_url = _ext()["settings"].public_url
+    return render_template("index.html", public_url=public_url, version=_ext()["version"])
 
 
 @bp.get("/healthz")
