@@ -68,8 +68,9 @@ class Launches:
         """Check the issuer, then build the authorization redirect and remember its state."""
         if not iss:
             raise LaunchRefused(
-                "The launch has no `iss`: open the app from the EHR, or add "
-                "?iss=<FHIR base URL> for a standalone launch.",
+                "The app was opened without saying which EHR it belongs to. Open it from "
+                "a patient's chart in the EHR (a developer testing it on its own can add the "
+                "EHR's FHIR address to the link as ?iss=...).",
                 code="missing_iss",
             )
         if normalise_iss(iss) not in self._allowed:

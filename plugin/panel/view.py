@@ -26,6 +26,7 @@ from plugin.alliance import (
 from plugin.alliance.vocabulary import RATER_ROLE_EXTENSION
 from plugin.fhir.readers import PatientSummary, Session, parse_date, read_patient, sessions
 from plugin.panel.alert_list import AlertGroup, alert_list
+from plugin.panel.cards import Cards, build_cards
 from plugin.panel.reads import PanelReads
 
 HIDDEN_STATUSES = frozenset({"entered-in-error", "stopped"})
@@ -73,6 +74,11 @@ class Response:
     def counts(self) -> bool:
         return self.status not in HIDDEN_STATUSES and self.score is not None
 
+    @property
+    def rater_rank(self) -> int:
+        """Client first, then therapist: one order of raters on every page."""
+        return {"client": 0, "therapist": 1}.get(self.rater or "", 2)
+
 
 def read_response(qr: dict[str, Any], encounter_days: dict[str, datetime.date]) -> Response:
     encounter_id = _last_id(qr.get("encounter"), "Encounter")
@@ -118,6 +124,12 @@ class PanelView:
     alerts: list[AlertGroup]  # newest first, persisting conditions folded
     flagged: frozenset[str]  # encounters where a rating alert fired (marked on the trend)
     notes: list[str] = field(default_factory=list)
+    cards: Cards | None = None  # the status line, open alerts, good news and history
+    latest_session: str | None = None  # the newest rated session (the status line's evidence)
+    one_kind: str | None = None  # the session type when every session has the same one
+    all_scored: list[ScoredSession] = field(default_factory=list)  # every instrument, both raters
+    all_instruments: list[Instrument] = field(default_factory=list)
+    sessions: list[Session] = field(default_factory=list)  # newest first, missed ones included
 
 
 def state_of(raters: Iterable[str]) -> str:
@@ -179,7 +191,16 @@ def build_panel(reads: PanelReads, encounter_id: str | None, today: datetime.dat
     if problems:
         notes.append(f"{len(problems)} stored response(s) could not be scored and are left "
                      "out of the trend; open them from the list below.")
+    kinds = {s.kind for s in all_sessions}
     return PanelView(
+        cards=build_cards(alerts, scored, today),
+        all_scored=[ScoredSession(r.encounter_id or r.id, r.day, r.rater, r.score)  # type: ignore[arg-type]
+                    for r in counted],
+        all_instruments=[i for i in {r.instrument.url: r.instrument for r in counted
+                                     if r.instrument}.values()],
+        sessions=all_sessions,
+        latest_session=max(scored, key=lambda s: s.date).encounter_id if scored else None,
+        one_kind=kinds.pop() if len(kinds) == 1 else None,
         patient=read_patient(reads.patient),
         current=current,
         current_state=state_of(r.rater for r in current_responses if r.counts and r.rater),

@@ -15,7 +15,7 @@ from plugin.config import Settings, load_settings
 from plugin.fhir.stores import RecordStores
 from plugin.launch.launches import Launches
 from plugin.launch.session_store import SqliteSessionStore
-from plugin.web import errors, handoff_routes, record_routes, security
+from plugin.web import errors, filters, handoff_routes, record_routes, security
 from plugin.web.ehr_style import StyleFetcher
 from plugin.web.launch_routes import bp as launch_bp
 from plugin.web.panel_routes import bp as panel_bp
@@ -71,5 +71,6 @@ def create_app(
     app.register_blueprint(handoff_routes.bp)
     security.init_app(app, settings)
     errors.init_app(app)
+    filters.init_app(app)
     log.info("Alliance Panel %s ready at %s", __version__, settings.public_url)
     return app

@@ -8,7 +8,7 @@ from flask import Blueprint, Response, render_template, request
 
 from plugin.launch.scopes import REQUIRED
 from plugin.panel.reads import read_panel
-from plugin.panel.trend import build_trends
+from plugin.panel.trend import build_trends, table_rows, window
 from plugin.panel.view import build_panel
 from plugin.web.current import current_launch, extension
 from plugin.web.ehr_style import style_sheet
@@ -37,11 +37,18 @@ def panel(handle: str) -> str:
     record_missing = context.scopes.missing(RECORD_NEEDS) if launch.records.where == "ehr" else []
     today = datetime.datetime.fromtimestamp(extension()["clock"](), datetime.UTC).date()
     view = build_panel(reads, context.encounter, today)
+    show_all = request.args.get("sessions") == "all"  # the trend's window: recent or all
+    days = window(view.sessions, view.all_scored, show_all)
     return render_template(
         "panel.html",
         handle=handle,
         view=view,
-        charts=build_trends(view.scored, view.instruments, view.flagged),
+        charts=build_trends(view.all_scored, view.all_instruments, view.flagged, view.sessions,
+                            show_all=show_all),
+        show_all=show_all,
+        table_rows=table_rows(view.all_scored, view.sessions, show_all),
+        window_first=days[0] if days else None,
+        window_last=days[-1] if days else None,
         banner=context.need_patient_banner,
         records=launch.records,
         can_record=bool(context.encounter) and not record_missing,

@@ -55,7 +55,8 @@ def test_fhir_text_is_escaped_on_the_panel(deploy):
 def test_panel_has_the_parts_a_clinician_needs(deploy):
     dep = deploy()
     page = dep.launch_ehr(dep.browser(), dep.patient_ids()[0]).text
-    for heading in ("This session", "Alerts", "Alliance across sessions", "Sessions"):
+    for heading in ("Where the alliance stands", "This session", "What needs attention",
+                    "Alliance across sessions", "Sessions", "Words used here"):
         assert re.search(rf">\s*{heading}", page), heading
     assert 'name="viewport"' in page
 
