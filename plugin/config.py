@@ -55,7 +55,7 @@ HINTS = {
     "instruments": "comma-separated Questionnaire ids to offer, from fhir_profiles/ "
     "(default: alliance-checkin-client,alliance-checkin-therapist,wai-sr-client,srs)",
     "text_packs": "comma-separated JSON files with licensed item wording (a text pack per "
-    "instrument); without one a licensed instrument runs in transcription mode",
+    "instrument); without one a licensed paper form is typed in by item number",
     "organization": "a FHIR reference to the organisation the app acts for, "
     "e.g. Organization/123 (recorded in each Provenance)",
 }
