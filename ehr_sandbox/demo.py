@@ -9,9 +9,9 @@ import argparse
 import logging
 import secrets
 import socket
-import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 import waitress
 
@@ -64,7 +64,7 @@ def _check_free(host: str, port: int, option: str) -> None:
             raise SystemExit(port_problem(err, port, option)) from None
 
 
-def _bind(app: object, host: str, port: int, option: str) -> object:
+def _bind(app: Any, host: str, port: int, option: str) -> Any:
     try:
         return waitress.create_server(app, host=host, port=port)
     except OSError as err:
@@ -105,4 +105,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()
