@@ -208,6 +208,7 @@ def test_correction_makes_version_2_amended_and_entered_in_error_keeps_history(d
     assert "Who changed it, and why" in view.text and "Mis-clicked item 1" in view.text
     assert "<td>corrected</td>" in view.text and "<td>recorded</td>" in view.text
     assert "Practitioner/" not in view.text  # the practitioner by name, not by reference
+    assert re.search(r"<td>[A-Z][a-z]+ [A-Z][a-z]+, with Alliance Panel", view.text)
 
     confirm = run.get(f"/responses/{qr_id}/entered-in-error")
     assert confirm.status_code == 200
