@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
 
 from plugin.alliance import Alert, ScoredSession
@@ -108,7 +109,8 @@ def _episodes(alerts: Sequence[Alert], situation: str) -> list[list[Alert]]:
     return episodes
 
 
-def _repaired_after(day: datetime.date, rater_set: set[str], repairs: Sequence[Alert]) -> bool:
+def _repaired_after(day: datetime.date, rater_set: AbstractSet[str],
+                    repairs: Sequence[Alert]) -> bool:
     return any(r.date > day and (r.rater in rater_set or not rater_set) for r in repairs)
 
 
@@ -134,7 +136,7 @@ def _who(raters: Iterable[str | None]) -> str:
 def _latest_values(members: Sequence[Alert], scored: Sequence[ScoredSession]) -> str:
     """The newest total of each rater behind the card, labelled: "Check-in 13 of 24, client"."""
     last = max(a.date for a in members)
-    raters = {a.rater for a in members if a.rater} or set(wording.RATER_ORDER)
+    raters: set[str] = {a.rater for a in members if a.rater} or set(wording.RATER_ORDER)
     latest = {s.rater: s for s in sorted(scored, key=lambda s: s.date) if s.date <= last}
     return "; ".join(
         wording.score(latest[r].score.total.sum, latest[r].score.instrument_url,

@@ -68,9 +68,10 @@ def day(value: datetime.date | str | None) -> str:
     """One date format everywhere: 3 Nov 2026."""
     if isinstance(value, str):
         try:
-            value = datetime.date.fromisoformat(value[:10])
+            parsed = datetime.date.fromisoformat(value[:10])
         except ValueError:
             return value
+        return day(parsed)
     if value is None:
         return "date unknown"
     return f"{value.day} {value:%b %Y}"

@@ -18,4 +18,4 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(wording.alert_word, "alert_word")
     app.add_template_global(wording.score, "score_text")
     app.add_template_global(wording.instrument_name, "instrument_name")
-    app.add_template_global(wording.SCALE_NAMES, "SCALE_NAMES")
+    app.jinja_env.globals["SCALE_NAMES"] = wording.SCALE_NAMES

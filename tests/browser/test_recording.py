@@ -11,8 +11,14 @@ import pytest
 from playwright.sync_api import expect
 
 from plugin.panel import wording
-
-from .conftest import APP_FRAME, axe_violations, describe, open_chart, panel_frame, shoot
+from tests.support.browser import (
+    APP_FRAME,
+    axe_violations,
+    describe,
+    open_chart,
+    panel_frame,
+    shoot,
+)
 
 pytestmark = pytest.mark.browser
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import axe_violations, describe, open_chart, shoot
+from tests.support.browser import axe_violations, describe, open_chart, shoot
 
 pytestmark = pytest.mark.browser
 
