@@ -109,6 +109,15 @@ def _episodes(alerts: Sequence[Alert], situation: str) -> list[list[Alert]]:
     return episodes
 
 
+def _recent_apart(situation: str, members: Sequence[Alert],
+                  today: datetime.date) -> list[list[Alert]]:
+    """Absences: the recent ones on their own, so an open card never reaches back months."""
+    if situation not in ("attendance", "attendance-gap"):
+        return [list(members)]
+    recent = [a for a in members if (today - a.date).days <= RECENT_DAYS]
+    return [part for part in ([a for a in members if a not in recent], recent) if part]
+
+
 def _repaired_after(day: datetime.date, rater_set: AbstractSet[str],
                     repairs: Sequence[Alert]) -> bool:
     return any(r.date > day and (r.rater in rater_set or not rater_set) for r in repairs)
@@ -216,7 +225,8 @@ def build_cards(alerts: Iterable[Alert], scored: Sequence[ScoredSession],
     repairs = by_situation.get("repair", [])
     cards = [_card(situation, episode, repairs, scored, today)
              for situation, members in by_situation.items()
-             for episode in _episodes(members, situation)]
+             for part in _recent_apart(situation, members, today)
+             for episode in _episodes(part, situation)]
     cards = _fold_drift_into_low(cards)
     open_cards = sorted((c for c in cards if c.open and not c.good_news),
                         key=lambda c: (c.weight, -c.last.toordinal()))

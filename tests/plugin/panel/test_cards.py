@@ -46,12 +46,13 @@ def test_a_repair_is_good_news_apart_and_closes_its_rupture():
 
 def test_old_absences_go_to_the_history_and_recent_ones_count_together():
     alerts = [alert("attendance", 40, None, None, "cancelled"),
+              alert("attendance", 8, None, None, "cancelled"),
               alert("attendance", 2, None, None, "no-show"),
               alert("attendance", 1, None, None, "no-show")]
     cards = build_cards(alerts, [], TODAY)
     assert [c.situation for c in cards.open] == ["attendance"]
     assert cards.open[0].summary == "2 sessions missed since 17 Nov 2026."
-    assert [c.last for c in cards.history] == [day(40)]
+    assert [c.last for c in cards.history] == [day(8), day(40)]  # older absences: history
     assert cards.status == "Two sessions missed since 17 Nov 2026."
 
 
