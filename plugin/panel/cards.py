@@ -270,7 +270,11 @@ def status_line(open_cards: Sequence[Card], good: Sequence[Card],
     if not open_cards:
         return "Steady now: " + phrases[-1] + "; nothing that needs attention."
     text = "; ".join(dict.fromkeys(phrases))
-    return text[0].upper() + text[1:] + "."
+    text = text[0].upper() + text[1:] + "."
+    ratings = {c.situation for c in open_cards} - {"attendance", "attendance-gap"}
+    if scored and not ratings:  # only absences: say where the ratings stand as well
+        text += " Ratings steady. " + _latest(scored) + "."
+    return text
 
 
 def _count_words(count: int) -> str:

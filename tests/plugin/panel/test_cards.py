@@ -53,7 +53,7 @@ def test_old_absences_go_to_the_history_and_recent_ones_count_together():
     assert [c.situation for c in cards.open] == ["attendance"]
     assert cards.open[0].summary == "2 sessions missed since 17 Nov 2026."
     assert [c.last for c in cards.history] == [day(8), day(40)]  # older absences: history
-    assert cards.status == "Two sessions missed since 17 Nov 2026."
+    assert cards.status == "Two sessions missed since 17 Nov 2026."  # no ratings to speak of
 
 
 def test_an_unrepaired_rupture_stays_open_longer_than_other_alerts():

@@ -142,3 +142,12 @@ def test_the_open_alerts_label_every_number_with_instrument_scale_and_rater():
     assert low.raters == ("client", "therapist")  # one order of raters
     assert low.summary.endswith(": Check-in 4 of 24, client; Check-in 4 of 24, therapist.")
     assert view.cards.status.startswith("Low since 1 Sep 2026 (client and therapist)")
+
+
+def test_only_an_absence_open_says_where_the_ratings_stand_too():
+    encounters = [encounter(n) for n in range(5)] + [encounter(5, status="cancelled")]
+    history = [response(n, "client", "high") for n in range(5)]
+    view = build_panel(reads(encounters, history), None, DAY0 + datetime.timedelta(weeks=6))
+    assert view.cards is not None
+    assert view.cards.status == ("A session missed on 6 Oct 2026. Ratings steady. Latest, "
+                                 "29 Sep 2026: Check-in 20 of 24, client.")
