@@ -25,6 +25,14 @@ from marshmallow import (
     validates_schema,
 )
 
+import fhir_profiles
+from plugin.alliance import (
+    AllianceError,
+    NormsError,
+    NormSet,
+    instrument_from_questionnaire,
+    parse_site_norms,
+)
 from plugin.errors import ConfigError
 
 PREFIX = "ALLIANCE_"
@@ -56,6 +64,9 @@ HINTS = {
     "(default: alliance-checkin-client,alliance-checkin-therapist,wai-sr-client,srs)",
     "text_packs": "comma-separated JSON files with licensed item wording (a text pack per "
     "instrument); without one a licensed paper form is typed in by item number",
+    "norms_file": "a JSON file of local norms (cut-offs, SDs, test-retest reliabilities, each "
+    "with its source) laid over the shipped ones in fhir_profiles/norms/; see "
+    "plugin/alliance/README.md",
     "organization": "a FHIR reference to the organisation the app acts for, "
     "e.g. Organization/123 (recorded in each Provenance)",
 }
@@ -92,6 +103,8 @@ class Settings:
     instruments: tuple[str, ...] = tuple(DEFAULT_INSTRUMENTS.split(","))
     text_packs: tuple[Path, ...] = ()
     organization: str | None = None
+    norms_file: Path | None = None
+    norms: NormSet | None = field(default=None, repr=False)  # the site's, validated
 
     @property
     def redirect_uri(self) -> str:
@@ -122,6 +135,7 @@ class _SettingsSchema(Schema):
     )
     instruments = _CommaList(load_default=DEFAULT_INSTRUMENTS.split(","))
     text_packs = _CommaList(load_default=[])
+    norms_file = fields.String(load_default=None)
     organization = fields.String(
         load_default=None,
         validate=validate.Regexp(
@@ -187,6 +201,7 @@ class _SettingsSchema(Schema):
                 raise ValidationError(
                     f"{path} is not a PEM private key", field_name="private_key_file"
                 )
+        norms = _site_norms(data.get("norms_file"), data["instruments"])
         return Settings(
             public_url=data["public_url"].rstrip("/"),
             client_id=data["client_id"],
@@ -204,6 +219,8 @@ class _SettingsSchema(Schema):
             instruments=tuple(data["instruments"]),
             text_packs=tuple(Path(p) for p in data["text_packs"]),
             organization=data.get("organization") or None,
+            norms_file=Path(data["norms_file"]) if data.get("norms_file") else None,
+            norms=norms,
         )
 
 
@@ -225,6 +242,28 @@ def _label(name: str, origins: Mapping[str, str]) -> str:
     if origin:
         return f"{name} (in {origin})"
     return f"{PREFIX}{name.upper()}"
+
+
+def _site_norms(name: str | None, instrument_ids: list[str]) -> NormSet | None:
+    """The site's norms file read and validated against the offered instruments, or None."""
+    if not name:
+        return None
+    path = Path(name)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise ValidationError(f"cannot read {path}: {err}", field_name="norms_file") from err
+    instruments = []
+    for instrument_id in instrument_ids:
+        try:
+            q = fhir_profiles.questionnaire(instrument_id)
+            instruments.append(instrument_from_questionnaire(q))
+        except (fhir_profiles.ProfileNotFound, AllianceError):
+            continue  # the instruments setting reports its own problems
+    try:
+        return parse_site_norms(text, instruments, origin=str(path))
+    except NormsError as err:
+        raise ValidationError(err.message, field_name="norms_file") from err
 
 
 def _explain(errors: Mapping[str, Any], origins: Mapping[str, str]) -> str:

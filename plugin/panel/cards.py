@@ -31,7 +31,7 @@ SITUATIONS = {
     "discrepancy": (5, "Client and therapist see it differently"),
     "attendance": (6, "Missed sessions"),
     "attendance-gap": (7, "Long gap between sessions"),
-    "repair": (9, "Repaired"),
+    "repair": (9, "Good news: repaired"),
 }
 LOW = ("low-alliance", "early-low-alliance")
 

@@ -6,7 +6,8 @@
 - A recent window (the last ``RECENT`` sessions, all on demand): the x axis is the sessions in
   the window, missed ones included and marked with a cross on the axis, dates labelled.
 - Readable in black and white: client solid with filled circles, therapist dashed with open
-  squares; a session with an alert gets a ring around its point (never covering it).
+  squares; a session with an alert gets a ring around its point (never covering it), a
+  prorated score (some items unanswered) a dotted ring.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from plugin.alliance import Instrument, ScoredSession
+from plugin.alliance import Instrument, NormSet, ScoredSession
 from plugin.fhir.readers import Session
 from plugin.panel import wording
 
@@ -33,6 +34,7 @@ class Point:
     day: datetime.date
     encounter_id: str
     alert: bool
+    prorated: bool = False
 
 
 @dataclass(frozen=True)
@@ -66,9 +68,11 @@ class TrendChart:
         parts = []
         for line in self.lines:
             values = [wording.number(p.value, self.instrument_url) for p in line.points]
+            prorated = sum(p.prorated for p in line.points)
             parts.append(f"{line.rater}: {len(values)} ratings, from {values[0]} on "
                          f"{wording.day(line.points[0].day)} to {values[-1]} on "
-                         f"{wording.day(line.points[-1].day)}")
+                         f"{wording.day(line.points[-1].day)}"
+                         + (f", {prorated} prorated from missing items" if prorated else ""))
         extra = f"; {len(self.missed)} missed sessions" if self.missed else ""
         if self.threshold:
             extra += f"; the low line is at {self.threshold[1]}"
@@ -118,9 +122,23 @@ def _x_ticks(days: Sequence[datetime.date],
     return tuple(ticks)
 
 
+def _cutoff(norms: NormSet | None, members: Sequence[ScoredSession], code: str) -> float | None:
+    """The low line of a scale from the norms: the client form's cut-off, else the therapist's
+    (most forms have none: then no line is drawn rather than one borrowed)."""
+    if norms is None:
+        return None
+    for rater in wording.RATER_ORDER:
+        for url in dict.fromkeys(s.score.instrument_url for s in members if s.rater == rater):
+            form = norms.get(url, rater)
+            cutoff = form.scale(code).cutoff if form else None
+            if cutoff is not None and cutoff.value is not None:
+                return cutoff.value
+    return None
+
+
 def build_trends(scored: Sequence[ScoredSession], instruments: Sequence[Instrument],
                  flagged: frozenset[str], sessions: Sequence[Session] = (),
-                 show_all: bool = False) -> list[TrendChart]:
+                 show_all: bool = False, norms: NormSet | None = None) -> list[TrendChart]:
     """The charts of every instrument in `scored`, over the window of sessions."""
     days = window(sessions, scored, show_all)
     if not days:
@@ -149,7 +167,7 @@ def build_trends(scored: Sequence[ScoredSession], instruments: Sequence[Instrume
             for rater in wording.RATER_ORDER:
                 points = tuple(
                     Point(x_of[s.date], _y(v, lo, hi), v, s.date, s.encounter_id,
-                          s.encounter_id in flagged)
+                          s.encounter_id in flagged, s.score.scale(code).prorated)
                     for s in sorted(members, key=lambda s: s.date)
                     if s.rater == rater and (v := s.score.scale(code).sum) is not None
                 )
@@ -158,8 +176,9 @@ def build_trends(scored: Sequence[ScoredSession], instruments: Sequence[Instrume
             if not lines:
                 continue
             threshold = None
-            if scale.low_threshold is not None:
-                threshold = (_y(scale.low_threshold, lo, hi), f"{scale.low_threshold:g}")
+            cutoff = _cutoff(norms, members, code)
+            if cutoff is not None and lo <= cutoff <= hi:
+                threshold = (_y(cutoff, lo, hi), f"{cutoff:g}")
             y_ticks = tuple((_y(v, lo, hi), f"{v:g}") for v in (lo, (lo + hi) / 2, hi))
             title = f"{family} {wording.SCALE_NAMES[code].lower()}, {lo:g} to {hi:g}"
             charts.append(TrendChart(

@@ -16,12 +16,14 @@ import fhir_profiles
 from plugin.alliance import (
     AllianceError,
     Instrument,
+    NormSet,
     Score,
     ScoredSession,
     Visit,
     analyse_trends,
     instrument_from_questionnaire,
     score_questionnaire_response,
+    shipped_norms,
 )
 from plugin.fhir.readers import (
     PatientSummary,
@@ -123,6 +125,23 @@ class PanelView:
     all_scored: list[ScoredSession] = field(default_factory=list)  # every instrument, both raters
     all_instruments: list[Instrument] = field(default_factory=list)
     sessions: list[Session] = field(default_factory=list)  # newest first, missed ones included
+    norms: NormSet | None = None  # the norms the alerts used (the charts draw their cut-offs)
+    # instrument url -> the sentence its scores are never shown without (the check-in's
+    # "a feedback tool, not a validated measure"), from the norms
+    caveats: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def trend_caveats(self) -> list[str]:
+        """The caveats of the instruments drawn on the trend, each once."""
+        drawn = [*self.instruments.values(), *self.all_instruments]
+        found = (self.caveats.get(i.url) for i in drawn)
+        return list(dict.fromkeys(c for c in found if c))
+
+
+def caveats_of(norms: NormSet) -> dict[str, str]:
+    """Per instrument url, what a clinician must read beside an unvalidated tool's scores."""
+    return {form.instrument: f"{form.label}: {form.note}."
+            for form in norms.forms.values() if not form.validated and form.note}
 
 
 def state_of(raters: Iterable[str]) -> str:
@@ -134,7 +153,10 @@ def state_of(raters: Iterable[str]) -> str:
     return "not yet recorded"
 
 
-def build_panel(reads: PanelReads, encounter_id: str | None, today: datetime.date) -> PanelView:
+def build_panel(reads: PanelReads, encounter_id: str | None, today: datetime.date,
+                norms: NormSet | None = None) -> PanelView:
+    """The panel's view; ``norms`` are the site's (validated at start-up), else the shipped."""
+    norms = norms or shipped_norms()
     all_sessions = sessions(reads.encounters, reads.appointments)
     days = {s.id: s.day for s in all_sessions if s.resource_type == "Encounter" and s.day}
     responses = sorted(
@@ -158,12 +180,15 @@ def build_panel(reads: PanelReads, encounter_id: str | None, today: datetime.dat
         if r.score and r.rater and r.score.instrument_url == main.get(r.rater)
     ]
     visits = [
-        Visit(s.id, s.day, s.status)  # type: ignore[arg-type]
+        Visit(s.id, s.day, s.status, s.cancelled_by)  # type: ignore[arg-type]
         for s in all_sessions
         if s.day and s.status in ("attended", "cancelled", "no-show")
     ]
     instruments = {rater: i for rater, url in main.items() if (i := instrument_for(url))}
-    alerts = analyse_trends(scored, instruments.values(), visits, today=today)
+    # Alerts read every instrument of each rater on its own scale; the chart keeps the main one.
+    every = [ScoredSession(r.encounter_id or r.id, r.day, r.rater, r.score)  # type: ignore[arg-type]
+             for r in counted if r.score and r.rater]
+    alerts = analyse_trends(every, instruments.values(), visits, today=today, norms=norms)
     alerts_by_session: dict[str, list[str]] = {}
     for alert in alerts:
         if alert.encounter_id:
@@ -186,9 +211,9 @@ def build_panel(reads: PanelReads, encounter_id: str | None, today: datetime.dat
                      "out of the trend; open them from the list below.")
     kinds = {s.kind for s in all_sessions}
     return PanelView(
-        cards=build_cards(alerts, scored, today),
-        all_scored=[ScoredSession(r.encounter_id or r.id, r.day, r.rater, r.score)  # type: ignore[arg-type]
-                    for r in counted],
+        cards=build_cards(alerts, every, today),
+        all_scored=every,
+        norms=norms,
         all_instruments=[i for i in {r.instrument.url: r.instrument for r in counted
                                      if r.instrument}.values()],
         sessions=all_sessions,
@@ -206,4 +231,5 @@ def build_panel(reads: PanelReads, encounter_id: str | None, today: datetime.dat
         flagged=frozenset(a.encounter_id for a in alerts
                           if a.kind != "attendance" and a.encounter_id),
         notes=notes,
+        caveats=caveats_of(norms),
     )

@@ -19,3 +19,8 @@ def init_app(app: Flask) -> None:
     app.add_template_global(wording.score, "score_text")
     app.add_template_global(wording.instrument_name, "instrument_name")
     app.jinja_env.globals["SCALE_NAMES"] = wording.SCALE_NAMES
+    app.add_template_filter(caveat_of, "caveat_of")
+
+
+def caveat_of(url: str, caveats: dict[str, str]) -> str:
+    return caveats.get(url, "")

@@ -35,7 +35,7 @@ def panel(handle: str) -> str:
     # Writing to the EHR needs its write scopes; a companion store uses the app's own token.
     record_missing = context.scopes.missing(RECORD_NEEDS) if launch.records.where == "ehr" else []
     today = services().now().date()
-    view = build_panel(reads, context.encounter, today)
+    view = build_panel(reads, context.encounter, today, services().settings.norms)
     show_all = request.args.get("sessions") == "all"  # the trend's window: recent or all
     days = window(view.sessions, view.all_scored, show_all)
     return render_template(
@@ -43,7 +43,7 @@ def panel(handle: str) -> str:
         handle=handle,
         view=view,
         charts=build_trends(view.all_scored, view.all_instruments, view.flagged, view.sessions,
-                            show_all=show_all),
+                            show_all=show_all, norms=view.norms),
         show_all=show_all,
         table_rows=table_rows(view.all_scored, view.sessions, show_all),
         window_first=days[0] if days else None,

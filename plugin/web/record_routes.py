@@ -17,8 +17,9 @@ from typing import Any
 
 from flask import Blueprint, abort, redirect, request, url_for
 
-from plugin.alliance import AllianceError
+from plugin.alliance import AllianceError, shipped_norms
 from plugin.fhir.errors import FhirError, RecordError
+from plugin.panel.view import caveats_of
 from plugin.recording.answers import form_fields, raw_from_answers, read_answers
 from plugin.recording.errors import RecordingRefused
 from plugin.recording.records import (
@@ -99,8 +100,10 @@ def response(handle: str, qr_id: str) -> Page:
     labels = {f.link_id: f for f in form_fields(record.form.display)}
     agents = [str((a.get("who") or {}).get("reference") or "")
               for p in record.provenance for a in p.get("agent") or []]
+    norms = services().settings.norms or shipped_norms()
+    caveat = caveats_of(norms).get(record.form.instrument.url)
     return render("record/response.html", handle=handle, record=record, labels=labels,
-                   saved=request.args.get("saved"),
+                   saved=request.args.get("saved"), caveat=caveat,
                    names=practitioner_names(launch, [a for a in agents if a]))
 
 

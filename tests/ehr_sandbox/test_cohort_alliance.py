@@ -171,16 +171,20 @@ def test_low_early_raises_an_early_low_alliance_and_recovers(cohort: Cohort,
     for plan in _plans(cohort, "low-early"):
         alerts = _alerts(store, plan, cohort.today)
         early = [a for a in alerts if a.kind == "early-low-alliance" and a.rater == "client"]
-        assert len(early) == 3, plan.number
+        assert early and all(a.session_number <= 3 for a in early), plan.number
         assert not [a for a in alerts if a.kind == "low-alliance" and a.rater == "client"]
 
 
-def test_disagreement_raises_discrepancies(cohort: Cohort, store: Store) -> None:
+def test_disagreement_in_the_usual_direction_is_not_an_alarm(cohort: Cohort,
+                                                              store: Store) -> None:
+    # The shape has the client about 6.5 points above the therapist: clients usually rate the
+    # alliance higher (Tryon, Blackwell & Hammel 2007), so only a gap beyond the usual one
+    # plus the difference criterion (about 10.8 of 24) is reported, never as the client lower.
     for plan in _plans(cohort, "disagreement"):
         alerts = _alerts(store, plan, cohort.today)
         gaps = [a for a in alerts if a.kind == "discrepancy"]
-        assert len(gaps) >= len(plan.attended) // 2, plan.number
-        assert all("the therapist sees the session as weaker" in a.reason for a in gaps)
+        assert all(a.rule == "therapist-lower" and a.values["difference"] > 10.8
+                   for a in gaps), plan.number
 
 
 def test_the_long_course_has_one_rupture_and_its_repair(cohort: Cohort, store: Store) -> None:

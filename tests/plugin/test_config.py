@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 
 import pytest
@@ -108,3 +109,31 @@ def test_a_toml_key_is_named_as_written_in_its_file(tmp_path):
     assert f"clinet_id (in {config}): not a setting" in message
     assert "ALLIANCE_PUBLIC_URL: not an http(s) URL" in message  # the environment's own name
     assert "ALLIANCE_SECRET_KEY" not in message and "ALLIANCE_CLINET_ID" not in message
+
+
+SRS = "https://alliance-panel.org/fhir/Questionnaire/srs"
+
+
+def test_a_site_norms_file_is_read_and_validated_at_start_up(tmp_path):
+    path = tmp_path / "norms.json"
+    path.write_text(json.dumps([{"instrument": SRS, "rater": "client", "scales": {"total": {
+        "cutoff": {"value": 34, "source": "local norms, Clinic X 2025"}}}}]))
+    settings = load_settings({**GOOD, "norms_file": str(path)})
+    cutoff = settings.norms.get(SRS, "client").scale("total").cutoff
+    assert (cutoff.value, cutoff.source) == (34, "local norms, Clinic X 2025")
+    assert load_settings(GOOD).norms is None  # without a file: the shipped norms
+
+
+def test_a_bad_site_norms_file_stops_start_up_naming_every_problem(tmp_path):
+    path = tmp_path / "norms.json"
+    path.write_text(json.dumps([{"instrument": SRS, "rater": "client", "scales": {"total": {
+        "cutoff": {"value": 34}, "retest": {"value": 1.5, "source": "x"}}}}]))
+    with pytest.raises(ConfigError) as err:
+        load_settings({**GOOD, "norms_file": str(path)})
+    message = err.value.message
+    assert "ALLIANCE_NORMS_FILE" in message and "Set it to a JSON file of local norms" in message
+    assert "every value needs a source" in message
+    assert "a reliability must be at least 0 and under 1, got 1.5" in message
+    with pytest.raises(ConfigError) as err:
+        load_settings({**GOOD, "norms_file": str(tmp_path / "missing.json")})
+    assert "ALLIANCE_NORMS_FILE: cannot read" in err.value.message

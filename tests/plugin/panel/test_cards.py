@@ -39,7 +39,7 @@ def test_client_and_therapist_total_and_subscales_fold_into_one_card():
 def test_a_repair_is_good_news_apart_and_closes_its_rupture():
     cards = build_cards([alert("rupture", 4), alert("repair", 2)], [], TODAY)
     assert not cards.open
-    assert [c.heading for c in cards.good_news] == ["Repaired"]
+    assert [c.heading for c in cards.good_news] == ["Good news: repaired"]
     assert [c.situation for c in cards.history] == ["rupture"]
     assert cards.status == "Steady now: repaired on 17 Nov 2026; nothing that needs attention."
 

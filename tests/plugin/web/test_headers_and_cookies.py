@@ -73,3 +73,19 @@ def test_alliance_serve_refuses_to_start_with_an_unknown_instrument(monkeypatch,
         monkeypatch.setenv(f"ALLIANCE_{name}", value)
     assert main(["serve", "--port", "0"]) == 2
     assert "ALLIANCE_INSTRUMENTS names 'wai-typo'" in capsys.readouterr().err
+
+
+def test_alliance_serve_refuses_to_start_with_a_bad_norms_file(monkeypatch, capsys, tmp_path):
+    monkeypatch.delenv("ALLIANCE_CONFIG", raising=False)
+    norms = tmp_path / "norms.json"
+    norms.write_text('[{"instrument": "https://alliance-panel.org/fhir/Questionnaire/srs", '
+                     '"rater": "client", "scales": {"total": {"cutoff": '
+                     '{"value": 45, "source": "ours"}}}}]')
+    for name, value in {"PUBLIC_URL": "https://app.example", "CLIENT_ID": "c",
+                        "ALLOWED_ISS": "https://ehr.example/fhir", "SECRET_KEY": "k" * 40,
+                        "DATA_DIR": str(tmp_path), "NORMS_FILE": str(norms)}.items():
+        monkeypatch.setenv(f"ALLIANCE_{name}", value)
+    assert main(["serve", "--port", "0"]) == 2
+    err = capsys.readouterr().err
+    assert "ALLIANCE_NORMS_FILE" in err
+    assert "cut-off 45 for total is outside the scale's 0 to 40" in err
