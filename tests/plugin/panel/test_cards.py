@@ -64,3 +64,11 @@ def test_an_unrepaired_rupture_stays_open_longer_than_other_alerts():
 
 def test_no_alerts_says_steady():
     assert build_cards([], [], TODAY).status == "No alliance recorded yet."
+
+
+def test_a_drift_down_while_low_is_one_card_with_both_findings():
+    cards = build_cards([alert("low-alliance", 1, "client"), alert("falling-trend", 1, "therapist"),
+                         alert("falling-trend", 2, "client")], [], TODAY)
+    assert [c.heading for c in cards.open] == ["Low alliance, drifting down"]
+    assert len(cards.open[0].evidence) == 3 and cards.open[0].raters == ("client", "therapist")
+    assert cards.status == "Low since 24 Nov 2026 and drifting down (client and therapist)."
