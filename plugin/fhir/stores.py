@@ -81,7 +81,12 @@ class RecordStores:
         *,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
+        per_issuer: Mapping[str, Settings] | None = None,
     ) -> None:
+        """``per_issuer``: an EHR with its own record store (or client) gets its own
+        RecordStores, built from its settings; other EHRs use these ``settings``."""
+        self._per_issuer = {iss.rstrip("/"): RecordStores(s, http, clock=clock, sleep=sleep)
+                            for iss, s in (per_issuer or {}).items()}
         self._settings = settings
         self._http = http
         self._sleep = sleep
@@ -96,10 +101,19 @@ class RecordStores:
                     redirect_uri=settings.redirect_uri,
                     private_key_pem=settings.private_key_pem,
                     private_key_alg=settings.private_key_alg,
+                    allow_http=settings.development,
                 ),
                 http=http,
                 clock=clock,
             )
+
+    def companion_client(self, scopes: tuple[str, ...]) -> FhirClient | None:
+        """The companion store reached with the app's own backend token, if one is set."""
+        if self._backend is None or not self._settings.record_store_url:
+            return None
+        base, backend = self._settings.record_store_url, self._backend
+        return FhirClient(base, token=lambda: backend.backend_token(base, scopes).access_token,
+                          http=self._http, sleep=self._sleep)
 
     def capability(self, fhir_base: str) -> dict[str, Any]:
         """The server's CapabilityStatement, cached; an empty one if it cannot be read."""
@@ -115,6 +129,9 @@ class RecordStores:
         return statement
 
     def for_launch(self, context: LaunchContext, ehr: FhirClient) -> RecordStore:
+        own = self._per_issuer.get(context.iss.rstrip("/"))
+        if own is not None:
+            return own.for_launch(context, ehr)
         mode = self._settings.record_store_mode
         capability = self.capability(context.iss)
         accepted = accepted_record_types(capability)

@@ -20,11 +20,13 @@ from plugin.fhir.errors import (
     FhirTransportError,
     RecordError,
 )
+from plugin.ops.metrics import SAVES
 from plugin.recording.answers import form_fields, read_answers, submission_id_from
 from plugin.recording.catalogue import RecordForm
 from plugin.recording.errors import RecordingRefused
 from plugin.recording.save import save_submission
 from plugin.recording.submission import new_submission
+from plugin.web.audit_hooks import audit_refusal
 from plugin.web.current import CurrentLaunch
 from plugin.web.services import services
 
@@ -62,6 +64,12 @@ def session_refs(launch: CurrentLaunch) -> tuple[str, str]:
 
 
 def failure_message(err: FhirError) -> tuple[str, int]:
+    message, status = _failure_message(err)
+    audit_refusal(services().auditor, err.code, status if status < 500 else 502)
+    return message, status
+
+
+def _failure_message(err: FhirError) -> tuple[str, int]:
     if isinstance(err, FhirTransportError):
         text = "The FHIR server could not be reached."
     elif isinstance(err, FhirConflict):
@@ -91,10 +99,12 @@ def form_page(handle: str, form: RecordForm, *, action: str, mode: str, raw: dic
 
 def submit(launch: CurrentLaunch, form: RecordForm, *, action: str, mode: str, patient: str,
             encounter: str, author: str, enterer: str | None, on_saved: Callable[[str], Page],
-            fixed_submission_id: str | None = None) -> Page:
+            fixed_submission_id: str | None = None, page_key: str | None = None) -> Page:
     """Read the posted answers and save them as one submission; on any failure the form comes
-    back with everything that was typed and a sentence saying what happened."""
-    handle = launch.handle
+    back with everything that was typed and a sentence saying what happened. `page_key`: what
+    the page is keyed by when it is not the launch's handle (a client capability), for its
+    CSRF token; the handle never reaches that page."""
+    handle = page_key or launch.handle
     read = read_answers(form.display, request.form)
     submission_id = fixed_submission_id or submission_id_from(request.form)
     errors = dict(read.errors)
@@ -116,6 +126,8 @@ def submit(launch: CurrentLaunch, form: RecordForm, *, action: str, mode: str, p
                           f"{err.message}", status=422, **page)
     except FhirError as err:
         log.warning("saving a response failed: %s (%s)", err.code, err.upstream_status)
+        SAVES.labels("failed").inc()
         message, status = failure_message(err)
         return form_page(errors={}, message=message, status=status, **page)
+    SAVES.labels("sent").inc()
     return on_saved(saved.qr_id)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import secrets
 import signal
 import socket
 import subprocess
@@ -75,7 +76,8 @@ def test_a_busy_port_is_named_with_the_option_that_changes_it(tmp_path, option):
 
 def test_alliance_serve_names_a_busy_port_too(tmp_path):
     env = {"ALLIANCE_PUBLIC_URL": "http://127.0.0.1:1", "ALLIANCE_CLIENT_ID": "c",
-           "ALLIANCE_ALLOWED_ISS": "http://ehr.example/fhir", "ALLIANCE_SECRET_KEY": "s" * 40,
+           "ALLIANCE_ALLOWED_ISS": "http://ehr.example/fhir",
+           "ALLIANCE_SECRET_KEY": secrets.token_urlsafe(32), "ALLIANCE_DEVELOPMENT": "true",
            "ALLIANCE_DATA_DIR": str(tmp_path)}
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
@@ -110,6 +112,6 @@ def test_the_root_page_says_what_the_app_is_and_how_to_launch_it(tmp_path):
 def test_healthz_answers_what_the_readme_says(tmp_path):
     client, _ = app_over("https://alliance.example", tmp_path)
     answered = client.get("/healthz").get_json()
-    documented = re.search(r"`/healthz` answers\s+`(\{[^`]*\})`", README.read_text())
+    documented = re.search(r"`/healthz`\s+answers\s+`(\{[^`]*\})`", README.read_text())
     assert documented, "the README no longer says what /healthz answers"
     assert json.loads(documented.group(1)) == answered
