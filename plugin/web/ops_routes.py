@@ -35,11 +35,24 @@ def readyz() -> tuple[Response, int]:
         readiness.check_keys(settings.secret_key,
                              smart.public_jwks if settings.private_key_pem else None),
         readiness.check_outbox(store, ext.clock),
+        _check_audit(),
     ]
     ready, body = readiness.readiness(checks)
     response = jsonify(body)
     response.headers["Cache-Control"] = "no-store"
     return response, 200 if ready else 503
+
+
+def _check_audit() -> readiness.Check:
+    """The audit trail: its spool writable and its destination taking deliveries."""
+    health = services().auditor.health()
+    if health["pending"] < 0:
+        return readiness.Check("audit", False, "the audit spool cannot be read")
+    detail = (f"{health['pending']} AuditEvent(s) waiting, the oldest "
+              f"{health['oldest_age']:.0f} s" if health["pending"] else "nothing waiting")
+    if not health["ok"]:
+        detail += f"; last problem: {health['last_error'] or 'the spool could not be written'}"
+    return readiness.Check("audit", bool(health["ok"]), detail)
 
 
 @bp.get("/metrics")

@@ -30,7 +30,24 @@ def test_liveness_and_readiness_answer_ok_when_all_is_well(deploy):
     ready = dep.browser().get(f"{dep.app.url}/readyz", timeout=10)
     assert ready.status_code == 200
     assert ready.json()["status"] == "ready"
-    assert set(ready.json()["checks"]) == {"session_store", "keys", "outbox"}
+    assert set(ready.json()["checks"]) == {"session_store", "keys", "outbox", "audit"}
+
+
+def test_an_audit_log_that_cannot_be_written_makes_the_instance_not_ready(deploy):
+    """Events that cannot reach the audit log wait in the spool, and readiness says so."""
+    from tests.support.launched import open_launch
+
+    dep = deploy()
+    log_path = dep.flask_app.extensions["alliance"].settings.data_dir / "audit" / "audit.jsonl"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    log_path.mkdir()  # a folder where the log file should be: every append fails
+    run = open_launch(dep)  # the panel view is audited; its delivery fails
+    assert run.get("").status_code == 200  # the clinician is not stopped
+    ready = dep.browser().get(f"{dep.app.url}/readyz", timeout=10)
+    assert ready.status_code == 503
+    audit = ready.json()["checks"]["audit"]
+    assert not audit["ok"] and "waiting" in audit["detail"]
+    assert "audit.sink_error" in audit["detail"]
 
 
 def test_a_stuck_outbox_makes_the_instance_not_ready(deploy):
