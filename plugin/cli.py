@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import logging
 import os
 import subprocess
@@ -47,7 +48,13 @@ def _serve(args: argparse.Namespace) -> int:
         print(err.message, file=sys.stderr)
         return 2
     _announce(args)
-    server.serve_waitress(app, args.host, args.port, args.threads)
+    try:
+        server.serve_waitress(app, args.host, args.port, args.threads)
+    except OSError as err:
+        if err.errno not in (errno.EADDRINUSE, errno.EACCES, errno.EADDRNOTAVAIL):
+            raise
+        print(port_problem(err, args.port, "--port"), file=sys.stderr)
+        return 2
     return 0
 
 
@@ -56,9 +63,23 @@ def _announce(args: argparse.Namespace) -> None:
           f"({args.workers} worker(s) x {args.threads} threads)", flush=True)
 
 
+def port_problem(err: OSError, port: int, option: str) -> str:
+    """A failed bind in words: which port, and the option that picks another."""
+    if err.errno == errno.EADDRINUSE:
+        why = "is already in use by another program"
+    elif err.errno == errno.EACCES:
+        why = "needs privileges this user lacks"
+    else:
+        why = f"cannot be opened ({err.strerror or err})"
+    return f"Port {port} {why}. Choose another with {option}, e.g. {option} {port + 10}."
+
+
 def _demo(args: argparse.Namespace) -> int:
     # The demo lives with the development EHR, which the product itself never imports.
-    command = [sys.executable, "-m", "ehr_sandbox.demo", *args.rest]
+    command = [
+        sys.executable, "-m", "ehr_sandbox.demo", "--ehr-port", str(args.ehr_port),
+        "--app-port", str(args.app_port), "--data-dir", str(args.data_dir),
+    ]
     try:
         return subprocess.call(command)  # noqa: S603 - our own interpreter and module
     except KeyboardInterrupt:
@@ -101,7 +122,9 @@ def main(argv: list[str] | None = None) -> int:
                        help="json: one JSON object per line with the request id (default)")
     serve.set_defaults(run=_serve)
     demo = commands.add_parser("demo", help="run the app on the embedded sandbox EHR")
-    demo.add_argument("rest", nargs=argparse.REMAINDER)
+    demo.add_argument("--ehr-port", type=int, default=8081, help="the sandbox EHR's port")
+    demo.add_argument("--app-port", type=int, default=8080, help="the app's port")
+    demo.add_argument("--data-dir", default="var/demo", help="where both keep their files")
     demo.set_defaults(run=_demo)
     keygen = commands.add_parser("keygen", help="write a private key for private_key_jwt")
     keygen.add_argument("path")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import os
+import tempfile
 import tomllib
 from collections import Counter
 from collections.abc import Mapping
@@ -73,7 +74,7 @@ HINTS = {
     "instruments": "comma-separated Questionnaire ids to offer, from fhir_profiles/ "
     "(default: alliance-checkin-client,alliance-checkin-therapist,wai-sr-client,srs)",
     "text_packs": "comma-separated JSON files with licensed item wording (a text pack per "
-    "instrument); without one a licensed instrument runs in transcription mode",
+    "instrument); without one a licensed paper form is typed in by item number",
     "audit_destination": "where the app's AuditEvents go: log (default, the hash-chained "
     "JSON-lines file ALLIANCE_AUDIT_LOG) or record-store (the companion store, which needs "
     "ALLIANCE_RECORD_STORE_URL)",
@@ -225,6 +226,12 @@ class _SettingsSchema(Schema):
         if missing:
             raise ValidationError(f"no such file: {', '.join(missing)}")
 
+    @validates("data_dir")
+    def _check_data_dir(self, value: str, **_: Any) -> None:
+        problem = writable_folder_problem(Path(value))
+        if problem:
+            raise ValidationError(problem)
+
     @validates("public_url")
     def _check_public_url(self, value: str, **_: Any) -> None:
         if not _is_http_url(value):
@@ -319,6 +326,26 @@ class _SettingsSchema(Schema):
         )
 
 
+def writable_folder_problem(folder: Path) -> str | None:
+    """Why the app could not keep files in `folder` (created if missing), or None if it can.
+    Tried for real (a probe file), since permissions alone do not tell (root, read-only mounts)."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".write-probe-"):
+            pass
+    except OSError as err:
+        return f"cannot write to {folder}: {err.strerror or err}"
+    return None
+
+
+def _label(name: str, origins: Mapping[str, str]) -> str:
+    """A setting as the person wrote it: the TOML key in its file, else the variable."""
+    origin = origins.get(name)
+    if origin:
+        return f"{name} (in {origin})"
+    return f"{PREFIX}{name.upper()}"
+
+
 def _site_norms(name: str | None, instrument_ids: list[str]) -> NormSet | None:
     """The site's norms file read and validated against the offered instruments, or None."""
     if not name:
@@ -341,47 +368,70 @@ def _site_norms(name: str | None, instrument_ids: list[str]) -> NormSet | None:
         raise ValidationError(err.message, field_name="norms_file") from err
 
 
-def _explain(errors: Mapping[str, Any]) -> str:
+def _explain(errors: Mapping[str, Any], origins: Mapping[str, str]) -> str:
     lines = ["Alliance Panel cannot start; fix these settings:"]
     for name in sorted(errors):
         detail = errors[name]
         text = "; ".join(detail) if isinstance(detail, list) else str(detail)
         text = text.rstrip(".")
         hint = HINTS.get(name)
-        label = f"{PREFIX}{name.upper()}" if name in HINTS else name
+        label = name if name in ("_schema", "settings") else _label(name, origins)
         lines.append(f"  {label}: {text}" + (f". Set it to {hint}." if hint else ""))
     return "\n".join(lines)
 
 
 def read_settings_source(environ: Mapping[str, str]) -> dict[str, Any]:
     """Collect raw values: the TOML file first (if any), then ALLIANCE_* variables over it."""
+    return read_settings_with_origins(environ)[0]
+
+
+def read_settings_with_origins(
+    environ: Mapping[str, str],
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """The raw values and, for each one taken from the TOML file, that file's path (so an error
+    names the key the person wrote, not an environment variable they never set)."""
     raw: dict[str, Any] = {}
+    origins: dict[str, str] = {}
     config_file = environ.get(f"{PREFIX}CONFIG")
     if config_file:
         try:
             with open(config_file, "rb") as handle:
-                raw.update(tomllib.load(handle))
+                from_file = tomllib.load(handle)
         except (OSError, tomllib.TOMLDecodeError) as err:
             raise ConfigError(
                 f"{PREFIX}CONFIG: cannot read {config_file}: {err}. "
                 "Point it at a readable TOML file or unset it."
             ) from err
+        raw.update(from_file)
+        origins.update((key, config_file) for key in from_file)
     for key, value in environ.items():
         if key.startswith(PREFIX) and key != f"{PREFIX}CONFIG":
-            raw[key[len(PREFIX) :].lower()] = value
-    return raw
+            name = key[len(PREFIX) :].lower()
+            raw[name] = value
+            origins.pop(name, None)
+    return raw, origins
 
 
-def load_settings(source: Mapping[str, Any] | None = None) -> Settings:
-    """Validate settings from a mapping (lower-case names) or, by default, the environment."""
-    raw = dict(source) if source is not None else read_settings_source(os.environ)
-    unknown = sorted(set(raw) - set(_SettingsSchema().fields))
-    if unknown:
-        names = ", ".join(f"{PREFIX}{name.upper()}" for name in unknown)
-        raise ConfigError(f"Unknown setting(s): {names}. Known: {', '.join(sorted(HINTS))}.")
+def load_settings(
+    source: Mapping[str, Any] | None = None, origins: Mapping[str, str] | None = None
+) -> Settings:
+    """Validate settings from a mapping (lower-case names) or, by default, the environment.
+    Every problem is reported in one message: unknown names beside wrong values, each named
+    as it was written (`origins`: the TOML file of keys that came from one)."""
+    if source is None:
+        raw, origins = read_settings_with_origins(os.environ)
+    else:
+        raw, origins = dict(source), dict(origins or {})
+    known = set(_SettingsSchema().fields)
+    errors: dict[str, Any] = {
+        name: f"not a setting Alliance Panel knows (known: {', '.join(sorted(HINTS))})"
+        for name in sorted(set(raw) - known)
+    }
     try:
-        settings: Settings = _SettingsSchema().load(raw)
+        settings: Settings = _SettingsSchema().load({k: v for k, v in raw.items() if k in known})
     except ValidationError as err:
         messages = err.messages if isinstance(err.messages, dict) else {"settings": err.messages}
-        raise ConfigError(_explain(messages)) from err
+        errors.update(messages)
+    if errors:
+        raise ConfigError(_explain(errors, origins))
     return settings

@@ -118,8 +118,9 @@ class Launches:
                     "it was not accepted.", code="launch.parameter_too_long")
         if not iss:
             raise LaunchRefused(
-                "The launch has no `iss`: open the app from the EHR, or add "
-                "?iss=<FHIR base URL> for a standalone launch.",
+                "The app was opened without saying which EHR it belongs to. Open it from "
+                "a patient's chart in the EHR (a developer testing it on its own can add the "
+                "EHR's FHIR address to the link as ?iss=...).",
                 code="launch.missing_iss",
             )
         try:

@@ -1,24 +1,29 @@
-"""Geometry of the trend charts: one small chart per scale (total, goals, tasks, bond), client
-and therapist as separate lines. Numbers only; the template draws them as inline SVG.
+"""Geometry of the trend charts a clinician reads. Numbers only; the template draws inline SVG.
 
-Readable in black and white: the client line is solid with filled circles, the therapist line
-dashed with open squares, a session with an alert carries a triangle above its point, and a
-prorated score (some items unanswered) a ring around its point.
+- Each instrument on its own scale: a chart per instrument and scale (total first, then goals,
+  tasks and bond), client and therapist forms of one instrument on one chart.
+- The instrument's low line drawn where it has one (the line the low-alliance alerts cite).
+- A recent window (the last ``RECENT`` sessions, all on demand): the x axis is the sessions in
+  the window, missed ones included and marked with a cross on the axis, dates labelled.
+- Readable in black and white: client solid with filled circles, therapist dashed with open
+  squares; a session with an alert gets a ring around its point (never covering it), a
+  prorated score (some items unanswered) a dotted ring.
 """
 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from plugin.alliance import Instrument, ScoredSession
+from plugin.alliance import Instrument, NormSet, ScoredSession
+from plugin.fhir.readers import Session
+from plugin.panel import wording
 
-WIDTH, HEIGHT = 320.0, 120.0
-LEFT, RIGHT, TOP, BOTTOM = 30.0, 8.0, 10.0, 18.0
-MARKERS_UP_TO = 40  # beyond this many sessions the points are drawn as lines only
-LABELS = {"total": "Total", "goal": "Agreement on goals", "task": "Agreement on tasks",
-          "bond": "Emotional bond"}
+WIDTH, HEIGHT = 320.0, 132.0
+LEFT, RIGHT, TOP, BOTTOM = 30.0, 12.0, 16.0, 32.0
+RECENT = 12  # sessions shown by default (project default: about three months of weekly work)
+MISSED = ("cancelled", "no-show")
 
 
 @dataclass(frozen=True)
@@ -44,14 +49,17 @@ class Line:
 
 @dataclass(frozen=True)
 class TrendChart:
+    key: str  # unique on the page, for ids
     scale: str
-    title: str
+    title: str  # "Check-in total, 0 to 24"
+    instrument_url: str
     minimum: float
     maximum: float
     lines: tuple[Line, ...]
     y_ticks: tuple[tuple[float, str], ...]
-    x_ticks: tuple[tuple[float, str, str], ...]  # x, label, text-anchor
-    markers: bool
+    x_ticks: tuple[tuple[float, str], ...]
+    missed: tuple[tuple[float, str], ...]  # x and date of each missed session in the window
+    threshold: tuple[float, str] | None  # y and label of the instrument's low line
     width: float = WIDTH
     height: float = HEIGHT
 
@@ -59,15 +67,16 @@ class TrendChart:
     def description(self) -> str:
         parts = []
         for line in self.lines:
-            values = [p.value for p in line.points]
+            values = [wording.number(p.value, self.instrument_url) for p in line.points]
             prorated = sum(p.prorated for p in line.points)
-            parts.append(
-                f"{line.rater} ratings over {len(values)} sessions, from {values[0]:g} to "
-                f"{values[-1]:g} (lowest {min(values):g}, highest {max(values):g})"
-                + (f", {prorated} prorated from missing items" if prorated else "")
-            )
-        scale = f"on a scale of {self.minimum:g} to {self.maximum:g}"
-        return f"{self.title} {scale}: " + "; ".join(parts) + "." if parts else ""
+            parts.append(f"{line.rater}: {len(values)} ratings, from {values[0]} on "
+                         f"{wording.day(line.points[0].day)} to {values[-1]} on "
+                         f"{wording.day(line.points[-1].day)}"
+                         + (f", {prorated} prorated from missing items" if prorated else ""))
+        extra = f"; {len(self.missed)} missed sessions" if self.missed else ""
+        if self.threshold:
+            extra += f"; the low line is at {self.threshold[1]}"
+        return f"{self.title}. " + "; ".join(parts) + extra + "."
 
 
 def _y(value: float, lo: float, hi: float) -> float:
@@ -75,46 +84,114 @@ def _y(value: float, lo: float, hi: float) -> float:
     return TOP + (HEIGHT - TOP - BOTTOM) * (1 - (value - lo) / span)
 
 
-def build_trends(
-    scored: Sequence[ScoredSession],
-    instruments: Mapping[str, Instrument],
-    flagged: frozenset[str],
-) -> list[TrendChart]:
-    """One chart per scale of the client's instrument (else the therapist's). Both raters'
-    forms of an instrument share their scale ranges; a rater whose instrument has another
-    range for a scale is left off that chart rather than drawn on a wrong axis."""
-    instrument = instruments.get("client") or instruments.get("therapist")
-    if instrument is None or not scored:
+def _families(scored: Sequence[ScoredSession]) -> list[str]:
+    """Instrument short names in order of first use, newest data first in importance."""
+    counts: dict[str, int] = {}
+    for s in scored:
+        name = wording.instrument_name(s.score.instrument_url).short
+        counts[name] = counts.get(name, 0) + 1
+    return sorted(counts, key=lambda n: -counts[n])
+
+
+def window(sessions: Sequence[Session], scored: Sequence[ScoredSession],
+           show_all: bool) -> list[datetime.date]:
+    """The session dates on the x axis, oldest first: rated or missed, the last RECENT."""
+    days = {s.day for s in sessions if s.day and s.status in MISSED}
+    days |= {s.date for s in scored}
+    ordered = sorted(days)
+    return ordered if show_all else ordered[-RECENT:]
+
+
+def _x_ticks(days: Sequence[datetime.date],
+             x_of: dict[datetime.date, float]) -> tuple[tuple[float, str], ...]:
+    """About four date labels, the newest always; the year where it changes (the window's first
+    and last dates, with their years, are written above the charts)."""
+    every = max(1, round(len(days) / 4))
+    chosen = [i for i in range(len(days)) if i % every == 0]
+    last = len(days) - 1
+    if chosen[-1] != last:
+        if last - chosen[-1] < max(2, every):
+            chosen.pop()
+        chosen.append(last)
+    ticks, year = [], None
+    for i in chosen:
+        d = days[i]
+        label = f"{d.day} {d:%b}" + (f" {d.year}" if year is not None and d.year != year else "")
+        year = d.year
+        ticks.append((x_of[d], label))
+    return tuple(ticks)
+
+
+def _cutoff(norms: NormSet | None, members: Sequence[ScoredSession], code: str) -> float | None:
+    """The low line of a scale from the norms: the client form's cut-off, else the therapist's
+    (most forms have none: then no line is drawn rather than one borrowed)."""
+    if norms is None:
+        return None
+    for rater in wording.RATER_ORDER:
+        for url in dict.fromkeys(s.score.instrument_url for s in members if s.rater == rater):
+            form = norms.get(url, rater)
+            cutoff = form.scale(code).cutoff if form else None
+            if cutoff is not None and cutoff.value is not None:
+                return cutoff.value
+    return None
+
+
+def build_trends(scored: Sequence[ScoredSession], instruments: Sequence[Instrument],
+                 flagged: frozenset[str], sessions: Sequence[Session] = (),
+                 show_all: bool = False, norms: NormSet | None = None) -> list[TrendChart]:
+    """The charts of every instrument in `scored`, over the window of sessions."""
+    days = window(sessions, scored, show_all)
+    if not days:
         return []
-    days = sorted({s.date for s in scored})
     step = (WIDTH - LEFT - RIGHT) / max(len(days) - 1, 1)
     x_of = {day: LEFT + i * step for i, day in enumerate(days)}
+    missed_days = sorted({s.day for s in sessions if s.day in x_of and s.status in MISSED})
+    missed = tuple((x_of[d], wording.day(d)) for d in missed_days)
+    x_ticks = _x_ticks(days, x_of)
+    by_url = {i.url: i for i in instruments}
     charts = []
-    for code in ("total", *instrument.components):
-        scale = instrument.scales.get(code)
-        if scale is None:
+    for family in _families(scored):
+        members = [s for s in scored if s.date in x_of
+                   and wording.instrument_name(s.score.instrument_url).short == family]
+        if not members:
             continue
-        lo, hi = scale.minimum, scale.maximum
-        lines = []
-        for rater in ("client", "therapist"):
-            own = instruments.get(rater)
-            own_scale = own.scales.get(code) if own else None
-            if own_scale is None or (own_scale.minimum, own_scale.maximum) != (lo, hi):
+        instrument = by_url.get(members[0].score.instrument_url)
+        if instrument is None:
+            continue
+        for code in ("total", "goal", "task", "bond"):
+            scale = instrument.scales.get(code)
+            if scale is None:
                 continue
-            points = tuple(
-                Point(x_of[s.date], _y(v, lo, hi), v, s.date, s.encounter_id,
-                      s.encounter_id in flagged, s.score.scale(code).prorated)
-                for s in sorted(scored, key=lambda s: s.date)
-                if s.rater == rater and (v := s.score.scale(code).sum) is not None
-            )
-            if points:
-                lines.append(Line(rater, points))
-        if not lines:
-            continue
-        middle = (lo + hi) / 2
-        y_ticks = tuple((_y(v, lo, hi), f"{v:g}") for v in (lo, middle, hi))
-        x_ticks = ((x_of[days[0]], days[0].strftime("%d %b %Y"), "start"),
-                   (x_of[days[-1]], days[-1].strftime("%d %b %Y"), "end"))
-        charts.append(TrendChart(code, LABELS.get(code, code.title()), lo, hi, tuple(lines),
-                                 y_ticks, x_ticks, len(days) <= MARKERS_UP_TO))
+            lo, hi = scale.minimum, scale.maximum
+            lines = []
+            for rater in wording.RATER_ORDER:
+                points = tuple(
+                    Point(x_of[s.date], _y(v, lo, hi), v, s.date, s.encounter_id,
+                          s.encounter_id in flagged, s.score.scale(code).prorated)
+                    for s in sorted(members, key=lambda s: s.date)
+                    if s.rater == rater and (v := s.score.scale(code).sum) is not None
+                )
+                if points:
+                    lines.append(Line(rater, points))
+            if not lines:
+                continue
+            threshold = None
+            cutoff = _cutoff(norms, members, code)
+            if cutoff is not None and lo <= cutoff <= hi:
+                threshold = (_y(cutoff, lo, hi), f"{cutoff:g}")
+            y_ticks = tuple((_y(v, lo, hi), f"{v:g}") for v in (lo, (lo + hi) / 2, hi))
+            title = f"{family} {wording.SCALE_NAMES[code].lower()}, {lo:g} to {hi:g}"
+            charts.append(TrendChart(
+                f"{family.lower().replace(' ', '-')}-{code}", code, title,
+                members[0].score.instrument_url, lo, hi, tuple(lines), y_ticks, x_ticks,
+                missed, threshold))
     return charts
+
+
+def table_rows(scored: Sequence[ScoredSession], sessions: Sequence[Session],
+               show_all: bool) -> list[ScoredSession]:
+    """The charts' ratings for their table: newest first, client before therapist."""
+    days = set(window(sessions, scored, show_all))
+    rank = {r: i for i, r in enumerate(wording.RATER_ORDER)}
+    return sorted((s for s in scored if s.date in days),
+                  key=lambda s: (-s.date.toordinal(), rank.get(s.rater, 9)))

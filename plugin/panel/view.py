@@ -36,6 +36,7 @@ from plugin.fhir.readers import (
     sessions,
 )
 from plugin.panel.alert_list import AlertGroup, alert_list
+from plugin.panel.cards import Cards, build_cards
 from plugin.panel.reads import PanelReads
 
 HIDDEN_STATUSES = frozenset({"entered-in-error", "stopped"})
@@ -67,6 +68,11 @@ class Response:
     @property
     def counts(self) -> bool:
         return self.status not in HIDDEN_STATUSES and self.score is not None
+
+    @property
+    def rater_rank(self) -> int:
+        """Client first, then therapist: one order of raters on every page."""
+        return {"client": 0, "therapist": 1}.get(self.rater or "", 2)
 
 
 def read_response(qr: dict[str, Any], encounter_days: dict[str, datetime.date]) -> Response:
@@ -113,6 +119,13 @@ class PanelView:
     alerts: list[AlertGroup]  # newest first, persisting conditions folded
     flagged: frozenset[str]  # encounters where a rating alert fired (marked on the trend)
     notes: list[str] = field(default_factory=list)
+    cards: Cards | None = None  # the status line, open alerts, good news and history
+    latest_session: str | None = None  # the newest rated session (the status line's evidence)
+    one_kind: str | None = None  # the session type when every session has the same one
+    all_scored: list[ScoredSession] = field(default_factory=list)  # every instrument, both raters
+    all_instruments: list[Instrument] = field(default_factory=list)
+    sessions: list[Session] = field(default_factory=list)  # newest first, missed ones included
+    norms: NormSet | None = None  # the norms the alerts used (the charts draw their cut-offs)
     # instrument url -> the sentence its scores are never shown without (the check-in's
     # "a feedback tool, not a validated measure"), from the norms
     caveats: dict[str, str] = field(default_factory=dict)
@@ -120,7 +133,8 @@ class PanelView:
     @property
     def trend_caveats(self) -> list[str]:
         """The caveats of the instruments drawn on the trend, each once."""
-        found = (self.caveats.get(i.url) for i in self.instruments.values())
+        drawn = [*self.instruments.values(), *self.all_instruments]
+        found = (self.caveats.get(i.url) for i in drawn)
         return list(dict.fromkeys(c for c in found if c))
 
 
@@ -195,7 +209,16 @@ def build_panel(reads: PanelReads, encounter_id: str | None, today: datetime.dat
     if problems:
         notes.append(f"{len(problems)} stored response(s) could not be scored and are left "
                      "out of the trend; open them from the list below.")
+    kinds = {s.kind for s in all_sessions}
     return PanelView(
+        cards=build_cards(alerts, every, today),
+        all_scored=every,
+        norms=norms,
+        all_instruments=[i for i in {r.instrument.url: r.instrument for r in counted
+                                     if r.instrument}.values()],
+        sessions=all_sessions,
+        latest_session=max(scored, key=lambda s: s.date).encounter_id if scored else None,
+        one_kind=kinds.pop() if len(kinds) == 1 else None,
         patient=read_patient(reads.patient),
         current=current,
         current_state=state_of(r.rater for r in current_responses if r.counts and r.rater),

@@ -18,7 +18,7 @@ from typing import Any
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 from plugin.alliance import Answer
-from plugin.alliance.vocabulary import MAX_VALUE, MIN_VALUE
+from plugin.alliance.vocabulary import COMPONENTS, ITEM_WEIGHT, MAX_VALUE, MIN_VALUE
 
 PREFIX = "item-"
 REASON = "reason"
@@ -49,6 +49,14 @@ class FormField:
     maximum: float | None = None
     worded: bool = True
     extra: dict[str, Any] = field(default_factory=dict)
+    domain: str | None = None  # goal, task or bond: the subscale the item counts in
+    weights: tuple[float | None, ...] = ()  # per option, what it counts in the score
+
+    @property
+    def reversed(self) -> bool:
+        """Reverse-keyed: the first answer shown counts the most (a negatively worded item)."""
+        known = [w for w in self.weights if w is not None]
+        return len(known) > 1 and known[0] > known[-1]
 
 
 def _ext_number(item: Mapping[str, Any], url: str) -> float | None:
@@ -84,12 +92,16 @@ def form_fields(questionnaire: Mapping[str, Any]) -> list[FormField]:
                        str(o["valueCoding"].get("display") or o["valueCoding"]["code"]),
                        f"{dom_id}-{_UNSAFE_ID.sub('_', str(o['valueCoding']['code']))}")
                 for o in item.get("answerOption") or [] if "valueCoding" in o)
+            codes = [str(c.get("code")) for c in item.get("code") or [] if isinstance(c, dict)]
             out.append(FormField(
                 link_id=link_id, name=PREFIX + link_id, dom_id=dom_id, number=number,
                 label=str(item.get("text") or f"Item {number}"), kind=kind,
                 required=bool(item.get("required")), options=options,
                 minimum=_ext_number(item, MIN_VALUE), maximum=_ext_number(item, MAX_VALUE),
-                worded="text" in item))
+                worded="text" in item,
+                domain=next((c for c in codes if c in COMPONENTS), None),
+                weights=tuple(_ext_number(o["valueCoding"], ITEM_WEIGHT)
+                              for o in item.get("answerOption") or [] if "valueCoding" in o)))
 
     walk(list(questionnaire.get("item") or []))
     return out

@@ -27,6 +27,7 @@ from plugin.recording.handoff import Handoffs
 from plugin.web import (
     audit_hooks,
     errors,
+    filters,
     handoff_routes,
     log_redaction,
     ops_routes,
@@ -98,6 +99,7 @@ def create_app(
     app.register_blueprint(handoff_routes.bp)
     security.init_app(app, settings)
     errors.init_app(app)
+    filters.init_app(app)
     audit_hooks.init_app(app, auditor)
     ops_routes.init_app(app)
     log.info("Alliance Panel %s ready at %s", __version__, settings.public_url)

@@ -1,4 +1,5 @@
-"""SMART launch routes: /launch, /launch/check, /callback, plus /healthz and the app's keys.
+"""SMART launch routes: /launch, /launch/check, /callback, plus / (what this app is), /healthz
+and the app's keys.
 
 Binding the launch to the browser that started it, in a frame too:
 - /launch sets the browser cookie (`Secure; SameSite=None; Partitioned` over HTTPS). A browser
@@ -69,6 +70,13 @@ def _completed(handle: str) -> Response:
     # For the launches metric (plugin/web/ops_routes.py): which issuer this launch was for.
     g.launch_issuer = services().launches.issuer(handle)
     return redirect(url_for("panel.panel", handle=handle), code=303)
+
+
+@bp.get("/")
+def index() -> str:
+    """Someone who opens the app's address directly: what it is and how it is launched."""
+    app = services()
+    return render_template("index.html", public_url=app.settings.public_url, version=app.version)
 
 
 @bp.get("/healthz")

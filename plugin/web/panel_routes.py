@@ -7,7 +7,7 @@ from flask import Blueprint, Response, render_template, request
 from plugin.launch.scopes import REQUIRED
 from plugin.ops.metrics import ALERTS_SHOWN
 from plugin.panel.reads import read_panel
-from plugin.panel.trend import build_trends
+from plugin.panel.trend import build_trends, table_rows, window
 from plugin.panel.view import build_panel
 from plugin.web.audit_hooks import audit_panel_view
 from plugin.web.current import current_launch
@@ -41,11 +41,18 @@ def panel(handle: str) -> str:
     view = build_panel(reads, context.encounter, today, services().settings.norms)
     for group in view.alerts:
         ALERTS_SHOWN.labels(group.kind).inc()
+    show_all = request.args.get("sessions") == "all"  # the trend's window: recent or all
+    days = window(view.sessions, view.all_scored, show_all)
     return render_template(
         "panel.html",
         handle=handle,
         view=view,
-        charts=build_trends(view.scored, view.instruments, view.flagged),
+        charts=build_trends(view.all_scored, view.all_instruments, view.flagged, view.sessions,
+                            show_all=show_all, norms=view.norms),
+        show_all=show_all,
+        table_rows=table_rows(view.all_scored, view.sessions, show_all),
+        window_first=days[0] if days else None,
+        window_last=days[-1] if days else None,
         banner=context.need_patient_banner,
         records=launch.records,
         can_record=bool(context.encounter) and not record_missing,

@@ -32,6 +32,7 @@ from plugin.recording.records import (
 from plugin.web.audit_hooks import audit_panel_view, audit_write
 from plugin.web.csrf import check_csrf, csrf_token
 from plugin.web.current import CurrentLaunch, current_launch
+from plugin.web.names import practitioner_names, session_names
 from plugin.web.record_pages import (
     Page,
     failure_message,
@@ -56,8 +57,10 @@ def _csrf_token(handle: str) -> str:
 @bp.get("/panel/<handle>/record")
 def choose(handle: str) -> Page:
     launch = current_launch(handle)
-    forms = services().catalogue.offered()
+    # The commonest action first: the therapist's own rating, then the client's forms.
+    forms = sorted(services().catalogue.offered(), key=lambda f: f.rater != "therapist")
     return render("record/choose.html", handle=handle, forms=forms,
+                   names=session_names(launch),
                    has_session=bool(launch.context.encounter and launch.context.patient),
                    where=launch.records.reason)
 
@@ -75,7 +78,7 @@ def record(handle: str, questionnaire_id: str) -> Page:
     mode = "transcription" if form.transcription else form.rater
     if request.method == "GET":
         return form_page(handle, form, action=action, mode=mode, raw={}, errors={},
-                          submission_id=str(uuid.uuid4()))
+                          submission_id=str(uuid.uuid4()), names=session_names(launch))
     check_csrf(handle)
     return submit(launch, form, action=action, mode=mode, patient=patient,
                    encounter=encounter, author=author, enterer=enterer,
@@ -109,10 +112,13 @@ def response(handle: str, qr_id: str) -> Page:
     launch = current_launch(handle)
     record = _record(launch, qr_id)
     labels = {f.link_id: f for f in form_fields(record.form.display)}
+    agents = [str((a.get("who") or {}).get("reference") or "")
+              for p in record.provenance for a in p.get("agent") or []]
     norms = services().settings.norms or shipped_norms()
     caveat = caveats_of(norms).get(record.form.instrument.url)
     return render("record/response.html", handle=handle, record=record, labels=labels,
-                   saved=request.args.get("saved"), caveat=caveat)
+                   saved=request.args.get("saved"), caveat=caveat,
+                   names=practitioner_names(launch, [a for a in agents if a]))
 
 
 @bp.route("/panel/<handle>/responses/<qr_id>/correct", methods=["GET", "POST"])

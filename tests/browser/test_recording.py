@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
+from plugin.panel import wording
 from tests.support.browser import (
     APP_FRAME,
     axe_violations,
@@ -109,7 +110,8 @@ def test_therapist_rating_by_keyboard_alone_is_stored_and_on_the_trend(dep, page
     state = page.frame_locator(APP_FRAME).locator("p.current .state")
     expect(state).to_contain_text("therapist")
     table = page.frame_locator(APP_FRAME).locator("details.data table")
-    expect(table.locator("tr", has_text=today(dep)).filter(has_text="therapist")).to_have_count(1)
+    shown = wording.day(datetime.date.fromisoformat(today(dep)))  # the panel's one date format
+    expect(table.locator("tr", has_text=shown).filter(has_text="therapist")).to_have_count(1)
     assert len(chosen) >= 3
     shoot(page, "panel-after-therapist-rating")
 

@@ -275,7 +275,7 @@ def test_without_write_scopes_the_panel_shows_and_says_recording_is_off(deploy):
     page = dep.launch_ehr(dep.browser(), dep.patient_ids()[0])
     assert page.status_code == 200
     assert "Recording is off: the EHR did not grant" in page.text
-    assert "QuestionnaireResponse.cru" in page.text
+    assert "QuestionnaireResponse.cru" in page.text  # for the administrator, in the glossary
     assert "Record this session" not in page.text
     assert "Missed appointments are not shown" in page.text
 

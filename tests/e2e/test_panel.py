@@ -55,7 +55,8 @@ def test_fhir_text_is_escaped_on_the_panel(deploy):
 def test_panel_has_the_parts_a_clinician_needs(deploy):
     dep = deploy()
     page = dep.launch_ehr(dep.browser(), dep.patient_ids()[0]).text
-    for heading in ("This session", "Alerts", "Alliance across sessions", "Sessions"):
+    for heading in ("Where the alliance stands", "This session", "What needs attention",
+                    "Alliance across sessions", "Sessions", "Words used here"):
         assert re.search(rf">\s*{heading}", page), heading
     assert 'name="viewport"' in page
 
@@ -159,14 +160,16 @@ def test_a_clinician_sees_why_an_alert_fired_and_what_the_check_in_is(deploy):
     plan = next(p for p in cohort.patients if p.shape == "rupture-repair")
     page = dep.launch_ehr(browser, plan.patient_id).text
     alerts = page.split('id="alerts-h"', 1)[1].split("</section>", 1)[0]
-    rupture = alerts.split('class="alert alert-rupture"', 1)[1].split("</li>", 1)[0]
-    # the reason says what was observed; the rule and its sources wait behind "Why?"
-    assert "fell from a usual" in rupture and "Repaired in the session of" in rupture
-    why = rupture.split('<details class="why small"><summary>Why?</summary>', 1)[1]
+    rupture = alerts.split('class="alert alert-rupture"', 1)[1].split("</details>", 1)[0]
+    # the card says what happened in a line; what each rule observed, the rule and its sources
+    # wait behind "Why?"
+    summary, why = rupture.split('<details class="why small">', 1)
+    assert "Sudden drop on" in summary and "<summary>Why?" in why
+    assert "fell from a usual" in why and "Repaired in the session of" in why
     assert "Rule: reliable-change." in why and "Jacobson &amp; Truax 1991" in why
     assert "test-retest r 0.75: project default" in why
-    repair = alerts.split('class="alert alert-repair"', 1)[1].split("</li>", 1)[0]
-    assert "Good news: repair" in repair
+    repair = alerts.split('class="alert alert-repair"', 1)[1].split("</details>", 1)[0]
+    assert "Good news: repaired" in repair
     assert "Eubanks, Muran &amp; Safran 2018" in repair
     # the check-in's scores never appear without saying what it is
     caveat = "Alliance check-in: a feedback tool to start a conversation, not a validated measure."

@@ -152,11 +152,14 @@ def test_correction_makes_version_2_amended_and_entered_in_error_keeps_history(d
 
     view = run.get(f"/responses/{qr_id}")
     assert view.status_code == 200 and "amended" in view.text and "Versions" in view.text
-    assert "Audit trail" in view.text and "Mis-clicked item 1" in view.text
-    assert re.search(r"<td>update</td>", view.text) and re.search(r"<td>create</td>", view.text)
+    assert "Who changed it, and why" in view.text and "Mis-clicked item 1" in view.text
+    assert "<td>corrected</td>" in view.text and "<td>recorded</td>" in view.text
+    assert "Practitioner/" not in view.text  # the practitioner by name, not by reference
+    assert re.search(r"<td>[A-Z][a-z]+ [A-Z][a-z]+, with Alliance Panel", view.text)
 
     confirm = run.get(f"/responses/{qr_id}/entered-in-error")
-    assert confirm.status_code == 200 and "Mark this record entered-in-error?" in confirm.text
+    assert confirm.status_code == 200
+    assert "Remove this rating as recorded by mistake?" in confirm.text
     marked = run.post(f"/responses/{qr_id}/entered-in-error",
                       {**form_fields(confirm), "reason": "Wrong patient's session"})
     assert marked.status_code == 303, marked.text[:800]
@@ -166,14 +169,15 @@ def test_correction_makes_version_2_amended_and_entered_in_error_keeps_history(d
     _, observations, _ = records_of(dep, qr_id)
     assert {o["status"] for o in observations} == {"entered-in-error"}
     view = run.get(f"/responses/{qr_id}")
-    assert "entered-in-error" in view.text and "/correct" not in view.text
+    assert "Removed: recorded by mistake" in view.text and "/correct" not in view.text
 
 
 def test_form_errors_keep_the_typed_answers(deploy):
     dep = deploy()
     run = open_launch(dep)
     page = run.get("/record/srs")
-    assert "Transcription mode" in page.text and "Item 1" in page.text
+    assert "completed paper form" in page.text and "Item 1 of the paper form" in page.text
+    assert "the left end of the line, the lowest" in page.text  # the scale's ends, unworded
     answer = run.post("/record/srs", filled(page, {"1": "7,5", "2": "11", "3": "x"}))
     assert answer.status_code == 422
     assert 'role="alert"' in answer.text

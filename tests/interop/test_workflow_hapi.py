@@ -228,12 +228,13 @@ def test_the_panel_shows_the_stored_scores_and_an_alert_for_the_low_client_ratin
     assert "not yet recorded" not in page.text.split("This session", 1)[1][:600]
     kinds = set(re.findall(r'class="alert alert-([a-z-]+)"', page.text))
     assert kinds, page.text[:3000]
-    # "This session" shows each rater's total as scored from the answers sent (17.0 for the
-    # therapist's ANSWERS, 6.0 for the client's LOW: the reverse-keyed items count 4 - answer).
+    # "This session" shows each rater's total as scored from the answers sent (17 for the
+    # therapist's ANSWERS, 6 for the client's LOW: the reverse-keyed items count 4 - answer),
+    # labelled with instrument, scale and rater, the client first.
     current = page.text.split('id="current-h"', 1)[1].split("</section>", 1)[0]
-    totals = dict(re.findall(r"(therapist|client):\s*[^<\n]*?total ([\d.]+)", current))
-    assert totals == {"therapist": f"{total_of(THERAPIST, ANSWERS):.1f}",
-                      "client": f"{total_of(CLIENT, LOW):.1f}"}, current
+    found = re.findall(r"Check-in (\d+) of 24, (client|therapist)", current)
+    assert found == [(f"{total_of(CLIENT, LOW):.0f}", "client"),
+                     (f"{total_of(THERAPIST, ANSWERS):.0f}", "therapist")], current
 
 
 def test_correction_uses_if_match_and_makes_version_2_with_readable_history(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
@@ -69,6 +70,45 @@ def test_unreadable_toml_file_names_the_variable(tmp_path):
     bad.write_text("this is = = not toml")
     with pytest.raises(ConfigError, match="ALLIANCE_CONFIG"):
         read_settings_source({"ALLIANCE_CONFIG": str(bad)})
+
+
+def test_every_problem_is_reported_together_unknown_names_among_them(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    with pytest.raises(ConfigError) as err:
+        load_settings({**GOOD, "clientid": "typo", "secret_key": "short",
+                       "data_dir": str(blocker / "var")})
+    message = err.value.message
+    assert "ALLIANCE_CLIENTID: not a setting Alliance Panel knows" in message
+    assert "ALLIANCE_SECRET_KEY" in message
+    assert f"ALLIANCE_DATA_DIR: cannot write to {blocker / 'var'}" in message
+
+
+def test_a_data_folder_that_cannot_be_written_stops_start_up(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    with pytest.raises(ConfigError, match="ALLIANCE_DATA_DIR: cannot write to .*a writable"):
+        load_settings({**GOOD, "data_dir": str(blocker)})
+    settings = load_settings({**GOOD, "data_dir": str(tmp_path / "new" / "var")})
+    assert settings.data_dir.is_dir()  # a missing folder is made, and found writable
+
+
+def test_a_toml_key_is_named_as_written_in_its_file(tmp_path):
+    config = tmp_path / "alliance.toml"
+    config.write_text('secret_key = "short"\nclinet_id = "typo"\n')
+    environ = {"ALLIANCE_CONFIG": str(config), "ALLIANCE_PUBLIC_URL": "nope"}
+    with pytest.MonkeyPatch.context() as patch:
+        for key in [k for k in os.environ if k.startswith("ALLIANCE_")]:
+            patch.delenv(key)
+        for key, value in environ.items():
+            patch.setenv(key, value)
+        with pytest.raises(ConfigError) as err:
+            load_settings()
+    message = err.value.message
+    assert f"secret_key (in {config}):" in message
+    assert f"clinet_id (in {config}): not a setting" in message
+    assert "ALLIANCE_PUBLIC_URL: not an http(s) URL" in message  # the environment's own name
+    assert "ALLIANCE_SECRET_KEY" not in message and "ALLIANCE_CLINET_ID" not in message
 
 
 SRS = "https://alliance-panel.org/fhir/Questionnaire/srs"

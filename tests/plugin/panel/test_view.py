@@ -91,16 +91,35 @@ def test_trend_charts_draw_both_raters_on_the_instruments_range():
     history = [response(n, r, "high" if n % 2 else "mid") for n in range(4)
                for r in ("client", "therapist")]
     view = build_panel(reads([encounter(n) for n in range(4)], history), None, DAY0)
-    charts = build_trends(view.scored, view.instruments, view.flagged)
+    charts = build_trends(view.all_scored, view.all_instruments, view.flagged, view.sessions,
+                          norms=view.norms)
     assert [c.scale for c in charts] == ["total", "goal", "task", "bond"]
     total = charts[0]
+    assert total.title == "Check-in total, 0 to 24"
     assert [line.rater for line in total.lines] == ["client", "therapist"]
     points = [p for line in total.lines for p in line.points]
-    assert all(10 <= p.y <= total.height - 18 for p in points)  # inside the plot area
+    assert all(8 <= p.y <= total.height - 30 for p in points)  # inside the plot area
     best = max(points, key=lambda p: p.value)
     assert best.y == min(p.y for p in points)  # SVG y grows downwards: best drawn highest
     assert len({p.x for p in points}) == 4  # one x per session day, shared by both raters
-    assert "client ratings over 4 sessions" in total.description
+    assert "client: 4 ratings, from 12 on 1 Sep 2026 to 20 on 22 Sep 2026" in total.description
+    assert total.threshold is not None and total.threshold[1] == "18"
+    assert total.description.endswith("the low line is at 18.")
+
+
+def test_the_trend_shows_the_last_12_sessions_with_missed_ones_marked_and_all_on_demand():
+    encounters = [encounter(n) for n in range(20)]
+    encounters[17] = encounter(17, status="cancelled")
+    history = [response(n, "client", "high") for n in range(20) if n != 17]
+    view = build_panel(reads(encounters, history), None, DAY0)
+    recent = build_trends(view.all_scored, view.all_instruments, view.flagged, view.sessions)[0]
+    everything = build_trends(view.all_scored, view.all_instruments, view.flagged,
+                              view.sessions, show_all=True)[0]
+    assert len(recent.lines[0].points) == 11 and len(recent.missed) == 1  # 12 slots, 1 missed
+    assert recent.missed[0][1] == "29 Dec 2026"
+    assert len(everything.lines[0].points) == 19
+    labels = [label for _, label in recent.x_ticks]
+    assert 3 <= len(labels) <= 5 and labels[-1] == "12 Jan 2027"  # dates along the axis
 
 
 def test_a_low_alliance_that_persists_is_one_alert_saying_for_how_long():
@@ -118,6 +137,27 @@ def test_a_low_alliance_that_persists_is_one_alert_saying_for_how_long():
     assert "each of the last 2 rated sessions" in persisting[0].reasons[-1]
     assert {"e0", "e1", "e2", "e3", "e4", "e8"} <= view.flagged  # every one on the trend
     assert "e7" not in view.flagged
+
+
+def test_the_open_alerts_label_every_number_with_instrument_scale_and_rater():
+    history = [response(n, r, "low") for n in range(4) for r in ("therapist", "client")]
+    view = build_panel(reads([encounter(n) for n in range(4)], history), None,
+                       DAY0 + datetime.timedelta(weeks=4))
+    assert view.cards is not None
+    low = view.cards.open[0]
+    assert low.raters == ("client", "therapist")  # one order of raters
+    assert low.summary.endswith(": Check-in 4 of 24, client; Check-in 4 of 24, therapist.")
+    assert view.cards.status.startswith("Low since 1 Sep 2026 (client and therapist)")
+
+
+def test_only_an_absence_open_says_where_the_ratings_stand_too():
+    history = [response(n, "client", "high") for n in range(5)]
+    data = PanelReads({"resourceType": "Patient", "id": "p1"},
+                      [encounter(n) for n in range(5)], [appointment(5, "noshow")], history)
+    view = build_panel(data, None, DAY0 + datetime.timedelta(weeks=6))
+    assert view.cards is not None
+    assert view.cards.status == ("A session missed on 6 Oct 2026. Ratings steady. Latest, "
+                                 "29 Sep 2026: Check-in 20 of 24, client.")
 
 
 def srs_response(n: int, marks: float) -> dict:
@@ -196,7 +236,7 @@ def test_a_prorated_score_is_marked_on_the_chart_and_the_check_in_is_labelled():
     partial["item"] = [i for i in partial["item"] if i["linkId"] != "bond-2"]
     view = build_panel(reads([encounter(n) for n in range(4)], [*history, partial]), None,
                        DAY0 + datetime.timedelta(weeks=4))
-    total = build_trends(view.scored, view.instruments, view.flagged)[0]
+    total = build_trends(view.all_scored, view.all_instruments, view.flagged, view.sessions)[0]
     assert [p.prorated for p in total.lines[0].points] == [False, False, False, True]
     assert "1 prorated from missing items" in total.description
     assert view.caveats[view.instruments["client"].url] == (

@@ -85,11 +85,12 @@ def test_a_valid_form_is_one_transaction_then_a_303_to_the_panel(env):
     handle = launch(app)
     client = app.test_client()
     page = client.get(f"/panel/{handle}/record/{THERAPIST}").get_data(as_text=True)
+    opened = len(transport.sent)  # the form page reads the patient's name and session date
     answer = client.post(f"/panel/{handle}/record/{THERAPIST}", data=fields_of(page))
     assert answer.status_code == 303
     assert answer.headers["Location"] == f"/panel/{handle}?saved=id0"
-    posts = [r for r in transport.sent if r.method == "POST"]
-    assert len(posts) == 1
+    posts = [r for r in transport.sent[opened:] if r.method == "POST"]
+    assert len(posts) == 1  # saving is one round trip
     bundle = body_of(posts[0])
     assert bundle["type"] == "transaction"
     qr = bundle["entry"][0]["resource"]
@@ -106,6 +107,7 @@ def test_validation_errors_are_shown_by_each_field_and_the_answers_kept(env):
     client = app.test_client()
     page = client.get(f"/panel/{handle}/record/{THERAPIST}").get_data(as_text=True)
     data = fields_of(page, {"goal-1": "3", "goal-2": "9"}, **{"item-helpful": "<b>typed</b>"})
+    opened = len(transport.sent)  # the form page read the patient's name and session date
     answer = client.post(f"/panel/{handle}/record/{THERAPIST}", data=data)
     text = answer.get_data(as_text=True)
     assert answer.status_code == 422
@@ -115,7 +117,7 @@ def test_validation_errors_are_shown_by_each_field_and_the_answers_kept(env):
     assert 'value="3" checked' in text
     assert "&lt;b&gt;typed&lt;/b&gt;" in text  # kept, and escaped
     assert read_form(text, "https://x/").hidden["submission_id"] == data["submission_id"]
-    assert not [r for r in transport.sent if r.method == "POST"]
+    assert not [r for r in transport.sent[opened:] if r.method == "POST"]
 
 
 def test_a_post_without_the_launch_csrf_token_is_refused(env):
@@ -124,9 +126,10 @@ def test_a_post_without_the_launch_csrf_token_is_refused(env):
     other = launch(app, "OTHER")
     client = app.test_client()
     page = client.get(f"/panel/{other}/record/{THERAPIST}").get_data(as_text=True)
+    opened = len(transport.sent)
     answer = client.post(f"/panel/{handle}/record/{THERAPIST}", data=fields_of(page))
     assert answer.status_code == 403
-    assert not [r for r in transport.sent if r.method == "POST"]
+    assert not [r for r in transport.sent[opened:] if r.method == "POST"]
 
 
 def test_a_refused_save_keeps_the_answers_and_says_nothing_was_saved(env):

@@ -1,0 +1,26 @@
+"""Template filters: the one wording of dates, scores, statuses and raters (panel/wording)."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from plugin.panel import wording
+
+
+def init_app(app: Flask) -> None:
+    app.add_template_filter(wording.day, "day")
+    app.add_template_filter(wording.moment, "moment")
+    app.add_template_filter(wording.raters_in_order, "raters_in_order")
+    app.add_template_filter(wording.record_status, "record_status")
+    app.add_template_filter(wording.session_status, "session_status")
+    app.add_template_filter(wording.activity, "activity")
+    app.add_template_filter(wording.number, "number")
+    app.add_template_filter(wording.alert_word, "alert_word")
+    app.add_template_global(wording.score, "score_text")
+    app.add_template_global(wording.instrument_name, "instrument_name")
+    app.jinja_env.globals["SCALE_NAMES"] = wording.SCALE_NAMES
+    app.add_template_filter(caveat_of, "caveat_of")
+
+
+def caveat_of(url: str, caveats: dict[str, str]) -> str:
+    return caveats.get(url, "")
