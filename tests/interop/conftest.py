@@ -129,6 +129,41 @@ def _stop(process: subprocess.Popen) -> None:
             process.wait(timeout=10)
 
 
+def start_hapi(logs: Path, port: int, *args: str) -> subprocess.Popen:
+    """Our HAPI launcher on 127.0.0.1:port, polled until /fhir/metadata answers."""
+    log = logs / f"hapi-{port}.log"
+    with log.open("wb") as out:
+        hapi = subprocess.Popen(
+            ["java", "-Xmx1500m", "-XX:TieredStopAtLevel=1", "-jar", str(HAPI_JAR),
+             *[a for a in args if a.startswith("--")], str(port),
+             *[a for a in args if not a.startswith("--")]],
+            stdout=out, stderr=subprocess.STDOUT)
+    try:
+        wait_for(f"http://127.0.0.1:{port}/fhir/metadata", hapi, HAPI_START_DEADLINE, log)
+    except RuntimeError:
+        _stop(hapi)
+        raise
+    return hapi
+
+
+@pytest.fixture(scope="session")
+def hapi_without_transactions(interop_tools: None,
+                              tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A second HAPI, started with --no-transaction: it refuses transaction Bundles (501) and
+    its CapabilityStatement lists batch but not transaction, as some FHIR stores do. Yields
+    its FHIR base. Started only by the tests that ask for it."""
+    logs = tmp_path_factory.mktemp("hapi-no-transaction")
+    port = free_port()
+    try:
+        hapi = start_hapi(logs, port, "--no-transaction")
+    except RuntimeError as err:
+        pytest.fail(f"HAPI without transactions did not start: {err}", pytrace=False)
+    try:
+        yield f"http://127.0.0.1:{port}/fhir"
+    finally:
+        _stop(hapi)
+
+
 @dataclass
 class Servers:
     hapi: str  # FHIR base, e.g. http://127.0.0.1:PORT/fhir
@@ -198,14 +233,7 @@ def servers(interop_tools: None, tmp_path_factory: pytest.TempPathFactory) -> It
                  oidc_log)
         started["oidc-provider"] = time.monotonic() - t0
         t0 = time.monotonic()
-        hapi_log = logs / "hapi.log"
-        with hapi_log.open("wb") as out:
-            hapi = subprocess.Popen(
-                ["java", "-Xmx1500m", "-XX:TieredStopAtLevel=1", "-jar", str(HAPI_JAR),
-                 str(hapi_port), f"{issuer}/.well-known/smart-configuration"],
-                stdout=out, stderr=subprocess.STDOUT)
-        processes.append(hapi)
-        wait_for(f"{hapi_base}/metadata", hapi, HAPI_START_DEADLINE, hapi_log)
+        processes.append(start_hapi(logs, hapi_port, f"{issuer}/.well-known/smart-configuration"))
         started["HAPI FHIR"] = time.monotonic() - t0
         print("\ninterop servers started: " + ", ".join(
             f"{name} in {seconds:.1f}s" for name, seconds in started.items()), file=sys.stderr)
