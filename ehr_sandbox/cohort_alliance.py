@@ -142,7 +142,7 @@ def _form(name: str) -> tuple[dict, dict]:
 def _records(plan: PatientPlan, session: Session, rater: str, total: int, order: Sequence[str],
              rng: random.Random) -> list[dict]:
     from plugin import APP_NAME, __version__
-    from plugin.fhir.records import Submission, build_submission_records
+    from plugin.fhir.record_bundles import Submission, build_submission_records
 
     questionnaire, items = _form(CLIENT_FORM if rater == "client" else THERAPIST_FORM)
     patient = f"Patient/{plan.patient_id}"

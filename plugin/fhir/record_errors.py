@@ -1,4 +1,4 @@
-"""Errors of record building (plugin.fhir.records*). Each has a machine ``code`` and a ``message``.
+"""Errors of record building (plugin.fhir.record_*). Each has a machine ``code`` and a ``message``.
 
     RecordError                base: code "records.error"
     ├── InvalidSubmission      the submission cannot become records (naive time, bad reference,

@@ -1,2 +1,5 @@
-"""The alliance panel, framework-free: what to read (reads.py), what to show (view.py) and how
-to draw the trend (trend.py). plugin/web renders it; nothing here imports flask."""
+"""The alliance panel: what it reads (one batch), what it shows (view model), how it draws trends.
+
+Owns the panel's reads, view, trend drawing and alert list; plugin/web renders it.
+May import plugin.fhir, plugin.launch, plugin.alliance; never flask, plugin.web or recording.
+"""

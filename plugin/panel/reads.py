@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from plugin.fhir.client import FhirClient, bundle_resources
-from plugin.record_stores import RecordStore
+from plugin.fhir.stores import RecordStore
 
 PAGE_SIZE = 500  # a long course (150 sessions, 300 responses) fits one page where servers allow
 

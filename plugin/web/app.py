@@ -12,11 +12,11 @@ from flask import Flask
 
 from plugin import __version__
 from plugin.config import Settings, load_settings
-from plugin.launches import Launches
-from plugin.record_stores import RecordStores
-from plugin.session_store import SqliteSessionStore
-from plugin.smart_style import StyleFetcher
+from plugin.fhir.stores import RecordStores
+from plugin.launch.launches import Launches
+from plugin.launch.session_store import SqliteSessionStore
 from plugin.web import errors, handoff_routes, record_routes, security
+from plugin.web.ehr_style import StyleFetcher
 from plugin.web.launch_routes import bp as launch_bp
 from plugin.web.panel_routes import bp as panel_bp
 from smart_launch import ClientConfig, SmartClient

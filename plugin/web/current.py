@@ -12,7 +12,7 @@ from flask import current_app, request
 
 from plugin.config import Settings
 from plugin.fhir.client import FhirClient
-from plugin.record_stores import RecordStore
+from plugin.fhir.stores import RecordStore
 from plugin.web.security import browser_key
 from smart_launch import LaunchContext
 

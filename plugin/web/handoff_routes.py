@@ -16,8 +16,8 @@ from typing import Any
 from flask import Blueprint, redirect, request, url_for
 from werkzeug.wrappers import Response
 
-from plugin.record_forms import RecordingRefused, record_form
-from plugin.recording_handoff import Handoffs
+from plugin.recording.catalogue import RecordingRefused, record_form
+from plugin.recording.handoff import Handoffs
 from plugin.web.csrf import check_csrf
 from plugin.web.current import current_launch, extension
 from plugin.web.record_pages import Page, form_page, render, session_refs, submit

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify, redirect, request, url_for
 from werkzeug.wrappers import Response
 
-from plugin.launches import normalise_iss
+from plugin.launch.launches import normalise_iss
 from plugin.web.security import browser_key, set_browser_cookie
 
 bp = Blueprint("launch", __name__)

@@ -6,12 +6,12 @@ import datetime
 
 from flask import Blueprint, Response, render_template, request
 
-from plugin.launches import REQUIRED
+from plugin.launch.scopes import REQUIRED
 from plugin.panel.reads import read_panel
 from plugin.panel.trend import build_trends
 from plugin.panel.view import build_panel
-from plugin.smart_style import style_sheet
 from plugin.web.current import current_launch, extension
+from plugin.web.ehr_style import style_sheet
 from plugin.web.security import browser_key
 
 bp = Blueprint("panel", __name__)

@@ -16,12 +16,12 @@ from werkzeug.wrappers import Response
 from plugin import APP_NAME, __version__
 from plugin.alliance import AllianceError as DomainError
 from plugin.fhir.errors import FhirAuthError, FhirConflict, FhirError, FhirTransportError
+from plugin.fhir.record_bundles import Submission
 from plugin.fhir.record_errors import RecordError
-from plugin.fhir.records import Submission
-from plugin.record_forms import RecordForm, RecordingRefused
-from plugin.recording import save_submission
+from plugin.recording.answers import form_fields, read_answers, submission_id_from
+from plugin.recording.catalogue import RecordForm, RecordingRefused
+from plugin.recording.records import save_submission
 from plugin.web.current import CurrentLaunch, extension
-from plugin.web.forms import form_fields, read_answers, submission_id_from
 
 log = logging.getLogger(__name__)
 Page = str | tuple[str, int] | Response

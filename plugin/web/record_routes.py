@@ -20,11 +20,16 @@ from flask import Blueprint, abort, redirect, request, url_for
 from plugin.alliance import AllianceError as DomainError
 from plugin.fhir.errors import FhirError
 from plugin.fhir.record_errors import RecordError
-from plugin.record_forms import RecordingRefused, offered_forms, record_form
-from plugin.recording import StoredRecord, correct_record, mark_entered_in_error, read_record
+from plugin.recording.answers import form_fields, raw_from_answers, read_answers
+from plugin.recording.catalogue import RecordingRefused, offered_forms, record_form
+from plugin.recording.records import (
+    StoredRecord,
+    correct_record,
+    mark_entered_in_error,
+    read_record,
+)
 from plugin.web.csrf import check_csrf, csrf_token
 from plugin.web.current import CurrentLaunch, current_launch
-from plugin.web.forms import form_fields, raw_from_answers, read_answers
 from plugin.web.record_pages import (
     Page,
     failure_message,

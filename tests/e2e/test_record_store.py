@@ -12,8 +12,8 @@ import requests
 import fhir_profiles
 from plugin import APP_NAME, __version__
 from plugin.fhir.client import FhirClient
-from plugin.fhir.records import Submission, build_submission_bundle
-from plugin.record_stores import RecordStore
+from plugin.fhir.record_bundles import Submission, build_submission_bundle
+from plugin.fhir.stores import RecordStore
 from plugin.web.security import BROWSER_COOKIE
 
 WITHOUT_RESPONSES = frozenset({"Observation", "Provenance", "Questionnaire"})

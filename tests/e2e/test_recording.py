@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import requests
 
-from plugin.fhir.records_resources import SUBMISSION_SYSTEM
+from plugin.fhir.record_resources import SUBMISSION_SYSTEM
 from tests.support.forms import read_form
 from tests.support.pages import panel_patient_name
 

@@ -21,7 +21,7 @@ import requests
 import fhir_profiles
 from ehr_sandbox.cohort import build_cohort
 from ehr_sandbox.settings import SandboxSettings
-from plugin.fhir.records_resources import SUBMISSION_SYSTEM
+from plugin.fhir.record_resources import SUBMISSION_SYSTEM
 from plugin.web import create_app
 from tests.interop.conftest import CLIENT_IDS, Servers
 from tests.support.forms import read_form

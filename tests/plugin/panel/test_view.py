@@ -6,7 +6,7 @@ import datetime
 
 import fhir_profiles
 from plugin.alliance import Alert
-from plugin.fhir.records import Submission, build_submission_records
+from plugin.fhir.record_bundles import Submission, build_submission_records
 from plugin.panel.alert_list import group_alerts
 from plugin.panel.reads import PanelReads
 from plugin.panel.trend import build_trends

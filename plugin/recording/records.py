@@ -1,5 +1,5 @@
 """Recording a session's alliance: saving, reading, correcting and nullifying the records.
-Framework-free (no flask); plugin/web/record_routes.py is the web glue, plugin/record_forms.py
+Framework-free (no flask); plugin/web/record_routes.py is the web glue, catalogue.py
 says which forms are offered.
 
 Public API::
@@ -9,7 +9,7 @@ Public API::
     correct_record(store, record, answers, version, author, reason, ...) -> Saved
     mark_entered_in_error(store, record, version, author, reason, ...) -> Saved
 
-The hand-off lock lives in plugin/recording_handoff.py. Failures of the FHIR server surface as
+The hand-off lock lives in plugin/recording/handoff.py. Failures of the FHIR server surface as
 plugin.fhir.errors.FhirError (the web layer keeps the typed answers on the page); a request the
 app will not carry out (no session in context, unknown form) is a ``RecordingRefused``.
 """
@@ -35,15 +35,15 @@ from plugin.alliance import (
 from plugin.alliance.vocabulary import RATER_ROLE_EXTENSION
 from plugin.config import Settings
 from plugin.fhir.client import bundle_resources
-from plugin.fhir.records import (
+from plugin.fhir.record_bundles import (
     Submission,
     build_correction_bundle,
     build_entered_in_error_bundle,
     build_submission_bundle,
 )
-from plugin.fhir.records_resources import PARTICIPANT_TYPE
-from plugin.record_forms import RecordForm, RecordingRefused, form_for_response
-from plugin.record_stores import RecordStore
+from plugin.fhir.record_resources import PARTICIPANT_TYPE
+from plugin.fhir.stores import RecordStore
+from plugin.recording.catalogue import RecordForm, RecordingRefused, form_for_response
 
 log = logging.getLogger(__name__)
 

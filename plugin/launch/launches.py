@@ -18,25 +18,14 @@ from dataclasses import dataclass
 
 from plugin.config import Settings
 from plugin.errors import LaunchExpired, LaunchRefused
-from plugin.session_store import SessionStore
+from plugin.launch.scopes import NEEDS
+from plugin.launch.session_store import SessionStore
 from smart_launch import LaunchContext, PendingAuthorization, SmartClient
 
 log = logging.getLogger(__name__)
 
 PENDING_TTL = 600.0
 
-# What the app asks for: resource type -> SMART v2 interactions. The panel needs the first two;
-# the rest enable features that degrade with a clear message when not granted.
-NEEDS: Mapping[str, str] = {
-    "Patient": "r",
-    "Encounter": "rs",
-    "Appointment": "rs",
-    "Practitioner": "r",
-    "QuestionnaireResponse": "cruds",
-    "Observation": "crus",
-    "Provenance": "crs",
-}
-REQUIRED: Mapping[str, str] = {"Patient": "r", "Encounter": "rs"}
 
 
 def normalise_iss(iss: str) -> str:

@@ -27,7 +27,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from plugin.session_store import SessionStore
+from plugin.launch.session_store import SessionStore
 
 KIND = "handoff"
 MAX_FAILURES = 5

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from plugin.fhir.client import FhirClient
-from plugin.record_stores import (
+from plugin.fhir.stores import (
     RECORD_TYPES,
     RecordStore,
     accepted_record_types,
@@ -93,7 +93,7 @@ def test_records_in_a_companion_store_refer_to_the_ehr_absolutely() -> None:
 
 
 def test_absolute_references_are_accepted_by_the_record_builders() -> None:
-    from plugin.fhir.records import REFERENCE
+    from plugin.fhir.record_bundles import REFERENCE
 
     store = _store("companion")
     for rtype in ("Patient", "Encounter", "Practitioner"):

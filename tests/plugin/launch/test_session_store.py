@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from plugin.session_store import SqliteSessionStore
+from plugin.launch.session_store import SqliteSessionStore
 
 
 class Clock:

@@ -44,7 +44,7 @@ from fhir_profiles import CANONICAL
 from plugin.alliance import Answer, Score, instrument_from_questionnaire, score_answers
 from plugin.alliance.vocabulary import RATERS
 from plugin.fhir.record_errors import InvalidSubmission, RecordInvalid
-from plugin.fhir.records_resources import (
+from plugin.fhir.record_resources import (
     SCORE_SYSTEM,
     SUBMISSION_SYSTEM,
     Resource,

@@ -1,4 +1,4 @@
-"""plugin.recording and plugin.recording_handoff: forms on offer, saving, the hand-off lock."""
+"""plugin.recording and plugin.recording.handoff: forms on offer, saving, the hand-off lock."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ import pytest
 
 import fhir_profiles
 from plugin.config import load_settings
-from plugin.record_forms import RecordingRefused, offered_forms, rater_of, record_form
-from plugin.recording import _saved_from
-from plugin.recording_handoff import MAX_FAILURES, Handoffs
-from plugin.session_store import SqliteSessionStore
+from plugin.launch.session_store import SqliteSessionStore
+from plugin.recording.catalogue import RecordingRefused, offered_forms, rater_of, record_form
+from plugin.recording.handoff import MAX_FAILURES, Handoffs
+from plugin.recording.records import _saved_from
 
 PACK = {"en": {str(n): f"[site wording {n}]" for n in range(1, 13)}
         | {"@options": {str(n): f"[anchor {n}]" for n in range(1, 6)}}}

@@ -16,8 +16,8 @@ from plugin.alliance import (
     instrument_from_questionnaire,
     score_questionnaire_response,
 )
+from plugin.fhir.record_bundles import Submission, build_submission_bundle, build_submission_records
 from plugin.fhir.record_errors import InvalidSubmission
-from plugin.fhir.records import Submission, build_submission_bundle, build_submission_records
 
 UTC = datetime.UTC
 AUTHORED = datetime.datetime(2026, 11, 25, 10, 30, tzinfo=UTC)

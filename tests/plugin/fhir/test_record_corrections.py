@@ -8,7 +8,7 @@ import datetime
 from fhir.resources.R4B import get_fhir_model_class
 
 import fhir_profiles
-from plugin.fhir.records import (
+from plugin.fhir.record_bundles import (
     Submission,
     build_correction_bundle,
     build_entered_in_error_bundle,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from plugin.smart_style import StyleFetcher, allowed, style_sheet, style_variables
+from plugin.web.ehr_style import StyleFetcher, allowed, style_sheet, style_variables
 from tests.support.fake_http import fake_session
 
 
@@ -46,7 +46,7 @@ def test_an_unreadable_style_is_no_style():
 
 
 def test_colours_that_would_make_text_hard_to_read_are_not_applied():
-    from plugin.smart_style import contrast
+    from plugin.web.ehr_style import contrast
 
     assert round(contrast("#000000", "#ffffff"), 1) == 21.0
     pale = style_variables({"color_highlight": "#7fb2ff", "color_text": "#999999",

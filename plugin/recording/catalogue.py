@@ -1,6 +1,6 @@
 """The forms the app offers for a session: the configured instruments from fhir_profiles/,
 who fills each in, and the wording to show (a site's text pack for a licensed instrument, or
-transcription mode without one). Framework-free; plugin/recording.py saves what they collect.
+transcription mode without one). Framework-free; recording/records.py saves what they collect.
 
 Public API::
 

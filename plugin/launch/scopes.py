@@ -1,0 +1,20 @@
+"""The SMART scopes the app asks for, and the ones it cannot work without.
+
+As resource type -> SMART v2 interactions; smart_launch turns them into scope strings. The panel
+needs REQUIRED; the rest enable features that degrade with a clear message when not granted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+NEEDS: Mapping[str, str] = {
+    "Patient": "r",
+    "Encounter": "rs",
+    "Appointment": "rs",
+    "Practitioner": "r",
+    "QuestionnaireResponse": "cruds",
+    "Observation": "crus",
+    "Provenance": "crs",
+}
+REQUIRED: Mapping[str, str] = {"Patient": "r", "Encounter": "rs"}
