@@ -17,7 +17,7 @@ demo: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/mypy smart_launch plugin/alliance
+	$(BIN)/mypy smart_launch plugin ehr_sandbox
 	$(BIN)/lint-imports
 
 # axe-core for the browser tests, when npm is there (without it those tests skip, or fail in CI).

@@ -79,7 +79,7 @@ def main() -> None:
     launch_url = re.search(r'<iframe[^>]*\ssrc="([^"]+)"', chart).group(1).replace("&amp;", "&")
     panel = browser.get(launch_url, timeout=60)
     handle = panel.url.rsplit("/", 1)[1]
-    context = app.extensions["alliance"]["launches"].context(
+    context = app.extensions["alliance"].launches.context(
         handle, browser.cookies.get("ap_browser"))
 
     app_times, counts = [], []
@@ -100,7 +100,7 @@ def main() -> None:
         naive_counts.append(network.count - before)
 
     ehr_client = FhirClient(context.iss, token=lambda: context.access_token)
-    store = app.extensions["alliance"]["record_stores"].for_launch(context, ehr_client)
+    store = app.extensions["alliance"].record_stores.for_launch(context, ehr_client)
     reads = read_panel(ehr_client, store, patient, appointments=True)
     tracemalloc.start()
     view = build_panel(reads, context.encounter, datetime.date.today())

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any, Protocol, TypedDict
 
 from flask import Flask, jsonify
+from flask.typing import ResponseReturnValue
 
+from ehr_sandbox.auth import AuthServer
 from ehr_sandbox.chart import chart_blueprint
 from ehr_sandbox.cohort import CONTRIBUTORS, build_cohort, load_cohort
 from ehr_sandbox.fhir import FhirServer, Store, StoreDirectory, fhir_blueprint
+from ehr_sandbox.fhir.access import Grant
 from ehr_sandbox.settings import SandboxSettings
 
 log = logging.getLogger(__name__)
@@ -20,17 +23,25 @@ class AuthLike(Protocol):
     """The part of ehr_sandbox.auth.AuthServer this module uses."""
 
     def init_app(self, app: Flask) -> None: ...
-    def smart_configuration(self) -> dict: ...
+    def smart_configuration(self) -> dict[str, Any]: ...
     def create_launch(self, patient: str, encounter: str | None, practitioner: str) -> str: ...
-    def verify_access_token(self, token: str) -> Any: ...
+    def verify_access_token(self, token: str) -> Grant | None: ...
 
 
 AuthFactory = Callable[[SandboxSettings, StoreDirectory], AuthLike]
 
 
-def _default_auth(settings: SandboxSettings, directory: StoreDirectory) -> AuthLike:
-    from ehr_sandbox.auth import AuthServer  # imported late: auth imports ehr_sandbox.settings
+class SandboxParts(TypedDict):
+    """What `app.extensions["ehr_sandbox"]` holds, for tests and the demo to reach inside."""
 
+    store: Store
+    auth: AuthLike
+    fhir: FhirServer
+    directory: StoreDirectory
+    settings: SandboxSettings
+
+
+def _default_auth(settings: SandboxSettings, directory: StoreDirectory) -> AuthLike:
     return AuthServer(settings, directory)
 
 
@@ -59,9 +70,10 @@ def create_sandbox(settings: SandboxSettings, *,
     app.register_blueprint(chart_blueprint(store, directory, auth.create_launch, settings))
 
     @app.get("/healthz")
-    def healthz() -> Any:
+    def healthz() -> ResponseReturnValue:
         return jsonify(status="ok")
 
-    app.extensions["ehr_sandbox"] = {"store": store, "auth": auth, "fhir": server,
-                                     "directory": directory, "settings": settings}
+    parts: SandboxParts = {"store": store, "auth": auth, "fhir": server,
+                           "directory": directory, "settings": settings}
+    app.extensions["ehr_sandbox"] = parts
     return app

@@ -13,9 +13,10 @@ totals follow the client's `shape`, with small seeded noise:
 | disagreement | about 22 | about 15.5: the client rates the session far higher |
 | long-course | 19 rising to about 21.5, one rupture and repair half way | every session |
 
-Records are built by the app's own builders (`plugin.fhir.records`) so they are exactly what the
-app writes; their urn:uuid references are replaced by relative ones to deterministic ids (the
-cohort is loaded with the ids kept), so derivedFrom and Provenance.target name stored resources.
+Records are built by the app's own builders (`plugin.fhir.record_bundles`) so they are exactly
+what the app writes (tests/ehr_sandbox/test_builder_golden.py pins what those make); their
+urn:uuid references are replaced by relative ones to deterministic ids (the cohort is loaded
+with the ids kept), so derivedFrom and Provenance.target name stored resources.
 Today's in-progress session has no record yet.
 """
 
@@ -24,17 +25,20 @@ from __future__ import annotations
 import json
 import random
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, timedelta
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import Any
 
+import fhir_profiles
 from ehr_sandbox.cohort_people import make_id
+from ehr_sandbox.cohort_plan import PatientPlan
 from ehr_sandbox.cohort_sessions import Session
 from ehr_sandbox.fhir.references import rewrite_references
-
-if TYPE_CHECKING:
-    from ehr_sandbox.cohort import PatientPlan
+from ehr_sandbox.fhir.resource import Resource
+from plugin import APP_NAME, __version__
+from plugin.alliance import ItemDef, instrument_from_questionnaire
+from plugin.fhir.record_bundles import Submission, build_submission_records
 
 CLIENT_FORM, THERAPIST_FORM = "alliance-checkin-client", "alliance-checkin-therapist"
 THERAPIST_SHARE = 0.85  # the therapist's form is filled on this share of sessions
@@ -106,7 +110,7 @@ def _targets(plan: PatientPlan, attended: Sequence[Session], rater: str,
 
 # -- answers that add up to a target ------------------------------------------------------------
 
-def _answers(questionnaire_items: dict, total: int, order: Sequence[str],
+def _answers(questionnaire_items: Mapping[str, ItemDef], total: int, order: Sequence[str],
              rng: random.Random) -> dict[str, str]:
     """Option codes whose weights sum to `total`; components as even as the total allows, the
     spare points going to components in this client's own `order`, items jittered within."""
@@ -129,10 +133,7 @@ def _answers(questionnaire_items: dict, total: int, order: Sequence[str],
 
 
 @cache
-def _form(name: str) -> tuple[dict, dict]:
-    import fhir_profiles
-    from plugin.alliance import instrument_from_questionnaire
-
+def _form(name: str) -> tuple[Resource, dict[str, ItemDef]]:
     questionnaire = fhir_profiles.questionnaire(name)
     return questionnaire, dict(instrument_from_questionnaire(questionnaire).items)
 
@@ -140,10 +141,7 @@ def _form(name: str) -> tuple[dict, dict]:
 # -- records ------------------------------------------------------------------------------------
 
 def _records(plan: PatientPlan, session: Session, rater: str, total: int, order: Sequence[str],
-             rng: random.Random) -> list[dict]:
-    from plugin import APP_NAME, __version__
-    from plugin.fhir.record_bundles import Submission, build_submission_records
-
+             rng: random.Random) -> list[Resource]:
     questionnaire, items = _form(CLIENT_FORM if rater == "client" else THERAPIST_FORM)
     patient = f"Patient/{plan.patient_id}"
     author = patient if rater == "client" else f"Practitioner/{plan.practitioner_id}"
@@ -167,7 +165,7 @@ def _records(plan: PatientPlan, session: Session, rater: str, total: int, order:
     return resources
 
 
-def _history(plan: PatientPlan, rng: random.Random) -> list[dict]:
+def _history(plan: PatientPlan, rng: random.Random) -> list[Resource]:
     attended = [s for s in plan.sessions if s.attended and s.status != "arrived"]
     if not attended:
         return []
@@ -178,7 +176,7 @@ def _history(plan: PatientPlan, rng: random.Random) -> list[dict]:
     every = plan.shape in ("long-course", "disagreement")
     skipped = set() if every else set(
         rng.sample(range(1, len(attended)), round((1 - THERAPIST_SHARE) * (len(attended) - 1))))
-    out: list[dict] = []
+    out: list[Resource] = []
     for i, session in enumerate(attended):
         out += _records(plan, session, "client", client[i], order, rng)
         if i not in skipped:
@@ -188,11 +186,11 @@ def _history(plan: PatientPlan, rng: random.Random) -> list[dict]:
 
 # Built records are cached per plan and generator state: the demo and the tests build the same
 # cohort many times, and the builders validate every resource with pydantic (about 2 ms each).
-_CACHE: dict[tuple[str, tuple], str] = {}
+_CACHE: dict[tuple[str, tuple[Any, ...]], str] = {}
 _CACHE_SIZE = 256
 
 
-def alliance_history(plan: PatientPlan, rng: random.Random) -> list[dict]:
+def alliance_history(plan: PatientPlan, rng: random.Random) -> list[Resource]:
     """The alliance records of one client's past sessions (a cohort contributor)."""
     key = (json.dumps([plan.patient, plan.practitioner_id, plan.organization_id, plan.shape,
                        [(s.number, s.start.isoformat(), s.appointment_id, s.status,
@@ -204,5 +202,5 @@ def alliance_history(plan: PatientPlan, rng: random.Random) -> list[dict]:
         if len(_CACHE) >= _CACHE_SIZE:
             _CACHE.clear()
         _CACHE[key] = text
-    records: list[dict] = json.loads(text)
+    records: list[Resource] = json.loads(text)
     return records

@@ -9,6 +9,8 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
+from ehr_sandbox.fhir.resource import Resource
+
 IDENTIFIER_BASE = "https://ehr-sandbox.alliance-panel.example/sid"
 MRN_SYSTEM = f"{IDENTIFIER_BASE}/mrn"
 STAFF_SYSTEM = f"{IDENTIFIER_BASE}/staff"
@@ -35,7 +37,7 @@ def make_id(rng: random.Random) -> str:
     return "f" + value[1:] if value.isdigit() else value
 
 
-def organization(rng: random.Random) -> dict:
+def organization(rng: random.Random) -> Resource:
     return {
         "resourceType": "Organization",
         "id": make_id(rng),
@@ -52,7 +54,7 @@ def organization(rng: random.Random) -> dict:
     }
 
 
-def practitioners(rng: random.Random) -> list[dict]:
+def practitioners(rng: random.Random) -> list[Resource]:
     return [
         {
             "resourceType": "Practitioner",
@@ -67,7 +69,7 @@ def practitioners(rng: random.Random) -> list[dict]:
     ]
 
 
-def patient(rng: random.Random, number: int, today: date, org_id: str) -> dict:
+def patient(rng: random.Random, number: int, today: date, org_id: str) -> Resource:
     """An adult client (19 to 75 years old today) with a medical record number."""
     gender = rng.choice(("female", "male"))
     given = rng.choice(_GIVEN[gender])

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from ehr_sandbox.cohort_people import make_id
+from ehr_sandbox.fhir.resource import Resource
 
 SNOMED = "http://snomed.info/sct"
 PSYCHOTHERAPY = {"system": SNOMED, "code": "75516001", "display": "Psychotherapy"}
@@ -66,8 +67,8 @@ def _instant(moment: datetime) -> str:
     return moment.isoformat().replace("+00:00", "Z")
 
 
-def appointment(session: Session, patient_id: str, practitioner_id: str) -> dict:
-    resource: dict = {
+def appointment(session: Session, patient_id: str, practitioner_id: str) -> Resource:
+    resource: Resource = {
         "resourceType": "Appointment",
         "id": session.appointment_id,
         "status": session.status,
@@ -88,7 +89,7 @@ def appointment(session: Session, patient_id: str, practitioner_id: str) -> dict
     return resource
 
 
-def encounter(session: Session, patient_id: str, practitioner_id: str, org_id: str) -> dict:
+def encounter(session: Session, patient_id: str, practitioner_id: str, org_id: str) -> Resource:
     assert session.encounter_id is not None
     in_progress = session.status == "arrived"
     period = {"start": _instant(session.start)}

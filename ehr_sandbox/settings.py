@@ -6,6 +6,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Literal
+
+ClientKind = Literal["public", "symmetric", "asymmetric"]
+ScopeSyntax = Literal["v1", "v2"]
 
 
 @dataclass(frozen=True)
@@ -17,10 +21,10 @@ class ClientRegistration:
     """
 
     client_id: str
-    kind: str
+    kind: ClientKind
     redirect_uris: tuple[str, ...]
     secret: str | None = None
-    jwks: dict | None = None
+    jwks: dict[str, Any] | None = None
     jwks_uri: str | None = None
     launch_url: str | None = None
 
@@ -37,7 +41,8 @@ class SandboxSettings:
     clients: tuple[ClientRegistration, ...]
     db_path: Path
     seed: int = 20261125
-    scope_syntax: str = "v2"  # "v2": discovery lists permission-v2; "v1": permission-v1 only
+    # "v2": discovery lists permission-v2; "v1": permission-v1 only.
+    scope_syntax: ScopeSyntax = "v2"
     access_token_lifetime: int = 3600
     # Resource types the FHIR server accepts create/update for; the CapabilityStatement says so.
     writable_types: frozenset[str] = field(

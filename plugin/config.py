@@ -67,7 +67,7 @@ def _is_http_url(value: str) -> bool:
     return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
-class _CommaList(fields.Field):
+class _CommaList(fields.Field[list[str]]):
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> list[str]:
         items = value if isinstance(value, list) else str(value).split(",")
         return [str(item).strip().rstrip("/") for item in items if str(item).strip()]

@@ -1,43 +1,32 @@
-"""Errors of the Alliance Panel app itself (configuration and launch handling).
+"""Errors of the app's configuration, and the map of every error root in plugin/.
 
-    AllianceError            base: a machine `code` and a human `message`
-    ├── ConfigError          a setting is missing or wrong; names it and says how to fix it
-    ├── LaunchRefused        a launch request the app will not start (unknown iss, bad params)
-    ├── LaunchExpired        the launch handle is unknown, expired, or bound to another browser
-    └── ScopeNotGranted      the EHR granted fewer scopes than the app needs for a feature
+    ConfigError          a setting is missing or wrong; the message names it and how to fix it
+                         (code "config.invalid"); raised at start-up, before any request
 
-FHIR and SMART failures have their own trees (plugin/fhir/errors.py, smart_launch/errors.py);
-plugin/web/errors.py is the one place that turns any of them into an HTTP response.
+Each package has one root, in its own errors.py:
+
+    plugin.errors.ConfigError             configuration (this module)
+    plugin.launch.errors.LaunchError      a launch refused or no longer usable
+    plugin.fhir.errors.FhirError          FHIR access and the records the app builds
+    plugin.recording.errors.RecordingError  a recording the app will not carry out
+    plugin.alliance.errors.AllianceError  the alliance domain (instruments, answers, text packs)
+    smart_launch.errors.SmartLaunchError  the SMART client (its own package, its own rules)
+
+One convention throughout plugin/: ``Error(message, *, code=None)``. ``message`` is a sentence for
+people (never a token or answer text); ``code`` is machine-readable, ``<package>.<reason>``, a
+class default that a raise may make more specific. HTTP is not the domain's business: the reply's
+status is chosen in one place, plugin/web/errors.py; a FHIR server's own status is
+``FhirError.upstream_status``.
 """
 
 from __future__ import annotations
 
 
-class AllianceError(Exception):
-    code = "alliance_error"
-    status = 500
+class ConfigError(Exception):
+    code = "config.invalid"
 
     def __init__(self, message: str, *, code: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         if code:
             self.code = code
-
-
-class ConfigError(AllianceError):
-    code = "bad_configuration"
-
-
-class LaunchRefused(AllianceError):
-    code = "launch_refused"
-    status = 400
-
-
-class LaunchExpired(AllianceError):
-    code = "launch_expired"
-    status = 403
-
-
-class ScopeNotGranted(AllianceError):
-    code = "scope_not_granted"
-    status = 403

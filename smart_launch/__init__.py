@@ -6,7 +6,7 @@ from .authorize import PendingAuthorization
 from .client import SmartClient
 from .config import ClientConfig
 from .context import LaunchContext
-from .discovery import SmartConfiguration
+from .discovery import SmartConfiguration, normalize_iss
 from .errors import (
     AuthorizationDenied,
     AuthorizationError,
@@ -46,4 +46,5 @@ __all__ = [
     "TransportError",
     "generate_private_key_pem",
     "load_signing_key",
+    "normalize_iss",
 ]

@@ -16,7 +16,7 @@ from typing import Any, cast
 from urllib.parse import unquote
 
 import requests
-from authlib.oauth2.rfc6749 import InvalidClientError
+from authlib.oauth2.rfc6749 import InvalidClientError, OAuth2Request
 from authlib.oauth2.rfc6749.util import scope_to_list
 from authlib.oauth2.rfc7523 import JWTBearerClientAssertion
 from joserfc import jwt
@@ -90,7 +90,8 @@ def check_registration(registration: ClientRegistration) -> None:
         raise ClientRegistrationError(f"{name}: an asymmetric client needs jwks or jwks_uri")
 
 
-def authenticate_client_secret_basic(query_client: Callable[[str], Any], request: Any) -> Any:
+def authenticate_client_secret_basic(query_client: Callable[[str], SandboxClient | None],
+                                     request: OAuth2Request) -> SandboxClient | None:
     """HTTP Basic with the raw client_id:client_secret (':' and '%' kept as they are).
 
     A header that was URL-encoded first (RFC 6749 section 2.3.1) is accepted as well.
@@ -138,7 +139,7 @@ def fetch_jwks(uri: str) -> dict[str, Any]:
     return jwks
 
 
-class PrivateKeyJwtAssertion(JWTBearerClientAssertion):
+class PrivateKeyJwtAssertion(JWTBearerClientAssertion):  # type: ignore[misc]  # authlib is untyped
     """private_key_jwt per SMART Backend Services / asymmetric client authentication."""
 
     CLIENT_AUTH_METHOD = "private_key_jwt"

@@ -28,7 +28,7 @@ CODE_LIFETIME = 120
 USER_AUTH_METHODS = ["private_key_jwt", "client_secret_basic", "none"]
 
 
-class S256CodeChallenge(CodeChallenge):
+class S256CodeChallenge(CodeChallenge):  # type: ignore[misc]  # authlib is untyped
     """PKCE for every client, S256 only (SMART App Launch 2)."""
 
     SUPPORTED_CODE_CHALLENGE_METHOD = ["S256"]
@@ -48,7 +48,7 @@ class S256CodeChallenge(CodeChallenge):
         super().validate_code_verifier(grant, result)
 
 
-class SmartAuthorizationCodeGrant(grants.AuthorizationCodeGrant):
+class SmartAuthorizationCodeGrant(grants.AuthorizationCodeGrant):  # type: ignore[misc]  # authlib is untyped
     TOKEN_ENDPOINT_AUTH_METHODS = USER_AUTH_METHODS
 
     def validate_authorization_request(self) -> str:
@@ -111,7 +111,7 @@ class SmartAuthorizationCodeGrant(grants.AuthorizationCodeGrant):
                        family=record.family, nonce=record.nonce)
 
 
-class SmartRefreshTokenGrant(grants.RefreshTokenGrant):
+class SmartRefreshTokenGrant(grants.RefreshTokenGrant):  # type: ignore[misc]  # authlib is untyped
     TOKEN_ENDPOINT_AUTH_METHODS = USER_AUTH_METHODS
     INCLUDE_NEW_REFRESH_TOKEN = True
 
@@ -139,7 +139,7 @@ class SmartRefreshTokenGrant(grants.RefreshTokenGrant):
             raise InvalidGrantError("Refresh token already used.")
 
 
-class SmartClientCredentialsGrant(grants.ClientCredentialsGrant):
+class SmartClientCredentialsGrant(grants.ClientCredentialsGrant):  # type: ignore[misc]  # authlib is untyped
     """SMART Backend Services: asymmetric clients, system/ scopes, no refresh token."""
 
     TOKEN_ENDPOINT_AUTH_METHODS = ["private_key_jwt"]

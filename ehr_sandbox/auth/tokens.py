@@ -18,6 +18,7 @@ from joserfc.errors import JoseError
 from joserfc.jwk import RSAKey
 
 from ..settings import SandboxSettings
+from .clients import SandboxClient
 from .scopes import AccessGrant
 from .store import AuthStore, RefreshRecord, digest
 
@@ -73,7 +74,7 @@ class TokenIssuer:
     def fhir_user(self, practitioner: str) -> str:
         return f"{self.settings.fhir_base}/Practitioner/{practitioner}"
 
-    def generate(self, grant_type: str, client: Any, user: Subject | None = None,
+    def generate(self, grant_type: str, client: SandboxClient, user: Subject | None = None,
                  scope: str | None = None, expires_in: int | None = None,
                  include_refresh_token: bool = True) -> dict[str, Any]:
         """authlib's token generator signature; builds the whole SMART token response."""

@@ -10,17 +10,18 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
 
 import flask
 from authlib.oauth2 import OAuth2Error
 from authlib.oauth2.rfc6749.util import scope_to_list
+from flask.typing import ResponseReturnValue
 
 from . import discovery
+from .grants import SmartAuthorizationCodeGrant
+from .oauth import OAuthServer
 from .tokens import Subject
-
-if TYPE_CHECKING:
-    from .server import AuthServer
 
 PICKER_FIELDS = frozenset({"consent_ticket", "decision", "practitioner", "patient", "encounter"})
 TICKET_LIFETIME = 900
@@ -33,10 +34,21 @@ SMART_STYLE = {
 PUBLIC_JSON = {"Access-Control-Allow-Origin": "*", "Cache-Control": "max-age=300"}
 
 
-def create_blueprint(auth: AuthServer) -> flask.Blueprint:
+class Directory(Protocol):
+    """Who and what the picker offers; implemented by the FHIR store side."""
+
+    def patients(self) -> list[tuple[str, str]]: ...
+    def practitioners(self) -> list[tuple[str, str]]: ...
+    def encounters(self, patient_id: str) -> list[tuple[str, str]]: ...
+
+
+def create_blueprint(oauth: OAuthServer, directory: Directory,
+                     public_keys: Callable[[], dict[str, Any]]) -> flask.Blueprint:
+    """The /auth endpoints over `oauth` (its settings and store), the picker's `directory` and
+    the signing keys' public JWKS that `public_keys` returns."""
     bp = flask.Blueprint("sandbox_auth", __name__, url_prefix="/auth",
                          template_folder="templates")
-    oauth, store, directory, settings = auth.oauth, auth.store, auth.directory, auth.settings
+    store, settings = oauth.store, oauth.settings
 
     def error_response(error: OAuth2Error) -> flask.Response:
         response: flask.Response = oauth.handle_error_response(None, error)
@@ -49,12 +61,13 @@ def create_blueprint(auth: AuthServer) -> flask.Blueprint:
     def request_hash(params: list[tuple[str, str]]) -> str:
         return hashlib.sha256(json.dumps(params).encode()).hexdigest()
 
-    def wanted_context(grant: Any) -> tuple[bool, bool]:
+    def wanted_context(grant: SmartAuthorizationCodeGrant) -> tuple[bool, bool]:
         scopes = scope_to_list(grant.request.scope) or []
         wants_encounter = "launch/encounter" in scopes
         return wants_encounter or "launch/patient" in scopes, wants_encounter
 
-    def render_picker(grant: Any, problem: str | None = None, status: int = 200) -> Any:
+    def render_picker(grant: SmartAuthorizationCodeGrant, problem: str | None = None,
+                      status: int = 200) -> ResponseReturnValue:
         params = request_params()
         ticket = secrets.token_urlsafe(24)
         store.add_ticket(ticket, request_hash(params), settings.clock() + TICKET_LIFETIME)
@@ -70,7 +83,8 @@ def create_blueprint(auth: AuthServer) -> flask.Blueprint:
         return html, status, {"Cache-Control": "no-store",
                               "Content-Security-Policy": "frame-ancestors 'none'"}
 
-    def choose_subject(grant: Any, form: Any) -> Subject | str:
+    def choose_subject(grant: SmartAuthorizationCodeGrant,
+                       form: Mapping[str, str]) -> Subject | str:
         """The picker's choices as a Subject, or a message saying what is missing."""
         wants_patient, wants_encounter = wanted_context(grant)
         practitioner = form.get("practitioner", "")
@@ -85,7 +99,7 @@ def create_blueprint(auth: AuthServer) -> flask.Blueprint:
             return "Choose an encounter of the chosen patient."
         return Subject(practitioner, patient, encounter)
 
-    def begin() -> Any:
+    def begin() -> ResponseReturnValue:
         try:
             grant = oauth.get_consent_grant(end_user=None)
         except OAuth2Error as error:
@@ -98,9 +112,9 @@ def create_blueprint(auth: AuthServer) -> flask.Blueprint:
         in_context = "launch" in (scope_to_list(grant.request.scope) or [])
         subject = Subject(launch.practitioner, launch.patient if in_context else None,
                           launch.encounter if in_context else None)
-        return oauth.create_authorization_response(grant=grant, grant_user=subject)
+        return oauth.respond(grant, subject)
 
-    def approve() -> Any:
+    def approve() -> ResponseReturnValue:
         try:
             grant = oauth.get_consent_grant(end_user=None)
         except OAuth2Error as error:
@@ -110,34 +124,34 @@ def create_blueprint(auth: AuthServer) -> flask.Blueprint:
                                     settings.clock()):
             return render_picker(grant, "This form has expired. Please choose again.", 400)
         if form.get("decision") != "approve":
-            return oauth.create_authorization_response(grant=grant, grant_user=None)
+            return oauth.respond(grant, None)
         subject = choose_subject(grant, form)
         if isinstance(subject, str):
             return render_picker(grant, subject, 400)
-        return oauth.create_authorization_response(grant=grant, grant_user=subject)
+        return oauth.respond(grant, subject)
 
     @bp.route("/authorize", methods=["GET", "POST"])
-    def authorize() -> Any:
+    def authorize() -> ResponseReturnValue:
         if flask.request.method == "POST" and "consent_ticket" in flask.request.form:
             return approve()
         return begin()
 
     @bp.post("/token")
-    def token() -> Any:
-        response = oauth.create_token_response()
+    def token() -> ResponseReturnValue:
+        response: flask.Response = oauth.create_token_response()
         response.headers["Access-Control-Allow-Origin"] = "*"
         return response
 
     @bp.get("/jwks")
-    def jwks() -> Any:
-        return flask.jsonify(auth.key.jwks()), 200, PUBLIC_JSON
+    def jwks() -> ResponseReturnValue:
+        return flask.jsonify(public_keys()), 200, PUBLIC_JSON
 
     @bp.get("/.well-known/openid-configuration")
-    def openid_configuration() -> Any:
+    def openid_configuration() -> ResponseReturnValue:
         return flask.jsonify(discovery.openid_configuration(settings)), 200, PUBLIC_JSON
 
     @bp.get("/smart-style.json")
-    def smart_style() -> Any:
+    def smart_style() -> ResponseReturnValue:
         return flask.jsonify(SMART_STYLE), 200, PUBLIC_JSON
 
     return bp

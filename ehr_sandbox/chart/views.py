@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, date, datetime
+from typing import TypedDict
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, abort, make_response, render_template, request
 
 from ehr_sandbox.fhir.directory import StoreDirectory, display_name
+from ehr_sandbox.fhir.resource import Resource
 from ehr_sandbox.fhir.store import Store
 from ehr_sandbox.settings import SandboxSettings
 
@@ -22,7 +24,7 @@ def launch_url(app_launch_url: str, fhir_base: str, launch: str) -> str:
     return f"{app_launch_url}{separator}{urlencode({'iss': fhir_base, 'launch': launch})}"
 
 
-def todays_encounter(store: Store, patient_id: str, today: date) -> dict | None:
+def todays_encounter(store: Store, patient_id: str, today: date) -> Resource | None:
     """The patient's in-progress encounter that started today, if any."""
     for encounter in reversed(store.scan("Encounter", patient_id)):
         start = (encounter.get("period") or {}).get("start", "")
@@ -31,7 +33,7 @@ def todays_encounter(store: Store, patient_id: str, today: date) -> dict | None:
     return None
 
 
-def _mrn(patient: dict) -> str:
+def _mrn(patient: Resource) -> str:
     for identifier in patient.get("identifier") or []:
         codings = (identifier.get("type") or {}).get("coding") or []
         if any(c.get("code") == "MR" for c in codings):
@@ -39,19 +41,27 @@ def _mrn(patient: dict) -> str:
     return ""
 
 
-def _sessions(store: Store, patient_id: str) -> list[dict]:
+class SessionRow(TypedDict):
+    """One line of the chart's session list."""
+
+    start: str  # "YYYY-MM-DD HH:MM"
+    status: str  # the Appointment's status
+    encounter: Resource | None
+
+
+def _sessions(store: Store, patient_id: str) -> list[SessionRow]:
     """The patient's appointments, newest first, each with its encounter (if any)."""
-    by_appointment = {}
+    by_appointment: dict[str, Resource] = {}
     for encounter in store.scan("Encounter", patient_id):
         for ref in encounter.get("appointment") or []:
             by_appointment[str(ref.get("reference", "")).rpartition("/")[2]] = encounter
-    rows = []
+    rows: list[SessionRow] = []
     for appointment in store.scan("Appointment", patient_id):
-        encounter = by_appointment.get(appointment["id"])
+        linked = by_appointment.get(appointment["id"])
         rows.append({
             "start": str(appointment.get("start", ""))[:16].replace("T", " "),
-            "status": appointment.get("status", ""),
-            "encounter": encounter,
+            "status": str(appointment.get("status", "")),
+            "encounter": linked,
         })
     rows.sort(key=lambda r: r["start"], reverse=True)
     return rows

@@ -6,7 +6,8 @@ blueprint.py; never imports ehr_sandbox.auth (token verification is injected).
 
 from ehr_sandbox.fhir.blueprint import fhir_blueprint
 from ehr_sandbox.fhir.directory import StoreDirectory
-from ehr_sandbox.fhir.server import FhirRequest, FhirResponse, FhirServer
+from ehr_sandbox.fhir.messages import FhirRequest, FhirResponse
+from ehr_sandbox.fhir.server import FhirServer
 from ehr_sandbox.fhir.store import Store, Stored
 
 __all__ = [

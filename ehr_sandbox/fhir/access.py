@@ -7,6 +7,7 @@ from typing import Protocol
 from ehr_sandbox.fhir.compartment import in_compartment_type, patient_of
 from ehr_sandbox.fhir.errors import Forbidden
 from ehr_sandbox.fhir.references import LocalRef
+from ehr_sandbox.fhir.resource import Resource
 from ehr_sandbox.fhir.store import Store
 
 # The SMART v2 interaction letters; v1 ".read"/".write" map onto them in the grant.
@@ -46,18 +47,18 @@ class Compartments:
         self._store = store
         self._base = fhir_base
 
-    def patient_of(self, resource: dict) -> str | None:
+    def patient_of(self, resource: Resource) -> str | None:
         def resolve(ref: LocalRef) -> str | None:
             return self._store.patient_of(ref.type, ref.id)
 
         return patient_of(resource, self._base, resolve)
 
-    def visible(self, patient: str | None, resource: dict) -> bool:
+    def visible(self, patient: str | None, resource: Resource) -> bool:
         if patient is None or not in_compartment_type(resource.get("resourceType", "")):
             return True
         return self.patient_of(resource) == patient
 
-    def require_inside(self, patient: str | None, resource: dict, verb: str) -> None:
+    def require_inside(self, patient: str | None, resource: Resource, verb: str) -> None:
         if not self.visible(patient, resource):
             rtype = resource.get("resourceType")
             raise Forbidden(f"cannot {verb} {rtype} outside the patient compartment of the launch")

@@ -16,13 +16,15 @@ from ehr_sandbox.fhir.errors import (
     UnsupportedMedia,
     outcome_of,
 )
-from ehr_sandbox.fhir.server import FhirRequest, FhirResponse, FhirServer
+from ehr_sandbox.fhir.messages import FhirRequest, FhirResponse
+from ehr_sandbox.fhir.resource import Resource
+from ehr_sandbox.fhir.server import FhirServer
 from ehr_sandbox.fhir.store import format_instant
 
 FHIR_JSON = "application/fhir+json; charset=utf-8"
 
 
-def _json_response(status: int, body: dict | None, headers: dict[str, str] | None = None,
+def _json_response(status: int, body: Resource | None, headers: dict[str, str] | None = None,
                    mimetype: str = FHIR_JSON) -> Response:
     text = "" if body is None else json.dumps(body, ensure_ascii=False)
     response = Response(text, status=status, content_type=mimetype)
@@ -52,7 +54,7 @@ def _grant(verify: Callable[[str], Grant | None]) -> Grant:
     return grant
 
 
-def _body() -> dict | None:
+def _body() -> Resource | None:
     raw = request.get_data()
     if not raw.strip():
         return None
@@ -81,7 +83,7 @@ def _fhir_request(path: str) -> FhirRequest:
 def fhir_blueprint(
     server: FhirServer,
     verify: Callable[[str], Grant | None],
-    smart_config: Callable[[], dict],
+    smart_config: Callable[[], Resource],
     clock: Callable[[], float],
 ) -> Blueprint:
     """The FHIR REST API; mount it at the path of the FHIR base (url_prefix="/fhir")."""

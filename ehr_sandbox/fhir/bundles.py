@@ -4,31 +4,45 @@ A batch runs each entry on its own. A transaction is all or nothing: ids are ass
 new resources first, `urn:uuid:` fullUrls are rewritten to them wherever they are referenced,
 entries run in the order the specification gives (POST, PUT, GET), references are checked once
 every write is done, and any failure rolls the whole bundle back.
+
+The server hands itself in as a `BundleHost` (a WriteTarget that can also run one request), so
+this module never imports the server that calls it.
 """
 
 from __future__ import annotations
 
 import copy
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from ehr_sandbox.fhir import writes
 from ehr_sandbox.fhir.access import Grant
 from ehr_sandbox.fhir.errors import BadRequest, FhirError, PreconditionFailed, outcome_of
+from ehr_sandbox.fhir.messages import FhirRequest, FhirResponse
 from ehr_sandbox.fhir.references import iter_references, parse_reference, rewrite_references
+from ehr_sandbox.fhir.resource import Resource
 from ehr_sandbox.fhir.validation import check_references
-
-if TYPE_CHECKING:
-    from ehr_sandbox.fhir.server import FhirRequest, FhirResponse, FhirServer
 
 _STATUS_TEXT = {200: "OK", 201: "Created", 400: "Bad Request", 401: "Unauthorized",
                 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed", 410: "Gone",
                 412: "Precondition Failed", 422: "Unprocessable Entity"}
 _ORDER = {"DELETE": 0, "POST": 1, "PUT": 2, "PATCH": 2, "GET": 3, "HEAD": 3}
+# One Bundle entry: its index, the entry as sent, and its request.
+Entry = tuple[int, Resource, FhirRequest]
 
 
-def process_bundle(server: FhirServer, request: FhirRequest, grant: Grant) -> FhirResponse:
-    from ehr_sandbox.fhir.server import FhirResponse
+class BundleHost(writes.WriteTarget, Protocol):
+    """What a bundle needs of the FHIR server: the writes' needs, and running one request."""
 
+    def handle(self, request: FhirRequest, grant: Grant) -> FhirResponse:
+        """Answer a request, errors as an OperationOutcome response."""
+        ...
+
+    def dispatch(self, request: FhirRequest, grant: Grant) -> FhirResponse:
+        """Answer a request; raises FhirError."""
+        ...
+
+
+def process_bundle(server: BundleHost, request: FhirRequest, grant: Grant) -> FhirResponse:
     bundle = request.body
     if not isinstance(bundle, dict) or bundle.get("resourceType") != "Bundle":
         raise BadRequest("POST to the FHIR base takes a batch or transaction Bundle")
@@ -47,9 +61,7 @@ def process_bundle(server: FhirServer, request: FhirRequest, grant: Grant) -> Fh
     })
 
 
-def _entry_request(index: int, entry: object, base: str) -> tuple[int, dict, FhirRequest]:
-    from ehr_sandbox.fhir.server import FhirRequest
-
+def _entry_request(index: int, entry: object, base: str) -> Entry:
     if not isinstance(entry, dict):
         raise BadRequest(f"Bundle.entry[{index}] must be an object")
     request = entry.get("request")
@@ -66,7 +78,7 @@ def _entry_request(index: int, entry: object, base: str) -> tuple[int, dict, Fhi
     return index, entry, req
 
 
-def _run_batch_entry(server: FhirServer, entry: tuple, grant: Grant) -> FhirResponse:
+def _run_batch_entry(server: BundleHost, entry: Entry, grant: Grant) -> FhirResponse:
     _, _, req = entry
     if not req.path:
         return _error_response(BadRequest("a batch entry cannot itself be a Bundle"))
@@ -74,18 +86,17 @@ def _run_batch_entry(server: FhirServer, entry: tuple, grant: Grant) -> FhirResp
 
 
 def _error_response(err: FhirError) -> FhirResponse:
-    from ehr_sandbox.fhir.server import FhirResponse
-
     return FhirResponse(err.status, outcome_of(err))
 
 
-def _run_transaction(server: FhirServer, entries: list[tuple], grant: Grant) -> list:
+def _run_transaction(server: BundleHost, entries: list[Entry],
+                     grant: Grant) -> list[FhirResponse]:
     for index, _, req in entries:
         if req.method not in ("POST", "PUT", "GET"):
             raise BadRequest(f"entry {index}: {req.method} is not supported in a transaction")
         if not req.path:
             raise BadRequest(f"entry {index}: a transaction entry cannot itself be a Bundle")
-    results: list = [None] * len(entries)
+    results: dict[int, FhirResponse] = {}
     with server.store.atomic():
         ids = _assign_ids(server, entries, grant)
         for _, _entry, req in entries:
@@ -93,7 +104,7 @@ def _run_transaction(server: FhirServer, entries: list[tuple], grant: Grant) -> 
                 rewrite_references(req.body, lambda v: ids.get(v))
             for old, new in ids.items():
                 req.params = [(k, v.replace(old, new)) for k, v in req.params]
-        written = []
+        written: list[tuple[int, Resource | None]] = []
         for index, entry, req in _in_processing_order(entries, server.base):
             try:
                 response = _run_transaction_entry(server, entry, req, ids, grant)
@@ -110,10 +121,10 @@ def _run_transaction(server: FhirServer, entries: list[tuple], grant: Grant) -> 
                 except FhirError as err:
                     err.message = f"transaction failed at entry {index}: {err.message}"
                     raise
-    return results
+    return [results[index] for index, _, _ in entries]  # every entry ran, in the Bundle's order
 
 
-def _assign_ids(server: FhirServer, entries: list[tuple], grant: Grant) -> dict[str, str]:
+def _assign_ids(server: BundleHost, entries: list[Entry], grant: Grant) -> dict[str, str]:
     """fullUrl -> Type/id for every entry that creates or updates a resource."""
     ids: dict[str, str] = {}
     for index, entry, req in entries:
@@ -136,15 +147,15 @@ def _assign_ids(server: FhirServer, entries: list[tuple], grant: Grant) -> dict[
     return ids
 
 
-def _in_processing_order(entries: list[tuple], base: str) -> list[tuple]:
+def _in_processing_order(entries: list[Entry], base: str) -> list[Entry]:
     """By method as the specification orders them; a POST after the POSTs it references."""
     by_method = sorted(entries, key=lambda e: _ORDER.get(e[2].method, 9))
     posts = [e for e in by_method if e[2].method == "POST"]
     targets = {f"{e[2].path.split('/')[0]}/{e[2].assigned_id}": e for e in posts}
-    ordered: list[tuple] = []
+    ordered: list[Entry] = []
     visiting: set[int] = set()
 
-    def visit(entry: tuple) -> None:
+    def visit(entry: Entry) -> None:
         if entry[0] in visiting:
             return
         visiting.add(entry[0])
@@ -159,7 +170,7 @@ def _in_processing_order(entries: list[tuple], base: str) -> list[tuple]:
     return ordered + [e for e in by_method if e[2].method != "POST"]
 
 
-def _run_transaction_entry(server: FhirServer, entry: dict, req: FhirRequest,
+def _run_transaction_entry(server: BundleHost, entry: Resource, req: FhirRequest,
                            ids: dict[str, str], grant: Grant) -> FhirResponse:
     if req.method == "POST":
         return writes.create(server, req, grant, assigned_id=req.assigned_id, defer_refs=True)
@@ -169,9 +180,9 @@ def _run_transaction_entry(server: FhirServer, entry: dict, req: FhirRequest,
     return server.dispatch(req, grant)  # a failing read fails the transaction too
 
 
-def _response_entry(server: FhirServer, response: FhirResponse) -> dict:
+def _response_entry(server: BundleHost, response: FhirResponse) -> Resource:
     status = f"{response.status} {_STATUS_TEXT.get(response.status, '')}".strip()
-    result: dict = {"status": status}
+    result: Resource = {"status": status}
     if "Location" in response.headers:
         result["location"] = response.headers["Location"]
     if "ETag" in response.headers:
@@ -181,7 +192,7 @@ def _response_entry(server: FhirServer, response: FhirResponse) -> dict:
         return {"response": result}
     if response.body is not None and "Location" in response.headers:
         result["lastModified"] = response.body.get("meta", {}).get("lastUpdated")
-    entry: dict = {"response": result}
+    entry: Resource = {"response": result}
     if response.body is not None:
         rtype, rid = response.body.get("resourceType"), response.body.get("id")
         if rid:

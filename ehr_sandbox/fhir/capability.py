@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ehr_sandbox.fhir.resource import Resource
 from ehr_sandbox.fhir.search_params import SEARCH_PARAMS
 
 OAUTH_URIS = "http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris"
@@ -10,7 +11,7 @@ _KIND_TO_TYPE = {"id": "token", "token": "token", "reference": "reference", "dat
                  "string": "string", "uri": "uri"}
 
 
-def _security(smart: dict) -> dict:
+def _security(smart: Resource) -> Resource:
     endpoints = [("authorize", "authorization_endpoint"), ("token", "token_endpoint"),
                  ("register", "registration_endpoint"), ("manage", "management_endpoint"),
                  ("introspect", "introspection_endpoint"), ("revoke", "revocation_endpoint")]
@@ -34,7 +35,7 @@ def _security(smart: dict) -> dict:
     }
 
 
-def _resource(rtype: str, writable: bool) -> dict:
+def _resource(rtype: str, writable: bool) -> Resource:
     interactions = ["read", "vread", "history-instance", "search-type"]
     if writable:
         interactions += ["create", "update"]
@@ -62,8 +63,8 @@ def _resource(rtype: str, writable: bool) -> dict:
     return entry
 
 
-def capability_statement(fhir_base: str, writable_types: frozenset[str], smart: dict,
-                         date: str) -> dict:
+def capability_statement(fhir_base: str, writable_types: frozenset[str], smart: Resource,
+                         date: str) -> Resource:
     return {
         "resourceType": "CapabilityStatement",
         "status": "active",

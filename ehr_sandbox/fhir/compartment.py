@@ -17,6 +17,7 @@ from ehr_sandbox.fhir.references import (
     parse_reference,
     reference_values,
 )
+from ehr_sandbox.fhir.resource import Resource
 
 # Element paths whose Patient references place a resource in that patient's compartment.
 COMPARTMENT_PATHS: dict[str, tuple[str, ...]] = {
@@ -34,7 +35,7 @@ def in_compartment_type(rtype: str) -> bool:
 
 
 def patient_of(
-    resource: dict,
+    resource: Resource,
     fhir_base: str,
     resolve: Callable[[LocalRef], str | None] = lambda ref: None,
 ) -> str | None:

@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
+from ehr_sandbox.fhir.resource import Resource
 from ehr_sandbox.fhir.store import Store
 
 
-def display_name(resource: dict) -> str:
+def display_name(resource: Resource) -> str:
     """'Given Family' from the official (else first) HumanName; the id when there is none."""
     names = [n for n in resource.get("name") or [] if isinstance(n, dict)]
     chosen = next((n for n in names if n.get("use") == "official"), names[0] if names else None)
     if chosen is None:
-        return resource.get("id", "")
+        return str(resource.get("id", ""))
     if chosen.get("text"):
         return str(chosen["text"])
     parts = [*chosen.get("prefix", []), *chosen.get("given", []), chosen.get("family", "")]
     return " ".join(p for p in parts if p) or resource.get("id", "")
 
 
-def encounter_label(encounter: dict) -> str:
+def encounter_label(encounter: Resource) -> str:
     start = (encounter.get("period") or {}).get("start", "")
     kinds = [t.get("text") or (t.get("coding") or [{}])[0].get("display", "")
              for t in encounter.get("type") or []]

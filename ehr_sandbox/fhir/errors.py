@@ -16,6 +16,8 @@
 
 from __future__ import annotations
 
+from ehr_sandbox.fhir.resource import Resource
+
 
 class FhirError(Exception):
     status = 500
@@ -78,12 +80,12 @@ class Unprocessable(FhirError):
 
 def operation_outcome(
     message: str, *, code: str, severity: str = "error", expression: str | None = None
-) -> dict:
-    issue: dict = {"severity": severity, "code": code, "diagnostics": message}
+) -> Resource:
+    issue: Resource = {"severity": severity, "code": code, "diagnostics": message}
     if expression:
         issue["expression"] = [expression]
     return {"resourceType": "OperationOutcome", "issue": [issue]}
 
 
-def outcome_of(error: FhirError) -> dict:
+def outcome_of(error: FhirError) -> Resource:
     return operation_outcome(error.message, code=error.code, expression=error.expression)

@@ -5,11 +5,15 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
+
+from ehr_sandbox.fhir.resource import Resource
 
 ID_PATTERN = re.compile(r"[A-Za-z0-9\-.]{1,64}")
 _LOCAL = re.compile(
     r"(?P<type>[A-Z][A-Za-z]+)/(?P<id>[A-Za-z0-9\-.]{1,64})(?:/_history/(?P<version>[0-9]+))?"
 )
+
 _EXTERNAL_PATIENT = re.compile(r"https?://[^\s|?#]+/Patient/[A-Za-z0-9\-.]{1,64}")
 
 
@@ -77,11 +81,11 @@ def rewrite_references(node: object, replace: Callable[[str], str | None]) -> No
             rewrite_references(item, replace)
 
 
-def values_at(resource: dict, path: str) -> list:
+def values_at(resource: Resource, path: str) -> list[Any]:
     """The values at a dotted element path, lists flattened (a tiny FHIRPath subset)."""
-    nodes: list = [resource]
+    nodes: list[Any] = [resource]
     for part in path.split("."):
-        found: list = []
+        found: list[Any] = []
         for node in nodes:
             value = node.get(part) if isinstance(node, dict) else None
             if isinstance(value, list):
@@ -92,7 +96,7 @@ def values_at(resource: dict, path: str) -> list:
     return nodes
 
 
-def reference_values(resource: dict, path: str) -> list[str]:
+def reference_values(resource: Resource, path: str) -> list[str]:
     """The reference strings of the Reference elements at a dotted path."""
     return [
         n["reference"]

@@ -9,14 +9,16 @@ from urllib.parse import urlencode
 from ehr_sandbox.fhir.compartment import in_compartment_type
 from ehr_sandbox.fhir.errors import BadRequest
 from ehr_sandbox.fhir.references import parse_reference, reference_values
-from ehr_sandbox.fhir.search_params import lookup, matches, sort_key, split_values
+from ehr_sandbox.fhir.resource import Params, Resource
+from ehr_sandbox.fhir.search_params import Param, lookup, matches, sort_key, split_values
 from ehr_sandbox.fhir.store import Store
 
 DEFAULT_COUNT, MAX_COUNT = 50, 500
 _IGNORED = {"_format", "_pretty", "_elements", "_total"}
 _CONTROL = {"_count", "_offset", "_sort", "_include", "_revinclude", "_summary"}
 
-Params = list[tuple[str, str]]
+# One search criterion: the parameter, its modifier, and the values any of which may match.
+Criterion = tuple[Param, str, list[str]]
 
 
 @dataclass(frozen=True)
@@ -24,10 +26,10 @@ class SearchScope:
     """What the caller may see: the patient it is bound to, and a per-resource check."""
 
     patient: str | None
-    visible: Callable[[dict], bool]
+    visible: Callable[[Resource], bool]
 
 
-def parse_criteria(rtype: str, params: Params, lenient: bool) -> list[tuple]:
+def parse_criteria(rtype: str, params: Params, lenient: bool) -> list[Criterion]:
     """[(Param, modifier, [alternatives])]; unknown parameters are an error unless lenient."""
     criteria = []
     for key, raw in params:
@@ -45,7 +47,7 @@ def parse_criteria(rtype: str, params: Params, lenient: bool) -> list[tuple]:
 
 
 def find(store: Store, base: str, rtype: str, params: Params, scope: SearchScope,
-         lenient: bool = False) -> list[dict]:
+         lenient: bool = False) -> list[Resource]:
     """All matches, sorted; no paging."""
     criteria = parse_criteria(rtype, params, lenient)
     patient = scope.patient if in_compartment_type(rtype) else None
@@ -67,7 +69,7 @@ def find(store: Store, base: str, rtype: str, params: Params, scope: SearchScope
     return found
 
 
-def _narrowing_patient(criteria: list[tuple], base: str) -> str | None:
+def _narrowing_patient(criteria: list[Criterion], base: str) -> str | None:
     for param, modifier, alts in criteria:
         if len(alts) != 1 or param.kind != "reference" or modifier not in ("", "Patient"):
             continue
@@ -80,7 +82,8 @@ def _narrowing_patient(criteria: list[tuple], base: str) -> str | None:
     return None
 
 
-def _count_of(params: Params) -> int:
+def page_size(params: Params) -> int:
+    """The page size `_count` asks for (DEFAULT_COUNT without one), at most MAX_COUNT."""
     raw = next((v for k, v in params if k == "_count"), str(DEFAULT_COUNT))
     if not raw.isdigit():
         raise BadRequest(f"_count must be a non-negative integer, not {raw!r}")
@@ -95,9 +98,9 @@ def _offset_of(params: Params) -> int:
 
 
 def searchset(store: Store, base: str, rtype: str, params: Params, scope: SearchScope,
-              lenient: bool = False) -> dict:
+              lenient: bool = False) -> Resource:
     found = find(store, base, rtype, params, scope, lenient)
-    count, offset = _count_of(params), _offset_of(params)
+    count, offset = page_size(params), _offset_of(params)
     summary_count = any(k == "_summary" and v == "count" for k, v in params)
     page = [] if summary_count else found[offset : offset + count]
     entries = [_entry(base, r, "match") for r in page]
@@ -124,7 +127,7 @@ def _page_url(base: str, rtype: str, params: Params, offset: int) -> str:
     return f"{base}/{rtype}" + (f"?{urlencode(query)}" if query else "")
 
 
-def _entry(base: str, resource: dict, mode: str) -> dict:
+def _entry(base: str, resource: Resource, mode: str) -> Resource:
     return {
         "fullUrl": f"{base}/{resource['resourceType']}/{resource['id']}",
         "resource": resource,
@@ -132,12 +135,12 @@ def _entry(base: str, resource: dict, mode: str) -> dict:
     }
 
 
-def _includes(store: Store, base: str, rtype: str, params: Params, page: list[dict],
-              scope: SearchScope) -> list[dict]:
+def _includes(store: Store, base: str, rtype: str, params: Params, page: list[Resource],
+              scope: SearchScope) -> list[Resource]:
     seen = {(r["resourceType"], r["id"]) for r in page}
-    out: list[dict] = []
+    out: list[Resource] = []
 
-    def add(resource: dict) -> None:
+    def add(resource: Resource) -> None:
         key = (resource["resourceType"], resource["id"])
         if key not in seen and scope.visible(resource):
             seen.add(key)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from ehr_sandbox.fhir.dates import date_matches, split_prefix, value_range
 from ehr_sandbox.fhir.errors import BadRequest
 from ehr_sandbox.fhir.references import parse_reference, values_at
+from ehr_sandbox.fhir.resource import Resource
 
 
 @dataclass(frozen=True)
@@ -96,7 +97,7 @@ def split_values(raw: str) -> list[str]:
     return [*parts, current]
 
 
-def matches(param: Param, modifier: str, wanted: str, resource: dict, fhir_base: str) -> bool:
+def matches(param: Param, modifier: str, wanted: str, resource: Resource, fhir_base: str) -> bool:
     """Does one alternative of one parameter match the resource?"""
     values = [v for path in param.paths for v in values_at(resource, path)]
     if modifier == "missing":
@@ -153,11 +154,12 @@ def _string_hit(wanted: str, value: object, modifier: str) -> bool:
 
 
 def _reference_hit(param: Param, modifier: str, wanted: str, value: object, base: str) -> bool:
-    if not isinstance(value, dict) or not isinstance(value.get("reference"), str):
+    reference = value.get("reference") if isinstance(value, dict) else None
+    if not isinstance(reference, str):
         return False
-    ref = parse_reference(value["reference"], base)
+    ref = parse_reference(reference, base)
     if ref is None:
-        return value["reference"] == wanted
+        return reference == wanted
     types = (modifier,) if modifier else param.targets
     target = parse_reference(wanted, base)
     if target is not None:
@@ -165,7 +167,7 @@ def _reference_hit(param: Param, modifier: str, wanted: str, value: object, base
     return ref.id == wanted and ref.type in types
 
 
-def sort_key(param: Param, resource: dict) -> tuple:
+def sort_key(param: Param, resource: Resource) -> tuple[int, float, str]:
     """Sort on the first value: dates by start, other kinds by text; missing values last."""
     for path in param.paths:
         for value in values_at(resource, path):

@@ -7,14 +7,10 @@ instead of answering with an OperationOutcome, which is what a transaction needs
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from email.utils import format_datetime
-from urllib.parse import parse_qsl
 
 from ehr_sandbox.fhir import writes
 from ehr_sandbox.fhir.access import READ, SEARCH, Compartments, Grant, bound_patient, require
-from ehr_sandbox.fhir.dates import parse_range
+from ehr_sandbox.fhir.bundles import process_bundle
 from ehr_sandbox.fhir.errors import (
     BadRequest,
     FhirError,
@@ -24,7 +20,9 @@ from ehr_sandbox.fhir.errors import (
     NotSupported,
     outcome_of,
 )
+from ehr_sandbox.fhir.messages import FhirRequest, FhirResponse, version_headers
 from ehr_sandbox.fhir.references import is_valid_id, parse_reference
+from ehr_sandbox.fhir.resource import Params, Resource
 from ehr_sandbox.fhir.search import SearchScope, searchset
 from ehr_sandbox.fhir.search_params import SEARCH_PARAMS
 from ehr_sandbox.fhir.store import Store, Stored
@@ -33,48 +31,17 @@ from ehr_sandbox.fhir.validation import validate_resource
 SUPPORTED_TYPES = frozenset(SEARCH_PARAMS)
 
 
-@dataclass
-class FhirRequest:
-    method: str
-    path: str  # relative to the FHIR base, e.g. "Patient/123/_history/2"
-    params: list[tuple[str, str]] = field(default_factory=list)
-    headers: Mapping[str, str] = field(default_factory=dict)  # lower-case names
-    body: dict | None = None
-    assigned_id: str | None = None  # set by a transaction for the resource a POST creates
-
-    @classmethod
-    def from_url(cls, method: str, url: str, base: str, headers: Mapping[str, str],
-                 body: dict | None) -> FhirRequest:
-        """From a Bundle entry's request.url: relative, or absolute under the FHIR base."""
-        if url.startswith(base + "/"):
-            url = url[len(base) + 1 :]
-        path, _, query = url.partition("?")
-        return cls(method.upper(), path.strip("/"), parse_qsl(query), headers, body)
-
-
-@dataclass
-class FhirResponse:
-    status: int
-    body: dict | None
-    headers: dict[str, str] = field(default_factory=dict)
-
-
-def version_headers(stored: Stored) -> dict[str, str]:
-    modified = parse_range(stored.last_updated)
-    headers = {"ETag": stored.etag}
-    if modified is not None:
-        moment = datetime.fromtimestamp(modified[0], tz=UTC)
-        headers["Last-Modified"] = format_datetime(moment, usegmt=True)
-    return headers
-
-
 class FhirServer:
+    """The REST interactions over one store; a WriteTarget for writes.py, a BundleHost for
+    bundles.py. `writable_types` may be narrowed while running (the CapabilityStatement and
+    every write read it afresh)."""
+
     def __init__(
         self,
         store: Store,
         fhir_base: str,
         writable_types: frozenset[str],
-        validate: Callable[[dict], None] = validate_resource,
+        validate: Callable[[Resource], None] = validate_resource,
     ) -> None:
         self.store = store
         self.base = fhir_base
@@ -93,8 +60,6 @@ class FhirServer:
         method = request.method
         if not parts:
             if method == "POST":
-                from ehr_sandbox.fhir.bundles import process_bundle
-
                 return process_bundle(self, request, grant)
             raise NotSupported("system-level search and history are not supported")
         rtype = parts[0]
@@ -154,7 +119,7 @@ class FhirServer:
             "entry": entries,
         })
 
-    def _history_entry(self, stored: Stored) -> dict:
+    def _history_entry(self, stored: Stored) -> Resource:
         url = f"{stored.type}/{stored.id}"
         if stored.deleted:
             method, status = "DELETE", "204 No Content"
@@ -162,7 +127,7 @@ class FhirServer:
             method, status = "POST", "201 Created"
         else:
             method, status = "PUT", "200 OK"
-        entry: dict = {"fullUrl": f"{self.base}/{url}"}
+        entry: Resource = {"fullUrl": f"{self.base}/{url}"}
         if stored.resource is not None:
             entry["resource"] = stored.resource
         entry["request"] = {"method": method, "url": url if method != "POST" else stored.type}
@@ -171,7 +136,7 @@ class FhirServer:
         }
         return entry
 
-    def search(self, rtype: str, params: list[tuple[str, str]], headers: Mapping[str, str],
+    def search(self, rtype: str, params: Params, headers: Mapping[str, str],
                grant: Grant) -> FhirResponse:
         require(grant, rtype, SEARCH)
         scope = self.scope_for(rtype, params, grant)
@@ -179,7 +144,7 @@ class FhirServer:
         bundle = searchset(self.store, self.base, rtype, params, scope, lenient)
         return FhirResponse(200, bundle)
 
-    def scope_for(self, rtype: str, params: list[tuple[str, str]], grant: Grant) -> SearchScope:
+    def scope_for(self, rtype: str, params: Params, grant: Grant) -> SearchScope:
         """The caller's view; refuse a search that names a patient outside a bound grant."""
         patient = bound_patient(grant)
         if patient is not None:
@@ -191,7 +156,7 @@ class FhirServer:
                         if (ref.id if ref else alt) != patient:
                             raise Forbidden("the search names a patient outside the launch")
 
-        def visible(resource: dict) -> bool:
+        def visible(resource: Resource) -> bool:
             rtype = resource["resourceType"]
             if not (grant.allows(rtype, READ) or grant.allows(rtype, SEARCH)):
                 return False

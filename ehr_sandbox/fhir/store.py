@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from ehr_sandbox.fhir.resource import Resource
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS fhir_resource (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -44,7 +46,7 @@ class Stored:
     id: str
     version: int
     last_updated: str
-    resource: dict | None
+    resource: Resource | None
 
     @property
     def deleted(self) -> bool:
@@ -78,7 +80,7 @@ class Store:
         self._depth = 0
         self._clock = clock
         self._new_id = new_id
-        self._cache: dict[tuple[str, str], tuple[int, dict]] = {}
+        self._cache: dict[tuple[str, str], tuple[int, Resource]] = {}
 
     # -- transactions -------------------------------------------------------------------------
 
@@ -149,10 +151,10 @@ class Store:
             for v, updated, deleted, text in rows
         ]
 
-    def scan(self, rtype: str, patient: str | None = None) -> list[dict]:
+    def scan(self, rtype: str, patient: str | None = None) -> list[Resource]:
         """Current resources of a type (optionally of one patient), in insertion order."""
         sql = "SELECT id, version, json FROM fhir_resource WHERE type = ? AND deleted = 0"
-        args: tuple = (rtype,)
+        args: tuple[str, ...] = (rtype,)
         if patient is not None:
             sql += " AND patient = ?"
             args = (rtype, patient)
@@ -160,11 +162,11 @@ class Store:
             rows = self._db.execute(sql + " ORDER BY seq", args).fetchall()
             return [self._parsed(rtype, rid, version, text) for rid, version, text in rows]
 
-    def _parsed(self, rtype: str, rid: str, version: int, text: str) -> dict:
+    def _parsed(self, rtype: str, rid: str, version: int, text: str) -> Resource:
         cached = self._cache.get((rtype, rid))
         if cached is not None and cached[0] == version:
             return cached[1]
-        resource = json.loads(text)
+        resource: Resource = json.loads(text)
         self._cache[(rtype, rid)] = (version, resource)
         return resource
 
@@ -177,12 +179,12 @@ class Store:
     def new_id(self) -> str:
         return self._new_id()
 
-    def create(self, resource: dict, *, patient: str | None, keep_id: bool = False) -> Stored:
+    def create(self, resource: Resource, *, patient: str | None, keep_id: bool = False) -> Stored:
         """Store version 1; the id is server-assigned unless keep_id and the resource has one."""
         rid = resource["id"] if keep_id and resource.get("id") else self._new_id()
         return self._write(resource, rid, 1, patient)
 
-    def update(self, resource: dict, *, patient: str | None) -> Stored:
+    def update(self, resource: Resource, *, patient: str | None) -> Stored:
         """Store the next version of resource["id"] (version 1 when it did not exist)."""
         current = self.read(resource["resourceType"], resource["id"])
         version = current.version + 1 if current else 1
@@ -205,7 +207,7 @@ class Store:
             )
         return Stored(rtype, rid, version, updated, None)
 
-    def _write(self, resource: dict, rid: str, version: int, patient: str | None) -> Stored:
+    def _write(self, resource: Resource, rid: str, version: int, patient: str | None) -> Stored:
         rtype = resource["resourceType"]
         updated = format_instant(self._clock())
         stamped = copy.deepcopy(resource)

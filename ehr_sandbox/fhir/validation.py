@@ -4,23 +4,26 @@ from __future__ import annotations
 
 from functools import cache
 
+from fhir.resources.R4B import get_fhir_model_class
+from fhir_core.fhirabstractmodel import FHIRAbstractModel
+from pydantic import ValidationError
+
 from ehr_sandbox.fhir.errors import BadRequest, Unprocessable
 from ehr_sandbox.fhir.references import is_valid_id, iter_references, parse_reference
+from ehr_sandbox.fhir.resource import Resource
 from ehr_sandbox.fhir.store import Store
 
 
 @cache
-def _model(rtype: str) -> type | None:
+def _model(rtype: str) -> type[FHIRAbstractModel] | None:
     # fhir.resources' R4B models match R4 for every type the sandbox accepts writes of.
-    from fhir.resources.R4B import get_fhir_model_class
-
     try:
         return get_fhir_model_class(rtype)
     except KeyError:
         return None
 
 
-def validate_resource(resource: dict) -> None:
+def validate_resource(resource: Resource) -> None:
     """Raise Unprocessable when the resource is not a valid FHIR R4 resource."""
     rtype = resource.get("resourceType")
     if not isinstance(rtype, str):
@@ -32,17 +35,19 @@ def validate_resource(resource: dict) -> None:
         raise Unprocessable(f"unknown resource type {rtype!r}")
     try:
         model.model_validate(resource)
-    except ValueError as err:  # pydantic's ValidationError is a ValueError
-        first = err.errors()[0] if hasattr(err, "errors") else None
+    except ValidationError as err:
+        first = err.errors()[0] if err.errors() else None
         where = ".".join(str(p) for p in first["loc"]) if first else None
         message = first["msg"] if first else str(err)
         raise Unprocessable(
             f"invalid {rtype}: {message}" + (f" at {where}" if where else ""),
             expression=f"{rtype}.{where}" if where else None,
         ) from err
+    except ValueError as err:  # a model's own check, outside pydantic's error list
+        raise Unprocessable(f"invalid {rtype}: {err}") from err
 
 
-def check_references(store: Store, resource: dict, fhir_base: str) -> None:
+def check_references(store: Store, resource: Resource, fhir_base: str) -> None:
     """Every reference to this server must name a resource (and version) that exists."""
     rtype = resource.get("resourceType")
     for path, value in iter_references(resource):

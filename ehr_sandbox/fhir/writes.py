@@ -1,25 +1,42 @@
-"""create, conditional create and update (with If-Match), shared by REST calls and bundles."""
+"""create, conditional create and update (with If-Match), shared by REST calls and bundles.
+
+Each function takes the server it writes to as a `WriteTarget`: the few things a write needs
+(store, base, accepted types, validator, compartments, the caller's search scope). FhirServer is
+one; this module does not import it, so the server can import the writes.
+"""
 
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import Protocol
 from urllib.parse import parse_qsl
 
-from ehr_sandbox.fhir.access import CREATE, UPDATE, Grant, bound_patient, require
+from ehr_sandbox.fhir.access import CREATE, UPDATE, Compartments, Grant, bound_patient, require
 from ehr_sandbox.fhir.errors import BadRequest, NotSupported, PreconditionFailed, operation_outcome
+from ehr_sandbox.fhir.messages import FhirRequest, FhirResponse, version_headers
 from ehr_sandbox.fhir.references import is_valid_id
-from ehr_sandbox.fhir.search import find
-from ehr_sandbox.fhir.store import Stored
+from ehr_sandbox.fhir.resource import Params, Resource
+from ehr_sandbox.fhir.search import SearchScope, find
+from ehr_sandbox.fhir.store import Store, Stored
 from ehr_sandbox.fhir.validation import check_references
-
-if TYPE_CHECKING:
-    from ehr_sandbox.fhir.server import FhirRequest, FhirResponse, FhirServer
 
 _ETAG = re.compile(r'\s*(?:W/)?"?(?P<version>[0-9]+)"?\s*')
 
 
-def _body_for(server: FhirServer, request: FhirRequest, rtype: str) -> dict:
+class WriteTarget(Protocol):
+    """What a write needs of the FHIR server (ehr_sandbox.fhir.server.FhirServer)."""
+
+    store: Store
+    base: str
+    writable_types: frozenset[str]  # read at each write: tests narrow it on a running server
+    validate: Callable[[Resource], None]
+    compartments: Compartments
+
+    def scope_for(self, rtype: str, params: Params, grant: Grant) -> SearchScope: ...
+
+
+def _body_for(server: WriteTarget, request: FhirRequest, rtype: str) -> Resource:
     body = request.body
     if not isinstance(body, dict) or "resourceType" not in body:
         raise BadRequest("the request body must be a FHIR resource in JSON")
@@ -30,7 +47,8 @@ def _body_for(server: FhirServer, request: FhirRequest, rtype: str) -> dict:
     return body
 
 
-def conditional_matches(server: FhirServer, rtype: str, query: str, grant: Grant) -> list[dict]:
+def conditional_matches(server: WriteTarget, rtype: str, query: str,
+                        grant: Grant) -> list[Resource]:
     """The resources an If-None-Exist query (e.g. `identifier=sys|val`) finds."""
     params = parse_qsl(query.lstrip("?"), keep_blank_values=True)
     if not params:
@@ -39,9 +57,8 @@ def conditional_matches(server: FhirServer, rtype: str, query: str, grant: Grant
     return find(server.store, server.base, rtype, params, scope)
 
 
-def written(server: FhirServer, request: FhirRequest, stored: Stored, status: int) -> FhirResponse:
-    from ehr_sandbox.fhir.server import FhirResponse, version_headers
-
+def written(server: WriteTarget, request: FhirRequest, stored: Stored,
+            status: int) -> FhirResponse:
     headers = version_headers(stored)
     headers["Location"] = f"{server.base}/{stored.type}/{stored.id}/_history/{stored.version}"
     prefer = request.headers.get("prefer", "").replace(" ", "")
@@ -54,9 +71,9 @@ def written(server: FhirServer, request: FhirRequest, stored: Stored, status: in
     return FhirResponse(status, stored.resource, headers)
 
 
-def create(server: FhirServer, request: FhirRequest, grant: Grant, *,
+def create(server: WriteTarget, request: FhirRequest, grant: Grant, *,
            assigned_id: str | None = None, defer_refs: bool = False) -> FhirResponse:
-    rtype = request.path.strip("/").split("/")[0]
+    rtype = request.resource_type
     require(grant, rtype, CREATE)
     body = _body_for(server, request, rtype)
     condition = request.headers.get("if-none-exist")
@@ -80,9 +97,9 @@ def create(server: FhirServer, request: FhirRequest, grant: Grant, *,
     return written(server, request, stored, 201)
 
 
-def update(server: FhirServer, request: FhirRequest, rid: str, grant: Grant, *,
+def update(server: WriteTarget, request: FhirRequest, rid: str, grant: Grant, *,
            defer_refs: bool = False) -> FhirResponse:
-    rtype = request.path.strip("/").split("/")[0]
+    rtype = request.resource_type
     require(grant, rtype, UPDATE)
     body = _body_for(server, request, rtype)
     if body.get("id") != rid:

@@ -11,6 +11,7 @@
     │   └── InvalidAnswer              an answer of the wrong kind, or several for one item
     └── TextPackError                  a text pack does not fit the instrument or language
 
+Conventions (``Error(message, *, code=None)``, codes ``alliance.<reason>``): plugin/errors.py.
 The web layer maps these to HTTP responses in one place; this package never does.
 """
 
@@ -22,8 +23,10 @@ class AllianceError(Exception):
 
     code = "alliance.error"
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, *, code: str | None = None) -> None:
         self.message = message
+        if code:
+            self.code = code
         super().__init__(message)
 
 
@@ -42,9 +45,10 @@ class InvalidInstrument(InstrumentError):
 class AnswerError(AllianceError):
     code = "alliance.answer"
 
-    def __init__(self, message: str, link_id: str | None = None) -> None:
+    def __init__(self, message: str, link_id: str | None = None, *,
+                 code: str | None = None) -> None:
         self.link_id = link_id
-        super().__init__(message)
+        super().__init__(message, code=code)
 
 
 class UnknownItem(AnswerError):

@@ -22,9 +22,10 @@ log = logging.getLogger(__name__)
 
 FHIR_JSON = "application/fhir+json"
 RETRY_STATUSES = frozenset({429, 503})
+Json = dict[str, Any]  # a FHIR resource or Bundle as decoded JSON
 
 
-def bundle_resources(bundle: Mapping[str, Any], resource_type: str | None = None) -> list[dict]:
+def bundle_resources(bundle: Mapping[str, Any], resource_type: str | None = None) -> list[Json]:
     """The resources in a Bundle's entries, optionally only those of one type."""
     found = []
     for entry in bundle.get("entry") or []:
@@ -68,22 +69,22 @@ class FhirClient:
         self._max_pages = max_pages
 
     # -- reads -------------------------------------------------------------------------------
-    def read(self, resource_type: str, resource_id: str) -> dict:
+    def read(self, resource_type: str, resource_id: str) -> Json:
         return self._json("GET", f"{resource_type}/{resource_id}", what=f"Reading {resource_type}")
 
-    def search(self, resource_type: str, params: Mapping[str, str] | None = None) -> list[dict]:
+    def search(self, resource_type: str, params: Mapping[str, str] | None = None) -> list[Json]:
         """All matching resources of that type, following `next` links (bounded)."""
-        found: list[dict] = []
+        found: list[Json] = []
         for page in self.pages(resource_type, params):
             found.extend(bundle_resources(page, resource_type))
         return found
 
-    def pages(self, resource_type: str, params: Mapping[str, str] | None = None) -> Iterator[dict]:
+    def pages(self, resource_type: str, params: Mapping[str, str] | None = None) -> Iterator[Json]:
         bundle = self._json("GET", resource_type, params=params, what=f"Searching {resource_type}")
         yield bundle
         yield from self.follow(bundle)
 
-    def follow(self, bundle: Mapping[str, Any]) -> Iterator[dict]:
+    def follow(self, bundle: Mapping[str, Any]) -> Iterator[Json]:
         """The pages after this searchset page, by its `next` links."""
         url = next_link(bundle)
         for _ in range(self._max_pages):
@@ -94,13 +95,13 @@ class FhirClient:
             url = next_link(page)
         log.warning("stopped paging after %d pages", self._max_pages)
 
-    def history(self, resource_type: str, resource_id: str) -> list[dict]:
+    def history(self, resource_type: str, resource_id: str) -> list[Json]:
         bundle = self._json(
             "GET", f"{resource_type}/{resource_id}/_history", what="Reading the history"
         )
         return bundle_resources(bundle)
 
-    def batch(self, requests_: Sequence[str]) -> list[dict]:
+    def batch(self, requests_: Sequence[str]) -> list[Json]:
         """Several GETs in one batch Bundle: each entry's resource (a Bundle for a search)."""
         bundle = {
             "resourceType": "Bundle",
@@ -118,13 +119,13 @@ class FhirClient:
         return results
 
     # -- writes ------------------------------------------------------------------------------
-    def transaction(self, bundle: Mapping[str, Any], *, idempotent: bool = False) -> dict:
+    def transaction(self, bundle: Mapping[str, Any], *, idempotent: bool = False) -> Json:
         """Send a transaction Bundle. Pass idempotent=True when every entry is conditional."""
         return self._json(
             "POST", "", body=bundle, what="Saving the transaction", idempotent=idempotent
         )
 
-    def create(self, resource: Mapping[str, Any], *, if_none_exist: str | None = None) -> dict:
+    def create(self, resource: Mapping[str, Any], *, if_none_exist: str | None = None) -> Json:
         headers = {"If-None-Exist": if_none_exist} if if_none_exist else {}
         return self._json(
             "POST",
@@ -135,7 +136,7 @@ class FhirClient:
             idempotent=bool(if_none_exist),
         )
 
-    def update(self, resource: Mapping[str, Any], *, if_match: str | None = None) -> dict:
+    def update(self, resource: Mapping[str, Any], *, if_match: str | None = None) -> Json:
         path = f"{resource['resourceType']}/{resource['id']}"
         headers = {"If-Match": if_match} if if_match else {}
         return self._json(
@@ -147,7 +148,7 @@ class FhirClient:
             idempotent=bool(if_match),
         )
 
-    def capabilities(self) -> dict:
+    def capabilities(self) -> Json:
         return self._json("GET", "metadata", what="Reading the CapabilityStatement")
 
     # -- transport ---------------------------------------------------------------------------
@@ -177,7 +178,7 @@ class FhirClient:
         headers: Mapping[str, str] | None = None,
         what: str,
         idempotent: bool | None = None,
-    ) -> dict:
+    ) -> Json:
         send_headers = {"Accept": FHIR_JSON, **(headers or {})}
         if body is not None:
             send_headers["Content-Type"] = FHIR_JSON
@@ -219,7 +220,7 @@ class FhirClient:
         self._sleep(delay)
 
     @staticmethod
-    def _decode(response: requests.Response, what: str) -> dict:
+    def _decode(response: requests.Response, what: str) -> Json:
         try:
             body = response.json() if response.content else {}
         except ValueError:

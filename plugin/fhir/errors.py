@@ -1,14 +1,21 @@
-"""Errors of FHIR access. Each carries a machine `code`, a human `message` and, when the server
-answered, its HTTP `status` and the OperationOutcome's issues.
+"""Errors of FHIR access and of the records the app builds. Each carries a machine ``code`` and a
+human ``message``; when a FHIR server answered, ``upstream_status`` is *its* HTTP status (our own
+reply's status is chosen by plugin/web/errors.py) and ``issues`` its OperationOutcome issues.
 
-    FhirError                 base
-    ├── FhirTransportError    no answer: connection refused, timeout, DNS (code "unreachable")
-    ├── FhirUnsafeUrl         a URL from the server (a paging link) points elsewhere; not followed
-    └── FhirResponseError     the server answered with an error status
-        ├── FhirAuthError     401 / 403: token expired, revoked, or scope missing
-        ├── FhirNotFound      404 / 410
-        ├── FhirConflict      409 / 412: a version conflict (someone changed the record)
-        └── FhirRejected      400 / 422: the server refused the resource as invalid
+    FhirError                  base (code "fhir.error")
+    ├── FhirTransportError     no answer: connection refused, timeout, DNS ("fhir.unreachable")
+    ├── FhirUnsafeUrl          a URL from the server (a paging link) points elsewhere; not followed
+    ├── FhirResponseError      the server answered with an error status ("fhir.server_error")
+    │   ├── FhirAuthError      401 / 403: token expired, revoked, or scope missing
+    │   ├── FhirNotFound       404 / 410
+    │   ├── FhirConflict       409 / 412: a version conflict (someone changed the record)
+    │   └── FhirRejected       400 / 422: the server refused the resource as invalid
+    └── RecordError            the app's own records (plugin.fhir.record_*); nothing was sent
+        ├── InvalidSubmission  the submission cannot become records (naive time, bad reference,
+        │                      unknown rater, a correction for another questionnaire response)
+        └── RecordInvalid      a built resource failed fhir.resources (R4B) validation; a bug
+
+Scoring problems in the answers surface as plugin.alliance errors. Conventions: plugin/errors.py.
 """
 
 from __future__ import annotations
@@ -17,43 +24,58 @@ from typing import Any
 
 
 class FhirError(Exception):
-    code = "fhir_error"
+    code = "fhir.error"
 
     def __init__(
-        self, message: str, *, status: int | None = None, issues: list[dict[str, Any]] | None = None
+        self, message: str, *, code: str | None = None, upstream_status: int | None = None,
+        issues: list[dict[str, Any]] | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
-        self.status = status
+        if code:
+            self.code = code
+        self.upstream_status = upstream_status
         self.issues = issues or []
 
 
 class FhirTransportError(FhirError):
-    code = "unreachable"
+    code = "fhir.unreachable"
 
 
 class FhirUnsafeUrl(FhirError):
-    code = "unsafe_url"
+    code = "fhir.unsafe_url"
 
 
 class FhirResponseError(FhirError):
-    code = "server_error"
+    code = "fhir.server_error"
 
 
 class FhirAuthError(FhirResponseError):
-    code = "not_authorized"
+    code = "fhir.not_authorized"
 
 
 class FhirNotFound(FhirResponseError):
-    code = "not_found"
+    code = "fhir.not_found"
 
 
 class FhirConflict(FhirResponseError):
-    code = "version_conflict"
+    code = "fhir.version_conflict"
 
 
 class FhirRejected(FhirResponseError):
-    code = "rejected"
+    code = "fhir.rejected"
+
+
+class RecordError(FhirError):
+    code = "fhir.record_error"
+
+
+class InvalidSubmission(RecordError):
+    code = "fhir.invalid_submission"
+
+
+class RecordInvalid(RecordError):
+    code = "fhir.invalid_record"
 
 
 _BY_STATUS: dict[int, type[FhirResponseError]] = {
@@ -78,4 +100,5 @@ def error_for_status(status: int, body: Any, what: str) -> FhirResponseError:
         for i in issues
     ).strip("; ")
     message = f"{what} failed: HTTP {status}" + (f": {details}" if details else "")
-    return _BY_STATUS.get(status, FhirResponseError)(message, status=status, issues=issues)
+    return _BY_STATUS.get(status, FhirResponseError)(
+        message, upstream_status=status, issues=issues)

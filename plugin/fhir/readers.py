@@ -1,15 +1,78 @@
-"""Lenient readers: turn FHIR JSON from any server into the few plain values the panel shows.
+"""Reading FHIR JSON from any server: the one place that knows where a value sits in a resource.
 
-Missing or odd fields give a readable placeholder, never an exception.
+Lenient by design (servers send extra and missing fields): an odd or missing field gives None or
+a readable placeholder, never an exception. Owns the rules for the alliance rater extension,
+``meta.versionId``, references and ids, and the plain summaries the panel shows (patient, sessions).
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from plugin.alliance.vocabulary import RATER_ROLE_EXTENSION, Rater
+
 UNKNOWN = "—"
+FIRST_VERSION = "1"  # a resource served without meta.versionId is taken as its first version
+ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")  # FHIR's id syntax
+
+
+def rater_of(resource: Mapping[str, Any]) -> Rater | None:
+    """The alliance rater role ("client" | "therapist") a Questionnaire, QuestionnaireResponse or
+    Observation declares in its rater-role extension (valueCoding or valueCode), else None."""
+    for ext in resource.get("extension") or []:
+        if isinstance(ext, dict) and ext.get("url") == RATER_ROLE_EXTENSION:
+            coding = ext.get("valueCoding")
+            code = coding.get("code") if isinstance(coding, dict) else ext.get("valueCode")
+            return "client" if code == "client" else "therapist" if code == "therapist" else None
+    return None
+
+
+def version_id(resource: Mapping[str, Any]) -> str | None:
+    """``meta.versionId`` as the server sent it, None when it sent none."""
+    meta = resource.get("meta")
+    value = meta.get("versionId") if isinstance(meta, dict) else None
+    return str(value) if value not in (None, "") else None
+
+
+def current_version(resource: Mapping[str, Any]) -> str:
+    """The version to show and to send in If-Match: ``meta.versionId``, else the first."""
+    return version_id(resource) or FIRST_VERSION
+
+
+def version_number(resource: Mapping[str, Any]) -> int:
+    """The version as a number for ordering a history; 0 when absent or not a number."""
+    value = version_id(resource) or ""
+    return int(value) if value.isdigit() else 0
+
+
+def reference(resource: Mapping[str, Any], name: str) -> str:
+    """The ``reference`` of a Reference-valued element (``subject``, ``author``...), else ""."""
+    element = resource.get(name)
+    value = element.get("reference") if isinstance(element, dict) else None
+    return str(value) if isinstance(value, str) else ""
+
+
+def referenced_id(element: Any, resource_type: str) -> str | None:
+    """The id a Reference names for ``resource_type``, relative or absolute, else None."""
+    value = element.get("reference") if isinstance(element, dict) else element
+    if not isinstance(value, str) or f"{resource_type}/" not in value:
+        return None
+    found = value.rsplit(f"{resource_type}/", 1)[1].split("/")[0]
+    return found if ID.match(found) else None
+
+
+def location_id(location: str, resource_type: str) -> tuple[str, str | None] | None:
+    """(id, version) from a transaction-response ``location`` such as
+    ``QuestionnaireResponse/abc/_history/3``; None when it names another type."""
+    found = referenced_id(location, resource_type)
+    if found is None:
+        return None
+    version = location.rsplit("/_history/", 1)[1] if "/_history/" in location else None
+    return found, (version or None)
 
 
 def _text(concept: Any) -> str:
@@ -88,7 +151,8 @@ _APPOINTMENT_STATUS = {"noshow": "no-show", "cancelled": "cancelled"}
 
 
 def read_encounter(encounter: dict[str, Any]) -> Session:
-    period = encounter.get("period") if isinstance(encounter.get("period"), dict) else {}
+    found = encounter.get("period")
+    period: dict[str, Any] = found if isinstance(found, dict) else {}
     types = [_text(t) for t in encounter.get("type") or []]
     status = str(encounter.get("status") or "unknown")
     return Session(

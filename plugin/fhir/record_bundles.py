@@ -1,22 +1,7 @@
-"""Record builders: a submitted alliance form in, FHIR R4 transaction Bundles out. No I/O, no clock.
-
-Owns what the app writes to a FHIR store; imports fhir.resources, plugin.alliance, fhir_profiles.
-Every resource carries ``meta.profile`` and is validated with the fhir.resources R4B models.
-
-Public API::
-
-    Submission(questionnaire, answers, rater, patient, encounter, author, authored,
-               submission_id, app_name, app_version, organization=None, source=None,
-               recorded=None)
-    build_submission_records(submission) -> SubmissionRecords
-        (.questionnaire_response, .observations: dict[scale, dict], .provenance, .score,
-         .urls: dict[key, "urn:uuid:..."])
-    build_submission_bundle(submission) -> dict          # transaction, conditional creates
-    build_correction_bundle(submission, qr_id, qr_version, current_observations,
-                            reason) -> dict              # PUT amended + If-Match, new Provenance
-    build_entered_in_error_bundle(current_qr, qr_version, current_observations, *, author,
-                                  reason, recorded, app_name, app_version,
-                                  organization=None) -> dict
+"""Record builders: a Submission in, a whole FHIR R4 transaction Bundle out (QuestionnaireResponse,
+score Observations and their Provenance), validated with the fhir.resources R4B models last, after
+every part is in place. No I/O, no clock: times and ids come in the Submission, which
+plugin/recording builds (the only place that does).
 
 Idempotency: the QuestionnaireResponse and each Observation carry a business identifier derived
 from the form's ``submission_id`` and are POSTed with ``ifNoneExist=identifier=system|value``. R4
@@ -24,12 +9,14 @@ Provenance has no identifier, so it carries the submission as a ``meta.tag`` and
 ``_tag=system|code``. The same submission sent twice therefore stores one set of records. The
 ``urn:uuid`` fullUrls are uuid5 of the submission id, so a rebuilt bundle is identical.
 
-Corrections PUT a new version (status ``amended``) with ``If-Match: W/"n"``; a mistake becomes
-``entered-in-error`` by PUT, never a DELETE. Both add a Provenance saying what and why.
+Corrections PUT a new version (status ``amended``) with ``If-Match: W/"n"``, keeping the stored
+response's author and source; a mistake becomes ``entered-in-error`` by PUT, never a DELETE. Both
+add a Provenance naming who changed what, and why.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import re
 import uuid
@@ -43,7 +30,8 @@ from pydantic import ValidationError
 from fhir_profiles import CANONICAL
 from plugin.alliance import Answer, Score, instrument_from_questionnaire, score_answers
 from plugin.alliance.vocabulary import RATERS
-from plugin.fhir.record_errors import InvalidSubmission, RecordInvalid
+from plugin.fhir.errors import InvalidSubmission, RecordInvalid
+from plugin.fhir.readers import reference, version_id
 from plugin.fhir.record_resources import (
     SCORE_SYSTEM,
     SUBMISSION_SYSTEM,
@@ -52,6 +40,7 @@ from plugin.fhir.record_resources import (
     build_questionnaire_response,
     build_score_observation,
     scored_scales,
+    validate_resource,
 )
 
 # Relative ("Patient/123"), or absolute when records live in a companion store and point back
@@ -63,7 +52,10 @@ URN_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, CANONICAL)
 
 @dataclass(frozen=True)
 class Submission:
-    """One submitted form; ``authored``/``recorded`` are timezone-aware, ids come from the form."""
+    """One submitted form, as plugin/recording builds it. ``author`` is whom the answers are by
+    (the client for a client rating), ``source`` who gave them (default: the author), ``enterer``
+    who typed them in when that is someone else (named in the Provenance), ``reason`` why a stored
+    record is changed (corrections). ``authored``/``recorded`` are timezone-aware."""
 
     questionnaire: Mapping[str, Any]
     answers: Mapping[str, Answer]
@@ -78,6 +70,8 @@ class Submission:
     organization: str | None = None
     source: str | None = None
     recorded: datetime.datetime | None = None
+    enterer: str | None = None
+    reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -92,7 +86,7 @@ class SubmissionRecords:
 def _check(sub: Submission) -> None:
     if sub.rater not in RATERS:
         raise InvalidSubmission(f"Rater must be one of {RATERS}, not {sub.rater!r}.")
-    for name in ("patient", "encounter", "author", "organization", "source"):
+    for name in ("patient", "encounter", "author", "organization", "source", "enterer"):
         value = getattr(sub, name)
         if value is not None and not REFERENCE.match(value):
             raise InvalidSubmission(f"{name} must be a reference like 'Patient/123', "
@@ -130,7 +124,7 @@ def build_submission_records(sub: Submission) -> SubmissionRecords:
         targets=[urls["qr"], *(urls[s] for s in observations)],
         recorded=sub.recorded or sub.authored, author=sub.author, app_name=sub.app_name,
         app_version=sub.app_version, organization=sub.organization,
-        tag=f"{sub.submission_id}/provenance")
+        tag=f"{sub.submission_id}/provenance", enterer=sub.enterer)
     return SubmissionRecords(qr, observations, provenance, score, urls)
 
 
@@ -173,22 +167,24 @@ def _observation_scale(obs: Mapping[str, Any]) -> str:
     return str(codings[0].get("code")) if codings else ""
 
 
-def _version(resource: Mapping[str, Any]) -> str | None:
-    value = resource.get("meta", {}).get("versionId")
-    return str(value) if value is not None else None
-
-
-def build_correction_bundle(sub: Submission, qr_id: str, qr_version: str,
-                            current_observations: Sequence[Mapping[str, Any]],
-                            reason: str) -> Resource:
+def build_correction_bundle(sub: Submission, current_qr: Mapping[str, Any], qr_version: str,
+                            current_observations: Sequence[Mapping[str, Any]]) -> Resource:
     """A corrected submission: the response as a new version (``amended``), its scores updated
     (PUT with If-Match where a score existed, conditional POST where a scale is newly scored,
-    ``entered-in-error`` where a scale can no longer be scored) and a Provenance with the reason.
+    ``entered-in-error`` where a scale can no longer be scored) and a Provenance naming
+    ``sub.author`` (who corrects) and ``sub.reason``.
 
-    ``sub`` is the corrected form with the original ``submission_id``; ``current_observations``
-    are the score Observations as read from the server (with ``id`` and ``meta.versionId``).
+    ``sub`` is the corrected form with the original ``submission_id``; ``current_qr`` and
+    ``current_observations`` are as read from the server. The response keeps its stored author
+    and source and each score its performer: the client stays the author of a client rating a
+    clinician corrects.
     """
-    rec = build_submission_records(sub)
+    if "id" not in current_qr or not sub.reason:
+        raise InvalidSubmission("A correction needs the response's server id and a reason.")
+    qr_id = str(current_qr["id"])
+    original = reference(current_qr, "author") or sub.author
+    source = reference(current_qr, "source") or original
+    rec = build_submission_records(dataclasses.replace(sub, author=original, source=source))
     qr = {**rec.questionnaire_response, "id": qr_id, "status": "amended"}
     entries = [_put(qr, qr_version)]
     qr_ref = f"QuestionnaireResponse/{qr_id}"
@@ -198,20 +194,21 @@ def build_correction_bundle(sub: Submission, qr_id: str, qr_version: str,
         obs = {**obs, "derivedFrom": [{"reference": qr_ref}]}
         old = current.pop(scale, None)
         if old is not None:
-            updated = {**obs, "id": old["id"], "status": "amended"}
-            entries.append(_put(updated, _version(old)))
+            updated = {**obs, "id": old["id"], "status": "amended",
+                       "performer": old.get("performer") or obs["performer"]}
+            entries.append(_put(validate_resource(updated), version_id(old)))
             targets.append(f"Observation/{old['id']}")
         else:
             entries.append(_post(rec.urls[scale], obs,
                                  f"identifier={SCORE_SYSTEM}|{sub.submission_id}/{scale}"))
             targets.append(rec.urls[scale])
     for old in current.values():
-        entries.append(_put({**old, "status": "entered-in-error"}, _version(old)))
+        entries.append(_put({**old, "status": "entered-in-error"}, version_id(old)))
         targets.append(f"Observation/{old['id']}")
     provenance = build_provenance(
         targets=targets, recorded=sub.recorded or sub.authored, author=sub.author,
         app_name=sub.app_name, app_version=sub.app_version, organization=sub.organization,
-        activity="UPDATE", reason=reason)
+        activity="UPDATE", reason=sub.reason)
     entries.append({"fullUrl": _urn(sub.submission_id, f"prov/{qr_version}"),
                     "resource": provenance, "request": {"method": "POST", "url": "Provenance"}})
     return _transaction(entries)
@@ -229,7 +226,7 @@ def build_entered_in_error_bundle(
     entries = [_put({**current_qr, "status": "entered-in-error"}, qr_version)]
     targets = [f"QuestionnaireResponse/{current_qr['id']}"]
     for obs in current_observations:
-        entries.append(_put({**obs, "status": "entered-in-error"}, _version(obs)))
+        entries.append(_put({**obs, "status": "entered-in-error"}, version_id(obs)))
         targets.append(f"Observation/{obs['id']}")
     provenance = build_provenance(
         targets=targets, recorded=recorded, author=author, app_name=app_name,

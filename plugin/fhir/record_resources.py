@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from fhir_profiles import CANONICAL
 from plugin.alliance import Answer, Instrument, ScaleScore, Score
 from plugin.alliance.vocabulary import CODE_SYSTEM, INSTRUMENT_EXTENSION, RATER_ROLE_EXTENSION
-from plugin.fhir.record_errors import RecordInvalid
+from plugin.fhir.errors import RecordInvalid
 
 PROFILE_QR = f"{CANONICAL}/StructureDefinition/alliance-questionnaireresponse"
 PROFILE_OBSERVATION = f"{CANONICAL}/StructureDefinition/alliance-score-observation"
@@ -141,9 +141,10 @@ def score_identifier(submission_id: str, scale: str) -> Resource:
 def build_provenance(
     *, targets: Sequence[str], recorded: datetime.datetime, author: str, app_name: str,
     app_version: str, organization: str | None = None, activity: str = "CREATE",
-    reason: str | None = None, tag: str | None = None,
+    reason: str | None = None, tag: str | None = None, enterer: str | None = None,
 ) -> Resource:
-    """Provenance: the author, the app as a contained Device with its version, the organisation."""
+    """Provenance: the author, who typed the answers in when someone else (``enterer``), the app
+    as a contained Device with its version, the organisation."""
     author_agent: Resource = {
         "type": {"coding": [{"system": PARTICIPANT_TYPE, "code": "author"}]},
         "who": {"reference": author}}
@@ -163,6 +164,9 @@ def build_provenance(
             "type": {"coding": [{"system": PARTICIPANT_TYPE, "code": "assembler"}]},
             "who": {"reference": "#app", "display": f"{app_name} {app_version}"}}],
     })
+    if enterer and enterer != author:
+        prov["agent"].append({"type": {"coding": [{"system": PARTICIPANT_TYPE, "code": "enterer"}]},
+                              "who": {"reference": enterer}})
     if reason:
         prov["reason"] = [{"text": reason}]
     return validate_resource(prov)

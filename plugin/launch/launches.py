@@ -17,19 +17,21 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from plugin.config import Settings
-from plugin.errors import LaunchExpired, LaunchRefused
+from plugin.launch.errors import LaunchExpired, LaunchRefused
 from plugin.launch.scopes import NEEDS
 from plugin.launch.session_store import SessionStore
-from smart_launch import LaunchContext, PendingAuthorization, SmartClient
+from smart_launch import (
+    ConfigurationError,
+    LaunchContext,
+    PendingAuthorization,
+    SmartClient,
+    normalize_iss,
+)
 
 log = logging.getLogger(__name__)
 
 PENDING_TTL = 600.0
 
-
-
-def normalise_iss(iss: str) -> str:
-    return iss.strip().rstrip("/")
 
 
 def _digest(value: str) -> str:
@@ -40,6 +42,7 @@ def _digest(value: str) -> str:
 class StartedLaunch:
     authorize_url: str
     browser_key: str  # the value for the browser-binding cookie
+    fhir_base: str  # the launching issuer, normalised
 
 
 class Launches:
@@ -55,7 +58,7 @@ class Launches:
         self._client = client
         self._store = store
         self._clock = clock
-        self._allowed = {normalise_iss(i) for i in settings.allowed_iss}
+        self._allowed = {normalize_iss(i) for i in settings.allowed_iss}
         # Striped locks: bounded memory however many launches a process sees.
         self._refresh_locks = [threading.Lock() for _ in range(64)]
 
@@ -70,23 +73,27 @@ class Launches:
             raise LaunchRefused(
                 "The launch has no `iss`: open the app from the EHR, or add "
                 "?iss=<FHIR base URL> for a standalone launch.",
-                code="missing_iss",
+                code="launch.missing_iss",
             )
-        if normalise_iss(iss) not in self._allowed:
+        try:
+            base = normalize_iss(iss)
+        except ConfigurationError:
+            base = None
+        if base is None or base not in self._allowed:
             # Refused before any request leaves the app.
             raise LaunchRefused(
                 "This app is not configured for the FHIR server that launched it "
                 f"({iss}). An administrator can add it to ALLIANCE_ALLOWED_ISS.",
-                code="unknown_iss",
+                code="launch.unknown_iss",
             )
         url, pending = self._client.begin_launch(
-            normalise_iss(iss), launch=launch or None, needs=NEEDS
+            base, launch=launch or None, needs=NEEDS
         )
         key = browser_key or secrets.token_urlsafe(32)
         record = {"pending": pending.to_dict(), "browser": _digest(key)}
         self._store.put("state", pending.state, record, PENDING_TTL)
         log.info("launch started for %s (%s)", iss, "ehr" if launch else "standalone")
-        return StartedLaunch(authorize_url=url, browser_key=key)
+        return StartedLaunch(authorize_url=url, browser_key=key, fhir_base=base)
 
     def complete(self, params: Mapping[str, str], browser_key: str | None) -> str:
         """Finish the authorization; returns the new launch handle."""
@@ -96,7 +103,7 @@ class Launches:
             raise LaunchExpired(
                 "This sign-in has expired or was already used. Launch the app again from "
                 "the patient's chart.",
-                code="unknown_state",
+                code="launch.unknown_state",
             )
         pending = PendingAuthorization.from_dict(record["pending"])
         context = self._client.complete_launch(pending, params)
@@ -136,7 +143,7 @@ class Launches:
             raise LaunchExpired(
                 "This launch belongs to another browser session. Launch the app again from "
                 "the patient's chart.",
-                code="other_browser",
+                code="launch.other_browser",
             )
         return LaunchContext.from_dict(record["context"]), bound
 

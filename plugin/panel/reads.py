@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
-from plugin.fhir.client import FhirClient, bundle_resources
+from plugin.fhir.client import FhirClient, Json, bundle_resources
 from plugin.fhir.stores import RecordStore
 
 PAGE_SIZE = 500  # a long course (150 sessions, 300 responses) fits one page where servers allow
@@ -31,7 +31,7 @@ def _search(resource_type: str, **params: str) -> str:
     return f"{resource_type}?{urlencode({**params, '_count': str(PAGE_SIZE)})}"
 
 
-def _everything(client: FhirClient, searchset: dict[str, Any], resource_type: str) -> list[dict]:
+def _everything(client: FhirClient, searchset: dict[str, Any], resource_type: str) -> list[Json]:
     found = bundle_resources(searchset, resource_type)
     for page in client.follow(searchset):
         found.extend(bundle_resources(page, resource_type))
@@ -48,7 +48,7 @@ def read_panel(
     if responses_in_ehr:
         urls.append(_search("QuestionnaireResponse", **records.patient_search(patient_id)))
 
-    def companion_responses() -> list[dict]:
+    def companion_responses() -> list[Json]:
         params = {**records.patient_search(patient_id), "_count": str(PAGE_SIZE)}
         return records.client.search("QuestionnaireResponse", params)
 

@@ -23,8 +23,16 @@ from plugin.alliance import (
     instrument_from_questionnaire,
     score_questionnaire_response,
 )
-from plugin.alliance.vocabulary import RATER_ROLE_EXTENSION
-from plugin.fhir.readers import PatientSummary, Session, parse_date, read_patient, sessions
+from plugin.fhir.readers import (
+    PatientSummary,
+    Session,
+    current_version,
+    parse_date,
+    rater_of,
+    read_patient,
+    referenced_id,
+    sessions,
+)
 from plugin.panel.alert_list import AlertGroup, alert_list
 from plugin.panel.reads import PanelReads
 
@@ -38,21 +46,6 @@ def instrument_for(url: str) -> Instrument | None:
         return instrument_from_questionnaire(fhir_profiles.resource_by_url(url.split("|")[0]))
     except (fhir_profiles.ProfileNotFound, AllianceError):
         return None
-
-
-def _last_id(reference: Any, resource_type: str) -> str | None:
-    value = reference.get("reference") if isinstance(reference, dict) else None
-    if not isinstance(value, str) or f"{resource_type}/" not in value:
-        return None
-    return value.rsplit(f"{resource_type}/", 1)[1].split("/")[0] or None
-
-
-def _rater(qr: dict[str, Any]) -> str | None:
-    for extension in qr.get("extension") or []:
-        if isinstance(extension, dict) and extension.get("url") == RATER_ROLE_EXTENSION:
-            code = (extension.get("valueCoding") or {}).get("code")
-            return str(code) if code in ("client", "therapist") else None
-    return None
 
 
 @dataclass(frozen=True)
@@ -75,7 +68,7 @@ class Response:
 
 
 def read_response(qr: dict[str, Any], encounter_days: dict[str, datetime.date]) -> Response:
-    encounter_id = _last_id(qr.get("encounter"), "Encounter")
+    encounter_id = referenced_id(qr.get("encounter"), "Encounter")
     instrument = instrument_for(str(qr.get("questionnaire") or ""))
     score, problem = None, None
     if instrument is None:
@@ -89,9 +82,9 @@ def read_response(qr: dict[str, Any], encounter_days: dict[str, datetime.date]) 
         id=str(qr.get("id", "")),
         encounter_id=encounter_id,
         day=encounter_days.get(encounter_id or "") or parse_date(qr.get("authored")),
-        rater=_rater(qr),
+        rater=rater_of(qr),
         status=str(qr.get("status") or "unknown"),
-        version=str((qr.get("meta") or {}).get("versionId") or "1"),
+        version=current_version(qr),
         instrument=instrument,
         score=score,
         problem=problem,

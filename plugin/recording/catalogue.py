@@ -1,13 +1,11 @@
-"""The forms the app offers for a session: the configured instruments from fhir_profiles/,
-who fills each in, and the wording to show (a site's text pack for a licensed instrument, or
-transcription mode without one). Framework-free; recording/records.py saves what they collect.
+"""The form catalogue: the instruments the app offers, built once at start-up.
 
-Public API::
-
-    offered_forms(settings) -> list[RecordForm]          # the configured instruments
-    record_form(settings, questionnaire_id) -> RecordForm  # one of them, else RecordingRefused
-    form_for_response(settings, qr) -> RecordForm        # the form a stored response used
-    rater_of(questionnaire) -> "client" | "therapist"
+Each configured Questionnaire from fhir_profiles/ becomes a RecordForm: who fills it in, and the
+wording to show (a site's text pack for a licensed instrument, or transcription mode without
+one). Everything that can be wrong with the configuration is found here, before the first
+request: an empty ALLIANCE_INSTRUMENTS, an id fhir_profiles/ does not ship, an instrument that
+cannot be scored, a text pack that is missing or not a pack stop start-up with a ConfigError
+naming it. After that nothing is read from disk per request.
 """
 
 from __future__ import annotations
@@ -21,6 +19,7 @@ from typing import Any
 
 import fhir_profiles
 from plugin.alliance import (
+    AllianceError,
     Instrument,
     TextPackError,
     apply_text_pack,
@@ -28,20 +27,16 @@ from plugin.alliance import (
     is_transcription_mode,
     requires_text_pack,
 )
-from plugin.alliance.vocabulary import RATER_ROLE_EXTENSION, RATERS
+from plugin.alliance.vocabulary import Rater
 from plugin.config import Settings
-from plugin.errors import AllianceError
+from plugin.errors import ConfigError
+from plugin.fhir.readers import rater_of as declared_rater
+from plugin.recording.errors import RecordingRefused
 
 log = logging.getLogger(__name__)
 
 PREFERRED_LANGUAGE = "en"
-
-
-class RecordingRefused(AllianceError):
-    """The app will not record this (no session in context, no author, unknown form)."""
-
-    code = "recording_refused"
-    status = 409
+TextPack = tuple[Path, dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -52,7 +47,7 @@ class RecordForm:
 
     id: str
     title: str
-    rater: str
+    rater: Rater
     questionnaire: Mapping[str, Any]
     display: Mapping[str, Any]
     instrument: Instrument
@@ -64,7 +59,7 @@ class RecordForm:
         return self.rater == "client" and not self.transcription
 
 
-def rater_of(questionnaire: Mapping[str, Any]) -> str:
+def rater_of(questionnaire: Mapping[str, Any]) -> Rater:
     """Who fills the form in, read from the Questionnaire.
 
     In order: an ``alliance-rater-role`` extension on the Questionnaire; a ``-client`` or
@@ -72,47 +67,52 @@ def rater_of(questionnaire: Mapping[str, Any]) -> str:
     title (how the shipped check-in forms and WAI-SR are marked); otherwise ``client``, since the
     alliance instruments without a marker (the SRS) are client-rated.
     """
-    for ext in questionnaire.get("extension") or []:
-        if ext.get("url") == RATER_ROLE_EXTENSION:
-            code = (ext.get("valueCoding") or {}).get("code") or ext.get("valueCode")
-            if code in RATERS:
-                return str(code)
+    declared = declared_rater(questionnaire)
+    if declared is not None:
+        return declared
     names = [str(questionnaire.get(k) or "").lower() for k in ("id", "url", "name")]
     title = str(questionnaire.get("title") or "").lower()
-    for rater in ("therapist", "client"):
-        if any(n.endswith((f"-{rater}", rater)) for n in names) or f"{rater} form" in title:
-            return rater
+    if any(n.endswith("therapist") for n in names) or "therapist form" in title:
+        return "therapist"
     return "client"
 
 
-def _read_packs(paths: Sequence[Path]) -> list[tuple[Path, dict[str, Any]]]:
+def read_text_packs(paths: Sequence[Path]) -> list[TextPack]:
+    """Every configured text pack; one that is missing or not a pack is a ConfigError."""
     packs = []
     for path in paths:
         try:
-            packs.append((path, json.loads(Path(path).read_text(encoding="utf-8"))))
-        except (OSError, ValueError) as err:
-            log.warning("text pack %s not readable: %s", path, type(err).__name__)
+            pack = json.loads(Path(path).read_text(encoding="utf-8"))
+        except OSError as err:
+            raise ConfigError(f"ALLIANCE_TEXT_PACKS: {path} cannot be read "
+                              f"({type(err).__name__}).", code="config.text_pack") from err
+        except ValueError as err:
+            raise ConfigError(f"ALLIANCE_TEXT_PACKS: {path} is not valid JSON ({err}).",
+                              code="config.text_pack") from err
+        if not (isinstance(pack, dict) and pack
+                and all(isinstance(k, str) and isinstance(v, dict) for k, v in pack.items())):
+            raise ConfigError(
+                f"ALLIANCE_TEXT_PACKS: {path} is not a text pack: expected a JSON object of "
+                'languages, each mapping item numbers to wording, e.g. {"en": {"1": "..."}}.',
+                code="config.text_pack")
+        packs.append((Path(path), pack))
     return packs
 
 
-def _with_text_pack(questionnaire: dict[str, Any],
-                    packs: Sequence[tuple[Path, dict[str, Any]]]) -> dict[str, Any]:
+def _with_text_pack(questionnaire: dict[str, Any], packs: Sequence[TextPack]) -> dict[str, Any]:
     """The Questionnaire with the first fitting pack's wording (a pack named after the
     Questionnaire id, or any pack that covers exactly its items), else unchanged."""
     qid = str(questionnaire.get("id"))
-    ordered = sorted(packs, key=lambda p: p[0].stem != qid)
-    for _path, pack in ordered:
-        langs = [PREFERRED_LANGUAGE] if PREFERRED_LANGUAGE in pack else sorted(pack)
-        for lang in langs[:1]:
-            try:
-                return apply_text_pack(questionnaire, pack, lang)
-            except TextPackError:
-                continue
+    for _path, pack in sorted(packs, key=lambda p: p[0].stem != qid):
+        lang = PREFERRED_LANGUAGE if PREFERRED_LANGUAGE in pack else sorted(pack)[0]
+        try:
+            return apply_text_pack(questionnaire, pack, lang)
+        except TextPackError:
+            continue
     return questionnaire
 
 
-def _form(questionnaire: dict[str, Any],
-          packs: Sequence[tuple[Path, dict[str, Any]]]) -> RecordForm:
+def build_form(questionnaire: dict[str, Any], packs: Sequence[TextPack]) -> RecordForm:
     display = _with_text_pack(questionnaire, packs) if requires_text_pack(questionnaire) \
         else questionnaire
     return RecordForm(
@@ -126,37 +126,57 @@ def _form(questionnaire: dict[str, Any],
     )
 
 
-def offered_forms(settings: Settings) -> list[RecordForm]:
-    packs = _read_packs(settings.text_packs)
-    forms = []
-    for qid in settings.instruments:
+class FormCatalogue:
+    """The configured forms, in the configured order; built once by ``from_settings``."""
+
+    def __init__(self, forms: Sequence[RecordForm], packs: Sequence[TextPack] = ()) -> None:
+        self._forms = {form.id: form for form in forms}
+        self._by_url = {form.instrument.url: form for form in forms}
+        self._packs = list(packs)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> FormCatalogue:
+        if not settings.instruments:
+            raise ConfigError("ALLIANCE_INSTRUMENTS is empty: name at least one Questionnaire "
+                              "id from fhir_profiles/, e.g. alliance-checkin-client.",
+                              code="config.instruments")
+        packs = read_text_packs(settings.text_packs)
+        forms = []
+        for qid in settings.instruments:
+            try:
+                forms.append(build_form(fhir_profiles.questionnaire(qid), packs))
+            except fhir_profiles.ProfileNotFound as err:
+                known = ", ".join(sorted(str(q.get("id")) for q in fhir_profiles.questionnaires()))
+                raise ConfigError(f"ALLIANCE_INSTRUMENTS names {qid!r}, which fhir_profiles/ "
+                                  f"does not ship. Known: {known}.",
+                                  code="config.instruments") from err
+            except AllianceError as err:
+                raise ConfigError(f"ALLIANCE_INSTRUMENTS: {qid!r} cannot be used as an "
+                                  f"instrument: {err.message}", code="config.instruments") from err
+        return cls(forms, packs)
+
+    def offered(self) -> list[RecordForm]:
+        return list(self._forms.values())
+
+    def form(self, questionnaire_id: str) -> RecordForm:
+        """One of the offered forms; any other id is refused."""
+        form = self._forms.get(questionnaire_id)
+        if form is None:
+            raise RecordingRefused(
+                f"The form {questionnaire_id!r} is not one this app is configured to offer.",
+                code="recording.unknown_form")
+        return form
+
+    def for_response(self, qr: Mapping[str, Any]) -> RecordForm:
+        """The form a stored response was made with (by its canonical url), offered or not."""
+        url = str(qr.get("questionnaire") or "").split("|", 1)[0]
+        if url in self._by_url:
+            return self._by_url[url]
         try:
-            forms.append(_form(fhir_profiles.questionnaire(qid), packs))
-        except fhir_profiles.ProfileNotFound:
-            log.warning("configured instrument %s is not in fhir_profiles", qid)
-    return forms
-
-
-def record_form(settings: Settings, questionnaire_id: str) -> RecordForm:
-    if questionnaire_id not in settings.instruments:
-        raise RecordingRefused(
-            f"The form {questionnaire_id!r} is not one this app is configured to offer.",
-            code="unknown_form")
-    try:
-        questionnaire = fhir_profiles.questionnaire(questionnaire_id)
-    except fhir_profiles.ProfileNotFound as err:
-        raise RecordingRefused(err.message, code="unknown_form") from err
-    return _form(questionnaire, _read_packs(settings.text_packs))
-
-
-def form_for_response(settings: Settings, qr: Mapping[str, Any]) -> RecordForm:
-    """The form a stored response was made with (by its canonical url)."""
-    try:
-        questionnaire = fhir_profiles.questionnaire(str(qr.get("questionnaire") or ""))
-    except fhir_profiles.ProfileNotFound as err:
-        raise RecordingRefused(
-            "This response was made with a questionnaire the app does not know "
-            f"({qr.get('questionnaire')}).", code="unknown_form") from err
-    return _form(questionnaire, _read_packs(settings.text_packs))
-
-
+            form = build_form(fhir_profiles.questionnaire(url), self._packs)
+        except (fhir_profiles.ProfileNotFound, AllianceError) as err:
+            raise RecordingRefused(
+                "This response was made with a questionnaire the app does not know "
+                f"({qr.get('questionnaire')}).", code="recording.unknown_form") from err
+        self._by_url[url] = form
+        return form

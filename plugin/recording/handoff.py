@@ -1,6 +1,6 @@
 """The client hand-off and its lock, kept in the launch's server-side session store.
 
-How it works (framework-free; plugin/web/record_routes.py is the glue):
+How it works (framework-free; plugin/web/handoff_routes.py is the glue):
 
 1. The clinician starts a hand-off for a client-rated form. The app draws a random 6-digit
    **unlock code**, keeps only its HMAC (keyed with ALLIANCE_SECRET_KEY and bound to the launch

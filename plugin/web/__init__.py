@@ -1,4 +1,8 @@
-"""The only package that imports flask: routes, browser handles, templates, static files."""
+"""The web app: create_app, the typed services, routes, error pages, security, the EHR's style.
+
+Owns everything HTTP-facing (templates, static files, CSP, CSRF, the browser cookie).
+The only package that imports flask or werkzeug; may import every other package of plugin/.
+"""
 
 from plugin.web.app import create_app
 

@@ -1,4 +1,8 @@
-"""create_app(): settings, the SMART client, the session store, routes and security headers."""
+"""create_app(): settings, the SMART client, the session store, the form catalogue, the routes.
+
+Everything that can be wrong with the configuration (settings, instruments, text packs) is found
+here, before the first request, and raised as plugin.errors.ConfigError naming it.
+"""
 
 from __future__ import annotations
 
@@ -15,10 +19,13 @@ from plugin.config import Settings, load_settings
 from plugin.fhir.stores import RecordStores
 from plugin.launch.launches import Launches
 from plugin.launch.session_store import SqliteSessionStore
+from plugin.recording.catalogue import FormCatalogue
+from plugin.recording.handoff import Handoffs
 from plugin.web import errors, handoff_routes, record_routes, security
 from plugin.web.ehr_style import StyleFetcher
 from plugin.web.launch_routes import bp as launch_bp
 from plugin.web.panel_routes import bp as panel_bp
+from plugin.web.services import EXTENSION, Services
 from smart_launch import ClientConfig, SmartClient
 
 log = logging.getLogger(__name__)
@@ -36,6 +43,7 @@ def create_app(
     `http`, `clock` and `sleep` are for tests: the outbound transport, the time source and
     the wait between retries of a FHIR request."""
     settings = config if isinstance(config, Settings) else load_settings(config)
+    catalogue = FormCatalogue.from_settings(settings)
     http = http or requests.Session()
     client = SmartClient(
         ClientConfig(
@@ -54,17 +62,19 @@ def create_app(
 
     app = Flask(__name__)
     app.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=256 * 1024)
-    app.extensions["alliance"] = {
-        "settings": settings,
-        "smart": client,
-        "launches": Launches(settings, client, store, clock=clock),
-        "record_stores": RecordStores(settings, http, clock=clock, sleep=sleep),
-        "styles": StyleFetcher(http, clock=clock),
-        "http": http,
-        "version": __version__,
-        "clock": clock,
-        "sleep": sleep,
-    }
+    app.extensions[EXTENSION] = Services(
+        settings=settings,
+        smart=client,
+        launches=Launches(settings, client, store, clock=clock),
+        record_stores=RecordStores(settings, http, clock=clock, sleep=sleep),
+        catalogue=catalogue,
+        handoffs=Handoffs(store, settings.secret_key, settings.session_hours * 3600),
+        styles=StyleFetcher(http, clock=clock),
+        http=http,
+        clock=clock,
+        sleep=sleep,
+        version=__version__,
+    )
     app.register_blueprint(launch_bp)
     app.register_blueprint(panel_bp)
     app.register_blueprint(record_routes.bp)

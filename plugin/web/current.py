@@ -6,14 +6,14 @@ Every route under /panel/<handle>/... starts with `current_launch(handle)`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
-from flask import current_app, request
+from flask import request
 
 from plugin.config import Settings
 from plugin.fhir.client import FhirClient
 from plugin.fhir.stores import RecordStore
 from plugin.web.security import browser_key
+from plugin.web.services import services
 from smart_launch import LaunchContext
 
 
@@ -33,14 +33,10 @@ class CurrentLaunch:
         return tail if tail.startswith(("Practitioner/", "PractitionerRole/")) else None
 
 
-def extension() -> dict[str, Any]:
-    return current_app.extensions["alliance"]  # type: ignore[no-any-return]
-
-
 def current_launch(handle: str) -> CurrentLaunch:
-    ext = extension()
-    context: LaunchContext = ext["launches"].context(handle, browser_key(request))
-    ehr = FhirClient(context.iss, token=lambda: context.access_token, http=ext["http"],
-                     sleep=ext["sleep"])
-    records: RecordStore = ext["record_stores"].for_launch(context, ehr)
-    return CurrentLaunch(handle, context, ehr, records, ext["settings"])
+    app = services()
+    context = app.launches.context(handle, browser_key(request))
+    ehr = FhirClient(context.iss, token=lambda: context.access_token, http=app.http,
+                     sleep=app.sleep)
+    records = app.record_stores.for_launch(context, ehr)
+    return CurrentLaunch(handle, context, ehr, records, app.settings)

@@ -1,4 +1,10 @@
-"""The one place that turns errors from every layer into an HTTP response a person can read."""
+"""The one place that turns an error from any layer into a page a person can read.
+
+There is a handler for every error root (plugin.errors, plugin.launch, plugin.recording,
+plugin.fhir, plugin.alliance, smart_launch) and for werkzeug's HTTP errors, so no domain error
+reaches a user as a bare 500. ``REPLY_STATUS`` is *our* reply's status per error class (the most
+specific class listed wins); a FHIR server's own status stays ``FhirError.upstream_status``.
+"""
 
 from __future__ import annotations
 
@@ -7,37 +13,66 @@ import logging
 from flask import Flask, render_template
 from werkzeug.exceptions import HTTPException
 
-from plugin.errors import AllianceError
-from plugin.fhir.errors import FhirAuthError, FhirError, FhirNotFound
-from smart_launch import errors as smart_errors
+from plugin.alliance import AllianceError
+from plugin.errors import ConfigError
+from plugin.fhir.errors import (
+    FhirAuthError,
+    FhirError,
+    FhirNotFound,
+    RecordError,
+)
+from plugin.launch.errors import LaunchError, LaunchExpired, LaunchRefused
+from plugin.recording.errors import RecordingError
+from smart_launch import SmartLaunchError, TransportError
 
 log = logging.getLogger(__name__)
+
+# error class -> (our reply's HTTP status, the page title)
+REPLY_STATUS: dict[type[Exception], tuple[int, str]] = {
+    ConfigError: (503, "The app is not configured correctly"),
+    LaunchError: (400, "The app could not open"),
+    LaunchRefused: (400, "The app could not open"),
+    LaunchExpired: (403, "The app could not open"),
+    RecordingError: (409, "This cannot be recorded"),
+    AllianceError: (422, "The form could not be used"),
+    FhirError: (502, "The EHR's FHIR server refused or failed"),
+    FhirAuthError: (403, "The EHR's FHIR server refused or failed"),
+    FhirNotFound: (404, "The EHR's FHIR server refused or failed"),
+    RecordError: (422, "The record could not be built"),
+    SmartLaunchError: (400, "Sign-in with the EHR failed"),
+    TransportError: (502, "Sign-in with the EHR failed"),
+}
+ROOTS = (ConfigError, LaunchError, RecordingError, AllianceError, FhirError, SmartLaunchError)
+
+
+def reply_for(err: Exception) -> tuple[int, str]:
+    """Our reply's status and title for an error: its nearest class in REPLY_STATUS."""
+    for cls in type(err).__mro__:
+        if cls in REPLY_STATUS:
+            return REPLY_STATUS[cls]
+    return 500, "The app failed"
 
 
 def _page(status: int, title: str, message: str, code: str) -> tuple[str, int]:
     return render_template("error.html", title=title, message=message, code=code), status
 
 
+def _domain(err: Exception) -> tuple[str, int]:
+    status, title = reply_for(err)
+    code = str(getattr(err, "code", "error"))
+    message = str(getattr(err, "message", "")) or title
+    if status >= 500 or isinstance(err, (FhirError, SmartLaunchError)):
+        log.warning("request failed: %s (%s)", code, type(err).__name__)
+    else:
+        log.info("refused: %s", code)
+    return _page(status, title, message, code)
+
+
+def _http(err: HTTPException) -> tuple[str, int]:
+    return _page(err.code or 500, err.name, err.description or "", f"web.http_{err.code}")
+
+
 def init_app(app: Flask) -> None:
-    @app.errorhandler(AllianceError)
-    def _alliance(err: AllianceError) -> tuple[str, int]:
-        log.info("refused: %s", err.code)
-        return _page(err.status, "The app could not open", err.message, err.code)
-
-    @app.errorhandler(smart_errors.SmartLaunchError)
-    def _smart(err: smart_errors.SmartLaunchError) -> tuple[str, int]:
-        log.warning("SMART launch failed: %s", err.code)
-        status = 502 if isinstance(err, smart_errors.TransportError) else 400
-        return _page(status, "Sign-in with the EHR failed", err.message, err.code)
-
-    @app.errorhandler(FhirError)
-    def _fhir(err: FhirError) -> tuple[str, int]:
-        log.warning("FHIR request failed: %s (%s)", err.code, err.status)
-        status = (
-            403 if isinstance(err, FhirAuthError) else 404 if isinstance(err, FhirNotFound) else 502
-        )
-        return _page(status, "The EHR's FHIR server refused or failed", err.message, err.code)
-
-    @app.errorhandler(HTTPException)
-    def _http(err: HTTPException) -> tuple[str, int]:
-        return _page(err.code or 500, err.name, err.description or "", "http_error")
+    for root in ROOTS:
+        app.register_error_handler(root, _domain)
+    app.register_error_handler(HTTPException, _http)

@@ -16,11 +16,12 @@ from typing import Any
 from flask import Blueprint, redirect, request, url_for
 from werkzeug.wrappers import Response
 
-from plugin.recording.catalogue import RecordingRefused, record_form
+from plugin.recording.errors import RecordingRefused
 from plugin.recording.handoff import Handoffs
 from plugin.web.csrf import check_csrf
-from plugin.web.current import current_launch, extension
+from plugin.web.current import current_launch
 from plugin.web.record_pages import Page, form_page, render, session_refs, submit
+from plugin.web.services import services
 
 log = logging.getLogger(__name__)
 bp = Blueprint("handoff", __name__)
@@ -28,9 +29,7 @@ HANDOFF_ENDPOINTS = frozenset({"handoff.questions", "handoff.unlock"})
 
 
 def _handoffs() -> Handoffs:
-    ext = extension()
-    return Handoffs(ext["launches"].store, str(ext["settings"].secret_key),
-                    ext["settings"].session_hours * 3600)
+    return services().handoffs
 
 
 def handoff_lock(handle: str) -> bool:
@@ -50,12 +49,12 @@ def _lock_guard() -> Response | None:
 def start(handle: str) -> Page:
     launch = current_launch(handle)
     check_csrf(handle)
-    form = record_form(launch.settings, request.form.get("questionnaire_id", ""))
+    form = services().catalogue.form(request.form.get("questionnaire_id", ""))
     session_refs(launch)
     if not form.hand_off:
         raise RecordingRefused(
             f"{form.title} cannot be handed to the client: it is not a client form with "
-            "wording (enter a completed paper form instead).", code="no_handoff")
+            "wording (enter a completed paper form instead).", code="recording.no_handoff")
     code = _handoffs().start(handle, form.id)
     log.info("client hand-off started")
     return render("record/handoff_start.html", handle=handle, form=form,
@@ -72,7 +71,7 @@ def questions(handle: str) -> Page:
         return render("record/handoff_locked.html", handle=handle, sealed=state.sealed,
                        failed=False)
     launch = current_launch(handle)
-    form = record_form(launch.settings, state.questionnaire_id)
+    form = services().catalogue.form(state.questionnaire_id)
     action = url_for("handoff.questions", handle=handle)
     if request.method == "GET":
         return form_page(handle, form, action=action, mode="handoff", raw={}, errors={},

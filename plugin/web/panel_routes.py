@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import datetime
-
 from flask import Blueprint, Response, render_template, request
 
 from plugin.launch.scopes import REQUIRED
 from plugin.panel.reads import read_panel
 from plugin.panel.trend import build_trends
 from plugin.panel.view import build_panel
-from plugin.web.current import current_launch, extension
+from plugin.web.current import current_launch
 from plugin.web.ehr_style import style_sheet
 from plugin.web.security import browser_key
+from plugin.web.services import services
 
 bp = Blueprint("panel", __name__)
 
@@ -35,7 +34,7 @@ def panel(handle: str) -> str:
     )
     # Writing to the EHR needs its write scopes; a companion store uses the app's own token.
     record_missing = context.scopes.missing(RECORD_NEEDS) if launch.records.where == "ehr" else []
-    today = datetime.datetime.fromtimestamp(extension()["clock"](), datetime.UTC).date()
+    today = services().now().date()
     view = build_panel(reads, context.encounter, today)
     return render_template(
         "panel.html",
@@ -55,11 +54,11 @@ def panel(handle: str) -> str:
 @bp.get("/panel/<handle>/style.css")
 def style(handle: str) -> Response:
     """The EHR's colours and fonts (smart_style_url) as CSS variables, after panel.css."""
-    ext = extension()
-    context = ext["launches"].context(handle, browser_key(request), fresh=False)
+    app = services()
+    context = app.launches.context(handle, browser_key(request), fresh=False)
     variables = {}
     if context.smart_style_url:
-        variables = ext["styles"].variables(
+        variables = app.styles.variables(
             context.smart_style_url, [context.iss, context.issuer, context.token_endpoint]
         )
     response = Response(style_sheet(variables), mimetype="text/css")

@@ -4,32 +4,32 @@ was typed). Used by record_routes.py and handoff_routes.py."""
 
 from __future__ import annotations
 
-import datetime
 import logging
-import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from flask import render_template, request
-from werkzeug.wrappers import Response
+from flask.typing import ResponseReturnValue
 
-from plugin import APP_NAME, __version__
-from plugin.alliance import AllianceError as DomainError
-from plugin.fhir.errors import FhirAuthError, FhirConflict, FhirError, FhirTransportError
-from plugin.fhir.record_bundles import Submission
-from plugin.fhir.record_errors import RecordError
+from plugin.alliance import AllianceError
+from plugin.fhir.errors import (
+    FhirAuthError,
+    FhirConflict,
+    FhirError,
+    FhirTransportError,
+    RecordError,
+)
 from plugin.recording.answers import form_fields, read_answers, submission_id_from
-from plugin.recording.catalogue import RecordForm, RecordingRefused
-from plugin.recording.records import save_submission
-from plugin.web.current import CurrentLaunch, extension
+from plugin.recording.catalogue import RecordForm
+from plugin.recording.errors import RecordingRefused
+from plugin.recording.save import save_submission
+from plugin.recording.submission import new_submission
+from plugin.web.current import CurrentLaunch
+from plugin.web.services import services
 
 log = logging.getLogger(__name__)
-Page = str | tuple[str, int] | Response
-
-
-def now() -> datetime.datetime:
-    clock = extension().get("clock", time.time)
-    return datetime.datetime.fromtimestamp(clock(), datetime.UTC)
+Page = ResponseReturnValue
 
 
 def ref(launch: CurrentLaunch, reference: str | None) -> str | None:
@@ -44,7 +44,8 @@ def practitioner(launch: CurrentLaunch) -> str:
     if not author:
         raise RecordingRefused(
             "The EHR did not say which practitioner is signed in (no fhirUser), so the record "
-            "would have no author. Launch the app again as a practitioner.", code="no_author")
+            "would have no author. Launch the app again as a practitioner.",
+            code="recording.no_author")
     return author
 
 
@@ -55,7 +56,7 @@ def session_refs(launch: CurrentLaunch) -> tuple[str, str]:
         raise RecordingRefused(
             "No session is in context: the EHR launched the app without an encounter, so a "
             "rating cannot be tied to a session. Launch the app from the session in the chart.",
-            code="no_encounter")
+            code="recording.no_encounter")
     return launch.records.ref("Patient", context.patient), launch.records.ref(
         "Encounter", context.encounter)
 
@@ -89,8 +90,10 @@ def form_page(handle: str, form: RecordForm, *, action: str, mode: str, raw: dic
 
 
 def submit(launch: CurrentLaunch, form: RecordForm, *, action: str, mode: str, patient: str,
-            encounter: str, author: str, enterer: str | None, on_saved: Any,
+            encounter: str, author: str, enterer: str | None, on_saved: Callable[[str], Page],
             fixed_submission_id: str | None = None) -> Page:
+    """Read the posted answers and save them as one submission; on any failure the form comes
+    back with everything that was typed and a sentence saying what happened."""
     handle = launch.handle
     read = read_answers(form.display, request.form)
     submission_id = fixed_submission_id or submission_id_from(request.form)
@@ -102,18 +105,17 @@ def submit(launch: CurrentLaunch, form: RecordForm, *, action: str, mode: str, p
                             "raw": read.raw, "submission_id": submission_id}
     if errors:
         return form_page(errors=errors, status=422, **page)
-    submission = Submission(
-        questionnaire=form.questionnaire, answers=read.answers, rater=form.rater,
-        patient=patient, encounter=encounter, author=author, authored=now(),
-        submission_id=submission_id, app_name=APP_NAME, app_version=__version__,
-        organization=launch.settings.organization, source=author)
     try:
-        saved = save_submission(launch.records, submission, enterer=enterer)
-    except FhirError as err:
-        log.warning("saving a response failed: %s (%s)", err.code, err.status)
-        message, status = failure_message(err)
-        return form_page(errors={}, message=message, status=status, **page)
-    except (DomainError, RecordError) as err:
+        submission = new_submission(
+            form, read.answers, patient=patient, encounter=encounter, author=author,
+            enterer=enterer, submission_id=submission_id,
+            organization=launch.settings.organization, now=services().now)
+        saved = save_submission(launch.records, submission)
+    except (AllianceError, RecordError) as err:  # before FhirError: RecordError is one
         return form_page(errors={}, message=f"The answers could not be recorded: "
                           f"{err.message}", status=422, **page)
-    return on_saved(saved.qr_id)  # type: ignore[no-any-return]
+    except FhirError as err:
+        log.warning("saving a response failed: %s (%s)", err.code, err.upstream_status)
+        message, status = failure_message(err)
+        return form_page(errors={}, message=message, status=status, **page)
+    return on_saved(saved.qr_id)

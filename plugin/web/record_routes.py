@@ -17,11 +17,10 @@ from typing import Any
 
 from flask import Blueprint, abort, redirect, request, url_for
 
-from plugin.alliance import AllianceError as DomainError
-from plugin.fhir.errors import FhirError
-from plugin.fhir.record_errors import RecordError
+from plugin.alliance import AllianceError
+from plugin.fhir.errors import FhirError, RecordError
 from plugin.recording.answers import form_fields, raw_from_answers, read_answers
-from plugin.recording.catalogue import RecordingRefused, offered_forms, record_form
+from plugin.recording.errors import RecordingRefused
 from plugin.recording.records import (
     StoredRecord,
     correct_record,
@@ -40,6 +39,7 @@ from plugin.web.record_pages import (
     session_refs,
     submit,
 )
+from plugin.web.services import services
 
 bp = Blueprint("record", __name__)
 
@@ -53,7 +53,7 @@ def _csrf_token(handle: str) -> str:
 @bp.get("/panel/<handle>/record")
 def choose(handle: str) -> Page:
     launch = current_launch(handle)
-    forms = offered_forms(launch.settings)
+    forms = services().catalogue.offered()
     return render("record/choose.html", handle=handle, forms=forms,
                    has_session=bool(launch.context.encounter and launch.context.patient),
                    where=launch.records.reason)
@@ -62,7 +62,7 @@ def choose(handle: str) -> Page:
 @bp.route("/panel/<handle>/record/<questionnaire_id>", methods=["GET", "POST"])
 def record(handle: str, questionnaire_id: str) -> Page:
     launch = current_launch(handle)
-    form = record_form(launch.settings, questionnaire_id)
+    form = services().catalogue.form(questionnaire_id)
     patient, encounter = session_refs(launch)
     if form.rater == "therapist":
         author, enterer = practitioner(launch), None
@@ -82,10 +82,9 @@ def record(handle: str, questionnaire_id: str) -> Page:
 
 # -- stored records ----------------------------------------------------------------------------
 def _record(launch: CurrentLaunch, qr_id: str) -> StoredRecord:
-    record = read_record(launch.records, launch.settings, qr_id)
+    record = read_record(launch.records, services().catalogue, qr_id)
     patient = launch.context.patient
-    if not patient or record.qr.get("subject", {}).get("reference") != launch.records.ref(
-            "Patient", patient):
+    if not patient or record.subject != launch.records.ref("Patient", patient):
         abort(404, "This record does not belong to the patient of this launch.")
     return record
 
@@ -107,7 +106,7 @@ def correct(handle: str, qr_id: str) -> Page:
     page: dict[str, Any] = {"action": action, "mode": "correct", "record": record}
     if record.status == "entered-in-error":
         raise RecordingRefused("This record was marked entered-in-error; it cannot be corrected.",
-                               code="entered_in_error")
+                               code="recording.entered_in_error")
     if request.method == "GET":
         return form_page(handle, record.form, raw=raw_from_answers(
             record.form.display, record.answers), errors={}, version=record.version, **page)
@@ -119,16 +118,17 @@ def correct(handle: str, qr_id: str) -> Page:
         return form_page(handle, record.form, raw=read.raw, errors=read.errors,
                           version=version, status=422, **page)
     try:
-        correct_record(launch.records, launch.settings, record, read.answers,
-                       version=version, author=author, reason=read.reason)
+        correct_record(launch.records, record, read.answers, version=version, corrector=author,
+                       reason=read.reason, organization=launch.settings.organization,
+                       now=services().now)
+    except (AllianceError, RecordError) as err:  # before FhirError: RecordError is one
+        return form_page(handle, record.form, raw=read.raw, errors={}, version=version,
+                          message=f"The answers could not be recorded: {err.message}",
+                          status=422, **page)
     except FhirError as err:
         message, status = failure_message(err)
         return form_page(handle, record.form, raw=read.raw, errors={}, message=message,
                           version=version, status=status, **page)
-    except (DomainError, RecordError) as err:
-        return form_page(handle, record.form, raw=read.raw, errors={}, version=version,
-                          message=f"The answers could not be recorded: {err.message}",
-                          status=422, **page)
     return redirect(url_for("record.response", handle=handle, qr_id=qr_id, saved="corrected"),
                     code=303)
 
@@ -150,8 +150,9 @@ def entered_in_error(handle: str, qr_id: str) -> Page:
                        errors={"reason": "Give a reason of 3 to 500 characters."}, message="",
                        **page)
     try:
-        mark_entered_in_error(launch.records, launch.settings, record, version=version,
-                              author=author, reason=reason)
+        mark_entered_in_error(launch.records, record, version=version, author=author,
+                              reason=reason, organization=launch.settings.organization,
+                              now=services().now)
     except FhirError as err:
         message, status = failure_message(err)
         return render("record/entered_in_error.html", status, reason=reason, version=version,

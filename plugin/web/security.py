@@ -7,9 +7,11 @@ frame; browsers that block it still work through the handle carried in links and
 
 from __future__ import annotations
 
-from flask import Flask, Request, Response, current_app
+from flask import Flask, Request, Response
+from werkzeug.wrappers import Response as BaseResponse
 
 from plugin.config import Settings
+from plugin.web.services import services
 
 BROWSER_COOKIE = "ap_browser"
 
@@ -45,9 +47,8 @@ def browser_key(request: Request) -> str | None:
     return request.cookies.get(BROWSER_COOKIE) or None
 
 
-def set_browser_cookie(response: Response, value: str) -> None:
-    settings: Settings = current_app.extensions["alliance"]["settings"]
-    if settings.secure_cookies:
+def set_browser_cookie(response: BaseResponse, value: str) -> None:
+    if services().settings.secure_cookies:
         response.set_cookie(
             BROWSER_COOKIE, value, httponly=True, secure=True, samesite="None", partitioned=True
         )

@@ -7,7 +7,14 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import APP_FRAME, app_patient_name, chart_name, open_chart, panel_frame, shoot
+from tests.support.browser import (
+    APP_FRAME,
+    app_patient_name,
+    chart_name,
+    open_chart,
+    panel_frame,
+    shoot,
+)
 
 pytestmark = pytest.mark.browser
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import axe_violations, describe, open_chart, shoot
+from tests.support.browser import axe_violations, describe, open_chart, shoot
 
 pytestmark = pytest.mark.browser
 

@@ -10,7 +10,14 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import APP_FRAME, axe_violations, describe, open_chart, panel_frame, shoot
+from tests.support.browser import (
+    APP_FRAME,
+    axe_violations,
+    describe,
+    open_chart,
+    panel_frame,
+    shoot,
+)
 
 pytestmark = pytest.mark.browser
 

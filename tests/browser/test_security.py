@@ -9,7 +9,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import APP_FRAME, open_chart
+from tests.support.browser import APP_FRAME, open_chart
 
 pytestmark = pytest.mark.browser
 

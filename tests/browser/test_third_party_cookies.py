@@ -9,7 +9,13 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import APP_FRAME, app_patient_name, chart_name, launch_chromium, open_chart
+from tests.support.browser import (
+    APP_FRAME,
+    app_patient_name,
+    chart_name,
+    launch_chromium,
+    open_chart,
+)
 
 pytestmark = pytest.mark.browser
 

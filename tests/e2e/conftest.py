@@ -9,12 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.deployment import (  # noqa: F401  (re-exported for the e2e tests)
-    SYMMETRIC_SECRET,
-    Deployment,
-    FakeClock,
-    start_deployment,
-)
+from tests.support.deployment import Deployment, start_deployment
 from tests.support.servers import LiveServer
 
 

@@ -116,7 +116,7 @@ def _redeem(dep, pending, code: str, verifier: str) -> requests.Response:
 
 def test_the_server_refuses_a_replayed_code_and_a_wrong_verifier(deploy):
     dep = deploy()
-    client: SmartClient = dep.flask_app.extensions["alliance"]["smart"]
+    client: SmartClient = dep.flask_app.extensions["alliance"].smart
     needs = {"Patient": "r"}
 
     url, pending = client.begin_launch(dep.iss, launch=None, needs=needs)

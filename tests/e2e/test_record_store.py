@@ -15,6 +15,7 @@ from plugin.fhir.client import FhirClient
 from plugin.fhir.record_bundles import Submission, build_submission_bundle
 from plugin.fhir.stores import RecordStore
 from plugin.web.security import BROWSER_COOKIE
+from tests.support.launched import THERAPIST, filled, open_launch, saved_id
 
 WITHOUT_RESPONSES = frozenset({"Observation", "Provenance", "Questionnaire"})
 ANSWERS = {"goal-1": "3", "goal-2": "3", "task-1": "4", "task-2": "1", "bond-1": "3",
@@ -28,9 +29,9 @@ def _launched_store(dep) -> tuple[RecordStore, object]:
     assert page.status_code == 200, page.text[:500]
     handle = urlsplit(page.url).path.rstrip("/").split("/")[-1]
     ext = dep.flask_app.extensions["alliance"]
-    context = ext["launches"].context(handle, browser.cookies.get(BROWSER_COOKIE))
+    context = ext.launches.context(handle, browser.cookies.get(BROWSER_COOKIE))
     ehr = FhirClient(context.iss, token=lambda: context.access_token, http=dep.http)
-    return ext["record_stores"].for_launch(context, ehr), context
+    return ext.record_stores.for_launch(context, ehr), context
 
 
 def _submission(store: RecordStore, context) -> Submission:
@@ -122,8 +123,6 @@ def test_without_a_companion_an_ehr_that_refuses_records_is_still_used(deploy) -
 
 
 def test_a_rating_saved_in_the_app_lands_in_the_companion_and_shows_on_the_panel(deploy) -> None:
-    from tests.e2e.test_recording import THERAPIST, filled, open_launch, saved_id
-
     dep = deploy(client_kind="asymmetric", ehr_writable=WITHOUT_RESPONSES, companion=True)
     run = open_launch(dep)
     form = run.get(f"/record/{THERAPIST}")

@@ -1,50 +1,37 @@
-"""Test doubles for ehr_sandbox.auth: a grant that honours SMART scopes, and a fake server."""
+"""A stand-in for ehr_sandbox.auth.AuthServer: tests hand out tokens for real AccessGrants.
+
+Only the token check is faked; what a token allows is decided by the sandbox's own grant code
+(ehr_sandbox.auth.AccessGrant and its SMART scope parser), so these tests exercise it.
+"""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
+from typing import Any
 
 import flask
 
-_SCOPE = re.compile(r"(patient|user|system)/(\*|[A-Za-z]+)\.(read|write|\*|[cruds]+)")
-_V1 = {"read": "rs", "write": "cud", "*": "cruds"}
+from ehr_sandbox.auth import AccessGrant
 
 
-@dataclass(frozen=True)
-class FakeGrant:
-    scopes: frozenset[str]
-    patient: str | None = None
-    encounter: str | None = None
-    client_id: str = "alliance-panel"
-    subject: str = "clinician"
-    fhir_user: str | None = None
-    expires_at: float = 9e9
-
-    def allows(self, resource_type: str, interaction: str) -> bool:
-        for scope in self.scopes:
-            match = _SCOPE.fullmatch(scope)
-            if match and match[2] in ("*", resource_type):
-                if interaction in _V1.get(match[3], match[3]):
-                    return True
-        return False
-
-
-def grant(*scopes: str, patient: str | None = None) -> FakeGrant:
-    return FakeGrant(frozenset(scopes), patient=patient)
+def grant(*scopes: str, patient: str | None = None) -> AccessGrant:
+    """What a verified token for `scopes` (bound to `patient`, if given) grants."""
+    return AccessGrant(client_id="alliance-panel", subject="clinician", fhir_user=None,
+                       scopes=frozenset(scopes), patient=patient, encounter=None,
+                       expires_at=9e9)
 
 
 @dataclass
 class FakeAuth:
     """Stands in for AuthServer: tokens are handed out by tests, launches are recorded."""
 
-    tokens: dict[str, FakeGrant] = field(default_factory=dict)
+    tokens: dict[str, AccessGrant] = field(default_factory=dict)
     launches: list[tuple[str, str | None, str]] = field(default_factory=list)
 
     def init_app(self, app: flask.Flask) -> None:
         app.add_url_rule("/auth/fake", "fake_auth", lambda: "fake")
 
-    def smart_configuration(self) -> dict:
+    def smart_configuration(self) -> dict[str, Any]:
         return {
             "issuer": "http://ehr.test/auth",
             "authorization_endpoint": "http://ehr.test/auth/authorize",
@@ -56,5 +43,5 @@ class FakeAuth:
         self.launches.append((patient, encounter, practitioner))
         return f"launch-{len(self.launches)}"
 
-    def verify_access_token(self, token: str) -> FakeGrant | None:
+    def verify_access_token(self, token: str) -> AccessGrant | None:
         return self.tokens.get(token)

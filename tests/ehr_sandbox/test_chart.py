@@ -5,7 +5,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from ehr_sandbox.fhir.directory import StoreDirectory
 
-from .conftest import FHIR, Sandbox
+from .harness import FHIR, Sandbox
 
 
 def _iframe_src(html: str) -> str:

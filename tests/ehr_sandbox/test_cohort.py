@@ -11,7 +11,7 @@ from fhir.resources.R4B import get_fhir_model_class
 from ehr_sandbox.cohort import CONTRIBUTORS, SHAPES, PatientPlan, build_cohort, load_cohort
 from ehr_sandbox.fhir.store import Store
 
-from .conftest import FHIR, NOW
+from .harness import FHIR, NOW
 
 
 @pytest.fixture(scope="module")

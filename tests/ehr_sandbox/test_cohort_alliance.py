@@ -28,7 +28,7 @@ from plugin.alliance import (
 )
 from plugin.alliance.vocabulary import RATER_ROLE_EXTENSION
 
-from .conftest import FHIR, NOW, make_settings
+from .harness import FHIR, NOW, make_settings
 
 INSTRUMENTS = {
     i.url: i for i in (instrument_from_questionnaire(fhir_profiles.questionnaire(name))

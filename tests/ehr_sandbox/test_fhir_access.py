@@ -5,8 +5,8 @@ from pathlib import Path
 from ehr_sandbox.app import create_sandbox
 from ehr_sandbox.fhir.capability import OAUTH_URIS
 
-from .conftest import Sandbox, make_settings
 from .fakes import FakeAuth, grant
+from .harness import Sandbox, make_settings
 from .resources import provenance, response
 
 
@@ -34,6 +34,21 @@ def test_scope_without_the_interaction_is_403(sandbox: Sandbox) -> None:
     body = response(pid, sandbox.cohort.patients[0].today.encounter_id)
     got = sandbox.client.post("/fhir/QuestionnaireResponse", json=body, headers=reader)
     assert got.status_code == 403 and got.json["issue"][0]["code"] == "forbidden"
+
+
+def test_a_string_the_scope_parser_refuses_grants_nothing_over_http(sandbox: Sandbox) -> None:
+    """The FHIR server asks the sandbox's own AccessGrant (no scope matching in the tests)."""
+    pid = sandbox.cohort.patients[0].patient_id
+    query = f"/fhir/Encounter?patient={pid}"
+    proper = sandbox.token(grant("patient/Encounter.rs", patient=pid))
+    assert sandbox.client.get(query, headers=proper).status_code == 200
+    for refused in ("patient/Encounter.sr",       # v2 letters out of order
+                    "patient/Encounter.read?x=1",  # v1 never had a query
+                    "clinic/Encounter.rs"):        # no such context
+        headers = sandbox.token(grant(refused, patient=pid))
+        got = sandbox.client.get(query, headers=headers)
+        assert got.status_code == 403, refused
+        assert got.json["issue"][0]["code"] == "forbidden"
 
 
 def test_v1_scopes_read_and_write(sandbox: Sandbox) -> None:

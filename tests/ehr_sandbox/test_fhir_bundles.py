@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from .conftest import FHIR, Sandbox
 from .fakes import grant
+from .harness import FHIR, Sandbox
 from .resources import observation, provenance, response
 
 

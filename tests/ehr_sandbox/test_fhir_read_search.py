@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from ehr_sandbox.fhir.search import MAX_COUNT, _count_of
+from ehr_sandbox.fhir.search import MAX_COUNT, page_size
 
-from .conftest import FHIR, Sandbox
+from .harness import FHIR, Sandbox
 from .resources import observation, provenance, response
 
 
@@ -73,7 +73,7 @@ def test_count_default_and_maximum(sandbox: Sandbox, clinician: dict) -> None:
     assert len(got["entry"]) == 50 and got["total"] > 50
     got = sandbox.client.get("/fhir/Appointment?_count=100000", headers=clinician).json
     assert len(got["entry"]) == min(got["total"], MAX_COUNT)
-    assert _count_of([("_count", "100000")]) == MAX_COUNT == 500
+    assert page_size([("_count", "100000")]) == MAX_COUNT == 500
     got = sandbox.client.get("/fhir/Appointment?_count=0", headers=clinician).json
     assert got["entry"] == [] and got["total"] > 0
     assert sandbox.client.get("/fhir/Appointment?_count=x", headers=clinician).status_code == 400

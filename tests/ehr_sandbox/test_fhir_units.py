@@ -12,7 +12,7 @@ from ehr_sandbox.fhir.errors import BadRequest
 from ehr_sandbox.fhir.references import LocalRef, is_valid_id, parse_reference
 from ehr_sandbox.fhir.store import Store
 
-from .conftest import FHIR, Sandbox
+from .harness import FHIR, Sandbox
 from .resources import response
 
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from .conftest import FHIR, Sandbox
+from .harness import FHIR, Sandbox
 from .resources import provenance, response
 
 

@@ -13,7 +13,7 @@ import pytest
 
 from ehr_sandbox.settings import ClientRegistration
 
-from .conftest import FHIR, NOW, make_settings
+from .harness import FHIR, NOW, make_settings
 from .resources import provenance, response
 
 pytest.importorskip("ehr_sandbox.auth")

@@ -15,37 +15,29 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
-import requests
 
 from smart_launch import ClientConfig, SmartClient, generate_private_key_pem
-from tests.support.servers import LiveServer
-
-HERE = Path(__file__).resolve().parent
-HAPI_DIR = HERE / "hapi"
-HAPI_JAR = HAPI_DIR / "target" / "hapi-interop.jar"
-OIDC_DIR = HERE / "oidc"
-OIDC_MODULES = OIDC_DIR / "node_modules" / "oidc-provider"
-HAPI_START_DEADLINE = 180.0  # seconds; about 25 s on 2 cores
-OIDC_START_DEADLINE = 20.0
-
-# Redirect URI of the smart_launch tests (never fetched: the test reads the redirect itself).
-TEST_REDIRECT = "http://127.0.0.1:9/callback"
-# Unreserved characters only: smart_launch sends Basic base64(id:secret) without URL-encoding
-# (SMART's wording), oidc-provider URL-decodes both (RFC 6749 section 2.3.1). They agree only
-# when encoding changes nothing; test_a_secret_with_reserved_characters pins the difference.
-SYMMETRIC_SECRET = "interop-S3cret_with-only.unreserved~chars"
-RESERVED_SECRET = "s3cret:with%odd+chars/=="
-CLIENT_IDS = {"public": "alliance-public", "symmetric": "alliance-symmetric",
-              "asymmetric": "alliance-asymmetric", "reserved": "alliance-reserved-secret"}
+from tests.support.interop import (
+    HAPI_DIR,
+    HAPI_JAR,
+    OIDC_DIR,
+    OIDC_MODULES,
+    OIDC_START_DEADLINE,
+    SPARE_APPS,
+    TEST_REDIRECT,
+    Servers,
+    client_registrations,
+    start_hapi,
+    stop_process,
+    wait_for,
+)
+from tests.support.servers import LiveServer, free_port
 
 
 def _missing() -> list[str]:
@@ -86,126 +78,6 @@ def interop_tools() -> None:
     pytest.skip(f"SKIPPED LOUDLY: {reason}")
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_for(url: str, process: subprocess.Popen, deadline: float, log: Path) -> None:
-    """Poll ``url`` until it answers 200, the process dies, or the deadline passes."""
-    end = time.monotonic() + deadline
-    while time.monotonic() < end:
-        if process.poll() is not None:
-            raise RuntimeError(f"{url}: server exited ({process.returncode}):\n{_tail(log)}")
-        try:
-            if requests.get(url, timeout=2).status_code == 200:
-                return
-        except requests.RequestException:
-            pass
-        # Not a sleep: a bounded wait on the process, which returns at once if it exits.
-        try:
-            process.wait(timeout=0.25)
-        except subprocess.TimeoutExpired:
-            pass
-    process.terminate()
-    raise RuntimeError(f"{url} did not answer within {deadline:.0f}s:\n{_tail(log)}")
-
-
-def _tail(log: Path, lines: int = 40) -> str:
-    try:
-        return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return "(no log)"
-
-
-def _stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-
-
-def start_hapi(logs: Path, port: int, *args: str) -> subprocess.Popen:
-    """Our HAPI launcher on 127.0.0.1:port, polled until /fhir/metadata answers."""
-    log = logs / f"hapi-{port}.log"
-    with log.open("wb") as out:
-        hapi = subprocess.Popen(
-            ["java", "-Xmx1500m", "-XX:TieredStopAtLevel=1", "-jar", str(HAPI_JAR),
-             *[a for a in args if a.startswith("--")], str(port),
-             *[a for a in args if not a.startswith("--")]],
-            stdout=out, stderr=subprocess.STDOUT)
-    try:
-        wait_for(f"http://127.0.0.1:{port}/fhir/metadata", hapi, HAPI_START_DEADLINE, log)
-    except RuntimeError:
-        _stop(hapi)
-        raise
-    return hapi
-
-
-@pytest.fixture(scope="session")
-def hapi_without_transactions(interop_tools: None,
-                              tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A second HAPI, started with --no-transaction: it refuses transaction Bundles (501) and
-    its CapabilityStatement lists batch but not transaction, as some FHIR stores do. Yields
-    its FHIR base. Started only by the tests that ask for it."""
-    logs = tmp_path_factory.mktemp("hapi-no-transaction")
-    port = free_port()
-    try:
-        hapi = start_hapi(logs, port, "--no-transaction")
-    except RuntimeError as err:
-        pytest.fail(f"HAPI without transactions did not start: {err}", pytrace=False)
-    try:
-        yield f"http://127.0.0.1:{port}/fhir"
-    finally:
-        _stop(hapi)
-
-
-@dataclass
-class Servers:
-    hapi: str  # FHIR base, e.g. http://127.0.0.1:PORT/fhir
-    oidc: str  # issuer
-    app_server: LiveServer  # bound, not started: the workflow test mounts the app on it
-    private_key_pem: bytes  # of the private_key_jwt client
-    logs: Path
-    started: dict[str, float]
-
-    def client(self, kind: str, redirect_uri: str = TEST_REDIRECT,
-               http: requests.Session | None = None) -> SmartClient:
-        return SmartClient(ClientConfig(
-            client_id=CLIENT_IDS[kind], redirect_uri=redirect_uri,
-            client_secret={"symmetric": SYMMETRIC_SECRET, "reserved": RESERVED_SECRET}.get(kind),
-            private_key_pem=self.private_key_pem if kind == "asymmetric" else None,
-        ), http=http)
-
-    def new_launch(self, context: dict) -> str:
-        """What the EHR does before opening the app: a launch value for this context."""
-        answer = requests.post(f"{self.oidc}/ehr/launch", json=context, timeout=10)
-        answer.raise_for_status()
-        return str(answer.json()["launch"])
-
-    def set_standalone_context(self, context: dict) -> None:
-        requests.put(f"{self.oidc}/ehr/standalone", json=context, timeout=10).raise_for_status()
-
-
-def _clients(app_redirect: str, jwks: dict) -> list[dict]:
-    common = {"grant_types": ["authorization_code", "refresh_token"], "response_types": ["code"],
-              "redirect_uris": [TEST_REDIRECT, app_redirect]}
-    return [
-        {**common, "client_id": CLIENT_IDS["public"], "token_endpoint_auth_method": "none"},
-        {**common, "client_id": CLIENT_IDS["symmetric"], "client_secret": SYMMETRIC_SECRET,
-         "token_endpoint_auth_method": "client_secret_basic"},
-        {**common, "client_id": CLIENT_IDS["reserved"], "client_secret": RESERVED_SECRET,
-         "token_endpoint_auth_method": "client_secret_basic"},
-        {**common, "client_id": CLIENT_IDS["asymmetric"], "jwks": jwks,
-         "token_endpoint_auth_method": "private_key_jwt",
-         "token_endpoint_auth_signing_alg": "RS384"},
-    ]
-
-
 @pytest.fixture(scope="session")
 def servers(interop_tools: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
     logs = tmp_path_factory.mktemp("interop-servers")
@@ -217,8 +89,9 @@ def servers(interop_tools: None, tmp_path_factory: pytest.TempPathFactory) -> It
                                     private_key_pem=key)).public_jwks()
     oidc_port = free_port()
     config = logs / "oidc.json"
-    config.write_text(json.dumps({"port": oidc_port, "fhir_base": hapi_base,
-                                  "clients": _clients(f"{app_server.url}/callback", jwks)}))
+    spare_ports = tuple(free_port() for _ in range(SPARE_APPS))
+    clients = client_registrations(f"{app_server.url}/callback", jwks, spare_ports)
+    config.write_text(json.dumps({"port": oidc_port, "fhir_base": hapi_base, "clients": clients}))
     issuer = f"http://127.0.0.1:{oidc_port}"
     started: dict[str, float] = {}
     processes: list[subprocess.Popen] = []
@@ -237,12 +110,32 @@ def servers(interop_tools: None, tmp_path_factory: pytest.TempPathFactory) -> It
         started["HAPI FHIR"] = time.monotonic() - t0
         print("\ninterop servers started: " + ", ".join(
             f"{name} in {seconds:.1f}s" for name, seconds in started.items()), file=sys.stderr)
-        yield Servers(hapi_base, issuer, app_server, key, logs, started)
+        yield Servers(hapi_base, issuer, app_server, key, logs, started, spare_ports)
     except RuntimeError as err:
         pytest.fail(f"an interop server did not start: {err}", pytrace=False)
     finally:
         for process in reversed(processes):
-            _stop(process)
+            stop_process(process)
+
+
+@pytest.fixture(scope="session")
+def hapi_without_transactions(servers: Servers,
+                              tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A second HAPI, started with --no-transaction: it refuses transaction Bundles (501) and
+    its CapabilityStatement lists batch but not transaction, as some FHIR stores do. Yields
+    its FHIR base. Started only by the tests that ask for it; it relays the SMART
+    configuration of the session's oidc-provider, so the app can be launched against it."""
+    logs = tmp_path_factory.mktemp("hapi-no-transaction")
+    port = free_port()
+    try:
+        hapi = start_hapi(logs, port, "--no-transaction",
+                          f"{servers.oidc}/.well-known/smart-configuration")
+    except RuntimeError as err:
+        pytest.fail(f"HAPI without transactions did not start: {err}", pytrace=False)
+    try:
+        yield f"http://127.0.0.1:{port}/fhir"
+    finally:
+        stop_process(hapi)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from smart_launch import AuthorizationError, SmartLaunchError, TokenRequestError
-from tests.interop.conftest import TEST_REDIRECT, Servers
+from tests.support.interop import TEST_REDIRECT, Servers
 
 pytestmark = pytest.mark.interop
 

@@ -1,21 +1,18 @@
-"""Fakes at the transport only: a requests adapter that answers from a table, a fake EHR
-authorization server behind it that signs real JWTs, and an injectable clock."""
+"""A fake EHR authorization server that signs real JWTs, behind the suite's one fake transport
+(tests/support/fake_http.py), and the helpers the smart_launch tests share."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import requests
 from joserfc import jwt
 from joserfc.jwk import RSAKey
-from requests.adapters import BaseAdapter
 
 from smart_launch import ClientConfig, LaunchContext, SmartClient
 from tests.support.clock import FakeClock
+from tests.support.fake_http import FakeTransport
 
 ISS = "https://ehr.example.org/fhir"
 ISSUER = "https://ehr.example.org"
@@ -27,76 +24,7 @@ REDIRECT = "https://app.example.org/launch/callback"
 T0 = 1_795_000_000.0  # late November 2026
 NEEDS = {"Patient": "r", "Encounter": "rs", "QuestionnaireResponse": "cruds"}
 
-Handler = Callable[[requests.PreparedRequest], tuple[int, Any]]
 
-
-
-@dataclass
-class Recorded:
-    method: str
-    url: str
-    headers: dict[str, str]
-    body: str
-    timeout: Any
-
-    @property
-    def form(self) -> dict[str, str]:
-        return {k: v[0] for k, v in parse_qs(self.body, keep_blank_values=True).items()}
-
-    @property
-    def path_url(self) -> str:
-        parts = urlsplit(self.url)
-        return f"{parts.scheme}://{parts.netloc}{parts.path}"
-
-
-class FakeTransport(BaseAdapter):
-    """Answers (method, URL without query) from a table; unknown URLs get a 404."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.routes: dict[tuple[str, str], Handler | BaseException] = {}
-        self.requests: list[Recorded] = []
-
-    def add(self, method: str, url: str, body: Any = None, status: int = 200) -> None:
-        self.routes[(method, url)] = lambda _req: (status, body)
-
-    def handle(self, method: str, url: str, handler: Handler) -> None:
-        self.routes[(method, url)] = handler
-
-    def fail(self, method: str, url: str, error: BaseException) -> None:
-        self.routes[(method, url)] = error
-
-    def calls(self, method: str, url: str) -> list[Recorded]:
-        return [r for r in self.requests if r.method == method and r.path_url == url]
-
-    def send(
-        self, request: requests.PreparedRequest, stream: bool = False, timeout: Any = None,
-        verify: Any = True, cert: Any = None, proxies: Any = None,
-    ) -> requests.Response:
-        body = request.body or ""
-        if isinstance(body, bytes):
-            body = body.decode()
-        record = Recorded(str(request.method), str(request.url), dict(request.headers),
-                          body, timeout)
-        self.requests.append(record)
-        route = self.routes.get((record.method, record.path_url))
-        if isinstance(route, BaseException):
-            raise route
-        status, payload = (404, {"error": "not_found"}) if route is None else route(request)
-        response = requests.Response()
-        response.status_code = status
-        response.url = str(request.url)
-        response.request = request
-        if isinstance(payload, str | bytes):
-            response._content = payload.encode() if isinstance(payload, str) else payload
-            response.headers["Content-Type"] = "text/html"
-        else:
-            response._content = json.dumps(payload).encode()
-            response.headers["Content-Type"] = "application/json"
-        return response
-
-    def close(self) -> None:
-        pass
 
 
 class FakeEHR:
@@ -122,10 +50,10 @@ class FakeEHR:
             "code_challenge_methods_supported": ["S256"],
             "scopes_supported": ["openid", "fhirUser", "launch"],
         }
-        transport.handle("GET", f"{ISS}/.well-known/smart-configuration",
-                         lambda _r: (200, self.smart_config))
-        transport.handle("GET", JWKS, lambda _r: (200, self.jwks()))
-        transport.handle("POST", TOKEN, self.token_endpoint)
+        transport.add("GET", f"{ISS}/.well-known/smart-configuration",
+                      lambda _r: (200, self.smart_config))
+        transport.add("GET", JWKS, lambda _r: (200, self.jwks()))
+        transport.add("POST", TOKEN, self.token_endpoint)
 
     def jwks(self) -> dict[str, Any]:
         return {"keys": [self.key.as_dict(private=False, kid="srv-1")]}

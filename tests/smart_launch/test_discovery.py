@@ -64,8 +64,8 @@ def test_discovery_ttl_is_configurable(
 def test_falls_back_to_capability_statement_oauth_uris(
     http: requests.Session, clock: FakeClock, transport: FakeTransport
 ) -> None:
-    transport.add("GET", SMART_CONFIG, {"error": "nope"}, status=404)
-    transport.add("GET", METADATA, {
+    transport.add("GET", SMART_CONFIG, (404, {"error": "nope"}))
+    transport.add("GET", METADATA, (200, {
         "resourceType": "CapabilityStatement",
         "rest": [{"mode": "server", "security": {"extension": [{
             "url": "http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris",
@@ -74,7 +74,7 @@ def test_falls_back_to_capability_statement_oauth_uris(
                 {"url": "token", "valueUri": "https://legacy.example.org/token"},
             ],
         }]}}],
-    })
+    }))
     config = make_client(http, clock).discover(ISS)
     assert config.source == "capability-statement"
     assert config.authorization_endpoint == "https://legacy.example.org/authorize"
@@ -89,8 +89,8 @@ def test_falls_back_to_capability_statement_oauth_uris(
 def test_no_smart_configuration_anywhere_is_a_discovery_error(
     http: requests.Session, clock: FakeClock, transport: FakeTransport
 ) -> None:
-    transport.add("GET", SMART_CONFIG, "<html>not here</html>")
-    transport.add("GET", METADATA, {"resourceType": "CapabilityStatement", "rest": []})
+    transport.add("GET", SMART_CONFIG, (200, "<html>not here</html>"))
+    transport.add("GET", METADATA, (200, {"resourceType": "CapabilityStatement", "rest": []}))
     with pytest.raises(DiscoveryError) as info:
         make_client(http, clock).discover(ISS)
     assert info.value.code == "no_smart_configuration"
@@ -99,7 +99,7 @@ def test_no_smart_configuration_anywhere_is_a_discovery_error(
 def test_network_failure_is_a_transport_error(
     http: requests.Session, clock: FakeClock, transport: FakeTransport
 ) -> None:
-    transport.fail("GET", SMART_CONFIG, requests.ConnectTimeout("slow"))
+    transport.add("GET", SMART_CONFIG, requests.ConnectTimeout("slow"))
     with pytest.raises(TransportError) as info:
         make_client(http, clock).discover(ISS)
     assert info.value.code == "timeout"
@@ -119,8 +119,8 @@ def test_jwks_uri_found_through_openid_configuration_and_cached(
 ) -> None:
     del ehr.smart_config["jwks_uri"]
     transport.add("GET", f"{ISSUER}/.well-known/openid-configuration",
-                  {"issuer": ISSUER, "jwks_uri": "https://ehr.example.org/oidc/keys"})
-    transport.handle("GET", "https://ehr.example.org/oidc/keys", lambda _r: (200, ehr.jwks()))
+                  (200, {"issuer": ISSUER, "jwks_uri": "https://ehr.example.org/oidc/keys"}))
+    transport.add("GET", "https://ehr.example.org/oidc/keys", lambda _r: (200, ehr.jwks()))
     for _ in range(2):
         url, pending = client.begin_launch(ISS, launch="L1", needs={"Patient": "r"})
         ehr.nonce = pending.nonce
@@ -142,10 +142,10 @@ def test_parse_and_normalize_helpers() -> None:
 def test_legacy_server_launch_skips_unverifiable_id_token_scopes(
     http: requests.Session, clock: FakeClock, transport: FakeTransport
 ) -> None:
-    transport.add("GET", METADATA, {"rest": [{"security": {"extension": [{
+    transport.add("GET", METADATA, (200, {"rest": [{"security": {"extension": [{
         "url": "http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris",
         "extension": [{"url": "authorize", "valueUri": "authorize"},
-                      {"url": "token", "valueUri": "token"}]}]}}]})
+                      {"url": "token", "valueUri": "token"}]}]}}]}))
     url, pending = make_client(http, clock).begin_launch(ISS, launch="L", needs={"Patient": "r"})
     assert url.startswith(f"{ISS}/authorize?")
     assert pending.token_endpoint == f"{ISS}/token"

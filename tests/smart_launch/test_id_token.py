@@ -100,7 +100,7 @@ def test_rotated_key_triggers_one_jwks_reload(
                   "nonce": e.nonce, "fhirUser": "Practitioner/pr-8"}
         return jwt.encode({"alg": "RS256", "kid": "srv-2"}, claims, e.key, algorithms=["RS256"])
 
-    transport.handle("GET", JWKS, lambda _r: (200, {"keys": [ehr.key.as_dict(kid="srv-2")]}))
+    transport.add("GET", JWKS, lambda _r: (200, {"keys": [ehr.key.as_dict(kid="srv-2")]}))
     context = _launch_with_id_token(client, ehr, rotated_token)
     assert context.fhir_user == "Practitioner/pr-8"
     assert len(transport.calls("GET", JWKS)) == 2

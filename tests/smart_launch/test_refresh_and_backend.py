@@ -52,8 +52,8 @@ def test_refresh_without_new_refresh_token_keeps_the_old_one(
     client: SmartClient, ehr: FakeEHR, transport: FakeTransport
 ) -> None:
     first = launch_context(client, ehr)
-    transport.add("POST", TOKEN, {"access_token": "at-9", "token_type": "Bearer",
-                                  "expires_in": 60, "scope": "patient/Patient.r"})
+    transport.add("POST", TOKEN, (200, {"access_token": "at-9", "token_type": "Bearer",
+                                  "expires_in": 60, "scope": "patient/Patient.r"}))
     second = client.refresh(first)
     assert second.refresh_token == "rt-1" and second.access_token == "at-9"
     assert str(second.scopes) == "patient/Patient.r"

@@ -136,7 +136,7 @@ def test_token_endpoint_oauth_error_keeps_its_code(client: SmartClient, ehr: Fak
 def test_token_endpoint_server_error(
     client: SmartClient, ehr: FakeEHR, transport: FakeTransport
 ) -> None:
-    transport.add("POST", TOKEN, "<html>Bad gateway</html>", status=502)
+    transport.add("POST", TOKEN, (502, "<html>Bad gateway</html>"))
     _, pending = client.begin_launch(ISS, launch="L1", needs=NEEDS)
     with pytest.raises(TokenRequestError) as info:
         client.complete_launch(pending, {"code": ehr.code, "state": pending.state})
@@ -146,7 +146,7 @@ def test_token_endpoint_server_error(
 def test_token_endpoint_timeout_is_a_transport_error(
     client: SmartClient, ehr: FakeEHR, transport: FakeTransport
 ) -> None:
-    transport.fail("POST", TOKEN, requests.ReadTimeout("slow"))
+    transport.add("POST", TOKEN, requests.ReadTimeout("slow"))
     _, pending = client.begin_launch(ISS, launch="L1", needs=NEEDS)
     with pytest.raises(TransportError) as info:
         client.complete_launch(pending, {"code": ehr.code, "state": pending.state})

@@ -20,10 +20,10 @@ class _QuietHandler(WSGIRequestHandler):
 
 
 class LiveServer:
-    def __init__(self, hostname: str = "127.0.0.1") -> None:
+    def __init__(self, hostname: str = "127.0.0.1", port: int = 0) -> None:
         self._app: Callable[..., Any] | None = None
         self._server = make_server(
-            "127.0.0.1", 0, self._dispatch, threaded=True, request_handler=_QuietHandler
+            "127.0.0.1", port, self._dispatch, threaded=True, request_handler=_QuietHandler
         )
         self.url = f"http://{hostname}:{self._server.server_port}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)

@@ -108,7 +108,7 @@ def test_error_statuses_become_typed_errors_with_the_servers_words(status, error
     transport.add("PUT", f"{BASE}/QuestionnaireResponse/q1", (status, outcome))
     with pytest.raises(error) as err:
         client.update({"resourceType": "QuestionnaireResponse", "id": "q1"}, if_match='W/"1"')
-    assert "bad thing" in err.value.message and err.value.status == status
+    assert "bad thing" in err.value.message and err.value.upstream_status == status
     assert transport.sent[0].headers["If-Match"] == 'W/"1"'
 
 

@@ -16,8 +16,8 @@ from plugin.alliance import (
     instrument_from_questionnaire,
     score_questionnaire_response,
 )
+from plugin.fhir.errors import InvalidSubmission
 from plugin.fhir.record_bundles import Submission, build_submission_bundle, build_submission_records
-from plugin.fhir.record_errors import InvalidSubmission
 
 UTC = datetime.UTC
 AUTHORED = datetime.datetime(2026, 11, 25, 10, 30, tzinfo=UTC)
@@ -185,7 +185,7 @@ def test_provenance_names_author_app_version_and_organisation():
 def test_invalid_submissions_are_refused(changes):
     with pytest.raises(InvalidSubmission) as info:
         build_submission_bundle(submission("alliance-checkin-client", **changes))
-    assert info.value.code == "records.invalid_submission"
+    assert info.value.code == "fhir.invalid_submission"
 
 
 def test_absolute_references_to_the_ehr_are_kept_for_a_companion_store():
@@ -201,3 +201,16 @@ def test_bad_answer_is_an_error_not_a_record():
     answers = {**ANSWERS["wai-sr-client"], "1": 9}
     with pytest.raises(UnknownOption):
         build_submission_bundle(submission("wai-sr-client", answers=answers))
+
+
+def test_a_paper_form_typed_in_names_the_enterer_in_the_validated_provenance():
+    sub = submission("alliance-checkin-client", enterer="Practitioner/pr1")
+    bundle = build_submission_bundle(sub)
+    get_fhir_model_class("Bundle").model_validate(bundle)
+    provenance = bundle["entry"][-1]["resource"]
+    agents = {a["type"]["coding"][0]["code"]: a["who"]["reference"] for a in provenance["agent"]}
+    assert agents["author"] == "Patient/p1" and agents["enterer"] == "Practitioner/pr1"
+    qr = bundle["entry"][0]["resource"]
+    assert qr["author"] == qr["source"] == {"reference": "Patient/p1"}
+    alone = build_submission_bundle(submission("alliance-checkin-client"))["entry"][-1]
+    assert "enterer" not in {a["type"]["coding"][0]["code"] for a in alone["resource"]["agent"]}

@@ -35,12 +35,12 @@ def stored():
 
 
 def test_correction_is_a_new_amended_version_with_if_match():
-    sub, _qr, observations = stored()
+    sub, qr, observations = stored()
     corrected = dataclasses.replace(
-        sub, answers={**ANSWERS, "bond-2": None, "bond-1": "1"},
-        recorded=datetime.datetime(2026, 11, 26, 9, 0, tzinfo=UTC))
-    bundle = build_correction_bundle(corrected, "qr1", "3", observations,
-                                     reason="Client's paper form misread")
+        sub, answers={**ANSWERS, "bond-2": None, "bond-1": "1"}, author="Practitioner/pr1",
+        recorded=datetime.datetime(2026, 11, 26, 9, 0, tzinfo=UTC),
+        reason="Client's paper form misread")
+    bundle = build_correction_bundle(corrected, qr, "3", observations)
     get_fhir_model_class("Bundle").model_validate(bundle)
     requests = [(e["request"]["method"], e["request"]["url"], e["request"].get("ifMatch"))
                 for e in bundle["entry"]]
@@ -59,6 +59,11 @@ def test_correction_is_a_new_amended_version_with_if_match():
     assert prov["activity"]["coding"][0]["code"] == "UPDATE"
     assert prov["reason"] == [{"text": "Client's paper form misread"}]
     assert prov["recorded"].startswith("2026-11-26T09:00:00")
+    # the corrector is the Provenance's author; the response and its scores keep the client's
+    assert [a["who"]["reference"] for a in prov["agent"]][0] == "Practitioner/pr1"
+    response = bundle["entry"][0]["resource"]
+    assert response["author"] == response["source"] == {"reference": "Patient/p1"}
+    assert total["performer"] == [{"reference": "Patient/p1"}]
     assert all(m != "DELETE" for m, _u, _v in requests)
 
 

@@ -63,3 +63,13 @@ def test_alliance_serve_refuses_to_start_with_a_bad_configuration(monkeypatch, c
     assert main(["serve", "--port", "0"]) == 2
     err = capsys.readouterr().err
     assert "ALLIANCE_PUBLIC_URL" in err and "ALLIANCE_ALLOWED_ISS: not an http(s) URL" in err
+
+
+def test_alliance_serve_refuses_to_start_with_an_unknown_instrument(monkeypatch, capsys, tmp_path):
+    monkeypatch.delenv("ALLIANCE_CONFIG", raising=False)
+    for name, value in {"PUBLIC_URL": "https://app.example", "CLIENT_ID": "c",
+                        "ALLOWED_ISS": "https://ehr.example/fhir", "SECRET_KEY": "k" * 40,
+                        "DATA_DIR": str(tmp_path), "INSTRUMENTS": "srs,wai-typo"}.items():
+        monkeypatch.setenv(f"ALLIANCE_{name}", value)
+    assert main(["serve", "--port", "0"]) == 2
+    assert "ALLIANCE_INSTRUMENTS names 'wai-typo'" in capsys.readouterr().err

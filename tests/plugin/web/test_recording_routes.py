@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime
 import re
 import time
 
 import pytest
 
+import fhir_profiles
+from plugin.fhir.record_bundles import Submission, build_submission_records
 from plugin.web import create_app
 from smart_launch import LaunchContext
 from smart_launch.scopes import GrantedScopes
@@ -49,7 +52,7 @@ def launch(app, handle="H", **overrides):
               "scopes": GrantedScopes.parse("launch openid fhirUser patient/*.cruds"),
               **overrides}
     context = LaunchContext(**values)
-    app.extensions["alliance"]["launches"].store.put(
+    app.extensions["alliance"].launches.store.put(
         "launch", handle, {"context": context.to_dict(), "browser": None}, 3600)
     return handle
 
@@ -191,3 +194,48 @@ def test_transcription_forms_cannot_be_handed_off(env):
     answer = client.post(f"/panel/{handle}/handoff/start",
                          data={"csrf_token": token, "questionnaire_id": "wai-sr-client"})
     assert answer.status_code == 409
+
+
+def test_every_time_written_comes_from_the_injected_clock(tmp_path):
+    moment = datetime.datetime(2026, 11, 30, 10, 15, tzinfo=datetime.UTC)
+    http, transport = fake_session()
+    transport.add("GET", f"{ISS}/metadata", (200, CAPABILITY))
+    app = create_app({
+        "public_url": "https://app.example", "client_id": "c", "allowed_iss": ISS,
+        "secret_key": "k" * 40, "data_dir": str(tmp_path)}, http=http,
+        clock=moment.timestamp)
+    stored = build_submission_records(Submission(
+        fhir_profiles.questionnaire(THERAPIST), ANSWERS, "therapist", "Patient/p1",
+        "Encounter/e1", "Practitioner/dr1", datetime.datetime(2026, 11, 2, 9, 0,
+                                                              tzinfo=datetime.UTC),
+        "11111111-1111-4111-8111-111111111111", "Alliance Panel", "0.1.0"))
+    qr = {**stored.questionnaire_response, "id": "qr1",
+          "meta": {**stored.questionnaire_response["meta"], "versionId": "1"}}
+
+    def fhir(request):
+        bundle = body_of(request)
+        if bundle["type"] == "batch":  # reading the record back
+            empty = {"resourceType": "Bundle", "type": "searchset", "entry": []}
+            return 200, {"resourceType": "Bundle", "type": "batch-response", "entry": [
+                {"resource": qr, "response": {"status": "200"}},
+                *({"resource": empty, "response": {"status": "200"}} for _ in range(3))]}
+        return transaction_answer(request)
+
+    transport.add("POST", ISS, fhir)
+    handle = launch(app)
+    client = app.test_client()
+    page = client.get(f"/panel/{handle}/record/{THERAPIST}").get_data(as_text=True)
+    assert client.post(f"/panel/{handle}/record/{THERAPIST}",
+                       data=fields_of(page)).status_code == 303
+    page = client.get(f"/panel/{handle}/responses/qr1/correct").get_data(as_text=True)
+    assert client.post(f"/panel/{handle}/responses/qr1/correct",
+                       data=fields_of(page, reason="Mis-clicked")).status_code == 303
+    saved, corrected = [body_of(r) for r in transport.sent
+                        if r.method == "POST" and body_of(r)["type"] == "transaction"]
+    by_type = {e["resource"]["resourceType"]: e["resource"] for e in saved["entry"]}
+    assert by_type["QuestionnaireResponse"]["authored"] == "2026-11-30T10:15:00+00:00"
+    assert by_type["Provenance"]["recorded"] == "2026-11-30T10:15:00.000+00:00"
+    provenance = corrected["entry"][-1]["resource"]
+    assert provenance["recorded"] == "2026-11-30T10:15:00.000+00:00"
+    # the correction keeps when the answers were first given
+    assert corrected["entry"][0]["resource"]["authored"] == "2026-11-02T09:00:00+00:00"

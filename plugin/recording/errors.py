@@ -1,0 +1,29 @@
+"""Errors of recording: each carries a machine ``code`` and a human ``message``.
+
+    RecordingError         base (code "recording.error")
+    └── RecordingRefused   the app will not record this: no session or author in context
+                           ("recording.no_encounter", "recording.no_author"), a form it does not
+                           offer ("recording.unknown_form"), a record marked entered-in-error
+                           ("recording.entered_in_error"), a form that cannot be handed to the
+                           client ("recording.no_handoff"), a save answered without the response
+                           ("recording.no_response_saved")
+
+FHIR failures stay plugin.fhir.errors.FhirError; a form the catalogue cannot build at start-up is
+a plugin.errors.ConfigError. Conventions: see plugin/errors.py.
+"""
+
+from __future__ import annotations
+
+
+class RecordingError(Exception):
+    code = "recording.error"
+
+    def __init__(self, message: str, *, code: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if code:
+            self.code = code
+
+
+class RecordingRefused(RecordingError):
+    code = "recording.refused"

@@ -1,0 +1,116 @@
+"""Chromium helpers for tests/browser: the tools, screenshots, axe-core, the chart's frame.
+
+The fixtures that use them live in tests/browser/conftest.py; tests import these from here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+from tests.support.deployment import Deployment
+
+BROWSER_TESTS = Path(__file__).resolve().parent.parent / "browser"
+ARTIFACTS = BROWSER_TESTS.parent / "artifacts"
+AXE = BROWSER_TESTS / "node_modules" / "axe-core" / "axe.min.js"
+CHROMIUM = os.environ.get("ALLIANCE_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+TIMEOUT_MS = 15_000
+
+
+def missing_tools() -> list[str]:
+    """What the browser tests need and this machine lacks."""
+    missing = []
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        missing.append("the playwright Python package (pip install -e '.[dev]')")
+    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
+        missing.append(f"Chromium at {CHROMIUM} (apt-get install chromium; .ci/run does it)")
+    if not AXE.exists():
+        missing.append(f"axe-core at {AXE} (npm ci --prefix tests/browser)")
+    return missing
+
+
+
+def launch_chromium(playwright: Any, *extra_args: str) -> Any:
+    return playwright.chromium.launch(
+        executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, *extra_args]
+    )
+
+
+def shoot(target: Any, name: str, **options: Any) -> Path:
+    """Save a screenshot of a page or element to tests/artifacts/<name>.png."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    target.screenshot(path=str(path), **options)
+    return path
+
+
+def axe_violations(page: Any, *, context: str = "document") -> list[dict]:
+    """Serious and critical axe-core violations on the page (WCAG 2.x A/AA and best practice).
+    The page must come from a browser context with bypass_csp=True: the app's CSP allows
+    scripts from 'self' only, which would (rightly) refuse the injected axe script."""
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        "async (ctx) => await axe.run(ctx === 'document' ? document : ctx,"
+        " {resultTypes: ['violations']})",
+        context,
+    )
+    return [v for v in result["violations"] if v.get("impact") in ("serious", "critical")]
+
+
+def describe(violations: list[dict]) -> str:
+    return json.dumps(
+        [{"id": v["id"], "impact": v["impact"], "help": v["help"],
+          "nodes": [n["target"] for n in v["nodes"]][:5]} for v in violations],
+        indent=1,
+    )
+
+
+# -- the chart and the app's frame ---------------------------------------------------------------
+BANNER_NAME = 'section[aria-label="Patient banner"] h1'
+APP_FRAME = 'section[aria-label="Alliance Panel"] iframe'
+
+
+def panel_frame(page: Any, dep: Deployment) -> Any:
+    """Wait for the app's frame in the chart to show the panel; return that Frame."""
+    from playwright.sync_api import expect
+
+    expect(page.frame_locator(APP_FRAME).locator("h1.app-title")).to_be_visible()
+    frame = page.frame(url=lambda url: url.startswith(f"{dep.app.url}/panel/"))
+    assert frame is not None, f"no panel frame among {[f.url for f in page.frames]}"
+    return frame
+
+
+def open_chart(page: Any, dep: Deployment, patient_id: str) -> Any:
+    """Open the patient's chart in the EHR (a fresh EHR launch of the app in its frame)."""
+    page.goto(f"{dep.ehr.url}/chart/{patient_id}")
+    return panel_frame(page, dep)
+
+
+def chart_name(page: Any) -> str:
+    return str(page.locator(BANNER_NAME).inner_text()).strip()
+
+
+def app_patient_name(frame: Any) -> str:
+    """The patient the panel shows: the title is '<name> · Alliance Panel'; the banner (shown
+    when the EHR asks for one) must agree."""
+    title_name = str(frame.title()).split(" · ")[0].strip()
+    banner = frame.locator("header.banner .name")
+    if banner.count():
+        assert banner.inner_text().strip() == title_name
+    return title_name
+
+
+def handle_of(frame: Any) -> str:
+    return str(frame.url).split("/panel/", 1)[1].split("/")[0].split("?")[0]

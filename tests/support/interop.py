@@ -1,0 +1,136 @@
+"""The interoperability tier's servers: where they live, how they are polled and stopped, and
+the handle a test gets on them (``Servers``). The fixtures are in tests/interop/conftest.py.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import requests
+
+from smart_launch import ClientConfig, SmartClient
+from tests.support.servers import LiveServer
+
+HERE = Path(__file__).resolve().parent.parent / "interop"
+HAPI_DIR = HERE / "hapi"
+HAPI_JAR = HAPI_DIR / "target" / "hapi-interop.jar"
+OIDC_DIR = HERE / "oidc"
+OIDC_MODULES = OIDC_DIR / "node_modules" / "oidc-provider"
+HAPI_START_DEADLINE = 180.0  # seconds; about 25 s on 2 cores
+OIDC_START_DEADLINE = 20.0
+SPARE_APPS = 3  # more apps the fault tests start, in process or as processes
+
+# Redirect URI of the smart_launch tests (never fetched: the test reads the redirect itself).
+TEST_REDIRECT = "http://127.0.0.1:9/callback"
+# Unreserved characters only: smart_launch sends Basic base64(id:secret) without URL-encoding
+# (SMART's wording), oidc-provider URL-decodes both (RFC 6749 section 2.3.1). They agree only
+# when encoding changes nothing; test_a_secret_with_reserved_characters pins the difference.
+SYMMETRIC_SECRET = "interop-S3cret_with-only.unreserved~chars"
+RESERVED_SECRET = "s3cret:with%odd+chars/=="
+CLIENT_IDS = {"public": "alliance-public", "symmetric": "alliance-symmetric",
+              "asymmetric": "alliance-asymmetric", "reserved": "alliance-reserved-secret"}
+
+
+def wait_for(url: str, process: subprocess.Popen, deadline: float, log: Path) -> None:
+    """Poll ``url`` until it answers 200, the process dies, or the deadline passes."""
+    end = time.monotonic() + deadline
+    while time.monotonic() < end:
+        if process.poll() is not None:
+            raise RuntimeError(f"{url}: server exited ({process.returncode}):\n{log_tail(log)}")
+        try:
+            if requests.get(url, timeout=2).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        # Not a sleep: a bounded wait on the process, which returns at once if it exits.
+        try:
+            process.wait(timeout=0.25)
+        except subprocess.TimeoutExpired:
+            pass
+    process.terminate()
+    raise RuntimeError(f"{url} did not answer within {deadline:.0f}s:\n{log_tail(log)}")
+
+
+def log_tail(log: Path, lines: int = 40) -> str:
+    try:
+        return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+def stop_process(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
+def start_hapi(logs: Path, port: int, *args: str) -> subprocess.Popen:
+    """Our HAPI launcher on 127.0.0.1:port, polled until /fhir/metadata answers. `args`:
+    flags (--no-transaction) and the SMART configuration URL to relay."""
+    log = logs / f"hapi-{port}.log"
+    with log.open("wb") as out:
+        hapi = subprocess.Popen(
+            ["java", "-Xmx1500m", "-XX:TieredStopAtLevel=1", "-jar", str(HAPI_JAR),
+             *[a for a in args if a.startswith("--")], str(port),
+             *[a for a in args if not a.startswith("--")]],
+            stdout=out, stderr=subprocess.STDOUT)
+    try:
+        wait_for(f"http://127.0.0.1:{port}/fhir/metadata", hapi, HAPI_START_DEADLINE, log)
+    except RuntimeError:
+        stop_process(hapi)
+        raise
+    return hapi
+
+
+@dataclass
+class Servers:
+    hapi: str  # FHIR base, e.g. http://127.0.0.1:PORT/fhir
+    oidc: str  # issuer
+    app_server: LiveServer  # bound, not started: the workflow test mounts the app on it
+    private_key_pem: bytes  # of the private_key_jwt client
+    logs: Path
+    started: dict[str, float]
+    spare_ports: tuple[int, ...] = ()  # free ports whose /callback oidc-provider accepts too
+
+    def client(self, kind: str, redirect_uri: str = TEST_REDIRECT,
+               http: requests.Session | None = None) -> SmartClient:
+        return SmartClient(ClientConfig(
+            client_id=CLIENT_IDS[kind], redirect_uri=redirect_uri,
+            client_secret={"symmetric": SYMMETRIC_SECRET, "reserved": RESERVED_SECRET}.get(kind),
+            private_key_pem=self.private_key_pem if kind == "asymmetric" else None,
+        ), http=http)
+
+    def new_launch(self, context: dict) -> str:
+        """What the EHR does before opening the app: a launch value for this context."""
+        answer = requests.post(f"{self.oidc}/ehr/launch", json=context, timeout=10)
+        answer.raise_for_status()
+        return str(answer.json()["launch"])
+
+    def set_standalone_context(self, context: dict) -> None:
+        requests.put(f"{self.oidc}/ehr/standalone", json=context, timeout=10).raise_for_status()
+
+
+def client_registrations(app_redirect: str, jwks: dict,
+                         spare_ports: tuple[int, ...] = ()) -> list[dict]:
+    spare = [f"http://127.0.0.1:{port}/callback" for port in spare_ports]
+    common = {"grant_types": ["authorization_code", "refresh_token"], "response_types": ["code"],
+              "redirect_uris": [TEST_REDIRECT, app_redirect, *spare]}
+    return [
+        {**common, "client_id": CLIENT_IDS["public"], "token_endpoint_auth_method": "none"},
+        {**common, "client_id": CLIENT_IDS["symmetric"], "client_secret": SYMMETRIC_SECRET,
+         "token_endpoint_auth_method": "client_secret_basic"},
+        {**common, "client_id": CLIENT_IDS["reserved"], "client_secret": RESERVED_SECRET,
+         "token_endpoint_auth_method": "client_secret_basic"},
+        {**common, "client_id": CLIENT_IDS["asymmetric"], "jwks": jwks,
+         "token_endpoint_auth_method": "private_key_jwt",
+         "token_endpoint_auth_signing_alg": "RS384"},
+    ]
+
+
