@@ -102,15 +102,16 @@ class RecordStores:
             )
 
     def capability(self, fhir_base: str) -> dict[str, Any]:
-        """The server's CapabilityStatement, cached; an empty one if it cannot be read."""
+        """The server's CapabilityStatement, cached; an empty one (not cached) if it cannot be
+        read now."""
         cached = self._capabilities.get(fhir_base)
         if cached is not None:
             return cached
         try:
             statement = FhirClient(fhir_base, http=self._http, retries=1).capabilities()
-        except FhirError as err:
+        except FhirError as err:  # not cached: the next launch reads it again
             log.warning("CapabilityStatement of %s not readable: %s", fhir_base, err.code)
-            statement = {}
+            return {}
         self._capabilities.put(fhir_base, statement)
         return statement
 
@@ -128,6 +129,18 @@ class RecordStores:
             )
             return RecordStore(ehr, "ehr", reason, supports_transaction(capability), context.iss)
         return self._companion(context, accepted)
+
+    def companion_client(self, *, retries: int = 3) -> FhirClient:
+        """The companion store's client, with a backend-services token (the outbox uses it
+        when no launch is at hand)."""
+        if self._backend is None or not self._settings.record_store_url:
+            raise ConfigError("No companion record store is configured.")
+        base, backend = self._settings.record_store_url, self._backend
+
+        def token() -> str:
+            return backend.backend_token(base, BACKEND_SCOPES).access_token
+
+        return FhirClient(base, token=token, http=self._http, sleep=self._sleep, retries=retries)
 
     def _companion(self, context: LaunchContext, accepted: set[str]) -> RecordStore:
         assert self._backend is not None and self._settings.record_store_url

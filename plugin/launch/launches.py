@@ -132,6 +132,25 @@ class Launches:
                 log.info("access token refreshed")
         return context
 
+    def context_for_server(self, handle: str) -> LaunchContext:
+        """The launch's context for the app's own work (the outbox sending a queued save),
+        refreshed like `context`; not tied to a browser, never handed to one."""
+        record = self._store.get("launch", handle) if handle else None
+        if record is None:
+            raise LaunchExpired("This session has ended.")
+        context = LaunchContext.from_dict(record["context"])
+        if not (context.is_expired(self._clock()) and context.refresh_token):
+            return context
+        with self._refresh_lock(handle):
+            record = self._store.get("launch", handle)
+            if record is None:
+                raise LaunchExpired("This session has ended.")
+            context = LaunchContext.from_dict(record["context"])
+            if context.is_expired(self._clock()) and context.refresh_token:
+                context = self._client.refresh(context)
+                self._save(handle, context, record.get("browser"))
+        return context
+
     def _load(self, handle: str, browser_key: str | None) -> tuple[LaunchContext, str | None]:
         record = self._store.get("launch", handle) if handle else None
         if record is None:
