@@ -45,7 +45,8 @@ def build(ehr_port: int, app_port: int, data_dir: Path) -> tuple[object, object,
             "secret_key": secrets.token_urlsafe(32),
             "data_dir": str(data_dir / "app"),
             "frame_ancestors": f"'self' {ehr}",
-        }
+        },
+        outbox_interval=1.0,  # queued saves are retried in the background
     )
     return sandbox, app, ehr
 

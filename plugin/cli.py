@@ -18,7 +18,7 @@ def _serve(args: argparse.Namespace) -> int:
     from plugin.web import create_app
 
     try:
-        app = create_app()
+        app = create_app(outbox_interval=1.0)  # queued saves are retried in the background
     except ConfigError as err:
         print(err.message, file=sys.stderr)
         return 2
