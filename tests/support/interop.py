@@ -41,7 +41,7 @@ def wait_for(url: str, process: subprocess.Popen, deadline: float, log: Path) ->
         if process.poll() is not None:
             raise RuntimeError(f"{url}: server exited ({process.returncode}):\n{log_tail(log)}")
         try:
-            if requests.get(url, timeout=2).status_code == 200:
+            if requests.get(url, timeout=30).status_code == 200:  # a first /metadata is slow
                 return
         except requests.RequestException:
             pass
