@@ -43,8 +43,8 @@ def main() -> None:
     caught = sum(1 for n in report.in_flight_at_kill if n)
     print(f"clinicians: {args.clinicians} at once; saves: {verdict.saves} "
           f"(Save pressed {verdict.posts} times, again after each crash)")
-    print(f"kill -9: {report.kills}; kills with a save in the outbox not yet sent: {caught} "
-          f"(unsent saves at each kill: {report.in_flight_at_kill})")
+    print(f"kill -9: {report.kills}; kills while a new save was in the outbox, not yet sent: "
+          f"{caught} (such saves at each kill: {report.in_flight_at_kill})")
     print(f"what clinicians were told: {verdict.told}; run took {took:.0f}s")
     print(f"lost: {verdict.lost}; duplicated: {verdict.duplicated}; incomplete: "
           f"{verdict.incomplete}; told something untrue: {verdict.untruthful}")

@@ -44,19 +44,25 @@ def unsent(data_dir: Path) -> list[dict[str, Any]]:
 
 def kill_at_random(app: AppProcess, kills: int, seed: int, running: threading.Event,
                    data_dir: Path, in_flight: list[int]) -> None:
-    """Kill the app `kills` times: after a random pause, at the next moment a save is in the
-    outbox and not yet sent (waiting at most 5 s for one), so that kills land mid-save."""
+    """Kill the app `kills` times: after a random pause, at the moment a new save appears in
+    the outbox not yet sent (one the app is sending now, not one left from an earlier kill),
+    waiting at most 5 s for one, so that kills land mid-save. `in_flight` gets, per kill, how
+    many new saves were unsent then."""
     rng, pause = random.Random(seed), threading.Event()
+    left_before: set[str] = set()
     for _ in range(kills):
         if not running.is_set():
             return
         pause.wait(rng.uniform(0.2, 1.0))
+        fresh: set[str] = set()
         for _ in range(100):
-            if not running.is_set() or unsent(data_dir):
+            fresh = {str(i["id"]) for i in unsent(data_dir)} - left_before
+            if fresh or not running.is_set():
                 break
             pause.wait(0.05)
         app.kill()
-        in_flight.append(len(unsent(data_dir)))
+        left_before = {str(i["id"]) for i in unsent(data_dir)}
+        in_flight.append(len(fresh))
         app.start()
 
 
