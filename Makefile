@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint unit clean interop toxiproxy
+.PHONY: demo test lint unit clean interop toxiproxy accuracy
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,10 @@ toxiproxy: $(TOXIPROXY)
 
 test: lint tests/browser/node_modules interop toxiproxy
 	$(BIN)/pytest
+
+# Alert accuracy on simulated clients (benchmarks/README.md): figures, not a test; not in `test`.
+accuracy: $(STAMP)
+	$(BIN)/python benchmarks/alert_accuracy.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .tools

@@ -54,7 +54,9 @@ def main() -> None:
             port = servers.spare_ports[0]
             app = create_app({
                 "public_url": f"http://127.0.0.1:{port}", "client_id": CLIENT_IDS["public"],
-                "allowed_iss": iss, "secret_key": "fault-benchmark-" + "x" * 32,
+                "allowed_iss": iss,
+                "secret_key": "fault-benchmark-" + "Lc2x-7RnV5mKq9wB3tZd6hGp1sJf8yEa0oUi4aWe",
+                "development": True,
                 "data_dir": str(work / "app")},
                 outbox_policy=OutboxPolicy(first_retry=0.5, max_retry=4, lease=40),
                 outbox_interval=0.5)

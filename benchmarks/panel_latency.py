@@ -68,7 +68,8 @@ def main() -> None:
     ehr.start(sandbox)
     network = SlowNetwork(delay)
     app = create_app({"public_url": app_server.url, "client_id": "bench",
-                      "allowed_iss": f"{ehr.url}/fhir", "secret_key": "b" * 40,
+                      "allowed_iss": f"{ehr.url}/fhir", "development": True,
+                      "secret_key": "Vq3r-8NcZ0pLw2xY7tKd4hJm9sFb6gRe1uAi5oTy",
                       "data_dir": str(tmp / "app")}, http=network)
     app_server.start(app)
     directory = sandbox.extensions["ehr_sandbox"]["directory"]

@@ -43,6 +43,7 @@ def build(ehr_port: int, app_port: int, data_dir: Path) -> tuple[object, object,
             "client_id": DEMO_CLIENT,
             "allowed_iss": f"{ehr}/fhir",
             "secret_key": secrets.token_urlsafe(32),
+            "development": True,  # the demo runs on plain http on this machine
             "data_dir": str(data_dir / "app"),
             "frame_ancestors": f"'self' {ehr}",
         },

@@ -1,7 +1,9 @@
 """The Alliance Panel FHIR package: loads the conformance resources shipped beside this file.
 
-Owns: the JSON resources in this folder (one resource per file, NPM-package layout) and the
-project's canonical base URL, read from ``package.json``. Imports only the standard library.
+Owns: the JSON resources in this folder (one resource per file, NPM-package layout), the
+project's canonical base URL, read from ``package.json``, and the norms each instrument is
+scored against (``norms/``: one file per instrument and rater, every value with its source).
+Imports only the standard library.
 """
 
 from __future__ import annotations
@@ -67,3 +69,13 @@ def questionnaire(url_or_id: str) -> dict[str, Any]:
 def questionnaires() -> list[dict[str, Any]]:
     """Every shipped Questionnaire."""
     return [r for r in load_resources() if r.get("resourceType") == "Questionnaire"]
+
+
+@cache
+def _norms() -> tuple[dict[str, Any], ...]:
+    return tuple(_read_json(p) for p in sorted((PACKAGE_DIR / "norms").glob("*.json")))
+
+
+def norms_documents() -> list[dict[str, Any]]:
+    """The shipped norms documents (``norms/*.json``), one per instrument and rater."""
+    return [copy.deepcopy(n) for n in _norms()]

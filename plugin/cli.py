@@ -9,22 +9,51 @@ import subprocess
 import sys
 from pathlib import Path
 
-from plugin.errors import ConfigError
-
 
 def _serve(args: argparse.Namespace) -> int:
-    import waitress
+    from plugin.config import load_settings
+    from plugin.errors import ConfigError
+    from plugin.launch.errors import StoreUnavailable
 
-    from plugin.web import create_app
+    if args.log_format == "json":
+        from plugin.ops.json_logs import use_json_logs
+
+        use_json_logs()
+    if args.workers > 1 and sys.platform == "win32":
+        print("--workers needs a Unix host (gunicorn); on Windows run one process per port "
+              "behind the balancer.", file=sys.stderr)
+        return 2
+    if args.workers > 1:
+        try:
+            load_settings()  # fail here, once, rather than in every worker
+        except ConfigError as err:
+            print(err.message, file=sys.stderr)
+            return 2
+        from plugin.ops.metrics_folder import prepare_metrics_folder
+
+        # Before anything imports prometheus_client, so the workers share one folder.
+        metrics_folder = prepare_metrics_folder()
+        from plugin.web import server
+
+        _announce(args)
+        server.serve_gunicorn(args.host, args.port, args.workers, args.threads,
+                              args.log_format == "json", metrics_folder)
+        return 0
+    from plugin.web import create_app, server
 
     try:
         app = create_app(outbox_interval=1.0)  # queued saves are retried in the background
-    except ConfigError as err:
+    except (ConfigError, StoreUnavailable) as err:  # a bad setting, or a store that is down
         print(err.message, file=sys.stderr)
         return 2
-    print(f"Alliance Panel serving on http://{args.host}:{args.port}", flush=True)
-    waitress.serve(app, host=args.host, port=args.port, threads=args.threads, ident=None)
+    _announce(args)
+    server.serve_waitress(app, args.host, args.port, args.threads)
     return 0
+
+
+def _announce(args: argparse.Namespace) -> None:
+    print(f"Alliance Panel serving on http://{args.host}:{args.port} "
+          f"({args.workers} worker(s) x {args.threads} threads)", flush=True)
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -62,7 +91,14 @@ def main(argv: list[str] | None = None) -> int:
     serve = commands.add_parser("serve", help="run the app with a production WSGI server")
     serve.add_argument("--host", default="0.0.0.0")  # noqa: S104 - a server is meant to listen
     serve.add_argument("--port", type=int, default=8080)
-    serve.add_argument("--threads", type=int, default=8)
+    serve.add_argument("--threads", type=int, default=8, help="threads per worker")
+    serve.add_argument(
+        "--workers", type=int, default=1,
+        help="worker processes (gunicorn, Unix); 1 runs waitress in this process. Several "
+        "instances or workers need a shared ALLIANCE_SESSION_STORE_URL to share launches "
+        "across hosts (workers of one host may share the SQLite default)")
+    serve.add_argument("--log-format", choices=["json", "text"], default="json",
+                       help="json: one JSON object per line with the request id (default)")
     serve.set_defaults(run=_serve)
     demo = commands.add_parser("demo", help="run the app on the embedded sandbox EHR")
     demo.add_argument("rest", nargs=argparse.REMAINDER)
@@ -71,6 +107,13 @@ def main(argv: list[str] | None = None) -> int:
     keygen.add_argument("path")
     keygen.add_argument("--alg", choices=["RS384", "ES384"], default="RS384")
     keygen.set_defaults(run=_keygen)
+    from plugin.audit.command import register as register_audit
+    from plugin.deploy.command import register as register_deploy
+    from plugin.deploy.keys_command import register as register_keys
+
+    register_audit(commands)
+    register_deploy(commands)
+    register_keys(commands)
     args = parser.parse_args(argv)
     return int(args.run(args))
 

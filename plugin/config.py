@@ -6,8 +6,10 @@ setting and says how to fix it. Environment variables win over the file.
 
 from __future__ import annotations
 
+import math
 import os
 import tomllib
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,11 +21,20 @@ from marshmallow import (
     ValidationError,
     fields,
     post_load,
+    pre_load,
     validate,
     validates,
     validates_schema,
 )
 
+import fhir_profiles
+from plugin.alliance import (
+    AllianceError,
+    NormsError,
+    NormSet,
+    instrument_from_questionnaire,
+    parse_site_norms,
+)
 from plugin.errors import ConfigError
 
 PREFIX = "ALLIANCE_"
@@ -39,9 +50,17 @@ HINTS = {
     "private_key_alg": "RS384 or ES384, matching the key in ALLIANCE_PRIVATE_KEY_FILE",
     "allowed_iss": "comma-separated FHIR base URLs the app may be launched from, "
     "e.g. https://fhir.example.org/r4",
-    "secret_key": "a random string of at least 32 characters, e.g. from "
-    "`python3 -c 'import secrets; print(secrets.token_urlsafe(32))'`",
+    "secret_key": "a random string of at least 32 characters (not a word or a repeated "
+    "character), e.g. from `python3 -c 'import secrets; print(secrets.token_urlsafe(32))'`",
+    "development": "true only on a developer's machine: allows http URLs (public_url, "
+    "allowed_iss, the EHR's endpoints); false (the default) requires https everywhere",
     "data_dir": "a writable folder for the app's session store (default ./var)",
+    "session_store_url": "a shared session store for several instances: "
+    "postgresql://user:password@host:5432/db or redis://host:6379/0 (unset: SQLite in "
+    "ALLIANCE_DATA_DIR, for a single instance)",
+    "trusted_proxies": "how many proxies (balancers) stand in front of the app and add "
+    "X-Forwarded-For / X-Forwarded-Proto: 1 behind one nginx (default 0: none; the client's "
+    "address then counts launches per address)",
     "frame_ancestors": "space-separated origins allowed to frame the app, "
     "e.g. https://ehr.example.org ('self' by default)",
     "session_hours": "how many hours a launch stays usable (default 8)",
@@ -55,6 +74,16 @@ HINTS = {
     "(default: alliance-checkin-client,alliance-checkin-therapist,wai-sr-client,srs)",
     "text_packs": "comma-separated JSON files with licensed item wording (a text pack per "
     "instrument); without one a licensed instrument runs in transcription mode",
+    "audit_destination": "where the app's AuditEvents go: log (default, the hash-chained "
+    "JSON-lines file ALLIANCE_AUDIT_LOG) or record-store (the companion store, which needs "
+    "ALLIANCE_RECORD_STORE_URL)",
+    "audit_log": "the JSON-lines audit log (default {DATA_DIR}/audit/audit.jsonl)",
+    "issuers": "one TOML table per EHR, [issuers.\"https://ehr.example.org/fhir\"], with its "
+    "client_id and optionally client_secret, private_key_file or key_dir, scope_syntax, access "
+    "and record_store_url (see README, Deploying to an EHR)",
+    "norms_file": "a JSON file of local norms (cut-offs, SDs, test-retest reliabilities, each "
+    "with its source) laid over the shipped ones in fhir_profiles/norms/; see "
+    "plugin/alliance/README.md",
     "organization": "a FHIR reference to the organisation the app acts for, "
     "e.g. Organization/123 (recorded in each Provenance)",
 }
@@ -62,9 +91,24 @@ HINTS = {
 DEFAULT_INSTRUMENTS = "alliance-checkin-client,alliance-checkin-therapist,wai-sr-client,srs"
 
 
+MIN_SECRET_BITS = 100.0  # estimated from the key's own characters (project default)
+MIN_SECRET_SYMBOLS = 12  # distinct characters
+
+
 def _is_http_url(value: str) -> bool:
     parts = urlsplit(value)
     return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+def secret_bits(value: str) -> float:
+    """An estimate of a key's entropy: its length times the Shannon entropy of its own
+    character frequencies. "k"*40 has 0 bits; a token_urlsafe(32) has about 200."""
+    if not value:
+        return 0.0
+    counts = Counter(value)
+    total = len(value)
+    per_char = -sum(n / total * math.log2(n / total) for n in counts.values())
+    return per_char * total
 
 
 class _CommaList(fields.Field[list[str]]):
@@ -80,6 +124,8 @@ class Settings:
     allowed_iss: tuple[str, ...]
     secret_key: str = field(repr=False)
     data_dir: Path
+    session_store_url: str | None = field(default=None, repr=False)  # may hold a password
+    trusted_proxies: int = 0  # X-Forwarded-* hops to believe (balancers in front)
     frame_ancestors: str = "'self'"
     client_secret: str | None = field(default=None, repr=False)
     private_key_pem: bytes | None = field(default=None, repr=False)
@@ -91,6 +137,13 @@ class Settings:
     instruments: tuple[str, ...] = tuple(DEFAULT_INSTRUMENTS.split(","))
     text_packs: tuple[Path, ...] = ()
     organization: str | None = None
+    audit_destination: str = "log"
+    audit_log: Path | None = None
+    # the TOML file's [issuers."<FHIR base>"] tables, as read; plugin.launch.issuers checks them
+    issuers: Mapping[str, Any] = field(default_factory=dict, compare=False)
+    norms_file: Path | None = None
+    norms: NormSet | None = field(default=None, repr=False)  # the site's, validated
+    development: bool = False  # http allowed (public_url, allowed_iss, SMART endpoints)
 
     @property
     def redirect_uri(self) -> str:
@@ -111,7 +164,10 @@ class _SettingsSchema(Schema):
     )
     allowed_iss = _CommaList(required=True)
     secret_key = fields.String(required=True, validate=validate.Length(min=32))
+    development = fields.Boolean(load_default=False)
     data_dir = fields.String(load_default="./var")
+    session_store_url = fields.String(load_default=None)
+    trusted_proxies = fields.Integer(load_default=0, validate=validate.Range(min=0, max=5))
     frame_ancestors = fields.String(load_default="'self'")
     session_hours = fields.Float(load_default=8.0, validate=validate.Range(min=0.1, max=72))
     record_store_url = fields.String(load_default=None)
@@ -121,6 +177,26 @@ class _SettingsSchema(Schema):
     )
     instruments = _CommaList(load_default=DEFAULT_INSTRUMENTS.split(","))
     text_packs = _CommaList(load_default=[])
+    audit_destination = fields.String(
+        load_default="log", validate=validate.OneOf(["log", "record-store"])
+    )
+    audit_log = fields.String(load_default=None)
+    issuers = fields.Dict(keys=fields.String(), load_default=dict)
+
+    @pre_load
+    def _issuer_defaults(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
+        """With issuer tables, the allowed issuers default to theirs and the top-level
+        client_id to the first table's (used only by an allowed issuer without a table)."""
+        tables = data.get("issuers")
+        if isinstance(tables, Mapping) and tables:
+            data = dict(data)
+            first = next(iter(tables.values()))
+            if "client_id" not in data and isinstance(first, Mapping) and first.get("client_id"):
+                data["client_id"] = first["client_id"]
+            if "allowed_iss" not in data:
+                data["allowed_iss"] = list(tables)
+        return data
+    norms_file = fields.String(load_default=None)
     organization = fields.String(
         load_default=None,
         validate=validate.Regexp(
@@ -132,6 +208,16 @@ class _SettingsSchema(Schema):
     def _check_store(self, value: str | None, **_: Any) -> None:
         if value and not _is_http_url(value):
             raise ValidationError(f"not an http(s) URL: {value!r}")
+
+    @validates("session_store_url")
+    def _check_session_store(self, value: str | None, **_: Any) -> None:
+        if not value:
+            return
+        parts = urlsplit(value)
+        schemes = ("postgresql", "postgres", "redis", "rediss")
+        if parts.scheme not in schemes or not (parts.netloc or parts.query):
+            shown = f"{parts.scheme}://{parts.hostname or ''}" if parts.scheme else "(no scheme)"
+            raise ValidationError(f"not a postgresql:// or redis:// URL: {shown}")
 
     @validates("text_packs")
     def _check_packs(self, value: list[str], **_: Any) -> None:
@@ -152,8 +238,32 @@ class _SettingsSchema(Schema):
         if bad:
             raise ValidationError(f"not an http(s) URL: {', '.join(bad)}")
 
+    @validates("secret_key")
+    def _check_secret(self, value: str, **_: Any) -> None:
+        if len(set(value)) < MIN_SECRET_SYMBOLS or secret_bits(value) < MIN_SECRET_BITS:
+            raise ValidationError(
+                "too predictable (a word, a pattern or repeated characters); use a random one")
+
+    @validates_schema
+    def _check_https(self, data: dict[str, Any], **_: Any) -> None:
+        """Outside development every URL the app serves or trusts is https."""
+        if data.get("development"):
+            return
+        for name in ("public_url", "allowed_iss", "record_store_url"):
+            value = data.get(name)
+            values = value if isinstance(value, list) else [value] if value else []
+            plain = [v for v in values if urlsplit(v).scheme == "http"]
+            if plain:
+                raise ValidationError(
+                    f"{', '.join(plain)} is plain http; use https (or set "
+                    "ALLIANCE_DEVELOPMENT=true on a developer's machine)", field_name=name)
+
     @validates_schema
     def _check_companion(self, data: dict[str, Any], **_: Any) -> None:
+        if data.get("audit_destination") == "record-store" and not data.get("record_store_url"):
+            raise ValidationError(
+                "record-store needs ALLIANCE_RECORD_STORE_URL", field_name="audit_destination"
+            )
         if data.get("record_store_mode") == "companion" and not data.get("record_store_url"):
             raise ValidationError(
                 "companion mode needs ALLIANCE_RECORD_STORE_URL", field_name="record_store_mode"
@@ -180,6 +290,7 @@ class _SettingsSchema(Schema):
                 raise ValidationError(
                     f"{path} is not a PEM private key", field_name="private_key_file"
                 )
+        norms = _site_norms(data.get("norms_file"), data["instruments"])
         return Settings(
             public_url=data["public_url"].rstrip("/"),
             client_id=data["client_id"],
@@ -189,6 +300,8 @@ class _SettingsSchema(Schema):
             allowed_iss=tuple(data["allowed_iss"]),
             secret_key=data["secret_key"],
             data_dir=Path(data["data_dir"]),
+            session_store_url=data.get("session_store_url") or None,
+            trusted_proxies=int(data["trusted_proxies"]),
             frame_ancestors=data["frame_ancestors"],
             session_hours=data["session_hours"],
             record_store_url=(data.get("record_store_url") or "").rstrip("/") or None,
@@ -197,7 +310,35 @@ class _SettingsSchema(Schema):
             instruments=tuple(data["instruments"]),
             text_packs=tuple(Path(p) for p in data["text_packs"]),
             organization=data.get("organization") or None,
+            audit_destination=data["audit_destination"],
+            audit_log=Path(data["audit_log"]) if data.get("audit_log") else None,
+            issuers=dict(data.get("issuers") or {}),
+            norms_file=Path(data["norms_file"]) if data.get("norms_file") else None,
+            norms=norms,
+            development=bool(data.get("development")),
         )
+
+
+def _site_norms(name: str | None, instrument_ids: list[str]) -> NormSet | None:
+    """The site's norms file read and validated against the offered instruments, or None."""
+    if not name:
+        return None
+    path = Path(name)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise ValidationError(f"cannot read {path}: {err}", field_name="norms_file") from err
+    instruments = []
+    for instrument_id in instrument_ids:
+        try:
+            q = fhir_profiles.questionnaire(instrument_id)
+            instruments.append(instrument_from_questionnaire(q))
+        except (fhir_profiles.ProfileNotFound, AllianceError):
+            continue  # the instruments setting reports its own problems
+    try:
+        return parse_site_norms(text, instruments, origin=str(path))
+    except NormsError as err:
+        raise ValidationError(err.message, field_name="norms_file") from err
 
 
 def _explain(errors: Mapping[str, Any]) -> str:

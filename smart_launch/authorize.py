@@ -42,6 +42,7 @@ class PendingAuthorization:
     scope: str
     launch: str | None
     created_at: float
+    iss_required: bool = False  # discovery advertised authorization_response_iss_parameter
 
     @property
     def expires_at(self) -> float:
@@ -60,7 +61,10 @@ class PendingAuthorization:
         values: dict[str, Any] = {}
         for f in fields(cls):
             value = data.get(f.name)
-            if f.name == "created_at":
+            if f.name == "iss_required":
+                value = False if value is None else value
+                ok = isinstance(value, bool)
+            elif f.name == "created_at":
                 ok = isinstance(value, int | float) and not isinstance(value, bool)
             else:
                 ok = isinstance(value, str) or (value is None and f.name in optional)
@@ -129,6 +133,13 @@ def validate_callback(
     returned_iss = params.get("iss")
     if returned_iss is not None:
         _check_iss(pending, returned_iss)
+    elif pending.iss_required:
+        raise IssuerMismatch(
+            "missing_iss",
+            "the authorization response has no iss, though this server promises one on every "
+            "response (authorization_response_iss_parameter_supported); it may come from "
+            "another server",
+        )
     if error:
         raise AuthorizationDenied(
             error,

@@ -8,7 +8,7 @@ import dataclasses
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 import requests
 
@@ -42,14 +42,23 @@ from .pkce import generate_code_verifier, generate_token
 from .replay import OneTimeValues
 from .scopes import build_scope_list
 from .token import TokenSet, parse_token_response, request_token
+from .transport import harden_session
 
-__all__ = ["SmartClient"]
+__all__ = ["KeySource", "SmartClient"]
 
 log = logging.getLogger(__name__)
 
 BACKEND_TOKEN_MARGIN = 60.0  # a cached backend token is renewed this long before expiry
 SPENT_REFRESH_MEMORY = 30 * 24 * 3600.0  # how long a rotated-out refresh token is refused
 ID_TOKEN_SCOPES = ("openid", "fhirUser", "profile")
+
+
+class KeySource(Protocol):
+    """Rotating signing keys (smart_launch.keystore.KeyStore, or a KeyRing wrapper)."""
+
+    def signing_key(self, now: float) -> SigningKey: ...
+
+    def published(self, now: float) -> list[SigningKey]: ...
 
 
 class SmartClient:
@@ -63,21 +72,28 @@ class SmartClient:
         clock: Callable[[], float] = time.time,
         discovery_ttl: float = 3600.0,
         timeout: float = 10.0,
+        keys: KeySource | None = None,
     ) -> None:
         validate_config(config)
         self.config = config
         self._signing_key: SigningKey | None = None
+        self._keys = keys
         if config.private_key_pem is not None:
             self._signing_key = load_signing_key(
                 config.private_key_pem, config.private_key_alg, config.key_id
             )
+        if keys is not None and (self._signing_key or config.client_secret):
+            raise ConfigurationError(
+                "ambiguous_client_auth", "give either a key source or one private key, not both")
         self._auth = token_endpoint_auth(
             config.client_id,
             client_secret=config.client_secret,
-            signing_key=self._signing_key,
+            signing_key=keys.signing_key if keys is not None else self._signing_key,
             clock=clock,
         )
-        self._http = http if http is not None else requests.Session()
+        # One session for every launch, so its cookie jar is switched off and it follows no
+        # redirect (see transport.harden_session).
+        self._http = harden_session(http if http is not None else requests.Session())
         self._clock = clock
         self._timeout = timeout
         self._configs: TtlCache[str, SmartConfiguration] = TtlCache(discovery_ttl, clock)
@@ -94,7 +110,9 @@ class SmartClient:
         cached = self._configs.get(base)
         if cached is not None:
             return cached
-        config = fetch_configuration(self._http, base, timeout=self._timeout)
+        config = fetch_configuration(
+            self._http, base, timeout=self._timeout, allow_http=self.config.allow_http
+        )
         log.info("discovered %s via %s", base, config.source)
         self._configs.put(base, config)
         return config
@@ -104,7 +122,9 @@ class SmartClient:
         cached = None if reload else self._jwks.get(key)
         if cached is not None:
             return cached
-        uri = find_jwks_uri(self._http, config, timeout=self._timeout)
+        uri = find_jwks_uri(
+            self._http, config, timeout=self._timeout, allow_http=self.config.allow_http
+        )
         if uri is None:
             raise DiscoveryError("no_jwks_uri", f"{config.fhir_base} publishes no jwks_uri")
         jwks = fetch_jwks(self._http, uri, timeout=self._timeout)
@@ -120,11 +140,17 @@ class SmartClient:
         launch: str | None,
         needs: Mapping[str, str],
         extra_scopes: Sequence[str] = ("openid", "fhirUser", "offline_access"),
+        scope_syntax: str = "auto",
     ) -> tuple[str, PendingAuthorization]:
         """The authorize URL to redirect to, and what to keep until the user returns.
 
-        ``launch`` given -> EHR launch; None -> standalone launch.
+        ``launch`` given -> EHR launch; None -> standalone launch. ``scope_syntax`` "auto"
+        follows discovery (v2 with ``permission-v2``); "v1" or "v2" overrides it, for servers
+        that claim one syntax and serve the other.
         """
+        if scope_syntax not in ("auto", "v1", "v2"):
+            raise ConfigurationError("invalid_scope_syntax",
+                                     f"scope_syntax must be auto, v1 or v2, not {scope_syntax!r}")
         config = self.discover(iss)
         if config.authorization_endpoint is None:
             raise DiscoveryError(
@@ -136,9 +162,8 @@ class SmartClient:
         if not config.issuer and any(s in ID_TOKEN_SCOPES for s in extras):
             log.info("%s publishes no issuer; not asking for an id_token", config.fhir_base)
             extras = [s for s in extras if s not in ID_TOKEN_SCOPES]
-        scopes = build_scope_list(
-            needs, v2=config.supports_v2, ehr_launch=launch is not None, extra=extras
-        )
+        v2 = config.supports_v2 if scope_syntax == "auto" else scope_syntax == "v2"
+        scopes = build_scope_list(needs, v2=v2, ehr_launch=launch is not None, extra=extras)
         pending = PendingAuthorization(
             state=generate_token(),
             code_verifier=generate_code_verifier(),
@@ -152,6 +177,7 @@ class SmartClient:
             scope=" ".join(scopes),
             launch=launch,
             created_at=self._clock(),
+            iss_required=config.requires_iss_parameter,
         )
         return build_authorization_url(pending), pending
 
@@ -237,7 +263,7 @@ class SmartClient:
 
     def backend_token(self, iss: str, scopes: Sequence[str]) -> TokenSet:
         """client_credentials with private_key_jwt; cached until shortly before expiry."""
-        if self._signing_key is None:
+        if self._signing_key is None and self._keys is None:
             raise ConfigurationError(
                 "backend_needs_private_key", "backend services need private_key_pem"
             )
@@ -258,6 +284,8 @@ class SmartClient:
 
     def public_jwks(self) -> dict[str, Any]:
         """The app's public JWK Set to serve at its jwks_uri (empty without a key)."""
+        if self._keys is not None:
+            return public_jwks(self._keys.published(self._clock()))
         return public_jwks([self._signing_key] if self._signing_key else [])
 
     def _token_request(

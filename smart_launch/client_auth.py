@@ -73,18 +73,22 @@ def token_endpoint_auth(
     client_id: str,
     *,
     client_secret: str | None,
-    signing_key: SigningKey | None,
+    signing_key: SigningKey | Callable[[float], SigningKey] | None,
     clock: Callable[[], float],
 ) -> tuple[str, AuthHook]:
-    """The (method name, authlib hook) for this client's way of authenticating."""
+    """The (method name, authlib hook) for this client's way of authenticating.
+
+    ``signing_key`` may be a callable ``(now) -> SigningKey`` (a key ring): it is asked for the
+    key at each request, so a rotation takes effect without rebuilding the client."""
     if signing_key is not None:
-        key = signing_key
+        key_at = signing_key if callable(signing_key) else (lambda _now: signing_key)
 
         def private_key_jwt(
             _auth: Any, _method: str, uri: str, headers: dict[str, str], body: str
         ) -> tuple[str, dict[str, str], str]:
+            now = clock()
             assertion = build_client_assertion(
-                key, client_id=client_id, token_endpoint=uri, now=clock()
+                key_at(now), client_id=client_id, token_endpoint=uri, now=now
             )
             params = [("client_assertion_type", CLIENT_ASSERTION_TYPE),
                       ("client_assertion", assertion)]

@@ -3,6 +3,8 @@
 The client type follows from what is set: nothing secret -> public client;
 ``client_secret`` -> confidential symmetric (client_secret_basic);
 ``private_key_pem`` -> confidential asymmetric (private_key_jwt, also used for backend services).
+``allow_http`` is the development flag: without it every SMART endpoint must be https (plain
+http only for a FHIR base and endpoints all on a loopback address, see discovery.check_secure).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ class ClientConfig:
     private_key_pem: bytes | None = field(default=None, repr=False)  # -> private_key_jwt
     private_key_alg: str = "RS384"  # or "ES384"
     key_id: str | None = None
+    allow_http: bool = False  # development only: accept http endpoints on any host
 
     @property
     def client_type(self) -> str:

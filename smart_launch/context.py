@@ -1,21 +1,27 @@
 """The launch context: who and what the app was launched for, plus the tokens.
 
 LaunchContext is immutable and JSON-safe through to_dict()/from_dict() so the app can keep
-it server-side; its repr never shows a token.
+it server-side; its repr never shows a token. The ``patient`` and ``encounter`` ids of a token
+response go into FHIR URLs, so they must match FHIR's id syntax (letters, digits, `-`, `.`;
+1 to 64 long):
+``x%3F...`` or ``../Other/1`` would turn a read into a search or into a read of something else.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import StateError
+from .errors import StateError, TokenRequestError
 from .scopes import GrantedScopes
 from .token import BEARER, TokenSet
 
-__all__ = ["LaunchContext", "build_launch_context", "refreshed_context"]
+__all__ = ["FHIR_ID", "LaunchContext", "build_launch_context", "refreshed_context"]
+
+FHIR_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")  # FHIR R4 datatype id
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -104,6 +110,18 @@ def _param(params: Mapping[str, Any], name: str) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
+def _id_param(params: Mapping[str, Any], name: str) -> str | None:
+    """A ``patient`` or ``encounter`` id; refused unless it is a FHIR id."""
+    value = params.get(name)
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or not FHIR_ID.fullmatch(value):
+        raise TokenRequestError(
+            "invalid_context", f"the token response's {name} is not a FHIR id; launch refused"
+        )
+    return value
+
+
 def build_launch_context(
     tokens: TokenSet,
     *,
@@ -116,8 +134,8 @@ def build_launch_context(
     params = tokens.params
     return LaunchContext(
         iss=iss,
-        patient=_param(params, "patient"),
-        encounter=_param(params, "encounter"),
+        patient=_id_param(params, "patient"),
+        encounter=_id_param(params, "encounter"),
         fhir_user=fhir_user,
         fhir_context=_contexts(params.get("fhirContext")),
         need_patient_banner=_banner(params.get("need_patient_banner")),
@@ -150,6 +168,6 @@ def refreshed_context(
         refresh_token=tokens.refresh_token or context.refresh_token,
         id_token=tokens.id_token or context.id_token,
         fhir_user=fhir_user or context.fhir_user,
-        patient=_param(params, "patient") or context.patient,
-        encounter=_param(params, "encounter") or context.encounter,
+        patient=_id_param(params, "patient") or context.patient,
+        encounter=_id_param(params, "encounter") or context.encounter,
     )

@@ -3,6 +3,12 @@
 
 The parse_* functions are pure (document in, SmartConfiguration out); fetch_* do the I/O
 through transport.get_json. Caching per issuer lives in client.py.
+
+Every discovered endpoint must be https (``check_secure``), so a document served for an https
+FHIR base cannot send the code, the verifier or a token over plain http. Plain http is accepted
+only with the client's development flag (``ClientConfig.allow_http``), or when the FHIR base
+itself is http on a loopback address and so is the endpoint: a deployment on one machine, where
+nothing crosses a network.
 """
 
 from __future__ import annotations
@@ -19,7 +25,10 @@ from .errors import ConfigurationError, DiscoveryError
 from .transport import get_json
 
 __all__ = [
+    "LOOPBACK_HOSTS",
     "OAUTH_URIS_EXTENSION",
+    "check_configuration",
+    "check_secure",
     "SmartConfiguration",
     "fetch_configuration",
     "fetch_jwks",
@@ -33,6 +42,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 OAUTH_URIS_EXTENSION = "http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris"
+LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 
 
 @dataclass(frozen=True)
@@ -50,6 +60,12 @@ class SmartConfiguration:
     token_endpoint_auth_methods_supported: tuple[str, ...] = ()
     source: str = "smart-configuration"  # or "capability-statement"
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def requires_iss_parameter(self) -> bool:
+        """RFC 9207: the server promises an ``iss`` on every authorization response, so a
+        response without one did not come from it (a mix-up) and is refused."""
+        return self.raw.get("authorization_response_iss_parameter_supported") is True
 
     @property
     def supports_v2(self) -> bool:
@@ -74,6 +90,38 @@ def resolve_endpoint(fhir_base: str, value: object) -> str | None:
     if urlsplit(resolved).scheme not in ("http", "https"):
         return None
     return resolved
+
+
+def _loopback(url: str) -> bool:
+    return (urlsplit(url).hostname or "") in LOOPBACK_HOSTS
+
+
+def check_secure(url: str, *, fhir_base: str, allow_http: bool, what: str) -> None:
+    """Refuse an http ``url`` (see the module docstring for the two exceptions)."""
+    scheme = urlsplit(url).scheme
+    if scheme == "https" or allow_http:
+        return
+    if scheme == "http" and urlsplit(fhir_base).scheme == "http" and _loopback(fhir_base) \
+            and _loopback(url):
+        return
+    raise DiscoveryError(
+        "insecure_endpoint",
+        f"{what} of {fhir_base} is {url}, not https; the app only talks to SMART servers over "
+        "https (set the development flag to allow http while developing)",
+    )
+
+
+def check_configuration(config: SmartConfiguration, *, allow_http: bool) -> SmartConfiguration:
+    """Every endpoint of ``config`` (and the FHIR base itself) passes ``check_secure``."""
+    base = config.fhir_base
+    check_secure(base, fhir_base=base, allow_http=allow_http, what="the FHIR base")
+    for what, url in (("authorization_endpoint", config.authorization_endpoint),
+                      ("token_endpoint", config.token_endpoint),
+                      ("jwks_uri", config.jwks_uri),
+                      ("issuer", config.issuer)):
+        if url:
+            check_secure(url, fhir_base=base, allow_http=allow_http, what=what)
+    return config
 
 
 def _strings(value: object) -> tuple[str, ...]:
@@ -147,12 +195,22 @@ def parse_capability_statement(fhir_base: str, raw: Mapping[str, Any]) -> SmartC
 
 
 def fetch_configuration(
-    http: requests.Session, fhir_base: str, *, timeout: float
+    http: requests.Session, fhir_base: str, *, timeout: float, allow_http: bool = False
 ) -> SmartConfiguration:
     """Fetch smart-configuration, falling back to ``{iss}/metadata`` when it is unusable.
 
-    A TransportError (network failure) is not a reason to fall back: it propagates.
+    A TransportError (network failure, a redirect) is not a reason to fall back: it propagates,
+    and so does an endpoint that is not https.
     """
+    check_secure(fhir_base, fhir_base=fhir_base, allow_http=allow_http, what="the FHIR base")
+    return check_configuration(
+        _fetch_configuration(http, fhir_base, timeout=timeout), allow_http=allow_http
+    )
+
+
+def _fetch_configuration(
+    http: requests.Session, fhir_base: str, *, timeout: float
+) -> SmartConfiguration:
     url = f"{fhir_base}/.well-known/smart-configuration"
     try:
         return parse_smart_configuration(fhir_base, get_json(http, url, timeout=timeout))
@@ -172,7 +230,8 @@ def fetch_configuration(
 
 
 def find_jwks_uri(
-    http: requests.Session, config: SmartConfiguration, *, timeout: float
+    http: requests.Session, config: SmartConfiguration, *, timeout: float,
+    allow_http: bool = False,
 ) -> str | None:
     """The issuer's JWKS URL: from smart-configuration, else the issuer's OpenID metadata."""
     if config.jwks_uri:
@@ -186,7 +245,10 @@ def find_jwks_uri(
         raise DiscoveryError(
             "issuer_mismatch", f"{url} names issuer {published!r}, expected {config.issuer!r}"
         )
-    return resolve_endpoint(config.issuer, document.get("jwks_uri"))
+    uri = resolve_endpoint(config.issuer, document.get("jwks_uri"))
+    if uri is not None:
+        check_secure(uri, fhir_base=config.fhir_base, allow_http=allow_http, what="jwks_uri")
+    return uri
 
 
 def fetch_jwks(http: requests.Session, jwks_uri: str, *, timeout: float) -> dict[str, Any]:

@@ -10,6 +10,7 @@ Exception tree::
     ├── ConfigurationError           bad client configuration, bad scope needs, unusable key
     ├── DiscoveryError               no usable smart-configuration nor CapabilityStatement
     ├── TransportError               network failure, timeout, unreadable response
+    │   └── RedirectRefused          a server answered with a redirect; it is never followed
     ├── AuthorizationError           the redirect back from the authorize endpoint is unusable
     │   ├── AuthorizationDenied      the server sent ?error=... (code = the OAuth error code)
     │   ├── StateError               state missing/mismatched, pending expired, stored state bad
@@ -32,6 +33,7 @@ __all__ = [
     "IdTokenError",
     "InsufficientScope",
     "IssuerMismatch",
+    "RedirectRefused",
     "SmartLaunchError",
     "StateError",
     "TokenRequestError",
@@ -61,6 +63,11 @@ class DiscoveryError(SmartLaunchError):
 
 class TransportError(SmartLaunchError):
     """A request could not be completed (connection, timeout, unreadable body)."""
+
+
+class RedirectRefused(TransportError):
+    """A server answered with a redirect. It is not followed: a redirect would carry a code,
+    a code_verifier, a client assertion or a bearer token to another address."""
 
 
 class AuthorizationError(SmartLaunchError):

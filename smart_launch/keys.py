@@ -81,3 +81,46 @@ def load_signing_key(pem: bytes, alg: str = "RS384", kid: str | None = None) -> 
 def public_jwks(keys: Iterable[SigningKey]) -> dict[str, Any]:
     """``{"keys": [...]}`` to serve at the app's jwks_uri."""
     return {"keys": [key.public_jwk() for key in keys]}
+
+
+@dataclass(frozen=True)
+class RingKey:
+    """A key in a rotation: it signs from ``active_from`` until ``retired``, and stays in the
+    published JWKS from the moment it is added until ``retired`` plus the ring's grace period."""
+
+    key: SigningKey
+    created: float
+    active_from: float
+    retired: float | None = None
+
+
+class KeyRing:
+    """Several keys with distinct ``kid``s: sign with the newest active one, publish the rest.
+
+    A new key is published before it signs (``active_from`` in the future) so that a server
+    that caches the JWKS has seen it before the first assertion it signs arrives; a retired
+    key stays published for ``grace`` seconds so assertions already signed still verify.
+    """
+
+    def __init__(self, keys: Iterable[RingKey], grace: float) -> None:
+        self.keys = tuple(sorted(keys, key=lambda k: (k.active_from, k.created)))
+        kids = [k.key.kid for k in self.keys]
+        if len(set(kids)) != len(kids):
+            raise ConfigurationError("duplicate_kid", "two keys in the ring share a kid")
+        self.grace = grace
+
+    def signing_key(self, now: float) -> SigningKey:
+        """The newest key that is active at ``now`` and not retired."""
+        usable = [k for k in self.keys
+                  if k.active_from <= now and (k.retired is None or k.retired > now)]
+        if not usable:
+            raise ConfigurationError(
+                "no_active_key", "no signing key is active: add one with `alliance keys add`")
+        return usable[-1].key
+
+    def published(self, now: float) -> list[SigningKey]:
+        """Every key a verifier may meet: pending, active, and retired within the grace."""
+        return [k.key for k in self.keys if k.retired is None or k.retired + self.grace > now]
+
+    def jwks(self, now: float) -> dict[str, Any]:
+        return public_jwks(self.published(now))

@@ -1,5 +1,9 @@
 """Token endpoint requests (authorization_code, refresh_token, client_credentials) through
 authlib's OAuth2Client on the caller's requests.Session, and the pure parsing of the answer.
+
+The request is sent with ``allow_redirects=False`` and a redirect is an error: following a 307
+would re-post the code, the code_verifier and a fresh client assertion to another address and
+accept whatever token response that address sends.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from authlib.oauth2.client import OAuth2Client
 from .client_auth import AuthHook
 from .errors import TokenRequestError
 from .scopes import GrantedScopes
-from .transport import describe_transport_failure
+from .transport import describe_transport_failure, refuse_redirect
 
 __all__ = [
     "ASSUMED_LIFETIME",
@@ -93,7 +97,10 @@ def parse_token_response(
 
 
 def _raise_for_error(response: requests.Response) -> requests.Response:
-    """authlib compliance hook: an HTTP error becomes a TokenRequestError with its OAuth code."""
+    """authlib compliance hook: a redirect becomes RedirectRefused, an HTTP error a
+    TokenRequestError with its OAuth code."""
+    url = str(response.request.url) if response.request else "the token endpoint"
+    refuse_redirect(response, url)
     if response.status_code < 400:
         return response
     try:
@@ -115,7 +122,7 @@ class _TokenClient(OAuth2Client):  # type: ignore[misc]
 
     client_auth_class = OAuth2ClientAuth
     oauth_error_class = OAuthError
-    SESSION_REQUEST_PARAMS = ("timeout",)
+    SESSION_REQUEST_PARAMS = ("timeout", "allow_redirects")
 
 
 def request_token(
@@ -137,11 +144,13 @@ def request_token(
         if grant_type == "refresh_token":
             extra = {k: v for k, v in params.items() if k != "refresh_token"}
             token = client.refresh_token(
-                token_endpoint, refresh_token=params["refresh_token"], timeout=timeout, **extra
+                token_endpoint, refresh_token=params["refresh_token"], timeout=timeout,
+                allow_redirects=False, **extra
             )
         else:
             token = client.fetch_token(
-                token_endpoint, grant_type=grant_type, timeout=timeout, **params
+                token_endpoint, grant_type=grant_type, timeout=timeout, allow_redirects=False,
+                **params
             )
     except OAuthError as err:
         raise TokenRequestError(str(err.error), str(err.description or err.error)) from err

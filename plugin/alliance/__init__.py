@@ -3,7 +3,15 @@
 See README.md in this folder for the public API.
 """
 
-from plugin.alliance.alerts import Alert, AlertKind, AlertSettings, ScoredSession, Visit
+from plugin.alliance.alerts import (
+    Alert,
+    AlertKind,
+    AlertSettings,
+    CancelledBy,
+    ScoredSession,
+    Visit,
+)
+from plugin.alliance.attendance import cancelled_by
 from plugin.alliance.errors import (
     AllianceError,
     AnswerError,
@@ -11,12 +19,14 @@ from plugin.alliance.errors import (
     InstrumentError,
     InvalidAnswer,
     InvalidInstrument,
+    NormsError,
     TextPackError,
     UnknownItem,
     UnknownOption,
     UnknownQuestionnaire,
 )
 from plugin.alliance.instruments import Instrument, ItemDef, ScaleDef, instrument_from_questionnaire
+from plugin.alliance.norms import FormNorms, NormSet, ScaleNorms, Sourced, shipped_norms
 from plugin.alliance.scoring import (
     Answer,
     ScaleScore,
@@ -25,15 +35,17 @@ from plugin.alliance.scoring import (
     score_answers,
     score_questionnaire_response,
 )
+from plugin.alliance.site_norms import check_norms_fit, parse_site_norms
 from plugin.alliance.text_packs import apply_text_pack, is_transcription_mode, requires_text_pack
 from plugin.alliance.trends import analyse_trends
 
 __all__ = [
-    "Alert", "AlertKind", "AlertSettings", "AllianceError", "Answer", "AnswerError",
-    "AnswerOutOfRange", "Instrument", "InstrumentError", "InvalidAnswer", "InvalidInstrument",
-    "ItemDef", "ScaleDef", "ScaleScore", "Score", "ScoredSession", "TextPackError", "UnknownItem",
+    "Alert", "AlertKind", "AlertSettings", "AllianceError", "CancelledBy", "Answer", "AnswerError",
+    "AnswerOutOfRange", "FormNorms", "Instrument", "InstrumentError", "InvalidAnswer",
+    "InvalidInstrument", "ItemDef", "NormSet", "NormsError", "ScaleDef", "ScaleNorms",
+    "ScaleScore", "Score", "ScoredSession", "Sourced", "TextPackError", "UnknownItem",
     "UnknownOption", "UnknownQuestionnaire", "Visit", "analyse_trends",
-    "answers_from_questionnaire_response", "apply_text_pack", "instrument_from_questionnaire",
-    "is_transcription_mode", "requires_text_pack", "score_answers",
-    "score_questionnaire_response",
+    "answers_from_questionnaire_response", "apply_text_pack", "cancelled_by", "check_norms_fit",
+    "instrument_from_questionnaire", "is_transcription_mode", "parse_site_norms",
+    "requires_text_pack", "score_answers", "score_questionnaire_response", "shipped_norms",
 ]

@@ -1,18 +1,23 @@
 """The inputs and outputs of trend analysis, and the settings every alert threshold lives in.
 
-Threshold sources (also in plugin/alliance/README.md):
+Norm values (SDs, test-retest reliabilities, cut-offs) are not here: they are data with their
+sources in ``fhir_profiles/norms/`` (see ``norms.py``). What is here are the rules' own
+multipliers and windows. Each was set by the measured false-alarm and hit rates of
+``benchmarks/alert_accuracy.py`` (the README there has the table); all are project defaults:
 
-- Reliable change: Jacobson N.S. & Truax P. (1991), J Consult Clin Psychol 59(1):12-19:
-  RCI = 1.96 * SD * sqrt(2) * sqrt(1 - r), with SD and r from the instrument definition.
-- Own variability (used when the instrument has no reliability/SD): a drop of more than
-  ``variability_sd`` (2) standard deviations of the patient's own prior scores, after at least
-  ``variability_min_sessions`` (5) of them; a control-chart convention, project default.
-- Ruptures and repair: Eubanks C.F., Muran J.C. & Safran J.D. (2018), Psychotherapy 55(4).
-- Low alliance: the instrument's ``lowThreshold`` (SRS: 36, Duncan et al. 2003 / PCOMS), else
-  ``low_thresholds`` here, keyed by instrument url.
-- Early alliance: low in the first three sessions, a known dropout risk (Sharf, Primavera &
-  Diener 2010, Psychotherapy 47(4)); the window of three is a project default.
-- Falling trend, discrepancy margin and attendance gap: project defaults, not normed.
+- ``rupture_rc``: a drop from the usual level larger than this many reliable-change criteria
+  (RC of Jacobson & Truax 1991, with test-retest r) is a rupture.
+- ``low_window`` / ``low_z``: the mean of the last scores under the cut-off by more than this
+  many standard errors is a low alliance (the chart shows every single score under the line);
+  in the first ``early_sessions`` of the course an early low alliance, its finding cited.
+- ``subscale_rupture_rc``: the same rupture rule on goals, tasks and bond (fewer items, so
+  noisier: a stricter multiple keeps false alarms down).
+- ``trend_window`` / ``trend_rc``: a least-squares decline over the window of at least this many
+  RCs is a drift below the client's usual.
+- ``discrepancy_rc``: client and therapist (paired forms only) this many RCs of a difference
+  apart, after allowing for the usual rater gap in the therapist-lower direction.
+- ``gap_factor``: a stretch with no session scheduled, longer than this many times the
+  client's own usual interval, is a gap; ``recent_days``: alerts older than this are history.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from plugin.alliance.vocabulary import Rater
 AlertKind = Literal["rupture", "repair", "low-alliance", "early-low-alliance", "falling-trend",
                     "discrepancy", "attendance"]
 VisitStatus = Literal["attended", "cancelled", "no-show"]
+CancelledBy = Literal["client", "clinic"]
 
 
 @dataclass(frozen=True)
@@ -42,16 +48,19 @@ class ScoredSession:
 
 @dataclass(frozen=True)
 class Visit:
-    """One scheduled session from the Encounters/Appointments and what became of it."""
+    """One scheduled session and what became of it; for a cancellation, who cancelled it
+    (``None``: the record does not say, and it is not counted as the client's absence)."""
 
     id: str
     date: datetime.date
     status: VisitStatus
+    cancelled_by: CancelledBy | None = None
 
 
 @dataclass(frozen=True)
 class Alert:
-    """Something a clinician should look at, with its numbers and a one-line plain reason."""
+    """Something a clinician should look at: what was observed (``reason``), the rule that saw
+    it and the sources of every threshold and claim it uses (``source``, for a "why" view)."""
 
     kind: AlertKind
     encounter_id: str | None
@@ -61,21 +70,33 @@ class Alert:
     scale: str | None = None
     rater: Rater | None = None
     values: Mapping[str, float] = field(default_factory=dict)
+    source: str = ""
+    instrument: str | None = None
+    session_number: int | None = None
+    open: bool = True  # a rupture until repaired; an absence or gap while recent
+    good_news: bool = False  # a repair
+    prorated: bool = False  # the score behind it was prorated from some missing items
+    resolved_on: datetime.date | None = None  # a rupture: the session of its repair
 
 
 @dataclass(frozen=True)
 class AlertSettings:
-    """Every threshold of the trend rules; defaults documented in the module docstring."""
+    """The rules' multipliers and windows (module docstring: what each means and why)."""
 
-    rci_z: float = 1.96
+    rupture_rc: float = 1.3
+    subscale_rupture_rc: float = 2.0
     baseline_window: int = 5
-    baseline_min_sessions: int = 2
+    baseline_min_sessions: int = 3
+    repair_fraction_of_criterion: float = 0.5
     variability_min_sessions: int = 5
-    variability_sd: float = 2.0
-    repair_fraction_of_drop_rule: float = 0.5
-    low_thresholds: Mapping[str, float] = field(default_factory=dict)
+    variability_sd: float = 3.0
+    low_window: int = 3
+    low_z: float = 2.0
     early_sessions: int = 3
-    trend_window: int = 5
-    trend_min_decline_fraction: float = 0.15
-    discrepancy_margin_fraction: float = 0.2
-    gap_days: int = 21
+    trend_window: int = 8
+    trend_rc: float = 1.2
+    discrepancy_rc: float = 1.5
+    gap_factor: float = 2.5
+    gap_days_without_rhythm: int = 21
+    rhythm_min_intervals: int = 3
+    recent_days: int = 42

@@ -9,7 +9,8 @@
     │   ├── UnknownOption              a choice answer that is not one of the item's options
     │   ├── AnswerOutOfRange           a numeric answer outside the item's min/max
     │   └── InvalidAnswer              an answer of the wrong kind, or several for one item
-    └── TextPackError                  a text pack does not fit the instrument or language
+    ├── TextPackError                  a text pack does not fit the instrument or language
+    └── NormsError                     a norms file is not valid (every problem listed)
 
 Conventions (``Error(message, *, code=None)``, codes ``alliance.<reason>``): plugin/errors.py.
 The web layer maps these to HTTP responses in one place; this package never does.
@@ -69,3 +70,13 @@ class InvalidAnswer(AnswerError):
 
 class TextPackError(AllianceError):
     code = "alliance.text_pack"
+
+
+class NormsError(AllianceError):
+    """A norms document (shipped or a site's) is not valid; ``problems`` lists each one."""
+
+    code = "alliance.norms"
+
+    def __init__(self, message: str, problems: tuple[str, ...] = ()) -> None:
+        self.problems = problems
+        super().__init__(f"{message}: " + " ".join(problems) if problems else message)

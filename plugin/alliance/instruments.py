@@ -2,8 +2,10 @@
 
 Nothing here is specific to one instrument. Weights come from each answer option's
 ``itemWeight`` (or R4 ``ordinalValue``) extension, numeric items from ``minValue``/``maxValue``,
-an item's scale from its ``item.code`` in the Alliance Panel CodeSystem, and ranges,
-reliability, SD and thresholds from the ``alliance-scoring`` extension on the Questionnaire.
+an item's scale from its ``item.code`` in the Alliance Panel CodeSystem, and each scale's range
+and minimum answered fraction from the ``alliance-scoring`` extension on the Questionnaire.
+Norms (SD, test-retest reliability, cut-off) are not read here: they live, with their sources,
+in ``fhir_profiles/norms/`` per instrument and rater (``norms.py``).
 """
 
 from __future__ import annotations
@@ -46,26 +48,13 @@ class ItemDef:
 
 @dataclass(frozen=True)
 class ScaleDef:
-    """A reported scale (total or a component) and its scoring parameters with their sources."""
+    """A reported scale (total or a component): its items, range and minimum answered."""
 
     code: str
     item_ids: tuple[str, ...]
     minimum: float
     maximum: float
     minimum_answered: float = DEFAULT_MINIMUM_ANSWERED
-    reliability: float | None = None
-    reliability_source: str | None = None
-    sd: float | None = None
-    sd_source: str | None = None
-    low_threshold: float | None = None
-    low_threshold_source: str | None = None
-
-    @property
-    def reliable_change(self) -> float | None:
-        """Jacobson & Truax (1991) RCI criterion: 1.96 * SD * sqrt(2) * sqrt(1 - r)."""
-        if self.reliability is None or self.sd is None:
-            return None
-        return 1.96 * self.sd * math.sqrt(2.0) * math.sqrt(1.0 - self.reliability)
 
 
 @dataclass(frozen=True)
@@ -155,23 +144,7 @@ def _build_scale(code: str, items: list[ItemDef], p: dict[str, Any]) -> ScaleDef
     fraction = float(p.get("minimumAnswered", DEFAULT_MINIMUM_ANSWERED))
     if not 0.0 < fraction <= 1.0:
         raise InvalidInstrument(f"Scale {code}: minimumAnswered must be in (0, 1].")
-
-    def opt(key: str) -> float | None:
-        return float(p[key]) if key in p else None
-
-    return ScaleDef(
-        code,
-        tuple(i.link_id for i in items),
-        lo,
-        hi,
-        fraction,
-        opt("reliability"),
-        p.get("reliabilitySource"),
-        opt("standardDeviation"),
-        p.get("standardDeviationSource"),
-        opt("lowThreshold"),
-        p.get("lowThresholdSource"),
-    )
+    return ScaleDef(code, tuple(i.link_id for i in items), lo, hi, fraction)
 
 
 def instrument_from_questionnaire(q: Mapping[str, Any]) -> Instrument:

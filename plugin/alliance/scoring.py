@@ -8,6 +8,8 @@ Rules (the same for every instrument):
 - With every item answered the sum is the plain sum of weights (``method == "sum"``). With some
   items missing but enough answered the sum is prorated: the mean of the answered items times the
   number of items, and ``method == "prorated-sum"`` says so.
+- No total when a whole component (subscale) is unanswered: prorating it would stand in the
+  other components for the missing one. The total is then unscored whatever the fraction.
 - The mean is on the item scale (e.g. 1-5 for the WAI-SR).
 - Reverse-keyed items need nothing special: their options carry descending weights.
 - An answer for an unknown item, an unknown option or a number out of range raises a typed
@@ -143,6 +145,9 @@ def score_answers(instrument: Instrument, answers: Mapping[str, Answer]) -> Scor
         weights[link_id] = _weigh(item, answer)
     scales = {code: _score_scale(s, weights) for code, s in instrument.scales.items()}
     total = scales.pop(TOTAL)
+    if any(s.answered == 0 for s in scales.values()):
+        total = ScaleScore(TOTAL, None, None, total.answered, total.n_items, total.minimum,
+                           total.maximum, None)
     unscored = tuple(code for code, s in {TOTAL: total, **scales}.items() if not s.scored)
     missing = tuple(i for i in instrument.items if i not in weights)
     return Score(instrument.url, total, scales, weights, missing, unscored)

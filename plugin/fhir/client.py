@@ -2,8 +2,10 @@
 
 Reads stay plain dicts (no pydantic on the hot path); the record builders validate what the app
 writes. Retries with backoff happen only for requests that are safe to repeat (GET, batches of
-GETs, conditional writes) on 429/503 and connection failures. Paging links are followed only when
-they point at the same FHIR server, so the bearer token never leaves for another host.
+GETs, conditional writes) on 429/503 and connection failures.
+
+The bearer token goes only where it should: no redirect is followed (a 3xx is an error), and
+paging links, ids and batch entries pass plugin/fhir/url_safety.py before they become a URL.
 """
 
 from __future__ import annotations
@@ -17,6 +19,13 @@ from urllib.parse import urlsplit
 import requests
 
 from plugin.fhir.errors import FhirTransportError, FhirUnsafeUrl, error_for_status
+from plugin.fhir.url_safety import (
+    REDIRECT_STATUSES,
+    check_batch_entry,
+    check_id,
+    harden,
+    same_server,
+)
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +70,7 @@ class FhirClient:
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self._token = token
-        self._http = http or requests.Session()
+        self._http = harden(http or requests.Session())
         self._timeout = timeout
         self._retries = retries
         self._backoff = backoff
@@ -70,7 +79,8 @@ class FhirClient:
 
     # -- reads -------------------------------------------------------------------------------
     def read(self, resource_type: str, resource_id: str) -> Json:
-        return self._json("GET", f"{resource_type}/{resource_id}", what=f"Reading {resource_type}")
+        path = check_id(resource_type, resource_id)
+        return self._json("GET", path, what=f"Reading {resource_type}")
 
     def search(self, resource_type: str, params: Mapping[str, str] | None = None) -> list[Json]:
         """All matching resources of that type, following `next` links (bounded)."""
@@ -96,9 +106,8 @@ class FhirClient:
         log.warning("stopped paging after %d pages", self._max_pages)
 
     def history(self, resource_type: str, resource_id: str) -> list[Json]:
-        bundle = self._json(
-            "GET", f"{resource_type}/{resource_id}/_history", what="Reading the history"
-        )
+        path = check_id(resource_type, resource_id)
+        bundle = self._json("GET", f"{path}/_history", what="Reading the history")
         return bundle_resources(bundle)
 
     def batch(self, requests_: Sequence[str]) -> list[Json]:
@@ -106,7 +115,9 @@ class FhirClient:
         bundle = {
             "resourceType": "Bundle",
             "type": "batch",
-            "entry": [{"request": {"method": "GET", "url": url}} for url in requests_],
+            "entry": [
+                {"request": {"method": "GET", "url": check_batch_entry(url)}} for url in requests_
+            ],
         }
         answer = self._json("POST", "", body=bundle, what="Reading in a batch", idempotent=True)
         results = []
@@ -137,7 +148,7 @@ class FhirClient:
         )
 
     def update(self, resource: Mapping[str, Any], *, if_match: str | None = None) -> Json:
-        path = f"{resource['resourceType']}/{resource['id']}"
+        path = check_id(str(resource["resourceType"]), str(resource["id"]))
         headers = {"If-Match": if_match} if if_match else {}
         return self._json(
             "PUT",
@@ -153,19 +164,11 @@ class FhirClient:
 
     # -- transport ---------------------------------------------------------------------------
     def _same_server(self, url: str) -> str:
-        base = urlsplit(self.base_url)
-        target = urlsplit(url)
-        same_origin = (target.scheme, target.netloc) == (base.scheme, base.netloc)
-        if not same_origin or not target.path.startswith(base.path):
-            raise FhirUnsafeUrl(
-                f"The FHIR server sent a paging link to another address ({target.netloc}); "
-                "it was not followed."
-            )
-        return url
+        return same_server(self.base_url, url)
 
     def _url(self, path: str) -> str:
         if path.startswith(("http://", "https://")):
-            return path
+            return self._same_server(path)
         return f"{self.base_url}/{path}" if path else self.base_url
 
     def _json(
@@ -197,6 +200,7 @@ class FhirClient:
                     json=body,
                     headers=send_headers,
                     timeout=self._timeout,
+                    allow_redirects=False,
                 )
             except requests.RequestException as err:
                 if attempt + 1 < attempts:
@@ -206,6 +210,18 @@ class FhirClient:
                     f"{what} failed: the FHIR server at {self.base_url} did not answer "
                     f"({type(err).__name__})."
                 ) from err
+            if response.status_code in REDIRECT_STATUSES:
+                location = response.headers.get("X-Refused-Location") or response.headers.get(
+                    "Location"
+                )
+                where = urlsplit(location or "").netloc
+                raise FhirUnsafeUrl(
+                    f"{what} failed: the FHIR server at {self.base_url} answered with a "
+                    f"redirect (HTTP {response.status_code}"
+                    + (f" to {where}" if where else "")
+                    + "); redirects are not followed, so nothing was sent there.",
+                    upstream_status=response.status_code,
+                )
             if response.status_code in RETRY_STATUSES and attempt + 1 < attempts:
                 self._wait(attempt, response.headers.get("Retry-After"))
                 continue

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from plugin.alliance import CancelledBy, cancelled_by
 from plugin.alliance.vocabulary import RATER_ROLE_EXTENSION, Rater
 
 UNKNOWN = "—"
@@ -138,6 +139,7 @@ class Session:
     day: date | None
     kind: str
     status: str  # attended | in progress | planned | cancelled | no-show | other FHIR status
+    cancelled_by: CancelledBy | None = None  # a cancelled Appointment: its cancelationReason
 
 
 _ENCOUNTER_STATUS = {
@@ -178,6 +180,8 @@ def read_missed_appointment(appointment: dict[str, Any]) -> Session | None:
         or _text(appointment.get("appointmentType"))
         or "Session",
         status=_APPOINTMENT_STATUS[status],
+        cancelled_by=cancelled_by(appointment.get("cancelationReason"))
+        if status == "cancelled" else None,
     )
 
 

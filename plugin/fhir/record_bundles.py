@@ -72,6 +72,7 @@ class Submission:
     recorded: datetime.datetime | None = None
     enterer: str | None = None
     reason: str | None = None
+    text_pack: str | None = None  # "<pack id>|sha256:<hex>" of the wording the rater saw
 
 
 @dataclass(frozen=True)
@@ -124,7 +125,7 @@ def build_submission_records(sub: Submission) -> SubmissionRecords:
         targets=[urls["qr"], *(urls[s] for s in observations)],
         recorded=sub.recorded or sub.authored, author=sub.author, app_name=sub.app_name,
         app_version=sub.app_version, organization=sub.organization,
-        tag=f"{sub.submission_id}/provenance", enterer=sub.enterer)
+        tag=f"{sub.submission_id}/provenance", enterer=sub.enterer, text_pack=sub.text_pack)
     return SubmissionRecords(qr, observations, provenance, score, urls)
 
 
@@ -190,8 +191,10 @@ def build_correction_bundle(sub: Submission, current_qr: Mapping[str, Any], qr_v
     qr_ref = f"QuestionnaireResponse/{qr_id}"
     current = {_observation_scale(o): o for o in current_observations}
     targets = [qr_ref]
+    # The scores name the response version they were computed from: the one this PUT makes.
+    derived = f"{qr_ref}/_history/{int(qr_version) + 1}" if qr_version.isdigit() else qr_ref
     for scale, obs in rec.observations.items():
-        obs = {**obs, "derivedFrom": [{"reference": qr_ref}]}
+        obs = {**obs, "derivedFrom": [{"reference": derived}]}
         old = current.pop(scale, None)
         if old is not None:
             updated = {**obs, "id": old["id"], "status": "amended",
@@ -208,7 +211,7 @@ def build_correction_bundle(sub: Submission, current_qr: Mapping[str, Any], qr_v
     provenance = build_provenance(
         targets=targets, recorded=sub.recorded or sub.authored, author=sub.author,
         app_name=sub.app_name, app_version=sub.app_version, organization=sub.organization,
-        activity="UPDATE", reason=sub.reason)
+        activity="UPDATE", reason=sub.reason, text_pack=sub.text_pack)
     entries.append({"fullUrl": _urn(sub.submission_id, f"prov/{qr_version}"),
                     "resource": provenance, "request": {"method": "POST", "url": "Provenance"}})
     return _transaction(entries)

@@ -23,6 +23,7 @@ PROFILE_OBSERVATION = f"{CANONICAL}/StructureDefinition/alliance-score-observati
 PROFILE_PROVENANCE = f"{CANONICAL}/StructureDefinition/alliance-provenance"
 SUBMISSION_SYSTEM = f"{CANONICAL}/identifier/submission"
 SCORE_SYSTEM = f"{CANONICAL}/identifier/score"
+TEXT_PACK_SYSTEM = f"{CANONICAL}/identifier/text-pack"
 PARTICIPANT_TYPE = "http://terminology.hl7.org/CodeSystem/provenance-participant-type"
 DATA_OPERATION = "http://terminology.hl7.org/CodeSystem/v3-DataOperation"
 UCUM = "http://unitsofmeasure.org"
@@ -142,6 +143,7 @@ def build_provenance(
     *, targets: Sequence[str], recorded: datetime.datetime, author: str, app_name: str,
     app_version: str, organization: str | None = None, activity: str = "CREATE",
     reason: str | None = None, tag: str | None = None, enterer: str | None = None,
+    text_pack: str | None = None,
 ) -> Resource:
     """Provenance: the author, who typed the answers in when someone else (``enterer``), the app
     as a contained Device with its version, the organisation."""
@@ -169,6 +171,10 @@ def build_provenance(
                               "who": {"reference": enterer}})
     if reason:
         prov["reason"] = [{"text": reason}]
+    if text_pack:
+        prov["entity"] = [{"role": "source", "what": {
+            "identifier": {"system": TEXT_PACK_SYSTEM, "value": text_pack},
+            "display": "the licensed wording the rater was shown (text pack id and SHA-256)"}}]
     return validate_resource(prov)
 
 

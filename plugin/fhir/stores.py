@@ -81,7 +81,12 @@ class RecordStores:
         *,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
+        per_issuer: Mapping[str, Settings] | None = None,
     ) -> None:
+        """``per_issuer``: an EHR with its own record store (or client) gets its own
+        RecordStores, built from its settings; other EHRs use these ``settings``."""
+        self._per_issuer = {iss.rstrip("/"): RecordStores(s, http, clock=clock, sleep=sleep)
+                            for iss, s in (per_issuer or {}).items()}
         self._settings = settings
         self._http = http
         self._sleep = sleep
@@ -96,10 +101,19 @@ class RecordStores:
                     redirect_uri=settings.redirect_uri,
                     private_key_pem=settings.private_key_pem,
                     private_key_alg=settings.private_key_alg,
+                    allow_http=settings.development,
                 ),
                 http=http,
                 clock=clock,
             )
+
+    def companion_client(self, scopes: tuple[str, ...]) -> FhirClient | None:
+        """The companion store reached with the app's own backend token, if one is set."""
+        if self._backend is None or not self._settings.record_store_url:
+            return None
+        base, backend = self._settings.record_store_url, self._backend
+        return FhirClient(base, token=lambda: backend.backend_token(base, scopes).access_token,
+                          http=self._http, sleep=self._sleep)
 
     def capability(self, fhir_base: str) -> dict[str, Any]:
         """The server's CapabilityStatement, cached; an empty one (not cached) if it cannot be
@@ -116,6 +130,9 @@ class RecordStores:
         return statement
 
     def for_launch(self, context: LaunchContext, ehr: FhirClient) -> RecordStore:
+        own = self._per_issuer.get(context.iss.rstrip("/"))
+        if own is not None:
+            return own.for_launch(context, ehr)
         mode = self._settings.record_store_mode
         capability = self.capability(context.iss)
         accepted = accepted_record_types(capability)
@@ -129,18 +146,6 @@ class RecordStores:
             )
             return RecordStore(ehr, "ehr", reason, supports_transaction(capability), context.iss)
         return self._companion(context, accepted)
-
-    def companion_client(self, *, retries: int = 3) -> FhirClient:
-        """The companion store's client, with a backend-services token (the outbox uses it
-        when no launch is at hand)."""
-        if self._backend is None or not self._settings.record_store_url:
-            raise ConfigError("No companion record store is configured.")
-        base, backend = self._settings.record_store_url, self._backend
-
-        def token() -> str:
-            return backend.backend_token(base, BACKEND_SCOPES).access_token
-
-        return FhirClient(base, token=token, http=self._http, sleep=self._sleep, retries=retries)
 
     def _companion(self, context: LaunchContext, accepted: set[str]) -> RecordStore:
         assert self._backend is not None and self._settings.record_store_url

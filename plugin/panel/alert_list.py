@@ -28,6 +28,10 @@ class AlertGroup:
     rules: tuple[str, ...]
     sessions: int = 1  # for a persisting condition: in how many sessions in a row
     since: datetime.date | None = None
+    sources: tuple[str, ...] = ()  # every threshold's and claim's source, for the "why" view
+    open: bool = True  # a rupture not yet repaired, a recent absence
+    good_news: bool = False  # a repair
+    prorated: bool = False  # some score behind it was prorated from missing items
 
 
 def group_alerts(alerts: Iterable[Alert]) -> list[AlertGroup]:
@@ -43,6 +47,9 @@ def group_alerts(alerts: Iterable[Alert]) -> list[AlertGroup]:
         result.append(AlertGroup(
             kind, day, encounter_id, rater,
             tuple(a.reason for a in members), tuple(dict.fromkeys(a.rule for a in members)),
+            sources=tuple(dict.fromkeys(a.source for a in members if a.source)),
+            open=any(a.open for a in members), good_news=all(a.good_news for a in members),
+            prorated=any(a.prorated for a in members),
         ))
     return result
 

@@ -25,6 +25,9 @@ class PanelReads:
     appointments: list[dict[str, Any]]
     responses: list[dict[str, Any]]
     notes: list[str] = field(default_factory=list)
+    # what was asked of which server: (FHIR base, "Patient/1" or "Encounter?patient=1"), for
+    # the audit trail
+    requested: list[tuple[str, str]] = field(default_factory=list)
 
 
 def _search(resource_type: str, **params: str) -> str:
@@ -66,4 +69,8 @@ def read_panel(
     notes = []
     if not appointments:
         notes.append("Missed appointments are not shown: the EHR did not grant Appointment access.")
-    return PanelReads(patient, encounters, found_appointments, responses, notes)
+    requested = [(ehr.base_url, url) for url in urls]
+    if not responses_in_ehr:
+        query = urlencode(records.patient_search(patient_id))
+        requested.append((records.client.base_url, f"QuestionnaireResponse?{query}"))
+    return PanelReads(patient, encounters, found_appointments, responses, notes, requested)

@@ -2,7 +2,8 @@
 and therapist as separate lines. Numbers only; the template draws them as inline SVG.
 
 Readable in black and white: the client line is solid with filled circles, the therapist line
-dashed with open squares, and a session with an alert carries a triangle above its point.
+dashed with open squares, a session with an alert carries a triangle above its point, and a
+prorated score (some items unanswered) a ring around its point.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ class Point:
     day: datetime.date
     encounter_id: str
     alert: bool
+    prorated: bool = False
 
 
 @dataclass(frozen=True)
@@ -58,9 +60,11 @@ class TrendChart:
         parts = []
         for line in self.lines:
             values = [p.value for p in line.points]
+            prorated = sum(p.prorated for p in line.points)
             parts.append(
                 f"{line.rater} ratings over {len(values)} sessions, from {values[0]:g} to "
                 f"{values[-1]:g} (lowest {min(values):g}, highest {max(values):g})"
+                + (f", {prorated} prorated from missing items" if prorated else "")
             )
         scale = f"on a scale of {self.minimum:g} to {self.maximum:g}"
         return f"{self.title} {scale}: " + "; ".join(parts) + "." if parts else ""
@@ -99,7 +103,7 @@ def build_trends(
                 continue
             points = tuple(
                 Point(x_of[s.date], _y(v, lo, hi), v, s.date, s.encounter_id,
-                      s.encounter_id in flagged)
+                      s.encounter_id in flagged, s.score.scale(code).prorated)
                 for s in sorted(scored, key=lambda s: s.date)
                 if s.rater == rater and (v := s.score.scale(code).sum) is not None
             )

@@ -16,12 +16,14 @@ import fhir_profiles
 from plugin.alliance import (
     AllianceError,
     Instrument,
+    NormSet,
     Score,
     ScoredSession,
     Visit,
     analyse_trends,
     instrument_from_questionnaire,
     score_questionnaire_response,
+    shipped_norms,
 )
 from plugin.fhir.readers import (
     PatientSummary,
@@ -111,6 +113,21 @@ class PanelView:
     alerts: list[AlertGroup]  # newest first, persisting conditions folded
     flagged: frozenset[str]  # encounters where a rating alert fired (marked on the trend)
     notes: list[str] = field(default_factory=list)
+    # instrument url -> the sentence its scores are never shown without (the check-in's
+    # "a feedback tool, not a validated measure"), from the norms
+    caveats: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def trend_caveats(self) -> list[str]:
+        """The caveats of the instruments drawn on the trend, each once."""
+        found = (self.caveats.get(i.url) for i in self.instruments.values())
+        return list(dict.fromkeys(c for c in found if c))
+
+
+def caveats_of(norms: NormSet) -> dict[str, str]:
+    """Per instrument url, what a clinician must read beside an unvalidated tool's scores."""
+    return {form.instrument: f"{form.label}: {form.note}."
+            for form in norms.forms.values() if not form.validated and form.note}
 
 
 def state_of(raters: Iterable[str]) -> str:
@@ -122,7 +139,10 @@ def state_of(raters: Iterable[str]) -> str:
     return "not yet recorded"
 
 
-def build_panel(reads: PanelReads, encounter_id: str | None, today: datetime.date) -> PanelView:
+def build_panel(reads: PanelReads, encounter_id: str | None, today: datetime.date,
+                norms: NormSet | None = None) -> PanelView:
+    """The panel's view; ``norms`` are the site's (validated at start-up), else the shipped."""
+    norms = norms or shipped_norms()
     all_sessions = sessions(reads.encounters, reads.appointments)
     days = {s.id: s.day for s in all_sessions if s.resource_type == "Encounter" and s.day}
     responses = sorted(
@@ -146,12 +166,15 @@ def build_panel(reads: PanelReads, encounter_id: str | None, today: datetime.dat
         if r.score and r.rater and r.score.instrument_url == main.get(r.rater)
     ]
     visits = [
-        Visit(s.id, s.day, s.status)  # type: ignore[arg-type]
+        Visit(s.id, s.day, s.status, s.cancelled_by)  # type: ignore[arg-type]
         for s in all_sessions
         if s.day and s.status in ("attended", "cancelled", "no-show")
     ]
     instruments = {rater: i for rater, url in main.items() if (i := instrument_for(url))}
-    alerts = analyse_trends(scored, instruments.values(), visits, today=today)
+    # Alerts read every instrument of each rater on its own scale; the chart keeps the main one.
+    every = [ScoredSession(r.encounter_id or r.id, r.day, r.rater, r.score)  # type: ignore[arg-type]
+             for r in counted if r.score and r.rater]
+    alerts = analyse_trends(every, instruments.values(), visits, today=today, norms=norms)
     alerts_by_session: dict[str, list[str]] = {}
     for alert in alerts:
         if alert.encounter_id:
@@ -185,4 +208,5 @@ def build_panel(reads: PanelReads, encounter_id: str | None, today: datetime.dat
         flagged=frozenset(a.encounter_id for a in alerts
                           if a.kind != "attendance" and a.encounter_id),
         notes=notes,
+        caveats=caveats_of(norms),
     )

@@ -95,14 +95,25 @@ def form_fields(questionnaire: Mapping[str, Any]) -> list[FormField]:
     return out
 
 
+# A number is ASCII digits with an optional sign and one decimal point or comma. Python's
+# float() also takes "1_0", full-width and other Unicode digits, "1e3" and "nan": none of those
+# is what a person typed as a rating.
+NUMBER = re.compile(r"[+-]?[0-9]{1,9}([.,][0-9]{1,6})?")
+# Text answers refuse control characters (C0, DEL, C1) other than tab and line breaks.
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
 class _Decimal(fields.Field):  # type: ignore[type-arg]
     """A number as people type it: "7.5" or "7,5"; never NaN or infinity."""
 
     default_error_messages = {"invalid": "Enter a number, for example 7.5."}
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> float:
+        text = str(value).strip()
+        if not NUMBER.fullmatch(text):
+            raise self.make_error("invalid")
         try:
-            number = float(str(value).strip().replace(",", "."))
+            number = float(text.replace(",", "."))
         except ValueError as err:
             raise self.make_error("invalid") from err
         if not math.isfinite(number):
@@ -122,9 +133,14 @@ def _schema_field(f: FormField) -> fields.Field[Any]:
         hi = f.maximum if f.maximum is not None else math.inf
         return _Decimal(required=f.required, error_messages=required, validate=validate.Range(
             lo, hi, error=f"Enter a number from {lo:g} to {hi:g}."))
-    return fields.String(required=f.required, error_messages=required,
-                         validate=validate.Length(max=TEXT_MAX, error=(
-                             f"Please keep this under {TEXT_MAX} characters.")))
+    return fields.String(required=f.required, error_messages=required, validate=[
+        validate.Length(max=TEXT_MAX, error=f"Please keep this under {TEXT_MAX} characters."),
+        _no_control_characters])
+
+
+def _no_control_characters(value: str) -> None:
+    if CONTROL.search(value):
+        raise ValidationError("Remove the invisible control characters from this answer.")
 
 
 def answers_schema(questionnaire: Mapping[str, Any], *, reason: bool = False) -> Schema:

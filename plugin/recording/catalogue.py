@@ -10,6 +10,7 @@ naming it. After that nothing is read from disk per request.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from collections.abc import Mapping, Sequence
@@ -52,6 +53,7 @@ class RecordForm:
     display: Mapping[str, Any]
     instrument: Instrument
     transcription: bool  # licensed and no text pack: item numbers and anchors only
+    text_pack: str | None = None  # "<pack id>|sha256:<hex>" of the pack applied, if any
 
     @property
     def hand_off(self) -> bool:
@@ -99,22 +101,25 @@ def read_text_packs(paths: Sequence[Path]) -> list[TextPack]:
     return packs
 
 
-def _with_text_pack(questionnaire: dict[str, Any], packs: Sequence[TextPack]) -> dict[str, Any]:
+def _with_text_pack(questionnaire: dict[str, Any],
+                    packs: Sequence[TextPack]) -> tuple[dict[str, Any], str | None]:
     """The Questionnaire with the first fitting pack's wording (a pack named after the
-    Questionnaire id, or any pack that covers exactly its items), else unchanged."""
+    Questionnaire id, or any pack that covers exactly its items), else unchanged; and the
+    pack's identity for the Provenance: its file name's stem and the SHA-256 of the file."""
     qid = str(questionnaire.get("id"))
-    for _path, pack in sorted(packs, key=lambda p: p[0].stem != qid):
+    for path, pack in sorted(packs, key=lambda p: p[0].stem != qid):
         lang = PREFERRED_LANGUAGE if PREFERRED_LANGUAGE in pack else sorted(pack)[0]
         try:
-            return apply_text_pack(questionnaire, pack, lang)
+            worded = apply_text_pack(questionnaire, pack, lang)
         except TextPackError:
             continue
-    return questionnaire
+        return worded, f"{path.stem}|sha256:{hashlib.sha256(path.read_bytes()).hexdigest()}"
+    return questionnaire, None
 
 
 def build_form(questionnaire: dict[str, Any], packs: Sequence[TextPack]) -> RecordForm:
-    display = _with_text_pack(questionnaire, packs) if requires_text_pack(questionnaire) \
-        else questionnaire
+    display, pack = _with_text_pack(questionnaire, packs) if requires_text_pack(questionnaire) \
+        else (questionnaire, None)
     return RecordForm(
         id=str(questionnaire["id"]),
         title=str(questionnaire.get("title") or questionnaire["id"]),
@@ -123,6 +128,7 @@ def build_form(questionnaire: dict[str, Any], packs: Sequence[TextPack]) -> Reco
         display=display,
         instrument=instrument_from_questionnaire(questionnaire),
         transcription=is_transcription_mode(display),
+        text_pack=pack,
     )
 
 

@@ -1,21 +1,26 @@
-"""The client hand-off and its lock, kept in the launch's server-side session store.
+"""The client hand-off: a capability for the client, a lock for the clinician's launch.
 
 How it works (framework-free; plugin/web/handoff_routes.py is the glue):
 
-1. The clinician starts a hand-off for a client-rated form. The app draws a random 6-digit
-   **unlock code**, keeps only its HMAC (keyed with ALLIANCE_SECRET_KEY and bound to the launch
-   handle) under ``("handoff", handle)`` in the session store, and shows the code once, to the
-   clinician, in the answer to that POST (``Cache-Control: no-store``: going back re-posts, and
-   a second start while a hand-off is active only leads back to the questionnaire).
-2. While a hand-off is recorded for a handle, every URL of that launch (the panel, recording,
-   records) shows the hand-off page instead: the questionnaire, or after submitting a thank-you
-   with the lock. The back button therefore never reveals the panel.
-3. Leaving the lock needs the code, which only the clinician saw. After ``MAX_FAILURES`` wrong
-   codes the hand-off is *sealed*: no code opens it any more, and the clinician launches the app
-   again from the patient's chart (which needs their EHR sign-in); the old handle stays locked
-   until it expires.
+1. The clinician starts a hand-off for a client-rated form. The launch's handle is rotated
+   first (the web layer asks Launches for a new one), so any URL of the launch the client might
+   see or go back to is dead. The app draws a random 6-digit **unlock code** and a random
+   **client capability**. The capability is the only thing the client's screen ever carries
+   (`/handoff/<capability>`): it opens this one questionnaire and nothing else, and it dies
+   when the questionnaire is sent or the hand-off ends.
+2. Until the client opens the questionnaire, the clinician's hand-off page (in the chart) shows
+   the code and the link. Once the capability is used, the code and the link are gone from the
+   store and the page says what to do next; the code is kept only as an HMAC (keyed with
+   ALLIANCE_SECRET_KEY and bound to the clinician's handle).
+3. While a hand-off is recorded for a handle, every URL of that launch shows the hand-off page
+   instead of the panel. Leaving needs the code; every check first takes a numbered attempt
+   from the store's atomic ``incr``, so however many guesses arrive at once at most
+   ``MAX_FAILURES`` codes are compared, and after that many wrong ones the hand-off is
+   *sealed*: no code opens it, and the clinician launches again from the chart.
+   A right code ends the hand-off and the web layer rotates the handle again.
 
-The lock lives exactly as long as the launch (``session_hours``).
+Every record of a hand-off lives exactly as long as the launch (the caller passes the launch's
+remaining lifetime).
 """
 
 from __future__ import annotations
@@ -29,7 +34,9 @@ from typing import Any
 
 from plugin.launch.session_store import SessionStore
 
-KIND = "handoff"
+KIND = "handoff"  # clinician handle -> the hand-off
+CLIENT_KIND = "handoff_client"  # client capability -> the clinician handle
+FAILURES_KIND = "handoff_failures"  # clinician handle -> wrong codes so far (atomic incr)
 MAX_FAILURES = 5
 CODE_DIGITS = 6
 
@@ -41,10 +48,17 @@ class Handoff:
     state: str  # "open" (questionnaire shown) | "submitted" (thank-you + lock) | "sealed"
     saved: str | None = None  # the QuestionnaireResponse id once submitted
     failures: int = 0
+    code: str | None = None  # the unlock code, until the client opened the questionnaire
+    capability: str | None = None  # the client's link, until the client opened it
 
     @property
     def sealed(self) -> bool:
         return self.state == "sealed"
+
+    @property
+    def client_has_it(self) -> bool:
+        """The client opened the questionnaire: the code and the link are no longer shown."""
+        return self.code is None
 
 
 def _digest(secret_key: str, handle: str, code: str) -> str:
@@ -53,55 +67,90 @@ def _digest(secret_key: str, handle: str, code: str) -> str:
 
 
 class Handoffs:
-    def __init__(self, store: SessionStore, secret_key: str, ttl: float) -> None:
+    def __init__(self, store: SessionStore, secret_key: str) -> None:
         self._store = store
         self._secret = secret_key
-        self._ttl = ttl
 
     def _get(self, handle: str) -> dict[str, Any] | None:
         return self._store.get(KIND, handle) if handle else None
 
+    def _handoff(self, record: dict[str, Any], failures: int) -> Handoff:
+        state = "sealed" if failures >= MAX_FAILURES else record["state"]
+        return Handoff(record["questionnaire"], record["submission_id"], state,
+                       record.get("saved"), failures, record.get("code"),
+                       record.get("capability"))
+
+    def _failures(self, handle: str) -> int:
+        counter = self._store.get(FAILURES_KIND, handle)
+        return int(counter["n"]) if counter else 0
+
     def current(self, handle: str) -> Handoff | None:
         record = self._get(handle)
-        if record is None:
-            return None
-        return Handoff(record["questionnaire"], record["submission_id"], record["state"],
-                       record.get("saved"), int(record.get("failures", 0)))
+        return None if record is None else self._handoff(record, self._failures(handle))
 
     def locked(self, handle: str) -> bool:
         """True while a hand-off is active for this launch: its URLs show the lock."""
         return self._get(handle) is not None
 
-    def start(self, handle: str, questionnaire_id: str) -> str:
-        """Begin a hand-off; returns the unlock code to show the clinician (once)."""
-        if self.locked(handle):
-            raise ValueError("a hand-off is already active for this launch")
+    def start(self, handle: str, questionnaire_id: str, ttl: float) -> tuple[str, str]:
+        """Begin a hand-off on the (freshly rotated) clinician ``handle``; returns the unlock
+        code and the client capability. ``ttl``: the launch's remaining lifetime."""
         code = "".join(secrets.choice("0123456789") for _ in range(CODE_DIGITS))
-        self._store.put(KIND, handle, {
+        capability = secrets.token_urlsafe(32)
+        record = {
             "questionnaire": questionnaire_id, "submission_id": str(uuid.uuid4()),
-            "state": "open", "code": _digest(self._secret, handle, code), "failures": 0,
-        }, self._ttl)
-        return code
+            "state": "open", "digest": _digest(self._secret, handle, code),
+            "code": code, "capability": capability,
+        }
+        if not self._store.add(KIND, handle, record, ttl):
+            raise ValueError("a hand-off is already active for this launch")
+        self._store.put(CLIENT_KIND, capability, {"handle": handle, "state": "new"}, ttl)
+        return code, capability
 
-    def submitted(self, handle: str, qr_id: str) -> None:
+    def for_client(self, capability: str) -> tuple[str, Handoff] | None:
+        """The clinician handle and the hand-off a live client capability opens, else None."""
+        link = self._store.get(CLIENT_KIND, capability) if capability else None
+        if link is None:
+            return None
+        handle = str(link["handle"])
+        handoff = self.current(handle)
+        if handoff is None or handoff.state != "open":
+            return None
+        return handle, handoff
+
+    def client_opened(self, handle: str, ttl: float) -> None:
+        """The client has the questionnaire: forget the code and the link (only the HMAC stays)."""
+        record = self._get(handle)
+        if record is not None and record.get("code") is not None:
+            self._store.put(KIND, handle, {**record, "code": None, "capability": None}, ttl)
+
+    def submitted(self, handle: str, capability: str, qr_id: str, ttl: float) -> None:
+        """The questionnaire was sent: the capability dies, the lock stays."""
+        self._store.delete(CLIENT_KIND, capability)
         record = self._get(handle)
         if record is not None and record["state"] == "open":
-            self._store.put(KIND, handle, {**record, "state": "submitted", "saved": qr_id},
-                            self._ttl)
+            self._store.put(KIND, handle, {**record, "state": "submitted", "saved": qr_id,
+                                           "code": None, "capability": None}, ttl)
 
-    def unlock(self, handle: str, code: str) -> Handoff | None:
-        """Remove the lock when ``code`` is right and returns the ended hand-off; else counts
-        the failure (sealing after MAX_FAILURES) and returns None."""
+    def unlock(self, handle: str, code: str, ttl: float) -> Handoff | None:
+        """End the hand-off when ``code`` is right and return it; else count the failure
+        (atomically; sealed after MAX_FAILURES) and return None."""
         record = self._get(handle)
-        if record is None or record["state"] == "sealed":
+        if record is None:
             return None
-        given = "".join(ch for ch in code if ch.isdigit())
-        if hmac.compare_digest(_digest(self._secret, handle, given), record["code"]):
-            self._store.delete(KIND, handle)
-            return Handoff(record["questionnaire"], record["submission_id"], "ended",
-                           record.get("saved"), int(record.get("failures", 0)))
-        failures = int(record.get("failures", 0)) + 1
-        state = "sealed" if failures >= MAX_FAILURES else record["state"]
-        self._store.put(KIND, handle, {**record, "failures": failures, "state": state},
-                        self._ttl)
+        # Each check first takes a numbered attempt from the atomic counter, so however many
+        # guesses arrive at once, no more than MAX_FAILURES codes are ever compared.
+        attempt = self._store.incr(FAILURES_KIND, handle, ttl)
+        if attempt > MAX_FAILURES:
+            return None
+        given = "".join(ch for ch in code if ch in "0123456789")[:CODE_DIGITS * 2]
+        if hmac.compare_digest(_digest(self._secret, handle, given), record["digest"]):
+            if self._store.take(KIND, handle) is None:  # a parallel unlock got there first
+                return None
+            if record.get("capability"):
+                self._store.delete(CLIENT_KIND, str(record["capability"]))
+            self._store.delete(FAILURES_KIND, handle)
+            return self._handoff(record, 0)
+        if attempt >= MAX_FAILURES and record.get("capability"):
+            self._store.delete(CLIENT_KIND, str(record["capability"]))
         return None

@@ -22,7 +22,7 @@ from typing import Any
 
 from plugin.fhir.client import FhirClient
 from plugin.fhir.errors import FhirError
-from plugin.fhir.stores import RecordStore, RecordStores
+from plugin.fhir.stores import BACKEND_SCOPES, RecordStore, RecordStores
 from plugin.launch.errors import LaunchError
 from plugin.launch.launches import Launches
 from plugin.recording.drafts import DraftOwner, Drafts
@@ -114,7 +114,10 @@ class OutboxClients:
 
     def __call__(self, item: Mapping[str, Any]) -> FhirClient:
         if item.get("where") == "companion":
-            return self._stores.companion_client(retries=1)
+            client = self._stores.companion_client(BACKEND_SCOPES)
+            if client is None:
+                raise OutboxWaiting("no companion record store is configured any more")
+            return client
         try:
             context = self._launches.context_for_server(str(item.get("handle") or ""))
         except (LaunchError, SmartLaunchError) as err:

@@ -30,7 +30,8 @@ def new_submission(form: RecordForm, answers: Mapping[str, Answer], *, patient: 
         questionnaire=form.questionnaire, answers=answers, rater=form.rater, patient=patient,
         encounter=encounter, author=author, authored=moment, submission_id=submission_id,
         app_name=APP_NAME, app_version=__version__, organization=organization, source=author,
-        recorded=moment, enterer=enterer if enterer != author else None)
+        recorded=moment, enterer=enterer if enterer != author else None,
+        text_pack=form.text_pack)
 
 
 def _moment(value: object, now: Now) -> datetime.datetime:
@@ -51,4 +52,4 @@ def correction(qr: Mapping[str, object], form: RecordForm, rater: Rater,
         patient=reference(qr, "subject"), encounter=reference(qr, "encounter"),
         author=corrector, authored=_moment(qr.get("authored"), now),
         submission_id=submission_id, app_name=APP_NAME, app_version=__version__,
-        organization=organization, recorded=now(), reason=reason)
+        organization=organization, recorded=now(), reason=reason, text_pack=form.text_pack)

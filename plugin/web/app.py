@@ -13,25 +13,36 @@ from typing import Any
 
 import requests
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from plugin import __version__
 from plugin.config import Settings, load_settings
 from plugin.fhir.client import FhirClient
 from plugin.fhir.stores import RecordStores
+from plugin.launch.issuers import issuers_from, settings_for, smart_client_for
 from plugin.launch.launches import Launches
-from plugin.launch.session_store import SqliteSessionStore
+from plugin.launch.session_stores import open_session_store
+from plugin.ops.outbound import observe
 from plugin.recording.catalogue import FormCatalogue
 from plugin.recording.drafts import Drafts
 from plugin.recording.handoff import Handoffs
 from plugin.recording.one_rating import OneRating
 from plugin.recording.outbox import Outbox, OutboxPolicy, OutboxWorker
 from plugin.recording.saving import OutboxClients, Saving
-from plugin.web import errors, handoff_routes, record_routes, security
+from plugin.web import (
+    audit_hooks,
+    errors,
+    handoff_routes,
+    log_redaction,
+    ops_routes,
+    record_routes,
+    security,
+)
 from plugin.web.ehr_style import StyleFetcher
 from plugin.web.launch_routes import bp as launch_bp
 from plugin.web.panel_routes import bp as panel_bp
 from plugin.web.services import EXTENSION, Services
-from smart_launch import ClientConfig, LaunchContext, SmartClient
+from smart_launch import LaunchContext
 
 log = logging.getLogger(__name__)
 
@@ -51,26 +62,26 @@ def create_app(
     the wait between retries of a FHIR request. `outbox_interval`: run the outbox worker
     (retries of queued saves) every so many seconds; `alliance serve` and the demo run it every
     second, tests drive `saving.outbox.run_due()` themselves. `outbox_policy`: retry timing."""
+    log_redaction.install()  # before anything can log a handle, a code or a token
     settings = config if isinstance(config, Settings) else load_settings(config)
     catalogue = FormCatalogue.from_settings(settings)
-    http = http or requests.Session()
-    client = SmartClient(
-        ClientConfig(
-            client_id=settings.client_id,
-            redirect_uri=settings.redirect_uri,
-            client_secret=settings.client_secret,
-            private_key_pem=settings.private_key_pem,
-            private_key_alg=settings.private_key_alg,
-        ),
-        http=http,
-        clock=clock,
-    )
-    store = SqliteSessionStore(
-        settings.data_dir / "sessions.sqlite3", settings.secret_key, clock=clock
+    http = observe(http or requests.Session())  # request id out, latency measured
+    issuers = issuers_from(settings)
+    clients = {iss: smart_client_for(issuer, settings.redirect_uri, clock=clock, http=http,
+                                    allow_http=settings.development)
+               for iss, issuer in issuers.items()}
+    client = next(iter(clients.values()))
+    store = open_session_store(
+        settings.session_store_url, settings.secret_key, settings.data_dir, clock=clock
     )
 
-    launches = Launches(settings, client, store, clock=clock)
-    record_stores = RecordStores(settings, http, clock=clock, sleep=sleep)
+    record_stores = RecordStores(
+        settings, http, clock=clock, sleep=sleep,
+        per_issuer={iss: settings_for(settings, issuer) for iss, issuer in issuers.items()
+                    if settings.issuers})
+    auditor = audit_hooks.build_auditor(settings, record_stores)
+    launches = Launches(settings, clients, store, clock=clock, issuers=issuers)
+
     def ehr_client(context: LaunchContext) -> FhirClient:  # one quick retry, then the outbox
         return FhirClient(context.iss, token=lambda: context.access_token, http=http,
                           sleep=sleep, retries=1)
@@ -83,6 +94,11 @@ def create_app(
         saving.worker = OutboxWorker(outbox, outbox_interval).start()
 
     app = Flask(__name__)
+    if settings.trusted_proxies:
+        # Behind a balancer: the client's address (launches are counted per address) and
+        # scheme come from the X-Forwarded-* headers the trusted hops add, and only those.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=settings.trusted_proxies, x_proto=settings.trusted_proxies)
     app.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=256 * 1024)
     app.extensions[EXTENSION] = Services(
         settings=settings,
@@ -90,13 +106,14 @@ def create_app(
         launches=launches,
         record_stores=record_stores,
         catalogue=catalogue,
-        handoffs=Handoffs(store, settings.secret_key, settings.session_hours * 3600),
+        handoffs=Handoffs(store, settings.secret_key),
         saving=saving,
         styles=StyleFetcher(http, clock=clock),
         http=http,
         clock=clock,
         sleep=sleep,
         version=__version__,
+        auditor=auditor,
     )
     app.register_blueprint(launch_bp)
     app.register_blueprint(panel_bp)
@@ -104,5 +121,7 @@ def create_app(
     app.register_blueprint(handoff_routes.bp)
     security.init_app(app, settings)
     errors.init_app(app)
+    audit_hooks.init_app(app, auditor)
+    ops_routes.init_app(app)
     log.info("Alliance Panel %s ready at %s", __version__, settings.public_url)
     return app

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import request
+from flask import g, request
 
 from plugin.config import Settings
 from plugin.fhir.client import FhirClient
@@ -33,10 +33,16 @@ class CurrentLaunch:
         return tail if tail.startswith(("Practitioner/", "PractitionerRole/")) else None
 
 
-def current_launch(handle: str) -> CurrentLaunch:
+def current_launch(handle: str, *, context: LaunchContext | None = None) -> CurrentLaunch:
+    """The launch behind `handle` (checked against this browser's binding), or, with
+    `context` given, that already-authorised context (a client capability's)."""
     app = services()
-    context = app.launches.context(handle, browser_key(request))
-    ehr = FhirClient(context.iss, token=lambda: context.access_token, http=app.http,
-                     sleep=app.sleep)
-    records = app.record_stores.for_launch(context, ehr)
-    return CurrentLaunch(handle, context, ehr, records, app.settings)
+    if context is None:
+        context = app.launches.context(handle, browser_key(request))
+    launch_context = context
+    ehr = FhirClient(launch_context.iss, token=lambda: launch_context.access_token,
+                     http=app.http, sleep=app.sleep)
+    records = app.record_stores.for_launch(launch_context, ehr)
+    launch = CurrentLaunch(handle, launch_context, ehr, records, app.settings)
+    g.launch = launch  # a refusal later in this request is audited for this launch
+    return launch

@@ -128,8 +128,11 @@ class StyleFetcher:
         if cached is not None:
             return cached
         try:
-            answer = self._http.get(url, timeout=5, headers={"Accept": "application/json"})
+            answer = self._http.get(url, timeout=5, headers={"Accept": "application/json"},
+                                    allow_redirects=False)  # a redirect is not followed
             answer.raise_for_status()
+            if answer.status_code != 200:
+                raise requests.HTTPError(f"HTTP {answer.status_code}")
             document = answer.json()
         except (requests.RequestException, ValueError) as err:
             log.warning("smart_style_url not readable: %s", type(err).__name__)

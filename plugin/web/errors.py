@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, render_template
+from flask import Flask, g, render_template
 from werkzeug.exceptions import HTTPException
 
 from plugin.alliance import AllianceError
@@ -21,8 +21,19 @@ from plugin.fhir.errors import (
     FhirNotFound,
     RecordError,
 )
-from plugin.launch.errors import LaunchError, LaunchExpired, LaunchRefused
+from plugin.launch.errors import (
+    LaunchBusy,
+    LaunchError,
+    LaunchExpired,
+    LaunchLimited,
+    LaunchRefused,
+    LaunchStoreBusy,
+    StoreUnavailable,
+)
+from plugin.ops.metrics import ERRORS
 from plugin.recording.errors import RecordingError
+from plugin.web.audit_hooks import audit_refusal
+from plugin.web.services import services
 from smart_launch import SmartLaunchError, TransportError
 
 log = logging.getLogger(__name__)
@@ -33,6 +44,10 @@ REPLY_STATUS: dict[type[Exception], tuple[int, str]] = {
     LaunchError: (400, "The app could not open"),
     LaunchRefused: (400, "The app could not open"),
     LaunchExpired: (403, "The app could not open"),
+    LaunchLimited: (429, "Too many sign-ins"),
+    LaunchBusy: (503, "Too many sign-ins"),
+    LaunchStoreBusy: (503, "The app is busy"),
+    StoreUnavailable: (503, "The app cannot reach its session store"),
     RecordingError: (409, "This cannot be recorded"),
     AllianceError: (422, "The form could not be used"),
     FhirError: (502, "The EHR's FHIR server refused or failed"),
@@ -54,6 +69,8 @@ def reply_for(err: Exception) -> tuple[int, str]:
 
 
 def _page(status: int, title: str, message: str, code: str) -> tuple[str, int]:
+    g.error_code = code  # for the launches metric (plugin/web/ops_routes.py)
+    ERRORS.labels(code).inc()
     return render_template("error.html", title=title, message=message, code=code), status
 
 
@@ -61,6 +78,7 @@ def _domain(err: Exception) -> tuple[str, int]:
     status, title = reply_for(err)
     code = str(getattr(err, "code", "error"))
     message = str(getattr(err, "message", "")) or title
+    audit_refusal(services().auditor, code, status)
     if status >= 500 or isinstance(err, (FhirError, SmartLaunchError)):
         log.warning("request failed: %s (%s)", code, type(err).__name__)
     else:

@@ -1,11 +1,15 @@
-"""The client hand-off: the client answers on the clinician's device, then the screen locks.
+"""The client hand-off: the client answers with a capability of their own, the chart locks.
 
-    POST      /panel/<h>/handoff/start                   start a hand-off (shows the unlock code)
-    GET/POST  /panel/<h>/handoff                         the client's questionnaire, then the lock
-    POST      /panel/<h>/handoff/unlock                  the clinician's code ends the hand-off
+    POST      /panel/<h>/handoff/start      start a hand-off: rotate the handle, then the lock page
+    GET       /panel/<h>/handoff            the clinician's hand-off page (code and link until the
+                                            client opens the questions; then what to do next)
+    GET       /panel/<h>/handoff/progress   has the client opened them? (static/handoff.js asks)
+    POST      /panel/<h>/handoff/unlock     the clinician's code ends it and rotates the handle
+    GET/POST  /handoff/<capability>         the client's questionnaire, nothing else
 
 ``handoff_lock(handle)`` is True while a hand-off is active; the guard below sends every other
-URL carrying that handle (the panel too) to the hand-off page, so the back button shows nothing.
+URL carrying that handle (the panel too) to the hand-off page. The client's pages carry only the
+capability (no handle, no link into the panel, no EHR style), and it dies once they send.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Blueprint, redirect, request, url_for
+from flask import Blueprint, jsonify, redirect, request, url_for
 from werkzeug.wrappers import Response
 
 from plugin.recording.errors import RecordingRefused
@@ -21,15 +25,20 @@ from plugin.recording.handoff import Handoffs
 from plugin.web.csrf import check_csrf
 from plugin.web.current import current_launch
 from plugin.web.record_pages import Page, form_page, render, session_refs, submit
+from plugin.web.security import browser_key
 from plugin.web.services import services
 
 log = logging.getLogger(__name__)
 bp = Blueprint("handoff", __name__)
-HANDOFF_ENDPOINTS = frozenset({"handoff.questions", "handoff.unlock"})
+HANDOFF_ENDPOINTS = frozenset({"handoff.status", "handoff.unlock", "handoff.progress"})
 
 
 def _handoffs() -> Handoffs:
     return services().handoffs
+
+
+def _remaining(handle: str) -> float:
+    return services().launches.remaining(handle)
 
 
 def handoff_lock(handle: str) -> bool:
@@ -42,7 +51,7 @@ def _lock_guard() -> Response | None:
     handle = (request.view_args or {}).get("handle")
     if not handle or request.endpoint in HANDOFF_ENDPOINTS or not handoff_lock(str(handle)):
         return None
-    return redirect(url_for("handoff.questions", handle=handle), code=303)
+    return redirect(url_for("handoff.status", handle=handle), code=303)
 
 
 @bp.post("/panel/<handle>/handoff/start")
@@ -55,50 +64,83 @@ def start(handle: str) -> Page:
         raise RecordingRefused(
             f"{form.title} cannot be handed to the client: it is not a client form with "
             "wording (enter a completed paper form instead).", code="recording.no_handoff")
-    code = _handoffs().start(handle, form.id)
+    new = services().launches.rotate(handle, browser_key(request))
+    _handoffs().start(new, form.id, _remaining(new))
     log.info("client hand-off started")
-    return render("record/handoff_start.html", handle=handle, form=form,
-                   code=f"{code[:3]} {code[3:]}")
+    return redirect(url_for("handoff.status", handle=new), code=303)
 
 
-@bp.route("/panel/<handle>/handoff", methods=["GET", "POST"])
-def questions(handle: str) -> Page:
-    handoffs = _handoffs()
-    state = handoffs.current(handle)
+def _status_page(handle: str, status: int = 200, *, failed: bool = False) -> Page:
+    current_launch(handle)  # a live launch of this browser, or LaunchExpired
+    state = _handoffs().current(handle)
     if state is None:
         return redirect(url_for("panel.panel", handle=handle), code=303)
-    if state.state != "open":
-        return render("record/handoff_locked.html", handle=handle, sealed=state.sealed,
-                       failed=False)
-    launch = current_launch(handle)
     form = services().catalogue.form(state.questionnaire_id)
-    action = url_for("handoff.questions", handle=handle)
-    if request.method == "GET":
-        return form_page(handle, form, action=action, mode="handoff", raw={}, errors={},
-                          submission_id=state.submission_id)
-    check_csrf(handle)
-    patient, encounter = session_refs(launch)
+    showing = state.state == "open" and not state.client_has_it and not state.sealed
+    code = state.code or ""
+    return render(
+        "record/handoff_status.html", status, handle=handle, form=form, state=state,
+        failed=failed, code=f"{code[:3]} {code[3:]}" if showing else None,
+        client_url=url_for("handoff.client", capability=state.capability) if showing else None,
+        here_url=url_for("handoff.client", capability=state.capability, here=1)
+        if showing else None,
+        poll=url_for("handoff.progress", handle=handle) if showing else None)
 
-    def saved(qr_id: str) -> Response:
-        handoffs.submitted(handle, qr_id)
-        return redirect(url_for("handoff.questions", handle=handle), code=303)
 
-    return submit(launch, form, action=action, mode="handoff", patient=patient,
-                   encounter=encounter, author=patient, enterer=None, on_saved=saved,
-                   fixed_submission_id=state.submission_id)
+@bp.get("/panel/<handle>/handoff")
+def status(handle: str) -> Page:
+    return _status_page(handle)
+
+
+@bp.get("/panel/<handle>/handoff/progress")
+def progress(handle: str) -> Response:
+    """For static/handoff.js on the chart's hand-off page: has the client opened the questions
+    yet? (Then the page reloads and the code is gone.) Says nothing else."""
+    current_launch(handle)
+    state = _handoffs().current(handle)
+    return jsonify(client_has_it=state is None or state.client_has_it)
 
 
 @bp.post("/panel/<handle>/handoff/unlock")
 def unlock(handle: str) -> Page:
+    current_launch(handle)  # the launch must be live and this browser's
     check_csrf(handle)
-    handoffs = _handoffs()
-    ended = handoffs.unlock(handle, request.form.get("code", ""))
+    ended = _handoffs().unlock(handle, request.form.get("code", ""), _remaining(handle))
     if ended is not None:
+        new = services().launches.rotate(handle, browser_key(request))
         log.info("client hand-off ended by the clinician")
         params: dict[str, Any] = {"saved": ended.saved} if ended.saved else {}
-        return redirect(url_for("panel.panel", handle=handle, **params), code=303)
-    state = handoffs.current(handle)
-    if state is None:
-        return redirect(url_for("panel.panel", handle=handle), code=303)
-    return render("record/handoff_locked.html", 403, handle=handle, sealed=state.sealed,
-                   failed=True, open=state.state == "open")
+        return redirect(url_for("panel.panel", handle=new, **params), code=303)
+    return _status_page(handle, 403, failed=True)
+
+
+@bp.route("/handoff/<capability>", methods=["GET", "POST"])
+def client(capability: str) -> Page:
+    handoffs = _handoffs()
+    found = handoffs.for_client(capability)
+    if found is None:
+        return render("record/handoff_closed.html", 410)
+    handle, state = found
+    context = services().launches.context_for_handoff(handle)
+    launch = current_launch(handle, context=context)
+    form = services().catalogue.form(state.questionnaire_id)
+    here = request.args.get("here") == "1"
+    action = (url_for("handoff.client", capability=capability, here=1) if here
+              else url_for("handoff.client", capability=capability))
+    if request.method == "GET":
+        handoffs.client_opened(handle, _remaining(handle))
+        return form_page(capability, form, action=action, mode="handoff", raw={}, errors={},
+                         submission_id=state.submission_id)
+    check_csrf(capability)
+    patient, encounter = session_refs(launch)
+
+    def saved(qr_id: str) -> Page:
+        handoffs.submitted(handle, capability, qr_id, _remaining(handle))
+        log.info("client hand-off questionnaire sent")
+        if here:  # inside the chart's frame: the frame shows the clinician's lock page
+            return redirect(url_for("handoff.status", handle=handle), code=303)
+        return render("record/handoff_closed.html", 200, sent=True)
+
+    return submit(launch, form, action=action, mode="handoff", patient=patient,
+                  encounter=encounter, author=patient, enterer=None, on_saved=saved,
+                  fixed_submission_id=state.submission_id, page_key=capability)

@@ -5,9 +5,11 @@ from __future__ import annotations
 from flask import Blueprint, Response, render_template, request
 
 from plugin.launch.scopes import REQUIRED
+from plugin.ops.metrics import ALERTS_SHOWN
 from plugin.panel.reads import read_panel
 from plugin.panel.trend import build_trends
 from plugin.panel.view import build_panel
+from plugin.web.audit_hooks import audit_panel_view
 from plugin.web.current import current_launch
 from plugin.web.ehr_style import style_sheet
 from plugin.web.security import browser_key
@@ -32,6 +34,7 @@ def panel(handle: str) -> str:
         launch.ehr, launch.records, context.patient,
         appointments=context.scopes.allows("Appointment", "s"),
     )
+    audit_panel_view(services().auditor, launch, reads.requested)
     # Writing to the EHR needs its write scopes; a companion store uses the app's own token.
     record_missing = context.scopes.missing(RECORD_NEEDS) if launch.records.where == "ehr" else []
     outbox = services().saving.outbox
@@ -39,7 +42,9 @@ def panel(handle: str) -> str:
     unsent = outbox.unsent_for(context.iss, context.patient)
     queued = next((i for i in unsent if i["id"] == request.args.get("queued")), None)
     today = services().now().date()
-    view = build_panel(reads, context.encounter, today)
+    view = build_panel(reads, context.encounter, today, services().settings.norms)
+    for group in view.alerts:
+        ALERTS_SHOWN.labels(group.kind).inc()
     return render_template(
         "panel.html",
         handle=handle,

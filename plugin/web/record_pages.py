@@ -21,12 +21,14 @@ from plugin.fhir.errors import (
     RecordError,
 )
 from plugin.fhir.record_bundles import build_submission_bundle
+from plugin.ops.metrics import SAVES
 from plugin.recording.answers import form_fields, read_answers, submission_id_from
 from plugin.recording.catalogue import RecordForm
 from plugin.recording.drafts import DraftOwner
 from plugin.recording.errors import RecordingRefused
 from plugin.recording.saving import SaveOutcome, Who
 from plugin.recording.submission import new_submission
+from plugin.web.audit_hooks import audit_refusal
 from plugin.web.current import CurrentLaunch
 from plugin.web.services import services
 
@@ -64,6 +66,12 @@ def session_refs(launch: CurrentLaunch) -> tuple[str, str]:
 
 
 def failure_message(err: FhirError) -> tuple[str, int]:
+    message, status = _failure_message(err)
+    audit_refusal(services().auditor, err.code, status if status < 500 else 502)
+    return message, status
+
+
+def _failure_message(err: FhirError) -> tuple[str, int]:
     if isinstance(err, FhirTransportError):
         text = "The FHIR server could not be reached."
     elif isinstance(err, FhirConflict):
@@ -120,12 +128,14 @@ def taken_message(outcome: SaveOutcome, form: RecordForm) -> str:
 
 def submit(launch: CurrentLaunch, form: RecordForm, *, action: str, mode: str, patient: str,
             encounter: str, author: str, enterer: str | None, on_saved: Callable[[str], Page],
-            fixed_submission_id: str | None = None) -> Page:
+            fixed_submission_id: str | None = None, page_key: str | None = None) -> Page:
     """Read the posted answers and save them: one rating per session, rater and form, written
     to the outbox first. The clinician is told what happened: saved, queued (kept, sent when
     the server takes it), already rated, or refused; a page that did not save keeps what was
-    typed, and a clinician's typed answers are kept as a draft whatever happens."""
-    handle = launch.handle
+    typed, and a clinician's typed answers are kept as a draft whatever happens. `page_key`:
+    what the page is keyed by when it is not the launch's handle (a client capability), for
+    its CSRF token; the handle never reaches that page."""
+    handle = page_key or launch.handle
     read = read_answers(form.display, request.form)
     submission_id = fixed_submission_id or submission_id_from(request.form)
     errors = dict(read.errors)
@@ -137,7 +147,7 @@ def submit(launch: CurrentLaunch, form: RecordForm, *, action: str, mode: str, p
     saving = services().saving
     owner = draft_owner(launch, form) if mode != "handoff" else None
     if owner is not None:  # what was typed is kept, whatever happens next
-        saving.drafts.keep(owner, handle, request.form.to_dict())
+        saving.drafts.keep(owner, launch.handle, request.form.to_dict())
     if errors:
         return form_page(errors=errors, status=422, **page)
     try:
@@ -152,13 +162,16 @@ def submit(launch: CurrentLaunch, form: RecordForm, *, action: str, mode: str, p
     except (AllianceError, RecordError) as err:  # before FhirError: RecordError is one
         return form_page(errors={}, message=f"The answers could not be recorded: "
                           f"{err.message}", status=422, **page)
+    SAVES.labels(outcome.state).inc()
     if outcome.state == "taken":
         return form_page(errors={}, message=taken_message(outcome, form), status=409,
-                          existing=outcome.existing, **page)
+                          existing=outcome.existing if page_key is None else None, **page)
     if outcome.state == "failed":
         return form_page(errors={}, status=502, **page, message=(
             f"The FHIR server refused the record ({outcome.reason}). Nothing was saved; your "
             "answers are still on this page."))
     if outcome.state == "queued":
+        if page_key is not None:  # a client's window: never the panel; the answers are kept
+            return on_saved("")
         return redirect(url_for("panel.panel", handle=handle, queued=submission_id), code=303)
     return on_saved(str(outcome.qr_id))

@@ -19,9 +19,11 @@ from typing import Any
 
 from flask import Blueprint, abort, redirect, request, url_for
 
-from plugin.alliance import AllianceError
+from plugin.alliance import AllianceError, shipped_norms
 from plugin.fhir.errors import FhirError, RecordError
+from plugin.fhir.url_safety import FHIR_ID
 from plugin.launch.errors import LaunchExpired
+from plugin.panel.view import caveats_of
 from plugin.recording.answers import form_fields, raw_from_answers, read_answers
 from plugin.recording.catalogue import RecordForm
 from plugin.recording.errors import RecordingRefused
@@ -32,6 +34,7 @@ from plugin.recording.records import (
     read_record,
 )
 from plugin.recording.saving import slot_of
+from plugin.web.audit_hooks import audit_panel_view, audit_write
 from plugin.web.csrf import check_csrf, csrf_token
 from plugin.web.current import CurrentLaunch, current_launch
 from plugin.web.record_pages import (
@@ -87,8 +90,13 @@ def record(handle: str, questionnaire_id: str) -> Page:
     check_csrf(handle)
     return submit(launch, form, action=action, mode=mode, patient=patient,
                    encounter=encounter, author=author, enterer=enterer,
-                   on_saved=lambda qr_id: redirect(
-                       url_for("panel.panel", handle=handle, saved=qr_id), code=303))
+                   on_saved=lambda qr_id: _saved(launch, qr_id, redirect(
+                       url_for("panel.panel", handle=handle, saved=qr_id), code=303)))
+
+
+def _saved(launch: CurrentLaunch, qr_id: str, page: Page) -> Page:
+    audit_write(services().auditor, launch, "create", [f"QuestionnaireResponse/{qr_id}"])
+    return page
 
 
 def _new_form(launch: CurrentLaunch, form: RecordForm, *, action: str, mode: str) -> Page:
@@ -144,7 +152,14 @@ def draft(handle: str, questionnaire_id: str) -> Page:
 
 # -- stored records ----------------------------------------------------------------------------
 def _record(launch: CurrentLaunch, qr_id: str) -> StoredRecord:
+    if not FHIR_ID.fullmatch(qr_id):  # `x?subject=...` must not become a search
+        abort(404, "There is no record with that id.")
     record = read_record(launch.records, services().catalogue, qr_id)
+    target = f"QuestionnaireResponse/{qr_id}"
+    base = launch.records.client.base_url
+    audit_panel_view(services().auditor, launch, [
+        (base, target), (base, f"{target}/_history"),
+        (base, f"Observation?derived-from={target}"), (base, f"Provenance?target={target}")])
     patient = launch.context.patient
     if not patient or record.subject != launch.records.ref("Patient", patient):
         abort(404, "This record does not belong to the patient of this launch.")
@@ -156,8 +171,10 @@ def response(handle: str, qr_id: str) -> Page:
     launch = current_launch(handle)
     record = _record(launch, qr_id)
     labels = {f.link_id: f for f in form_fields(record.form.display)}
+    norms = services().settings.norms or shipped_norms()
+    caveat = caveats_of(norms).get(record.form.instrument.url)
     return render("record/response.html", handle=handle, record=record, labels=labels,
-                   saved=request.args.get("saved"))
+                   saved=request.args.get("saved"), caveat=caveat)
 
 
 @bp.route("/panel/<handle>/responses/<qr_id>/correct", methods=["GET", "POST"])
@@ -200,6 +217,7 @@ def correct(handle: str, qr_id: str) -> Page:
         message, status = failure_message(err)
         return form_page(handle, record.form, raw=read.raw, errors={}, message=message,
                           version=version, status=status, **page)
+    audit_write(services().auditor, launch, "update", [f"QuestionnaireResponse/{qr_id}"])
     return redirect(url_for("record.response", handle=handle, qr_id=qr_id, saved="corrected"),
                     code=303)
 
@@ -228,5 +246,6 @@ def entered_in_error(handle: str, qr_id: str) -> Page:
         message, status = failure_message(err)
         return render("record/entered_in_error.html", status, reason=reason, version=version,
                        errors={}, message=message, **page)
+    audit_write(services().auditor, launch, "update", [f"QuestionnaireResponse/{qr_id}"])
     return redirect(url_for("record.response", handle=handle, qr_id=qr_id,
                             saved="entered-in-error"), code=303)

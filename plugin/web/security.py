@@ -7,11 +7,17 @@ frame; browsers that block it still work through the handle carried in links and
 
 from __future__ import annotations
 
-from flask import Flask, Request, Response
+from flask import Flask, Request, Response, request
+from werkzeug.exceptions import BadRequest
 from werkzeug.wrappers import Response as BaseResponse
 
 from plugin.config import Settings
+from plugin.launch.launches import MAX_PARAMETER
 from plugin.web.services import services
+
+MAX_QUERY_PARAMETERS = 32
+MAX_FORM_FIELD = 10_000  # characters in one form field (a text answer, a reason)
+MAX_FORM_FIELDS = 300
 
 BROWSER_COOKIE = "ap_browser"
 
@@ -31,8 +37,25 @@ def content_security_policy(settings: Settings) -> str:
     )
 
 
+def check_sizes() -> None:
+    """Refuse (400) a request with too many or too long parameters before any route reads
+    them: nothing is stored for it and nothing is sent on."""
+    if len(request.args) > MAX_QUERY_PARAMETERS or any(
+        len(value) > MAX_PARAMETER for value in request.args.values()
+    ):
+        raise BadRequest(f"A parameter of this address is too long (over {MAX_PARAMETER} "
+                         "characters) or there are too many of them; it was not accepted.")
+    if request.method == "POST" and request.mimetype == "application/x-www-form-urlencoded":
+        if len(request.form) > MAX_FORM_FIELDS or any(
+            len(value) > MAX_FORM_FIELD for value in request.form.values()
+        ):
+            raise BadRequest(f"A field of this form is too long (over {MAX_FORM_FIELD} "
+                             "characters); nothing was saved.")
+
+
 def init_app(app: Flask, settings: Settings) -> None:
     policy = content_security_policy(settings)
+    app.before_request(check_sizes)
 
     @app.after_request
     def _headers(response: Response) -> Response:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import requests
 from flask import current_app
 
+from plugin.audit.emit import AccessAuditor
 from plugin.config import Settings
 from plugin.fhir.stores import RecordStores
 from plugin.launch.launches import Launches
@@ -40,6 +41,7 @@ class Services:
     clock: Callable[[], float]  # the one time source: every timestamp the app writes
     sleep: Callable[[float], None]  # the wait between retries of a FHIR request
     version: str
+    auditor: AccessAuditor  # the audit trail of every access to patient data
 
     def now(self) -> datetime.datetime:
         """The current time from the injected clock, timezone-aware."""

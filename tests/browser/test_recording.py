@@ -32,7 +32,8 @@ FOCUS_VISIBLE = """() => {
 
 
 def app_frame(page: Any, dep: Any) -> Any:
-    frame = page.frame(url=lambda url: url.startswith(f"{dep.app.url}/panel/"))
+    frame = page.frame(url=lambda url: url.startswith((f"{dep.app.url}/panel/",
+                                                       f"{dep.app.url}/handoff/")))
     assert frame is not None
     return frame
 
@@ -120,6 +121,7 @@ def test_client_handoff_shows_only_the_questions_and_needs_the_clinician_to_leav
     frame = open_chart(page, dep, patient)
     name = frame.title().split(" · ")[0]
     panel = page.frame_locator(APP_FRAME)
+    first_handle = frame.url.split("/panel/")[1].split("/")[0].split("?")[0]
     panel.locator("a", has_text="Record this session").click()
     panel.locator("button", has_text="Hand over to the client").first.click()
     code = panel.locator(".unlock-code").inner_text().replace(" ", "")
@@ -139,18 +141,24 @@ def test_client_handoff_shows_only_the_questions_and_needs_the_clinician_to_leav
     shoot(page, "handoff-questions")
     assert_accessible(frame, "hand-off questions")
 
-    handle = frame.url.split("/panel/")[1].split("/")[0]
-    frame.goto(f"{dep.app.url}/panel/{handle}")  # the client tries the panel itself
-    expect(panel.locator("h1#form-h")).to_be_visible()  # ... and is sent back to the questions
+    client_url = frame.url
+    assert "/handoff/" in client_url and "/panel/" not in client_url  # only the capability
+    frame.goto(f"{dep.app.url}/panel/{first_handle}")  # the launch's handle before the hand-off
+    expect(panel.locator("h1")).not_to_have_text("A few questions about our work together")
+    assert "Alliance across sessions" not in app_frame(page, dep).locator("body").inner_text()
+    app_frame(page, dep).goto(client_url)
+    expect(panel.locator("h1#form-h")).to_be_visible()
 
     for group in range(panel.locator("fieldset.item").count()):
         panel.locator("fieldset.item").nth(group).locator("label").nth(1).click()
     panel.locator("button", has_text="Send").click()
-    expect(panel.locator("h1#locked-h")).to_have_text("Thank you")
+    expect(panel.locator("h1#handoff-h")).to_have_text("Thank you")
     shoot(page, "handoff-locked")
     assert_accessible(app_frame(page, dep), "hand-off lock")
+    handle = app_frame(page, dep).url.split("/panel/")[1].split("/")[0]
+    assert handle != first_handle
     app_frame(page, dep).goto(f"{dep.app.url}/panel/{handle}")
-    expect(panel.locator("h1#locked-h")).to_be_visible()  # still locked
+    expect(panel.locator("h1#handoff-h")).to_be_visible()  # still locked
 
     panel.locator("#unlock-code").fill("000000" if code != "000000" else "111111")
     panel.locator("button", has_text="Unlock").click()

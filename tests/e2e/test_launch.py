@@ -8,7 +8,7 @@ import dataclasses
 import json
 import logging
 import re
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urljoin, urlsplit
 
 import pytest
 import requests
@@ -53,12 +53,22 @@ def test_standalone_launch_picks_a_patient_at_the_ehr(deploy):
     assert has_banner(page.text), "a standalone app must name the patient itself"
 
 
+def _authorize_url(dep, browser, launch_url: str) -> str:
+    """Follow /launch (and /launch/check, which binds the launch to this browser's cookie) to
+    the redirect that leaves the app for the EHR's authorize endpoint."""
+    url = launch_url
+    for _ in range(3):
+        url = urljoin(url, browser.get(url, allow_redirects=False, timeout=10).headers["Location"])
+        if not url.startswith(dep.app.url):
+            return url
+    raise AssertionError("the launch never left the app")
+
+
 def test_authorization_request_uses_pkce_s256_and_a_strong_single_use_state(deploy):
     dep = deploy()
     browser = dep.browser()
     launch_url = dep.launch_url_from_chart(browser, dep.patient_ids()[0])
-    first = browser.get(launch_url, allow_redirects=False, timeout=10)
-    query = parse_qs(urlsplit(first.headers["Location"]).query)
+    query = parse_qs(urlsplit(_authorize_url(dep, browser, launch_url)).query)
     assert query["code_challenge_method"] == ["S256"]
     assert len(query["code_challenge"][0]) == 43
     assert len(base64.urlsafe_b64decode(query["state"][0] + "==")) >= 16
@@ -68,9 +78,9 @@ def test_authorization_request_uses_pkce_s256_and_a_strong_single_use_state(depl
 def _callback_url(dep, browser) -> str:
     """Follow the launch up to (not into) the app's callback; return the callback URL."""
     url = dep.launch_url_from_chart(browser, dep.patient_ids()[0])
-    for _ in range(5):
+    for _ in range(8):
         answer = browser.get(url, allow_redirects=False, timeout=10)
-        url = answer.headers.get("Location", "")
+        url = urljoin(url, answer.headers.get("Location", ""))
         if url.startswith(f"{dep.app.url}/callback"):
             return url
     raise AssertionError("the launch never reached the callback")
@@ -191,12 +201,11 @@ def test_id_token_with_a_bad_signature_is_refused(deploy):
 def test_scope_syntax_follows_discovery(deploy, syntax, expected):
     dep = deploy(scope_syntax=syntax)
     browser = dep.browser()
-    first = browser.get(
-        dep.launch_url_from_chart(browser, dep.patient_ids()[0]), allow_redirects=False, timeout=10
-    )
-    scope = parse_qs(urlsplit(first.headers["Location"]).query)["scope"][0].split()
+    authorize = _authorize_url(dep, browser, dep.launch_url_from_chart(
+        browser, dep.patient_ids()[0]))
+    scope = parse_qs(urlsplit(authorize).query)["scope"][0].split()
     assert expected in scope
-    page = browser.get(first.headers["Location"], timeout=20)
+    page = browser.get(authorize, timeout=20)
     assert page.status_code == 200 and "/panel/" in page.url
 
 

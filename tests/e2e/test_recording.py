@@ -4,6 +4,7 @@ the way a browser posts them, and the stored records checked in the sandbox's ow
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 from plugin.fhir.record_resources import SUBMISSION_SYSTEM
 from tests.support.launched import (
@@ -53,30 +54,40 @@ def test_therapist_rating_is_one_qr_with_scores_and_provenance(deploy):
 def test_client_hand_off_stores_a_client_rating_and_locks_the_panel(deploy):
     dep = deploy()
     run = open_launch(dep)
+    first_handle = run.handle
     patient_name = panel_patient_name(run.get("").text)
     choose = run.get("/record")
     start = run.post("/handoff/start", {**form_fields(choose), "questionnaire_id": CLIENT})
-    assert start.status_code == 200, start.text[:800]
-    code = re.search(r'class="unlock-code"[^>]*>([\d ]+)<', start.text).group(1)
+    assert start.status_code == 303, start.text[:800]
+    run.handle = urlsplit(start.headers["Location"]).path.split("/")[2]  # rotated
+    assert run.handle != first_handle
+    lock = run.get("/handoff")
+    code = re.search(r'class="unlock-code"[^>]*>([\d ]+)<', lock.text).group(1)
+    client_url = dep.app.url + re.search(r'href="(/handoff/[^"?]+)"', lock.text).group(1)
 
     # The panel (and every other URL of the launch) now shows the hand-off, not the panel.
     for path in ("", f"/record/{THERAPIST}", "/record"):
         answer = run.get(path, allow_redirects=False)
         assert answer.status_code == 303 and answer.headers["Location"].endswith("/handoff")
-    form = run.get("/handoff")
+    # The client's window, a browser of its own, opens the questions with the capability.
+    client = dep.browser()
+    form = client.get(client_url, timeout=20)
     assert form.status_code == 200 and 'type="radio"' in form.text
     visible = form.text
     assert patient_name not in visible
     assert "Session" not in visible.replace("sessions", "")  # no sessions list, no scores
-    links = re.findall(r'href="([^"]+)"', visible)
+    links = re.findall(r'(?:href|action)="([^"]+)"', visible)
     assert all(not link.startswith("/panel/") for link in links), links
-    assert code.replace(" ", "") not in visible
+    assert code.replace(" ", "") not in visible and run.handle not in visible
+    assert code not in run.get("/handoff").text  # the chart's page hides the code now
 
     qr_id = None
-    sent = run.post("/handoff", filled(form))
-    assert sent.status_code == 303 and sent.headers["Location"].endswith("/handoff")
+    sent = client.post(client_url, data=filled(form), timeout=20, allow_redirects=False)
+    assert sent.status_code == 200 and "Thank you" in sent.text
+    assert patient_name not in sent.text
+    assert client.get(client_url, timeout=20).status_code == 410  # the capability is dead
     thanks = run.get("/handoff")
-    assert "Thank you" in thanks.text and patient_name not in thanks.text
+    assert "Thank you" in thanks.text
     assert run.get("", allow_redirects=False).status_code == 303  # still locked
 
     wrong = run.post("/handoff/unlock", {**form_fields(thanks), "code": "000000"
@@ -84,6 +95,9 @@ def test_client_hand_off_stores_a_client_rating_and_locks_the_panel(deploy):
     assert wrong.status_code == 403 and "not right" in wrong.text
     unlocked = run.post("/handoff/unlock", {**form_fields(thanks), "code": code})
     qr_id = saved_id(unlocked)
+    locked_handle = run.handle
+    run.handle = urlsplit(unlocked.headers["Location"]).path.split("/")[2]
+    assert run.handle not in (first_handle, locked_handle)
     assert run.get("", allow_redirects=False).status_code == 200
 
     qr, observations, provenances = records_of(dep, qr_id)

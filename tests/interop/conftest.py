@@ -84,13 +84,17 @@ def servers(interop_tools: None, tmp_path_factory: pytest.TempPathFactory) -> It
     hapi_port = free_port()
     hapi_base = f"http://127.0.0.1:{hapi_port}/fhir"
     app_server = LiveServer(hostname="127.0.0.1")
+    jwks_server = LiveServer(hostname="127.0.0.1")
+    second_app = LiveServer(hostname="127.0.0.1")
     key = generate_private_key_pem("RS384")
     jwks = SmartClient(ClientConfig(client_id="x", redirect_uri=TEST_REDIRECT,
                                     private_key_pem=key)).public_jwks()
     oidc_port = free_port()
     config = logs / "oidc.json"
     spare_ports = tuple(free_port() for _ in range(SPARE_APPS))
-    clients = client_registrations(f"{app_server.url}/callback", jwks, spare_ports)
+    clients = client_registrations(f"{app_server.url}/callback", jwks,
+                                   f"{jwks_server.url}/jwks.json", f"{second_app.url}/callback",
+                                   *(f"http://127.0.0.1:{port}/callback" for port in spare_ports))
     config.write_text(json.dumps({"port": oidc_port, "fhir_base": hapi_base, "clients": clients}))
     issuer = f"http://127.0.0.1:{oidc_port}"
     started: dict[str, float] = {}
@@ -110,7 +114,8 @@ def servers(interop_tools: None, tmp_path_factory: pytest.TempPathFactory) -> It
         started["HAPI FHIR"] = time.monotonic() - t0
         print("\ninterop servers started: " + ", ".join(
             f"{name} in {seconds:.1f}s" for name, seconds in started.items()), file=sys.stderr)
-        yield Servers(hapi_base, issuer, app_server, key, logs, started, spare_ports)
+        yield Servers(hapi_base, issuer, app_server, key, logs, started, jwks_server,
+                      second_app, spare_ports)
     except RuntimeError as err:
         pytest.fail(f"an interop server did not start: {err}", pytrace=False)
     finally:

@@ -40,7 +40,8 @@ def test_concurrent_saves_under_faults_are_stored_once_each_and_told_truly(
     port = servers.spare_ports[0]
     app = create_app({
         "public_url": f"http://127.0.0.1:{port}", "client_id": CLIENT_IDS["public"],
-        "allowed_iss": iss, "secret_key": "fault-run-secret-" + "x" * 32,
+        "allowed_iss": iss, "secret_key": "fault-run-" + "Qm7z-4KcX2pRw9yL1tVd8hJn3sGb5fTe0uAo6iWy",
+        "development": True,
         "data_dir": str(tmp_path / "app"),
     }, outbox_policy=OutboxPolicy(first_retry=0.5, max_retry=4, lease=40),
         outbox_interval=0.5)

@@ -96,7 +96,9 @@ def test_the_app_saves_entry_by_entry_once_even_after_a_failure_between_entries(
     port = servers.spare_ports[1]
     app = create_app({
         "public_url": f"http://127.0.0.1:{port}", "client_id": CLIENT_IDS["public"],
-        "allowed_iss": iss, "secret_key": "no-transaction-secret-" + "x" * 32,
+        "allowed_iss": iss,
+        "secret_key": "no-transaction-" + "Zr5k-2PwN8mQx4vB7cLd1gHj6tFs9aYe3oUi0nRt",
+        "development": True,
         "data_dir": str(tmp_path / "app")},
         outbox_policy=OutboxPolicy(first_retry=0.3, max_retry=2), outbox_interval=0.2)
     server = LiveServer(port=port).start(app)

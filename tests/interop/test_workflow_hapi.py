@@ -22,6 +22,8 @@ import fhir_profiles
 from ehr_sandbox.cohort import build_cohort
 from ehr_sandbox.settings import SandboxSettings
 from plugin.alliance import instrument_from_questionnaire, score_answers
+from plugin.audit.sink import read_events, verify_chain
+from plugin.deploy.install import package_resources
 from plugin.fhir.record_resources import SUBMISSION_SYSTEM
 from plugin.web import create_app
 from tests.support.forms import read_form
@@ -113,11 +115,9 @@ def validate(hapi: str, resource: dict) -> list[dict]:
 @pytest.fixture(scope="module")
 def scenario(servers: Servers, tmp_path_factory: pytest.TempPathFactory) -> Scenario:
     hapi = servers.hapi
-    # 1. The conformance package into HAPI (terminology first, then profiles, then forms).
-    order = {"CodeSystem": 0, "ValueSet": 1, "StructureDefinition": 2, "Questionnaire": 3}
-    package = sorted(fhir_profiles.load_resources(),
-                     key=lambda r: order.get(r["resourceType"], 9))
-    put_all(hapi, package)
+    # 1. The conformance package into HAPI (terminology first, then profiles, then forms), with
+    #    the BALP stand-ins the app's AuditEvents claim.
+    put_all(hapi, package_resources(with_balp_standins=True))
     # 2. A slice of the sandbox cohort: the clinic, its therapists and three clients with their
     #    sessions and recorded alliance histories.
     cohort = build_cohort(SandboxSettings.seed, time.time())
@@ -134,7 +134,7 @@ def scenario(servers: Servers, tmp_path_factory: pytest.TempPathFactory) -> Scen
         "public_url": app_server.url,
         "client_id": CLIENT_IDS["public"],
         "allowed_iss": hapi,
-        "secret_key": "interop-secret-key-" + "x" * 32,
+        "secret_key": "interop-" + "Vq3r-8NcZ0pLw2xY7tKd4hJm9sFb6gRe1uAi5oTy", "development": True,
         "data_dir": str(tmp_path_factory.mktemp("interop-app")),
     })
     app_server.start(app)
@@ -193,14 +193,21 @@ def test_therapist_rating_is_one_transaction_and_a_resubmission_stores_nothing_t
 def test_client_rating_through_the_hand_off(scenario: Scenario):
     choose = scenario.get("/record")
     start = scenario.post("/handoff/start", {**fields(choose), "questionnaire_id": CLIENT})
-    assert start.status_code == 200, start.text[:1000]
-    code = re.search(r'class="unlock-code"[^>]*>([\d ]+)<', start.text).group(1)
-    form = scenario.get("/handoff")
+    assert start.status_code == 303, start.text[:1000]
+    scenario.handle = urlsplit(start.headers["Location"]).path.split("/")[2]  # rotated
+    lock = scenario.get("/handoff")
+    code = re.search(r'class="unlock-code"[^>]*>([\d ]+)<', lock.text).group(1)
+    client_url = scenario.servers.app_server.url + re.search(
+        r'href="(/handoff/[^"?]+)"', lock.text).group(1)
+    client = requests.Session()  # the client's own window
+    form = client.get(client_url, timeout=30)
     assert scenario.patient_name.split()[-1] not in form.text
-    sent = scenario.post("/handoff", filled(form, LOW))
-    assert sent.status_code == 303
+    sent = client.post(client_url, data=filled(form, LOW), timeout=30)
+    assert sent.status_code == 200 and "Thank you" in sent.text
     thanks = scenario.get("/handoff")
-    qr_id = saved_id(scenario.post("/handoff/unlock", {**fields(thanks), "code": code}))
+    unlocked = scenario.post("/handoff/unlock", {**fields(thanks), "code": code})
+    qr_id = saved_id(unlocked)
+    scenario.handle = urlsplit(unlocked.headers["Location"]).path.split("/")[2]  # rotated again
     scenario.saved["client"] = qr_id
     qr = scenario.fhir(f"QuestionnaireResponse/{qr_id}")
     assert qr["author"]["reference"] == f"Patient/{scenario.patient}"
@@ -300,6 +307,28 @@ def test_every_resource_the_app_wrote_validates_against_its_profile_in_hapi(
     assert len(written) >= 2 * (1 + 4 + 1)
     assert all(r["meta"].get("profile") for r in written)  # validated against our profiles
     failures = _validate_all(scenario.servers.hapi, written)
+    assert not failures, _report(failures)
+
+
+def test_the_workflow_left_audit_events_that_validate_against_balp_in_hapi(scenario: Scenario):
+    """The launch, the panel views, the saves and the correction were audited; a correction
+    against a stale version, refused by HAPI, is audited too; one of each kind validates."""
+    qr_id = scenario.saved["therapist"]
+    page = scenario.get(f"/responses/{qr_id}/correct")
+    stale = {**filled(page, ANSWERS, reason="Stale form"), "version": "1"}
+    assert scenario.post(f"/responses/{qr_id}/correct", stale).status_code == 409
+    settings = scenario.app.extensions["alliance"].settings
+    path = settings.data_dir / "audit" / "audit.jsonl"
+    assert verify_chain(path) == []
+    events = list(read_events(path))
+    kinds: dict[tuple[str, str], dict] = {}
+    for event in events:
+        kinds.setdefault((event["action"], event["outcome"]), event)
+    assert set(kinds) >= {("R", "0"), ("E", "0"), ("C", "0"), ("U", "0"), ("U", "4")}
+    assert {e["agent"][1]["who"]["identifier"]["value"] for e in events} == {
+        scenario.servers.hapi}
+    failures = _validate_all(scenario.servers.hapi,
+                             [{**e, "id": f"audit-{a}-{o}"} for (a, o), e in kinds.items()])
     assert not failures, _report(failures)
 
 

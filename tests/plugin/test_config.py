@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from plugin.config import load_settings, read_settings_source
@@ -11,7 +13,7 @@ GOOD = {
     "public_url": "https://alliance.example.org/",
     "client_id": "alliance",
     "allowed_iss": "https://ehr.example/fhir/, https://other.example/r4",
-    "secret_key": "k" * 40,
+    "secret_key": "Vq3r-8NcZ0pLw2xY7tKd4hJm9sFb6gRe1uAi5oTy",
 }
 
 
@@ -20,7 +22,7 @@ def test_good_settings_load_with_defaults():
     assert settings.redirect_uri == "https://alliance.example.org/callback"
     assert settings.allowed_iss == ("https://ehr.example/fhir", "https://other.example/r4")
     assert settings.secure_cookies and str(settings.data_dir) == "var"
-    assert "k" * 40 not in repr(settings)
+    assert GOOD["secret_key"] not in repr(settings)
 
 
 @pytest.mark.parametrize(
@@ -67,3 +69,31 @@ def test_unreadable_toml_file_names_the_variable(tmp_path):
     bad.write_text("this is = = not toml")
     with pytest.raises(ConfigError, match="ALLIANCE_CONFIG"):
         read_settings_source({"ALLIANCE_CONFIG": str(bad)})
+
+
+SRS = "https://alliance-panel.org/fhir/Questionnaire/srs"
+
+
+def test_a_site_norms_file_is_read_and_validated_at_start_up(tmp_path):
+    path = tmp_path / "norms.json"
+    path.write_text(json.dumps([{"instrument": SRS, "rater": "client", "scales": {"total": {
+        "cutoff": {"value": 34, "source": "local norms, Clinic X 2025"}}}}]))
+    settings = load_settings({**GOOD, "norms_file": str(path)})
+    cutoff = settings.norms.get(SRS, "client").scale("total").cutoff
+    assert (cutoff.value, cutoff.source) == (34, "local norms, Clinic X 2025")
+    assert load_settings(GOOD).norms is None  # without a file: the shipped norms
+
+
+def test_a_bad_site_norms_file_stops_start_up_naming_every_problem(tmp_path):
+    path = tmp_path / "norms.json"
+    path.write_text(json.dumps([{"instrument": SRS, "rater": "client", "scales": {"total": {
+        "cutoff": {"value": 34}, "retest": {"value": 1.5, "source": "x"}}}}]))
+    with pytest.raises(ConfigError) as err:
+        load_settings({**GOOD, "norms_file": str(path)})
+    message = err.value.message
+    assert "ALLIANCE_NORMS_FILE" in message and "Set it to a JSON file of local norms" in message
+    assert "every value needs a source" in message
+    assert "a reliability must be at least 0 and under 1, got 1.5" in message
+    with pytest.raises(ConfigError) as err:
+        load_settings({**GOOD, "norms_file": str(tmp_path / "missing.json")})
+    assert "ALLIANCE_NORMS_FILE: cannot read" in err.value.message

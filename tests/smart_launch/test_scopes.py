@@ -45,6 +45,18 @@ def test_client_picks_syntax_from_capabilities(client: SmartClient, ehr: FakeEHR
     assert "patient/QuestionnaireResponse.*" in scope
 
 
+def test_a_scope_syntax_override_beats_discovery(client: SmartClient, ehr: FakeEHR) -> None:
+    """Some servers list permission-v2 yet grant only v1 scopes: the site forces v1."""
+    url, _ = client.begin_launch(ISS, launch="L", needs=NEEDS, scope_syntax="v1")
+    assert "patient/Encounter.read" in query(url)["scope"].split()
+    ehr.smart_config["capabilities"] = ["launch-ehr"]
+    client._configs.discard(ISS)  # noqa: SLF001 - force rediscovery for the v1 server
+    url, _ = client.begin_launch(ISS, launch="L", needs=NEEDS, scope_syntax="v2")
+    assert "patient/Encounter.rs" in query(url)["scope"].split()
+    with pytest.raises(ConfigurationError, match="auto, v1 or v2"):
+        client.begin_launch(ISS, launch="L", needs=NEEDS, scope_syntax="v3")
+
+
 def test_granted_v1_scopes() -> None:
     granted = GrantedScopes.parse("openid patient/Encounter.read user/Observation.write")
     assert granted.allows("Encounter", "r") and granted.allows("Encounter", "s")

@@ -18,7 +18,7 @@ from tests.support.fault_clinic import Clinician, Tally, Verdict, judge, load_cl
 from tests.support.interop import CLIENT_IDS, Servers
 from tests.support.toxiproxy import Toxiproxy
 
-SECRET = "crash-run-secret-" + "x" * 32
+SECRET = "crash-run-" + "Hb8w-6TqM1nZy3xC5kVf9dLp2sRg7jEa4oUi0yWt"
 
 
 @dataclass
@@ -33,7 +33,8 @@ def app_config(iss: str, port: int, data_dir: Path) -> dict[str, Any]:
             "outbox": {"first_retry": 0.3, "max_retry": 2.0, "lease": 20.0},
             "settings": {"public_url": f"http://127.0.0.1:{port}",
                          "client_id": CLIENT_IDS["public"], "allowed_iss": iss,
-                         "secret_key": SECRET, "data_dir": str(data_dir)}}
+                         "secret_key": SECRET, "data_dir": str(data_dir),
+                         "development": True}}
 
 
 def unsent(data_dir: Path) -> list[dict[str, Any]]:

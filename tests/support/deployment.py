@@ -20,6 +20,7 @@ from tests.support.clock import FakeClock
 from tests.support.forms import read_form
 from tests.support.recording_http import RecordingSession
 from tests.support.servers import LiveServer
+from tests.support.tls import LocalCA
 
 SYMMETRIC_SECRET = "s3cret:with%odd+chars/=="
 
@@ -98,6 +99,7 @@ def start_deployment(
     access_token_lifetime: int = 3600,
     ehr_writable: frozenset[str] | None = None,
     companion: bool = False,
+    tls: LocalCA | None = None,
 ) -> Deployment:
     """Start a sandbox EHR (localhost) and the app (127.0.0.1); `started` collects the servers
     for the caller to stop.
@@ -105,10 +107,13 @@ def start_deployment(
     ehr_writable: the EHR's writable types (default: the sandbox's). companion: also start a
     second, empty sandbox as the companion record store, register the app there as an
     asymmetric backend-services client (keys from the app's jwks.json) and give the app
-    record_store_url and a private key for it."""
+    record_store_url and a private key for it. tls: both servers speak https with this test
+    CA's certificate, the app trusts the CA and runs in production mode (no development
+    flag)."""
     clock = FakeClock()  # one clock for both servers, as in the real world
-    ehr = LiveServer(hostname="localhost")
-    app_server = LiveServer(hostname="127.0.0.1")
+    context = tls.server_context() if tls is not None else None
+    ehr = LiveServer(hostname="localhost", ssl_context=context)
+    app_server = LiveServer(hostname="127.0.0.1", ssl_context=context)
     started.extend([ehr, app_server])
     store_server = LiveServer(hostname="localhost") if companion else None
     if store_server is not None:
@@ -148,7 +153,8 @@ def start_deployment(
         "public_url": app_server.url,
         "client_id": client_id,
         "allowed_iss": f"{ehr.url}/fhir",
-        "secret_key": "test-secret-key-" + "x" * 32,
+        "secret_key": "Vq3r-8NcZ0pLw2xY7tKd4hJm9sFb6gRe1uAi5oTy",
+        "development": tls is None,  # plain http on loopback, unless over TLS
         "data_dir": str(tmp_path / f"app-{len(started)}"),
         "frame_ancestors": f"'self' {ehr.url}",
     }
@@ -162,6 +168,9 @@ def start_deployment(
     if store_server is not None:
         config["record_store_url"] = f"{store_server.url}/fhir"
     http = RecordingSession()
+    if tls is not None:
+        http.verify = str(tls.ca_file)
+        http.trust_env = False  # else REQUESTS_CA_BUNDLE from the environment wins over verify
     waits: list[float] = []
     flask_app = create_app(config, http=http, clock=clock, sleep=waits.append)
     app_server.start(flask_app)

@@ -31,7 +31,8 @@ TEST_REDIRECT = "http://127.0.0.1:9/callback"
 SYMMETRIC_SECRET = "interop-S3cret_with-only.unreserved~chars"
 RESERVED_SECRET = "s3cret:with%odd+chars/=="
 CLIENT_IDS = {"public": "alliance-public", "symmetric": "alliance-symmetric",
-              "asymmetric": "alliance-asymmetric", "reserved": "alliance-reserved-secret"}
+              "asymmetric": "alliance-asymmetric", "reserved": "alliance-reserved-secret",
+              "rotating": "alliance-rotating-keys"}
 
 
 def wait_for(url: str, process: subprocess.Popen, deadline: float, log: Path) -> None:
@@ -97,6 +98,10 @@ class Servers:
     private_key_pem: bytes  # of the private_key_jwt client
     logs: Path
     started: dict[str, float]
+    # bound, not started: serves the JWKS of the backend client whose keys rotate
+    jwks_server: LiveServer | None = None
+    # bound, not started: the app of the two-issuer test (its callback is registered too)
+    second_app: LiveServer | None = None
     spare_ports: tuple[int, ...] = ()  # free ports whose /callback oidc-provider accepts too
 
     def client(self, kind: str, redirect_uri: str = TEST_REDIRECT,
@@ -117,11 +122,10 @@ class Servers:
         requests.put(f"{self.oidc}/ehr/standalone", json=context, timeout=10).raise_for_status()
 
 
-def client_registrations(app_redirect: str, jwks: dict,
-                         spare_ports: tuple[int, ...] = ()) -> list[dict]:
-    spare = [f"http://127.0.0.1:{port}/callback" for port in spare_ports]
+def client_registrations(app_redirect: str, jwks: dict, jwks_uri: str,
+                         *more_redirects: str) -> list[dict]:
     common = {"grant_types": ["authorization_code", "refresh_token"], "response_types": ["code"],
-              "redirect_uris": [TEST_REDIRECT, app_redirect, *spare]}
+              "redirect_uris": [TEST_REDIRECT, app_redirect, *more_redirects]}
     return [
         {**common, "client_id": CLIENT_IDS["public"], "token_endpoint_auth_method": "none"},
         {**common, "client_id": CLIENT_IDS["symmetric"], "client_secret": SYMMETRIC_SECRET,
@@ -129,6 +133,11 @@ def client_registrations(app_redirect: str, jwks: dict,
         {**common, "client_id": CLIENT_IDS["reserved"], "client_secret": RESERVED_SECRET,
          "token_endpoint_auth_method": "client_secret_basic"},
         {**common, "client_id": CLIENT_IDS["asymmetric"], "jwks": jwks,
+         "token_endpoint_auth_method": "private_key_jwt",
+         "token_endpoint_auth_signing_alg": "RS384"},
+        # Backend services with its keys at a URL oidc-provider fetches and caches.
+        {"client_id": CLIENT_IDS["rotating"], "grant_types": ["client_credentials"],
+         "response_types": [], "redirect_uris": [], "jwks_uri": jwks_uri,
          "token_endpoint_auth_method": "private_key_jwt",
          "token_endpoint_auth_signing_alg": "RS384"},
     ]

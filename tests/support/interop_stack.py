@@ -42,7 +42,9 @@ def interop_stack(logs: Path, *, spare: int = 2,
     app_server = LiveServer()
     config = logs / "oidc.json"
     hapi_base = f"http://127.0.0.1:{hapi_port}/fhir"
-    clients = client_registrations(f"{app_server.url}/callback", jwks, spare_ports)
+    clients = client_registrations(
+        f"{app_server.url}/callback", jwks, f"{app_server.url}/jwks.json",  # no rotating keys
+        *(f"http://127.0.0.1:{port}/callback" for port in spare_ports))
     config.write_text(json.dumps({"port": oidc_port, "fhir_base": hapi_base,
                                   "clients": clients}))
     issuer = f"http://127.0.0.1:{oidc_port}"
@@ -56,7 +58,7 @@ def interop_stack(logs: Path, *, spare: int = 2,
                  logs / "oidc.log")
         processes.append(start_hapi(logs, hapi_port, *hapi_args,
                                     f"{issuer}/.well-known/smart-configuration"))
-        yield Servers(hapi_base, issuer, app_server, key, logs, {}, spare_ports)
+        yield Servers(hapi_base, issuer, app_server, key, logs, {}, spare_ports=spare_ports)
     finally:
         for process in reversed(processes):
             stop_process(process)

@@ -68,7 +68,8 @@ def records_of(dep, qr_id: str) -> tuple[dict, list[dict], list[dict]]:
     qr = store(dep).read("QuestionnaireResponse", qr_id).resource
     ref = f"QuestionnaireResponse/{qr_id}"
     observations = [o for o in stored(dep, "Observation")
-                    if {"reference": ref} in o.get("derivedFrom", [])]
+                    if ref in (d.get("reference", "").split("/_history/")[0]
+                               for d in o.get("derivedFrom", []))]
     provenances = [p for p in stored(dep, "Provenance")
                    if {"reference": ref} in p.get("target", [])]
     return qr, observations, provenances

@@ -1,118 +1,114 @@
-"""An in-memory FHIR store behind a FakeTransport, for unit tests of what the app writes.
-
-It does what the outbox relies on and no more: transaction Bundles of conditional creates
-(`ifNoneExist`) with `urn:uuid` references resolved, single creates with `If-None-Exist`,
-searches by identifier, `_tag` and subject. `transactions=False` makes it refuse transactions
-(501), as a store without them does. `faults` is a list of things to do to the next requests:
-"503" (refused, nothing done), "lost" (done, then the answer is a 503), "cut" (a connection
-error, nothing done); None lets a request through.
-"""
+"""An in-memory FHIR server behind the fake transport (tests/support/fake_http.py): read, vread
+history, search on the few parameters the audit and install tools use, create and update with
+versions. Enough FHIR to test those tools' logic; the interop tier runs them against HAPI."""
 
 from __future__ import annotations
 
 import copy
+import itertools
 import json
-from collections import defaultdict
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import requests
 
-from tests.support.fake_http import fake_session
+from tests.support.fake_http import FakeTransport, fake_session
 
-BASE = "https://records.example/fhir"
+OUTCOME_404 = {"resourceType": "OperationOutcome", "issue": [{"severity": "error",
+                                                              "code": "not-found"}]}
 
 
 class MemoryFhir:
-    def __init__(self, *, transactions: bool = True) -> None:
-        self.transactions = transactions
-        self.resources: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
-        self.faults: list[str | None] = []
-        self.requests = 0
+    def __init__(self, base: str = "https://fhir.example.org/r4") -> None:
+        self.base = base
+        self.versions: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        self.writes: list[str] = []
+        self._ids = itertools.count(1)
         self.session, self.transport = fake_session()
-        self.transport.add("POST", BASE, self._post).add("GET", BASE, self._get)
+        for method in ("GET", "POST", "PUT"):
+            self.transport.add(method, base, self._handle)
 
-    def all(self, resource_type: str) -> list[dict[str, Any]]:
-        return list(self.resources[resource_type].values())
+    # -- direct access for tests -------------------------------------------------------------
+    def put(self, resource: dict[str, Any]) -> dict[str, Any]:
+        key = (resource["resourceType"], resource["id"])
+        history = self.versions.setdefault(key, [])
+        stored = copy.deepcopy(resource)
+        stored["meta"] = {**stored.get("meta", {}), "versionId": str(len(history) + 1)}
+        history.append(stored)
+        return stored
 
-    # -- the server ----------------------------------------------------------------------------
-    def _fault(self) -> str | None:
-        self.requests += 1
-        return self.faults.pop(0) if self.faults else None
+    def current(self, resource_type: str, resource_id: str) -> dict[str, Any]:
+        return self.versions[(resource_type, resource_id)][-1]
 
-    def _post(self, request: requests.PreparedRequest) -> Any:
-        fault = self._fault()
-        if fault == "cut":
-            return requests.ConnectionError("connection reset by peer")
-        if fault == "503":
-            return (503, {"resourceType": "OperationOutcome", "issue": []}, {"Retry-After": "1"})
-        body = json.loads(request.body or b"{}")
-        path = urlsplit(request.url or "").path.rstrip("/").split("/fhir", 1)[1].strip("/")
-        if not path:
-            answer = self._bundle(body)
-        else:
-            answer = self._create(body, request.headers.get("If-None-Exist"))[0]
-        return (503, {}) if fault == "lost" else answer
+    def of_type(self, resource_type: str) -> list[dict[str, Any]]:
+        return [h[-1] for (t, _), h in self.versions.items() if t == resource_type]
 
-    def _bundle(self, bundle: dict[str, Any]) -> Any:
-        if bundle.get("type") == "transaction" and not self.transactions:
-            return (501, {"resourceType": "OperationOutcome", "issue": [
-                {"severity": "error", "code": "not-supported", "diagnostics": "no transactions"}]})
-        resolved: dict[str, str] = {}
-        out = []
-        for entry in bundle.get("entry") or []:
-            resource = _resolve(copy.deepcopy(entry["resource"]), resolved)
-            status, stored = self._create(resource, entry["request"].get("ifNoneExist"))
-            ref = f"{stored['resourceType']}/{stored['id']}"
-            resolved[entry.get("fullUrl", "")] = ref
-            out.append({"response": {"status": str(status[0]),
-                                     "location": f"{ref}/_history/1"}})
-        return (200, {"resourceType": "Bundle", "type": "transaction-response", "entry": out})
-
-    def _create(self, resource: dict[str, Any],
-                condition: str | None) -> tuple[tuple[int, Any], dict[str, Any]]:
-        kind = resource["resourceType"]
-        if condition:
-            found = self._search(kind, dict(parse_qsl(condition)))
-            if found:
-                return (200, found[0]), found[0]
-        stored = {**resource, "id": f"{kind[:2].lower()}{len(self.resources[kind]) + 1}",
-                  "meta": {**resource.get("meta", {}), "versionId": "1"}}
-        self.resources[kind][stored["id"]] = stored
-        return (201, stored), stored
-
-    def _get(self, request: requests.PreparedRequest) -> Any:
-        self._fault()
+    # -- the transport ---------------------------------------------------------------------
+    def _handle(self, request: requests.PreparedRequest) -> tuple[int, Any]:
         parts = urlsplit(request.url or "")
-        kind = parts.path.rstrip("/").rsplit("/", 1)[-1]
-        found = self._search(kind, dict(parse_qsl(parts.query)))
-        return (200, {"resourceType": "Bundle", "type": "searchset",
-                      "entry": [{"resource": r} for r in found]})
+        path = parts.path[len(urlsplit(self.base).path):].strip("/").split("/")
+        params = parse_qs(parts.query)
+        body = json.loads(request.body) if request.body else None
+        if request.method == "GET" and len(path) == 1:
+            return 200, self._bundle(self._search(path[0], params))
+        if request.method == "GET" and len(path) == 2:
+            found = self.versions.get((path[0], path[1]))
+            return (200, found[-1]) if found else (404, OUTCOME_404)
+        if request.method == "GET" and len(path) == 3 and path[2] == "_history":
+            found = self.versions.get((path[0], path[1]), [])
+            return 200, self._bundle(list(reversed(found)))
+        if request.method == "PUT" and len(path) == 2:
+            self.writes.append(f"PUT {path[0]}/{path[1]}")
+            return 200, self.put({**body, "id": path[1]})
+        if request.method == "POST" and len(path) == 1:
+            self.writes.append(f"POST {path[0]}")
+            return 201, self.put({**body, "id": f"srv{next(self._ids)}"})
+        return 400, OUTCOME_404
 
-    def _search(self, kind: str, params: dict[str, str]) -> list[dict[str, Any]]:
-        return [r for r in self.resources[kind].values() if all(
-            _matches(r, name, value) for name, value in params.items() if name != "_count")]
+    def _bundle(self, resources: list[dict[str, Any]]) -> dict[str, Any]:
+        return {"resourceType": "Bundle", "type": "searchset", "total": len(resources),
+                "entry": [{"resource": r} for r in resources]}
+
+    def _search(self, resource_type: str, params: dict[str, list[str]]) -> list[dict[str, Any]]:
+        return [r for r in self.of_type(resource_type)
+                if all(_matches(r, name, values) for name, values in params.items())]
 
 
-def _resolve(value: Any, resolved: dict[str, str]) -> Any:
+def _reference(value: Any) -> list[str]:
     if isinstance(value, dict):
-        if value.get("reference") in resolved:
-            value["reference"] = resolved[value["reference"]]
-        return {k: _resolve(v, resolved) for k, v in value.items()}
+        return [str(value.get("reference", ""))]
     if isinstance(value, list):
-        return [_resolve(v, resolved) for v in value]
-    return value
+        return [ref for item in value for ref in _reference(item)]
+    return []
 
 
-def _matches(resource: dict[str, Any], name: str, value: str) -> bool:
-    system, _, code = value.rpartition("|")
-    if name == "identifier":
-        ids = resource.get("identifier") or []
-        ids = ids if isinstance(ids, list) else [ids]
-        return any(i.get("system") == system and i.get("value") == code for i in ids)
-    if name == "_tag":
-        return any(t.get("system") == system and t.get("code") == code
-                   for t in (resource.get("meta") or {}).get("tag") or [])
-    if name in ("subject", "patient"):
-        return (resource.get("subject") or {}).get("reference") == value
-    return False
+def _matches(resource: dict[str, Any], name: str, values: list[str]) -> bool:
+    if name.startswith("_"):
+        return True
+    for value in values:
+        options = value.split(",")
+        if name in ("url", "version"):
+            ok = resource.get(name) in options
+        elif name == "identifier":
+            ids = resource.get("identifier")
+            ids = ids if isinstance(ids, list) else [ids] if ids else []
+            ok = any(f"{i.get('system')}|{i.get('value')}" in options for i in ids)
+        elif name in ("subject", "patient"):
+            ok = any(r in options for r in _reference(resource.get("subject")))
+        elif name == "target":
+            ok = any(r in options for r in _reference(resource.get("target")))
+        elif name == "derived-from":
+            ok = any(r in options for r in _reference(resource.get("derivedFrom")))
+        elif name == "authored":
+            authored = str(resource.get("authored", ""))
+            ok = (authored >= value[2:]) if value.startswith("ge") else (authored < value[2:])
+        else:
+            raise AssertionError(f"MemoryFhir does not search on {name}")
+        if not ok:
+            return False
+    return True
+
+
+def memory_fhir() -> tuple[MemoryFhir, FakeTransport]:
+    server = MemoryFhir()
+    return server, server.transport

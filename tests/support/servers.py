@@ -7,6 +7,7 @@ Binding first lets a test know a server's own address before the app that needs 
 from __future__ import annotations
 
 import socket
+import ssl
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -20,12 +21,17 @@ class _QuietHandler(WSGIRequestHandler):
 
 
 class LiveServer:
-    def __init__(self, hostname: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self, hostname: str = "127.0.0.1", ssl_context: ssl.SSLContext | None = None,
+        port: int = 0,
+    ) -> None:
         self._app: Callable[..., Any] | None = None
         self._server = make_server(
-            "127.0.0.1", port, self._dispatch, threaded=True, request_handler=_QuietHandler
+            "127.0.0.1", port, self._dispatch, threaded=True, request_handler=_QuietHandler,
+            ssl_context=ssl_context,
         )
-        self.url = f"http://{hostname}:{self._server.server_port}"
+        scheme = "https" if ssl_context is not None else "http"
+        self.url = f"{scheme}://{hostname}:{self._server.server_port}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     def _dispatch(self, environ: dict, start_response: Callable[..., Any]) -> Any:

@@ -69,7 +69,14 @@ const provider = new Provider(issuer, {
   enabledJWA: {
     clientAuthSigningAlgValues: ['RS256', 'RS384', 'ES256', 'ES384'],
   },
-  features: { devInteractions: { enabled: false } },
+  // oidc-provider refuses to fetch from special-use addresses (SSRF protection); the
+  // key-rotation test serves its client's jwks_uri on 127.0.0.1, so loopback is let through.
+  fetch: (url, options) => {
+    const { dispatcher, ...direct } = options;
+    return globalThis.fetch(url, new URL(url).hostname === '127.0.0.1' ? direct : options);
+  },
+  // client_credentials for SMART backend services (the key-rotation test's client).
+  features: { devInteractions: { enabled: false }, clientCredentials: { enabled: true } },
   interactions: { url: (ctx, interaction) => `/interaction/${interaction.uid}` },
   // Every launch is its own grant, with its own context: only the grant this authorization
   // request's consent just made counts, never one remembered in the session.

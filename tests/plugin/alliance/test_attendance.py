@@ -1,28 +1,89 @@
-"""Attendance alerts: missed sessions and long gaps between attended sessions."""
+"""Attendance: the client's absences (one signal each, never a clinic cancellation), gaps
+against the client's own rhythm, only recent ones open."""
 
 from __future__ import annotations
 
 import datetime
 
-from plugin.alliance import AlertSettings, Visit, analyse_trends
+import pytest
+
+from plugin.alliance import Visit, analyse_trends, cancelled_by
 
 D = datetime.date
+MONDAY = D(2026, 1, 5)
 
 
-def test_missed_sessions_and_gaps():
-    visits = [Visit("v1", D(2026, 1, 1), "attended"), Visit("v2", D(2026, 1, 8), "attended"),
-              Visit("v3", D(2026, 1, 15), "cancelled"), Visit("v4", D(2026, 1, 22), "no-show"),
-              Visit("v5", D(2026, 2, 19), "attended")]
-    alerts = analyse_trends([], [], visits, today=D(2026, 3, 30))
-    got = [(a.kind, a.rule, a.encounter_id) for a in alerts]
-    assert got == [("attendance", "cancelled", "v3"), ("attendance", "no-show", "v4"),
-                   ("attendance", "long-gap", "v5"), ("attendance", "long-gap", None)]
-    assert alerts[2].values["days"] == 42
-    assert alerts[3].reason == "No attended session for 39 days (more than 21)."
+def weekly(statuses: list[tuple[str, str | None]], every: int = 7) -> list[Visit]:
+    return [Visit(f"v{i}", MONDAY + datetime.timedelta(days=every * i), status, by)  # type: ignore[arg-type]
+            for i, (status, by) in enumerate(statuses)]
 
 
-def test_regular_attendance_raises_nothing():
-    visits = [Visit(f"v{i}", D(2026, 1, 1) + datetime.timedelta(weeks=i), "attended")
-              for i in range(8)]
-    assert analyse_trends([], [], visits, today=D(2026, 2, 26)) == []
-    assert analyse_trends([], [], visits, settings=AlertSettings(gap_days=6)) != []
+def test_one_signal_per_client_absence_and_none_for_the_clinic_or_an_unknown_reason():
+    visits = weekly([("attended", None)] * 6 + [
+        ("cancelled", "clinic"), ("cancelled", "client"), ("no-show", None),
+        ("cancelled", None), ("attended", None)])
+    alerts = analyse_trends([], [], visits, today=visits[-1].date)
+    assert [(a.encounter_id, a.rule) for a in alerts] == [("v7", "client-cancelled"),
+                                                          ("v8", "no-show")]
+    assert alerts[0].reason == "The client cancelled on 23 Feb 2026."
+    assert alerts[1].reason == "The client did not come on 02 Mar 2026."
+    assert all(a.source and a.open for a in alerts)
+
+
+def test_a_gap_is_measured_against_the_clients_own_rhythm():
+    # fortnightly: 28 days without a session is within 2.5 x 14 = 35 days; weekly it is not
+    fortnightly = weekly([("attended", None)] * 5, every=14)
+    fortnightly.append(Visit("late", fortnightly[-1].date + datetime.timedelta(days=28),
+                             "attended"))
+    assert analyse_trends([], [], fortnightly, today=fortnightly[-1].date) == []
+    week = weekly([("attended", None)] * 5)
+    week.append(Visit("late", week[-1].date + datetime.timedelta(days=21), "attended"))
+    gaps = analyse_trends([], [], week, today=week[-1].date)
+    assert [(a.rule, a.encounter_id) for a in gaps] == [("gap", "late")]
+    assert gaps[0].values == {"days": 21.0, "limit": 17.5, "rhythm": 7.0}
+    assert "usually 7 days apart" in gaps[0].reason
+
+
+def test_an_absence_is_not_also_a_gap():
+    visits = weekly([("attended", None)] * 4 + [("no-show", None), ("attended", None)])
+    alerts = analyse_trends([], [], visits, today=visits[-1].date)
+    assert [a.rule for a in alerts] == ["no-show"]
+
+
+def test_no_session_since_the_last_one_is_a_gap_up_to_today():
+    visits = weekly([("attended", None)] * 5)
+    today = visits[-1].date + datetime.timedelta(days=20)
+    alerts = analyse_trends([], [], visits, today=today)
+    assert [(a.rule, a.encounter_id, a.date) for a in alerts] == [("gap", None, today)]
+    assert alerts[0].reason == ("No session has been scheduled for 20 days; this client's "
+                                "sessions are usually 7 days apart.")
+
+
+def test_without_a_rhythm_yet_the_default_of_21_days_applies():
+    visits = [Visit("a", D(2026, 1, 1), "attended"), Visit("b", D(2026, 1, 8), "attended"),
+              Visit("c", D(2026, 2, 5), "attended")]
+    alerts = analyse_trends([], [], visits, today=D(2026, 2, 5))
+    assert [(a.rule, a.encounter_id) for a in alerts] == [("gap", "c")]
+    assert "project default" in alerts[0].source
+
+
+def test_only_recent_absences_stay_open():
+    visits = weekly([("attended", None), ("no-show", None)] + [("attended", None)] * 12
+                    + [("no-show", None), ("attended", None)])
+    alerts = analyse_trends([], [], visits, today=visits[-1].date)
+    assert [(a.encounter_id, a.open) for a in alerts] == [("v1", False), ("v14", True)]
+
+
+@pytest.mark.parametrize(("reason", "who"), [
+    ({"coding": [{"system": "http://terminology.hl7.org/CodeSystem/appointment-cancellation-reason",
+                  "code": "pat-crs"}]}, "client"),
+    ({"coding": [{"code": "prov-pers"}]}, "clinic"),
+    ({"coding": [{"code": "oth-weath"}]}, "clinic"),
+    ({"text": "Cancelled by the client"}, "client"),
+    ({"text": "Therapist unwell"}, "clinic"),
+    ({"coding": [{"code": "other"}]}, None),
+    ({}, None),
+    (None, None),
+])
+def test_who_cancelled_is_read_from_the_cancelation_reason(reason, who):
+    assert cancelled_by(reason) == who

@@ -173,3 +173,23 @@ def test_score_questionnaire_response_rejects_two_answers(wai):
     qr["item"][0]["answer"].append({"valueCoding": {"code": "1"}})
     with pytest.raises(InvalidAnswer):
         score_questionnaire_response(wai, qr)
+
+
+def test_no_total_when_a_whole_component_is_unanswered():
+    # a site's WAI-SR variant asking only half the items for the total: all four Bond items
+    # missing would otherwise be prorated from Task and Goal.
+    import fhir_profiles
+    from plugin.alliance import instrument_from_questionnaire
+
+    q = fhir_profiles.questionnaire("wai-sr-client")
+    for ext in q["extension"]:
+        for sub in ext.get("extension", []):
+            if sub["url"] == "minimumAnswered":
+                sub["valueDecimal"] = 0.5
+    lenient = instrument_from_questionnaire(q)
+    answers = {link: "4" for link in lenient.items if link not in ("3", "5", "7", "9")}
+    s = score_answers(lenient, answers)
+    assert s.total.sum is None and "total" in s.unscored and "bond" in s.unscored
+    assert s.scale("task").sum == 16 and s.scale("goal").sum == 16
+    one_bond = score_answers(lenient, {**answers, "3": "4"})
+    assert one_bond.total.sum == 48 and one_bond.total.prorated  # 36 / 9 * 12

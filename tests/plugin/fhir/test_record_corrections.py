@@ -53,8 +53,9 @@ def test_correction_is_a_new_amended_version_with_if_match():
     assert bond["status"] == "entered-in-error"
     total = next(e["resource"] for e in bundle["entry"]
                  if e["request"]["url"] == "Observation/obs-total")
+    # derived from the response version this correction makes (version 3 + 1)
     assert total["status"] == "amended" and total["derivedFrom"] == [
-        {"reference": "QuestionnaireResponse/qr1"}]
+        {"reference": "QuestionnaireResponse/qr1/_history/4"}]
     prov = bundle["entry"][-1]["resource"]
     assert prov["activity"]["coding"][0]["code"] == "UPDATE"
     assert prov["reason"] == [{"text": "Client's paper form misread"}]

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import datetime
+import json
 
 import fhir_profiles
-from plugin.alliance import Alert
+from plugin.alliance import Alert, parse_site_norms
 from plugin.fhir.record_bundles import Submission, build_submission_records
 from plugin.panel.alert_list import group_alerts
 from plugin.panel.reads import PanelReads
 from plugin.panel.trend import build_trends
-from plugin.panel.view import build_panel, state_of
+from plugin.panel.view import build_panel, instrument_for, state_of
 
 DAY0 = datetime.date(2026, 9, 1)
 
@@ -69,7 +70,8 @@ def test_a_rupture_in_several_scales_is_one_alert_with_each_reason():
                        DAY0 + datetime.timedelta(weeks=6))
     ruptures = [a for a in view.alerts if a.kind == "rupture"]
     assert len(ruptures) == 1 and ruptures[0].encounter_id == "e5"
-    assert len(ruptures[0].reasons) >= 2 and ruptures[0].reasons[0].startswith("Alliance total")
+    assert len(ruptures[0].reasons) >= 2
+    assert ruptures[0].reasons[0].startswith("Alliance check-in total")
     assert view.alerts == sorted(view.alerts, key=lambda a: a.date, reverse=True)
 
 
@@ -109,7 +111,93 @@ def test_a_low_alliance_that_persists_is_one_alert_saying_for_how_long():
                        DAY0 + datetime.timedelta(weeks=9))
     lows = [a for a in view.alerts if a.kind in ("low-alliance", "early-low-alliance")]
     persisting = [a for a in lows if a.sessions > 1]
+    # the therapist's 4 of 24 is under their cut-off of 15 from the first session; after the
+    # two high sessions the mean of the last three is back over it until e8
     assert [(a.kind, a.encounter_id, a.sessions) for a in persisting] == [
-        ("low-alliance", "e8", 2), ("low-alliance", "e4", 2), ("early-low-alliance", "e2", 3)]
+        ("low-alliance", "e4", 2), ("early-low-alliance", "e2", 3)]
     assert "each of the last 2 rated sessions" in persisting[0].reasons[-1]
-    assert {"e0", "e1", "e2", "e3", "e4", "e7", "e8"} <= view.flagged  # every one on the trend
+    assert {"e0", "e1", "e2", "e3", "e4", "e8"} <= view.flagged  # every one on the trend
+    assert "e7" not in view.flagged
+
+
+def srs_response(n: int, marks: float) -> dict:
+    q = fhir_profiles.questionnaire("srs")
+    day = DAY0 + datetime.timedelta(weeks=n)
+    records = build_submission_records(Submission(
+        questionnaire=q, answers={str(i): marks for i in range(1, 5)}, rater="client",
+        patient="Patient/p1", encounter=f"Encounter/e{n}", author="Patient/p1",
+        authored=datetime.datetime.combine(day, datetime.time(11), datetime.UTC),
+        submission_id=f"s-{n}-srs", app_name="Alliance Panel", app_version="test"))
+    return dict(records.questionnaire_response, id=f"qr-{n}-srs", status="completed")
+
+
+def test_each_alert_carries_its_sources_and_a_repair_is_good_news():
+    history = [response(n, "client", "high") for n in range(5)]
+    history += [response(5, "client", "low"), response(6, "client", "high")]
+    view = build_panel(reads([encounter(n) for n in range(7)], history), None,
+                       DAY0 + datetime.timedelta(weeks=7))
+    rupture = next(a for a in view.alerts if a.kind == "rupture")
+    repair = next(a for a in view.alerts if a.kind == "repair")
+    assert any("Jacobson & Truax" in s and "test-retest r 0.75" in s for s in rupture.sources)
+    assert not rupture.open and "Repaired in the session of" in rupture.reasons[0]
+    assert repair.good_news and any("Eubanks" in s for s in repair.sources)
+
+
+def test_a_low_srs_is_an_alert_beside_a_majority_of_check_ins():
+    history = [response(n, "client", "high") for n in range(5)] + [srs_response(5, 5)]
+    view = build_panel(reads([encounter(n) for n in range(6)], history), None,
+                       DAY0 + datetime.timedelta(weeks=6))
+    low = [a for a in view.alerts if a.kind == "low-alliance"]
+    assert [(a.encounter_id, a.reasons[0][:20]) for a in low] == [("e5", "SRS total 20 of 40, ")]
+    assert "Duncan et al. 2003" in low[0].reasons[0] and "session 6" in low[0].reasons[0]
+    assert view.instruments["client"].url.endswith("alliance-checkin-client")  # the chart's
+
+
+def test_site_norms_change_the_cut_off_and_the_source_shown():
+    # an SRS of 30: over the shipped cut-off of 36 less 2 standard errors (29.8), under a
+    # site's 38 less the same (31.8)
+    history = [response(n, "client", "high") for n in range(5)] + [srs_response(5, 7.5)]
+    data = reads([encounter(n) for n in range(6)], history)
+    today = DAY0 + datetime.timedelta(weeks=6)
+    assert [a for a in build_panel(data, None, today).alerts if a.kind == "low-alliance"] == []
+    srs = instrument_for(fhir_profiles.questionnaire("srs")["url"])
+    site = parse_site_norms(json.dumps([{"instrument": srs.url, "rater": "client", "scales": {
+        "total": {"cutoff": {"value": 38, "source": "local norms, Clinic X 2025"}}}}]), [srs])
+    low = [a for a in build_panel(data, None, today, site).alerts if a.kind == "low-alliance"]
+    assert len(low) == 1 and "(local norms, Clinic X 2025)" in low[0].reasons[0]
+    assert any("local norms, Clinic X 2025" in s for s in low[0].sources)
+
+
+def appointment(n: int, status: str, reason: dict | None = None) -> dict:
+    day = DAY0 + datetime.timedelta(weeks=n)
+    found = {"resourceType": "Appointment", "id": f"a{n}", "status": status,
+             "start": f"{day}T10:00:00Z"}
+    if reason is not None:
+        found["cancelationReason"] = reason
+    return found
+
+
+def test_a_session_the_clinic_cancelled_is_not_the_clients_absence():
+    appointments = [appointment(3, "cancelled", {"coding": [{"code": "prov"}]}),
+                    appointment(4, "cancelled", {"text": "Cancelled by the client"}),
+                    appointment(5, "noshow")]
+    data = PanelReads({"resourceType": "Patient", "id": "p1"},
+                      [encounter(n) for n in (0, 1, 2, 6)], appointments, [])
+    view = build_panel(data, None, DAY0 + datetime.timedelta(weeks=6))
+    absences = [(a.encounter_id, a.rules) for a in view.alerts if a.kind == "attendance"]
+    assert absences == [("a5", ("no-show",)), ("a4", ("client-cancelled",))]
+    status = {row.session.id: row.session.cancelled_by for row in view.rows}
+    assert (status["a3"], status["a4"]) == ("clinic", "client")
+
+
+def test_a_prorated_score_is_marked_on_the_chart_and_the_check_in_is_labelled():
+    history = [response(n, "client", "high") for n in range(3)]
+    partial = response(3, "client", "high")
+    partial["item"] = [i for i in partial["item"] if i["linkId"] != "bond-2"]
+    view = build_panel(reads([encounter(n) for n in range(4)], [*history, partial]), None,
+                       DAY0 + datetime.timedelta(weeks=4))
+    total = build_trends(view.scored, view.instruments, view.flagged)[0]
+    assert [p.prorated for p in total.lines[0].points] == [False, False, False, True]
+    assert "1 prorated from missing items" in total.description
+    assert view.caveats[view.instruments["client"].url] == (
+        "Alliance check-in: a feedback tool to start a conversation, not a validated measure.")

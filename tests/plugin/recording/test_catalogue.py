@@ -24,7 +24,8 @@ def catalogue(tmp_path: Path, **extra: str) -> FormCatalogue:
 def settings(tmp_path: Path, **extra: str) -> Settings:
     return load_settings({
         "public_url": "https://app.example", "client_id": "c",
-        "allowed_iss": "https://ehr.example/fhir", "secret_key": "k" * 40,
+        "allowed_iss": "https://ehr.example/fhir",
+        "secret_key": "Vq3r-8NcZ0pLw2xY7tKd4hJm9sFb6gRe1uAi5oTy",
         "data_dir": str(tmp_path), **extra})
 
 
@@ -61,6 +62,35 @@ def test_a_fitting_text_pack_gives_wording_for_display_only(tmp_path):
     assert "text" not in form.questionnaire["item"][0]  # records are built from the structure
     srs = forms.form("srs")
     assert srs.transcription  # the WAI-SR pack does not fit the SRS
+
+
+def test_the_pack_shown_is_named_in_the_provenance_by_id_and_hash(tmp_path):
+    """An auditor can tell which licensed wording a rater saw: the pack's file name and the
+    SHA-256 of its bytes travel with the submission into its Provenance."""
+    import datetime
+    import hashlib
+
+    from plugin.fhir.record_bundles import build_submission_records
+    from plugin.fhir.record_resources import TEXT_PACK_SYSTEM
+    from plugin.recording.submission import new_submission
+
+    pack = tmp_path / "wai-site-2026.json"
+    pack.write_text(json.dumps(PACK))
+    form = catalogue(tmp_path, text_packs=str(pack)).form("wai-sr-client")
+    digest = hashlib.sha256(pack.read_bytes()).hexdigest()
+    assert form.text_pack == f"wai-site-2026|sha256:{digest}"
+    moment = datetime.datetime(2026, 12, 1, 10, tzinfo=datetime.UTC)
+    sub = new_submission(form, {str(n): 3 for n in range(1, 13)}, patient="Patient/p1",
+                         encounter="Encounter/e1", author="Patient/p1", enterer=None,
+                         submission_id="00000000-0000-4000-8000-000000000001",
+                         organization=None, now=lambda: moment)
+    provenance = build_submission_records(sub).provenance
+    [entity] = provenance["entity"]
+    assert entity["role"] == "source"
+    assert entity["what"]["identifier"] == {"system": TEXT_PACK_SYSTEM,
+                                            "value": form.text_pack}
+    transcribed = catalogue(tmp_path).form("wai-sr-client")
+    assert transcribed.text_pack is None  # no pack, no wording shown: nothing to name
 
 
 def test_unknown_or_unconfigured_forms_are_refused(tmp_path):

@@ -17,7 +17,7 @@ from plugin.launch.session_store import SqliteSessionStore
 from plugin.recording.errors import OutboxWaiting
 from plugin.recording.outbox import KIND, Outbox, OutboxPolicy
 from tests.support.clock import FakeClock
-from tests.support.memory_fhir import BASE, MemoryFhir
+from tests.support.conditional_fhir import BASE, ConditionalFhir
 
 ANSWERS = {"goal-1": "3", "goal-2": "3", "task-1": "3", "task-2": "0", "bond-1": "4",
            "bond-2": "3"}
@@ -43,7 +43,7 @@ def item(transactions: bool = True, **extra) -> dict:
 class World:
     def __init__(self, tmp_path: Path, *, transactions: bool = True) -> None:
         self.clock = FakeClock(1_000_000.0)
-        self.fhir = MemoryFhir(transactions=transactions)
+        self.fhir = ConditionalFhir(transactions=transactions)
         self.path = tmp_path / "sessions.sqlite3"
         self.waiting: str | None = None
         self.outbox = self.open()
@@ -182,7 +182,7 @@ def test_without_transactions_the_entries_go_one_by_one(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("fail_at", [1, 2, 3, 4, 5, 6])
 def test_a_retry_after_a_failure_between_entries_completes_the_set(fail_at: int) -> None:
-    fhir = MemoryFhir(transactions=False)
+    fhir = ConditionalFhir(transactions=False)
     client = FhirClient(BASE, http=fhir.session, retries=0)
     b = bundle()
     fhir.faults = [None] * (fail_at - 1) + ["cut"]

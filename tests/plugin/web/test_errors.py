@@ -25,7 +25,8 @@ def app(tmp_path):
     transport.add("GET", f"{ISS}/metadata", (200, {"resourceType": "CapabilityStatement"}))
     app = create_app({
         "public_url": "https://app.example", "client_id": "c", "allowed_iss": ISS,
-        "secret_key": "k" * 40, "data_dir": str(tmp_path)}, http=http)
+        "secret_key": "Vq3r-8NcZ0pLw2xY7tKd4hJm9sFb6gRe1uAi5oTy",
+        "data_dir": str(tmp_path)}, http=http)
     return app
 
 

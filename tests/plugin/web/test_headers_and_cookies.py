@@ -22,7 +22,8 @@ def app_over(public_url, tmp_path):
     transport.add("GET", f"{EHR}/.well-known/smart-configuration", (200, SMART_CONFIG))
     transport.add("GET", f"{EHR}/metadata", (200, {"resourceType": "CapabilityStatement"}))
     app = create_app({"public_url": public_url, "client_id": "c", "allowed_iss": EHR,
-                      "secret_key": "s" * 40, "data_dir": str(tmp_path),
+                      "secret_key": "Vq3r-8NcZ0pLw2xY7tKd4hJm9sFb6gRe1uAi5oTy", "development": True,
+                      "data_dir": str(tmp_path),
                       "frame_ancestors": "https://ehr.example"}, http=http)
     return app.test_client(), transport
 
@@ -34,7 +35,8 @@ def test_over_https_the_browser_cookie_works_in_a_cross_site_frame(tmp_path):
     cookie = answer.headers["Set-Cookie"]
     for attribute in ("Secure", "HttpOnly", "SameSite=None", "Partitioned"):
         assert attribute in cookie
-    assert answer.headers["Location"].startswith(SMART_CONFIG["authorization_endpoint"])
+    check = client.get(answer.headers["Location"])  # did the cookie come back? it did
+    assert check.headers["Location"].startswith(SMART_CONFIG["authorization_endpoint"])
 
 
 def test_over_plain_http_the_cookie_is_lax_and_never_secure(tmp_path):
@@ -68,8 +70,26 @@ def test_alliance_serve_refuses_to_start_with_a_bad_configuration(monkeypatch, c
 def test_alliance_serve_refuses_to_start_with_an_unknown_instrument(monkeypatch, capsys, tmp_path):
     monkeypatch.delenv("ALLIANCE_CONFIG", raising=False)
     for name, value in {"PUBLIC_URL": "https://app.example", "CLIENT_ID": "c",
-                        "ALLOWED_ISS": "https://ehr.example/fhir", "SECRET_KEY": "k" * 40,
+                        "ALLOWED_ISS": "https://ehr.example/fhir",
+                        "SECRET_KEY": "Vq3r-8NcZ0pLw2xY7tKd4hJm9sFb6gRe1uAi5oTy",
                         "DATA_DIR": str(tmp_path), "INSTRUMENTS": "srs,wai-typo"}.items():
         monkeypatch.setenv(f"ALLIANCE_{name}", value)
     assert main(["serve", "--port", "0"]) == 2
     assert "ALLIANCE_INSTRUMENTS names 'wai-typo'" in capsys.readouterr().err
+
+
+def test_alliance_serve_refuses_to_start_with_a_bad_norms_file(monkeypatch, capsys, tmp_path):
+    monkeypatch.delenv("ALLIANCE_CONFIG", raising=False)
+    norms = tmp_path / "norms.json"
+    norms.write_text('[{"instrument": "https://alliance-panel.org/fhir/Questionnaire/srs", '
+                     '"rater": "client", "scales": {"total": {"cutoff": '
+                     '{"value": 45, "source": "ours"}}}}]')
+    for name, value in {"PUBLIC_URL": "https://app.example", "CLIENT_ID": "c",
+                        "ALLOWED_ISS": "https://ehr.example/fhir",
+                        "SECRET_KEY": "Vq3r-8NcZ0pLw2xY7tKd4hJm9sFb6gRe1uAi5oTy",
+                        "DATA_DIR": str(tmp_path), "NORMS_FILE": str(norms)}.items():
+        monkeypatch.setenv(f"ALLIANCE_{name}", value)
+    assert main(["serve", "--port", "0"]) == 2
+    err = capsys.readouterr().err
+    assert "ALLIANCE_NORMS_FILE" in err
+    assert "cut-off 45 for total is outside the scale's 0 to 40" in err

@@ -40,7 +40,8 @@ def env(tmp_path):
     transport.add("GET", f"{ISS}/metadata", (200, CAPABILITY))
     app = create_app({
         "public_url": "https://app.example", "client_id": "c", "allowed_iss": ISS,
-        "secret_key": "k" * 40, "data_dir": str(tmp_path)}, http=http)
+        "secret_key": "Vq3r-8NcZ0pLw2xY7tKd4hJm9sFb6gRe1uAi5oTy",
+        "data_dir": str(tmp_path)}, http=http)
     app.config["TESTING"] = True
     return app, transport
 
@@ -167,23 +168,37 @@ def test_hand_off_locks_every_url_of_the_launch(env):
     token = read_form(choose, "https://x/").hidden["csrf_token"]
     start = client.post(f"/panel/{handle}/handoff/start",
                         data={"csrf_token": token, "questionnaire_id": "alliance-checkin-client"})
-    assert start.status_code == 200
-    code = re.search(r'class="unlock-code"[^>]*>([\d ]+)<', start.get_data(as_text=True))[1]
+    assert start.status_code == 303
+    lock = start.headers["Location"]
+    new = lock.split("/")[2]
+    assert new != handle and lock == f"/panel/{new}/handoff"
+    assert client.get(f"/panel/{handle}").status_code == 403  # the old handle is dead
+    page = client.get(lock).get_data(as_text=True)
+    code = re.search(r'class="unlock-code"[^>]*>([\d ]+)<', page)[1]
+    client_url = re.search(r'href="(/handoff/[^"?]+)"', page)[1]
     for path in ("", "/record", f"/record/{THERAPIST}", "/responses/x"):
-        answer = client.get(f"/panel/{handle}{path}")
+        answer = client.get(f"/panel/{new}{path}")
         assert answer.status_code == 303, path
-        assert answer.headers["Location"].endswith(f"/panel/{handle}/handoff")
+        assert answer.headers["Location"].endswith(f"/panel/{new}/handoff")
     assert client.get(f"/panel/{other}/record").status_code == 200  # other launches are free
-    form = client.get(f"/panel/{handle}/handoff").get_data(as_text=True)
-    assert "A few questions" in form and f'href="/panel/{handle}"' not in form
-    assert code.replace(" ", "") not in form
-    again = client.post(f"/panel/{handle}/handoff/start",
-                        data={"csrf_token": token, "questionnaire_id": "alliance-checkin-client"})
+    form = client.get(client_url).get_data(as_text=True)
+    assert "A few questions" in form and "/panel/" not in form
+    assert code.replace(" ", "") not in form and new not in form
+    after = client.get(lock).get_data(as_text=True)  # the chart's page no longer shows the code
+    assert code not in after and 'class="unlock-code"' not in after
+    assert "client has the questions" in after
+    new_token = read_form(after, "https://x/").hidden["csrf_token"]
+    again = client.post(f"/panel/{new}/handoff/start", data={
+        "csrf_token": new_token, "questionnaire_id": "alliance-checkin-client"})
     assert again.status_code == 303  # no second code while one hand-off is active
-    unlocked = client.post(f"/panel/{handle}/handoff/unlock",
-                           data={"csrf_token": token, "code": code})
-    assert unlocked.status_code == 303 and unlocked.headers["Location"] == f"/panel/{handle}"
-    assert client.get(f"/panel/{handle}/record").status_code == 200
+    unlocked = client.post(f"/panel/{new}/handoff/unlock",
+                           data={"csrf_token": new_token, "code": code})
+    assert unlocked.status_code == 303
+    final = unlocked.headers["Location"].split("/")[2]
+    assert final not in (handle, new)
+    assert client.get(f"/panel/{final}/record").status_code == 200
+    assert client.get(f"/panel/{new}/record").status_code == 403
+    assert client.get(client_url).status_code == 410
 
 
 def test_transcription_forms_cannot_be_handed_off(env):
@@ -203,7 +218,8 @@ def test_every_time_written_comes_from_the_injected_clock(tmp_path):
     transport.add("GET", f"{ISS}/metadata", (200, CAPABILITY))
     app = create_app({
         "public_url": "https://app.example", "client_id": "c", "allowed_iss": ISS,
-        "secret_key": "k" * 40, "data_dir": str(tmp_path)}, http=http,
+        "secret_key": "Vq3r-8NcZ0pLw2xY7tKd4hJm9sFb6gRe1uAi5oTy",
+        "data_dir": str(tmp_path)}, http=http,
         clock=moment.timestamp)
     stored = build_submission_records(Submission(
         fhir_profiles.questionnaire(THERAPIST), ANSWERS, "therapist", "Patient/p1",

@@ -1,0 +1,64 @@
+"""`alliance audit`: re-score stored records and check the local audit log; exit 1 on any
+discrepancy, 2 when the audit could not run (bad arguments, server unreachable)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from plugin.audit.errors import AuditError
+from plugin.audit.report import format_table, write_csv
+from plugin.audit.sink import verify_chain
+from plugin.audit.verify import Finding, RecordAuditor, response_query
+from plugin.fhir.cli_access import add_access_arguments, fhir_client_from_arguments
+from plugin.fhir.errors import FhirError
+
+READ_SCOPES = ("system/QuestionnaireResponse.rs", "system/Observation.rs",
+               "system/Provenance.rs", "system/Questionnaire.rs")
+
+
+def register(commands: Any) -> None:
+    """Add the `audit` subcommand to the `alliance` parser's subparsers."""
+    parser = commands.add_parser(
+        "audit", help="re-score stored records, check Provenance, versions and the audit log")
+    parser.add_argument("--fhir", metavar="URL", help="FHIR base URL holding the records")
+    parser.add_argument("--patient", help="a patient id or Patient/id")
+    parser.add_argument("--since", help="first day (YYYY-MM-DD) of responses authored")
+    parser.add_argument("--until", help="day after the last (YYYY-MM-DD), exclusive")
+    parser.add_argument("--sink", type=Path, help="the JSON-lines audit log to check")
+    parser.add_argument("--csv", type=Path, help="write every finding to this CSV file")
+    add_access_arguments(parser)
+    parser.set_defaults(run=run)
+
+
+def sink_findings(path: Path) -> list[Finding]:
+    problems = verify_chain(path)
+    if not problems:
+        return [Finding(str(path), "", "audit-log", True, "hash chain intact")]
+    return [Finding(f"{path.name} line {p.line}" if p.line else f"{path.name}", "",
+                    f"audit-log {p.code}", False, p.message) for p in problems]
+
+
+def run(args: argparse.Namespace) -> int:
+    if not args.fhir and not args.sink:
+        print("alliance audit: give --fhir URL (with --patient or --since/--until) and/or "
+              "--sink FILE", file=sys.stderr)
+        return 2
+    findings: list[Finding] = []
+    try:
+        if args.fhir:
+            params = response_query(args.patient, args.since, args.until)
+            client = fhir_client_from_arguments(args.fhir, args, READ_SCOPES)
+            findings.extend(RecordAuditor(client).audit(params))
+        if args.sink:
+            findings.extend(sink_findings(args.sink))
+    except (AuditError, FhirError) as err:
+        print(f"alliance audit: {err.message}", file=sys.stderr)
+        return 2
+    print(format_table(findings))
+    if args.csv:
+        write_csv(findings, args.csv)
+        print(f"wrote {args.csv}")
+    return 1 if any(not f.ok for f in findings) else 0

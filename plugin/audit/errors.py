@@ -1,0 +1,32 @@
+"""Errors of the audit package; each carries a machine ``code`` and a human ``message``.
+
+    AuditError                 base: code "audit.error"
+    ├── AuditEventInvalid      a built AuditEvent is not valid FHIR R4 (a bug, never sent)
+    ├── AuditSinkError         the JSON-lines sink cannot be written or read
+    └── AuditQueryError        the verifier was asked an impossible question (bad range, id)
+
+Findings of the verifier (a score that disagrees, a changed sink line) are not errors: they are
+rows of the report, and the command exits non-zero when there is one.
+"""
+
+from __future__ import annotations
+
+
+class AuditError(Exception):
+    code = "audit.error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class AuditEventInvalid(AuditError):
+    code = "audit.event_invalid"
+
+
+class AuditSinkError(AuditError):
+    code = "audit.sink_error"
+
+
+class AuditQueryError(AuditError):
+    code = "audit.bad_query"

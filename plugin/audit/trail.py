@@ -1,0 +1,176 @@
+"""The app's audit trail: every AuditEvent is first written to a local spool (SQLite, one
+transaction, durable before `record` returns), then delivered to its destination, the local
+JSON-lines log or the record store, by `deliver_pending` (a background thread in the app, a
+direct call in tests). Delivery that fails leaves the events in the spool with the error and
+is tried again; nothing is dropped. `health()` says how many wait and since when, for readiness
+and metrics.
+
+Each event carries a ``meta.tag`` with a random id, and a FHIR destination creates it
+conditionally on that tag, so a delivery repeated after a lost answer stores it once.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from fhir_profiles import CANONICAL
+from plugin.audit.errors import AuditSinkError
+from plugin.audit.sink import JsonLinesSink
+from plugin.fhir.client import FhirClient
+from plugin.fhir.errors import FhirError
+
+log = logging.getLogger(__name__)
+
+EVENT_TAG_SYSTEM = f"{CANONICAL}/identifier/audit-event"
+Deliver = Callable[[Sequence[dict[str, Any]]], None]
+
+
+@dataclass(frozen=True)
+class TrailHealth:
+    pending: int
+    oldest_age: float  # seconds the oldest waiting event has waited; 0 when none
+    last_error: str | None  # the machine code of the last failed delivery
+
+    @property
+    def ok(self) -> bool:
+        return self.last_error is None
+
+
+def deliver_to_log(sink: JsonLinesSink) -> Deliver:
+    def deliver(events: Sequence[dict[str, Any]]) -> None:
+        sink.append_many(events)
+    return deliver
+
+
+def deliver_to_fhir(client: FhirClient) -> Deliver:
+    """One batch of conditional creates; any entry that did not succeed fails the delivery."""
+    def deliver(events: Sequence[dict[str, Any]]) -> None:
+        entries = []
+        for event in events:
+            tag = event["meta"]["tag"][0]
+            entries.append({"resource": event, "request": {
+                "method": "POST", "url": "AuditEvent",
+                "ifNoneExist": f"_tag={tag['system']}|{tag['code']}"}})
+        answer = client.transaction({"resourceType": "Bundle", "type": "batch",
+                                     "entry": entries}, idempotent=True)
+        for entry in answer.get("entry") or []:
+            status = str((entry.get("response") or {}).get("status", ""))
+            if not status.startswith("2"):
+                raise FhirError(f"the record store refused an AuditEvent ({status})")
+    return deliver
+
+
+class AuditTrail:
+    def __init__(self, spool: Path, deliver: Deliver, *, clock: Callable[[], float] = time.time,
+                 batch: int = 50) -> None:
+        self._path = Path(spool)
+        self._deliver = deliver
+        self._clock = clock
+        self._batch = batch
+        self._lock = threading.Lock()
+        self._last_error: str | None = None
+        self._local = threading.local()
+        self._path.parent.mkdir(parents=True, exist_ok=True)
+        with self._connect() as db:
+            db.execute("CREATE TABLE IF NOT EXISTS pending (id INTEGER PRIMARY KEY, "
+                       "created REAL NOT NULL, body TEXT NOT NULL, attempts INTEGER DEFAULT 0)")
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        """This thread's connection, opened once (opening costs more than the write); a
+        connection that failed is dropped and opened afresh next time."""
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = sqlite3.connect(self._path, timeout=10, isolation_level=None)
+            try:
+                db.execute("PRAGMA journal_mode=WAL")
+                db.execute("PRAGMA synchronous=FULL")
+            except sqlite3.Error:
+                db.close()
+                raise
+            self._local.db = db
+        try:
+            yield db
+        except sqlite3.Error:
+            self._local.db = None
+            db.close()
+            raise
+
+    def record(self, event: dict[str, Any]) -> None:
+        """Spool one AuditEvent durably; raises AuditSinkError when even that is impossible."""
+        self.record_many([event])
+
+    def record_many(self, events: Sequence[dict[str, Any]]) -> None:
+        """Spool several AuditEvents in one transaction (one fsync for a panel view's reads)."""
+        rows = [(self._clock(), json.dumps({**e, "meta": {**e.get("meta", {}), "tag": [
+            {"system": EVENT_TAG_SYSTEM, "code": str(uuid.uuid4())}]}})) for e in events]
+        try:
+            with self._connect() as db:  # this thread's connection; SQLite serialises writers
+                db.execute("BEGIN")
+                db.executemany("INSERT INTO pending (created, body) VALUES (?, ?)", rows)
+                db.execute("COMMIT")
+        except sqlite3.Error as err:
+            log.error("audit spool %s cannot be written: %s", self._path, type(err).__name__)
+            raise AuditSinkError(f"the audit spool {self._path} cannot be written") from err
+
+    def deliver_pending(self, *, wait: bool = True) -> int:
+        """Deliver the oldest waiting events, one batch; how many were delivered. With
+        ``wait=False`` a delivery already running in another thread is left to finish it."""
+        if not self._lock.acquire(blocking=wait):
+            return 0
+        try:
+            return self._deliver_batch()
+        finally:
+            self._lock.release()
+
+    def _deliver_batch(self) -> int:
+        with self._connect() as db:
+            rows = db.execute("SELECT id, body FROM pending ORDER BY id LIMIT ?",
+                              (self._batch,)).fetchall()
+            if not rows:
+                self._last_error = None
+                return 0
+            try:
+                self._deliver([json.loads(body) for _, body in rows])
+            except (AuditSinkError, FhirError) as err:
+                self._last_error = err.code
+                db.execute(f"UPDATE pending SET attempts = attempts + 1 WHERE id IN "  # noqa: S608
+                           f"({','.join('?' * len(rows))})", [r[0] for r in rows])
+                log.warning("audit delivery failed (%s); %d event(s) kept", err.code, len(rows))
+                return 0
+            db.execute(f"DELETE FROM pending WHERE id IN "  # noqa: S608 - placeholders only
+                       f"({','.join('?' * len(rows))})", [r[0] for r in rows])
+            self._last_error = None
+            return len(rows)
+
+    def health(self) -> TrailHealth:
+        """Pending events and the last delivery error; pending is -1 when the spool itself
+        cannot be read."""
+        try:
+            with self._connect() as db:
+                count, oldest = db.execute(
+                    "SELECT COUNT(*), MIN(created) FROM pending").fetchone()
+        except sqlite3.Error:
+            return TrailHealth(-1, 0.0, AuditSinkError.code)
+        age = max(0.0, self._clock() - oldest) if oldest is not None else 0.0
+        return TrailHealth(int(count), age, self._last_error)
+
+    def run_in_background(self, stop: threading.Event, interval: float = 2.0) -> threading.Thread:
+        """Deliver until ``stop`` is set: at once while events wait, else every ``interval``."""
+        def loop() -> None:
+            while not stop.is_set():
+                if self.deliver_pending() == 0:
+                    stop.wait(interval)
+        thread = threading.Thread(target=loop, name="audit-delivery", daemon=True)
+        thread.start()
+        return thread

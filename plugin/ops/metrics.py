@@ -1,0 +1,61 @@
+"""The app's Prometheus metrics, safe under a server with several worker processes.
+
+With PROMETHEUS_MULTIPROC_DIR set (`alliance serve --workers N` sets it), each worker writes its
+samples to files there and /metrics sums them across workers; without it, the process's own
+registry is served. Label values come from bounded sets (configured issuers, error codes,
+interactions, alert kinds), never from a handle, token, patient or free text.
+"""
+
+from __future__ import annotations
+
+import os
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+
+LAUNCHES = Counter(
+    "alliance_launches_total", "Launches by issuer and outcome (completed, or the error code)",
+    ["issuer", "outcome"])
+FHIR_SECONDS = Histogram(
+    "alliance_fhir_request_seconds", "Outbound request latency by server and interaction",
+    ["server", "interaction"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0))
+SAVES = Counter(
+    "alliance_saves_total", "Saves of a rating: sent (stored), queued (in the outbox), failed",
+    ["outcome"])
+ALERTS_SHOWN = Counter(
+    "alliance_alerts_shown_total", "Alerts shown on a panel, by kind", ["kind"])
+ERRORS = Counter(
+    "alliance_errors_total", "Error pages served, by machine code", ["code"])
+REQUEST_SECONDS = Histogram(
+    "alliance_request_seconds", "Time to answer a request, by route and status class",
+    ["route", "status"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0))
+
+UNCONFIGURED = "unconfigured"
+UNKNOWN = "unknown"
+
+
+def issuer_label(iss: str | None, allowed: tuple[str, ...]) -> str:
+    """The issuer as a label only when it is configured (anyone can send any `iss`);
+    `unknown` when the request named none (a callback whose state was not found)."""
+    cleaned = (iss or "").strip().rstrip("/")
+    if not cleaned:
+        return UNKNOWN
+    return cleaned if cleaned in allowed else UNCONFIGURED
+
+
+def exposition() -> tuple[bytes, str]:
+    """The text format for /metrics: summed over workers when they share a folder."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+        return generate_latest(registry), CONTENT_TYPE_LATEST
+    return generate_latest(REGISTRY), CONTENT_TYPE_LATEST

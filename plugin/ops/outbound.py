@@ -1,0 +1,73 @@
+"""Every outbound call carries the request id, and its latency is measured per server and
+interaction. Wraps the adapters already mounted on the app's requests.Session (the real one,
+or a test's fake transport) rather than replacing them."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+from requests.adapters import BaseAdapter
+
+from plugin.ops import metrics
+from plugin.ops.request_ids import HEADER, current_request_id
+
+_AUTH_PATHS = ("/token", "/authorize", "/.well-known/", "/jwks", "/register", "/introspect")
+
+
+def interaction(method: str, url: str, body: bytes | str | None) -> str:
+    """The FHIR interaction a request is (or `auth` for SMART/OAuth calls), from its shape:
+    a bounded label set, whatever the URL holds."""
+    path = urlsplit(url).path.rstrip("/")
+    if any(part in path for part in _AUTH_PATHS):
+        return "auth"
+    segments = [s for s in path.split("/") if s]
+    last = segments[-1] if segments else ""
+    if last.startswith("$"):
+        return "operation"
+    if method == "POST" and (not last[:1].isupper() or last == "fhir"):
+        text = body.decode(errors="replace") if isinstance(body, bytes) else body or ""
+        return "transaction" if '"transaction"' in text[:400] else "batch"
+    if last == "metadata":
+        return "capabilities"
+    resource_at_end = bool(last[:1].isupper())
+    if method == "GET":
+        return "search" if resource_at_end else "read"
+    return {"POST": "create", "PUT": "update", "DELETE": "delete", "PATCH": "patch"}.get(
+        method, "other")
+
+
+class ObservedAdapter(BaseAdapter):
+    def __init__(self, inner: BaseAdapter) -> None:
+        super().__init__()
+        self.inner = inner
+
+    def send(  # type: ignore[override]  # passes every argument through unchanged
+        self, request: requests.PreparedRequest, **kwargs: Any
+    ) -> requests.Response:
+        request_id = current_request_id()
+        if request_id:
+            request.headers[HEADER] = request_id
+        url = request.url or ""
+        parts = urlsplit(url)
+        server = f"{parts.scheme}://{parts.netloc}"
+        started = time.perf_counter()
+        try:
+            return self.inner.send(request, **kwargs)
+        finally:
+            metrics.FHIR_SECONDS.labels(
+                server=server, interaction=interaction(request.method or "GET", url, request.body)
+            ).observe(time.perf_counter() - started)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def observe(http: requests.Session) -> requests.Session:
+    """Wraps each adapter of `http` once; returns the same session."""
+    for prefix, adapter in list(http.adapters.items()):
+        if not isinstance(adapter, ObservedAdapter):
+            http.adapters[prefix] = ObservedAdapter(adapter)
+    return http

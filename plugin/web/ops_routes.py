@@ -1,0 +1,88 @@
+"""What an operator reads: /readyz, /metrics, the request id and one JSON line per request.
+
+/healthz (liveness) lives with the launch routes. /readyz answers 200 when the session store
+answers, the keys are loaded and the outbox is not stuck, else 503 with what failed. /metrics
+is the Prometheus text format (restrict it to the monitoring network at the balancer).
+Every response carries X-Request-Id; its log line names the route pattern (`/panel/<handle>`),
+never the path, so no handle reaches the log.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from flask import Blueprint, Flask, Response, g, jsonify, request
+
+from plugin.ops import metrics, readiness
+from plugin.ops.request_ids import HEADER, begin_request, end_request
+from plugin.web.services import services
+
+log = logging.getLogger("plugin.access")
+bp = Blueprint("ops", __name__)
+
+LAUNCH_ENDPOINTS = {"launch.launch": "started", "launch.callback": "completed"}
+
+
+@bp.get("/readyz")
+def readyz() -> tuple[Response, int]:
+    ext = services()
+    store = ext.launches.store
+    settings = ext.settings
+    smart = ext.smart
+    checks = [
+        readiness.check_store(store),
+        readiness.check_keys(settings.secret_key,
+                             smart.public_jwks if settings.private_key_pem else None),
+        readiness.check_outbox(store, ext.clock),
+    ]
+    ready, body = readiness.readiness(checks)
+    response = jsonify(body)
+    response.headers["Cache-Control"] = "no-store"
+    return response, 200 if ready else 503
+
+
+@bp.get("/metrics")
+def prometheus() -> Response:
+    data, content_type = metrics.exposition()
+    return Response(data, content_type=content_type)
+
+
+def _count_launch(status: int) -> None:
+    outcome = LAUNCH_ENDPOINTS.get(request.endpoint or "")
+    if outcome is None:
+        return
+    if status >= 400:
+        outcome = g.get("error_code") or f"http_{status}"
+    elif outcome == "completed" and not g.get("launch_issuer"):
+        return  # a page on the way (the browser-binding step), not the end of the launch
+    allowed = services().settings.allowed_iss
+    iss = g.get("launch_issuer") or request.args.get("iss")
+    metrics.LAUNCHES.labels(metrics.issuer_label(iss, allowed), outcome).inc()
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
+
+    @app.before_request
+    def _begin() -> None:
+        g.request_id = begin_request(request.headers.get(HEADER))
+        g.started = time.perf_counter()
+
+    @app.after_request
+    def _end(response: Response) -> Response:
+        response.headers[HEADER] = g.get("request_id", "")
+        route = request.url_rule.rule if request.url_rule else "(no route)"
+        seconds = time.perf_counter() - g.get("started", time.perf_counter())
+        if route not in ("/metrics", "/healthz", "/readyz"):
+            metrics.REQUEST_SECONDS.labels(route, f"{response.status_code // 100}xx").observe(
+                seconds)
+            _count_launch(response.status_code)
+        log.info("%s %s %s", request.method, route, response.status_code,
+                 extra={"route": route, "method": request.method,
+                        "status": response.status_code, "ms": round(seconds * 1000, 1)})
+        return response
+
+    @app.teardown_request
+    def _finish(_: BaseException | None) -> None:
+        end_request()

@@ -1,0 +1,73 @@
+"""The production servers behind `alliance serve`.
+
+- One process (`--workers 1`, the default): waitress with `--threads` threads; runs anywhere.
+- Several processes (`--workers N`, Unix): gunicorn, N pre-forked workers of `--threads`
+  threads each (gthread). Each worker builds its own app after the fork, so no connection is
+  shared between processes; Prometheus metrics are summed across workers through
+  PROMETHEUS_MULTIPROC_DIR (a fresh folder per start unless set), and a dead worker's samples
+  are marked dead. Behind a balancer, run one such instance per host with a shared session
+  store (ALLIANCE_SESSION_STORE_URL).
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+GRACEFUL_TIMEOUT = 20  # seconds a stopping worker gets to finish its requests
+WORKER_TIMEOUT = 60  # a worker silent this long is restarted (a FHIR call times out at 15 s)
+# Idle keep-alive connections stay open longer than a balancer keeps its own (nginx: 60 s), so
+# the balancer never sends a request on a connection the worker is closing (a reset, which
+# nginx counts as a failed upstream). gunicorn's default is 2 s.
+KEEPALIVE = 75
+
+
+def serve_waitress(app: Flask, host: str, port: int, threads: int) -> None:
+    import waitress
+
+    waitress.serve(app, host=host, port=port, threads=threads, ident=None)
+
+
+def serve_gunicorn(host: str, port: int, workers: int, threads: int, json_logs: bool,
+                   metrics_folder: tuple[Path, bool]) -> None:
+    """Runs until stopped (SIGTERM: graceful). Settings were checked, and the metrics folder
+    prepared (plugin.ops.metrics_folder), by the caller before prometheus_client was imported."""
+    from gunicorn.app.base import BaseApplication
+
+    folder, created = metrics_folder
+
+    def child_exit(_server: Any, worker: Any) -> None:
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)  # type: ignore[no-untyped-call]
+
+    def post_fork(_server: Any, _worker: Any) -> None:
+        if json_logs:
+            from plugin.ops.json_logs import use_json_logs
+
+            use_json_logs()
+
+    class Instance(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            for name, value in {
+                "bind": f"{host}:{port}", "workers": workers, "threads": threads,
+                "worker_class": "gthread", "graceful_timeout": GRACEFUL_TIMEOUT,
+                "timeout": WORKER_TIMEOUT, "keepalive": KEEPALIVE, "accesslog": None,
+                "child_exit": child_exit,
+                "post_fork": post_fork, "proc_name": "alliance-panel",
+            }.items():
+                self.cfg.set(name, value)
+
+        def load(self) -> Flask:
+            from plugin.web import create_app
+
+            return create_app(outbox_interval=1.0)  # each worker retries queued saves
+
+    try:
+        Instance().run()
+    finally:
+        if created:
+            shutil.rmtree(folder, ignore_errors=True)

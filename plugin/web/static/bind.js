@@ -1,0 +1,36 @@
+// Browser binding where cookies are blocked (see plugin/web/launch_routes.py).
+// On /launch/check: keep the launch's random value in this frame's sessionStorage, then go on
+// to the EHR. On /callback: read it back and post it with the callback's parameters.
+(function () {
+  "use strict";
+  var root = document.getElementById("bind");
+  if (!root) { return; }
+  var key = "alliance-bind:" + root.getAttribute("data-state");
+  function remember(value) {
+    try { window.sessionStorage.setItem(key, value); } catch (e) { /* storage blocked */ }
+    window.name = key + "=" + value;  // the frame keeps its name across navigations
+  }
+  function recall() {
+    var value = null;
+    try { value = window.sessionStorage.getItem(key); } catch (e) { value = null; }
+    if (!value && window.name.indexOf(key + "=") === 0) {
+      value = window.name.slice(key.length + 1);
+    }
+    try { window.sessionStorage.removeItem(key); } catch (e) { /* storage blocked */ }
+    window.name = "";
+    return value;
+  }
+  if (root.getAttribute("data-step") === "launch") {
+    remember(root.getAttribute("data-value"));
+    window.location.replace(root.getAttribute("data-next"));
+  } else {
+    var form = document.getElementById("bind-form");
+    var value = recall();
+    if (value) {
+      form.elements["page_value"].value = value;
+      form.submit();
+    } else {
+      document.getElementById("bind-missing").hidden = false;
+    }
+  }
+})();

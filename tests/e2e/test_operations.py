@@ -1,0 +1,133 @@
+"""What an operator sees of a running instance: liveness and readiness with the right status,
+Prometheus metrics that count what happened, a request id carried to the EHR, and JSON log
+lines that never hold a handle or a token."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+from urllib.parse import urlsplit
+
+import pytest
+from prometheus_client import REGISTRY
+
+from plugin.ops.json_logs import JsonFormatter
+from plugin.web import create_app
+from tests.support.processes import require_tools
+from tests.support.redis_server import redis_missing, running_redis
+
+SECRET = "Qm7x-2LpV9cRz4tNw8bKd1yHs6fJg3eUa5oWi0Tq"
+
+
+def sample(name: str, **labels: str) -> float:
+    return REGISTRY.get_sample_value(name, labels) or 0.0
+
+
+def test_liveness_and_readiness_answer_ok_when_all_is_well(deploy):
+    dep = deploy()
+    assert dep.browser().get(f"{dep.app.url}/healthz", timeout=10).status_code == 200
+    ready = dep.browser().get(f"{dep.app.url}/readyz", timeout=10)
+    assert ready.status_code == 200
+    assert ready.json()["status"] == "ready"
+    assert set(ready.json()["checks"]) == {"session_store", "keys", "outbox"}
+
+
+def test_a_stuck_outbox_makes_the_instance_not_ready(deploy):
+    dep = deploy()
+    store = dep.flask_app.extensions["alliance"].launches.store
+    store.put("outbox", "save-1", {"queued_at": dep.clock() - 3600}, ttl=86400)
+    ready = dep.browser().get(f"{dep.app.url}/readyz", timeout=10)
+    assert ready.status_code == 503
+    assert not ready.json()["checks"]["outbox"]["ok"]
+    assert "60 min" in ready.json()["checks"]["outbox"]["detail"]
+
+
+def test_an_unreachable_session_store_makes_the_instance_not_ready_but_alive(tmp_path):
+    require_tools("readiness test on Redis", redis_missing())
+    with running_redis() as server:
+        app = create_app({"public_url": "http://127.0.0.1:9", "client_id": "c",
+                          "allowed_iss": "http://127.0.0.1:9/fhir", "secret_key": SECRET,
+                          "development": "true",
+                          "data_dir": str(tmp_path), "session_store_url": server.url})
+        client = app.test_client()
+        assert client.get("/readyz").status_code == 200
+    gone = client.get("/readyz")
+    assert gone.status_code == 503
+    assert "Redis session store cannot be reached" in gone.json["checks"]["session_store"]["detail"]
+    assert client.get("/healthz").status_code == 200
+
+
+def test_metrics_count_launches_fhir_calls_saves_and_errors(deploy):
+    dep = deploy()
+    before = {
+        "completed": sample("alliance_launches_total", issuer=dep.iss, outcome="completed"),
+        "started": sample("alliance_launches_total", issuer=dep.iss, outcome="started"),
+        "unknown_iss": sample("alliance_launches_total", issuer="unconfigured",
+                              outcome="launch.unknown_iss"),
+        "errors": sample("alliance_errors_total", code="launch.unknown_iss"),
+    }
+    page = dep.launch_ehr(dep.browser(), dep.patient_ids()[0])
+    assert page.status_code == 200
+    dep.browser().get(f"{dep.app.url}/launch", params={"iss": "https://evil.example/fhir"},
+                      timeout=10)
+    text = dep.browser().get(f"{dep.app.url}/metrics", timeout=10).text
+    assert sample("alliance_launches_total", issuer=dep.iss, outcome="started") == \
+        before["started"] + 1
+    assert sample("alliance_launches_total", issuer=dep.iss, outcome="completed") == \
+        before["completed"] + 1
+    refused = sample("alliance_launches_total", issuer="unconfigured",
+                     outcome="launch.unknown_iss")
+    assert refused == before["unknown_iss"] + 1
+    assert sample("alliance_errors_total", code="launch.unknown_iss") == before["errors"] + 1
+    server = f"http://{urlsplit(dep.ehr.url).netloc}"
+    assert sample("alliance_fhir_request_seconds_count", server=server, interaction="batch") >= 1
+    assert sample("alliance_fhir_request_seconds_count", server=server, interaction="auth") >= 1
+    assert "alliance_saves_total" in text and "alliance_alerts_shown_total" in text
+    assert "evil.example" not in text, "an unconfigured issuer never becomes a label"
+
+
+def test_the_request_id_reaches_the_ehr_and_a_balancers_id_is_kept(deploy):
+    dep = deploy()
+    sent: list[str | None] = []
+    dep.http.tamper = lambda request, response: sent.append(request.headers.get("X-Request-Id"))
+    browser = dep.browser()
+    page = dep.launch_ehr(browser, dep.patient_ids()[0])
+    sent.clear()
+    again = browser.get(page.url, headers={"X-Request-Id": "from-nginx-0001"}, timeout=20)
+    assert again.headers["X-Request-Id"] == "from-nginx-0001"
+    assert sent and set(sent) == {"from-nginx-0001"}
+    odd = browser.get(page.url, headers={"X-Request-Id": "bad id with spaces"}, timeout=20)
+    assert odd.headers["X-Request-Id"] != "bad id with spaces"
+    assert len(odd.headers["X-Request-Id"]) == 16
+
+
+@pytest.fixture
+def json_log() -> io.StringIO:
+    out = io.StringIO()
+    handler = logging.StreamHandler(out)
+    handler.setFormatter(JsonFormatter())
+    root = logging.getLogger()
+    old_level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    yield out
+    root.removeHandler(handler)
+    root.setLevel(old_level)
+
+
+def test_log_lines_are_json_with_the_request_id_and_no_handle_or_token(deploy, json_log):
+    dep = deploy()
+    browser = dep.browser()
+    page = dep.launch_ehr(browser, dep.patient_ids()[0])
+    dep.clock.advance(7200)  # a refresh, logged
+    browser.get(page.url, timeout=20)
+    lines = [json.loads(line) for line in json_log.getvalue().splitlines()]
+    access = [line for line in lines if line["logger"] == "plugin.access"]
+    assert any(line["route"] == "/panel/<handle>" and line["status"] == 200 for line in access)
+    assert all(line.get("request_id") for line in access)
+    handle = urlsplit(page.url).path.rsplit("/", 1)[-1]
+    text = json_log.getvalue()
+    assert handle not in text
+    for secret in dep.http.secrets_received():
+        assert secret not in text

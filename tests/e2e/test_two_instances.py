@@ -1,0 +1,59 @@
+"""Two app instances sharing one session store (here SQLite, one file, two connections; the
+PostgreSQL and Redis versions run in tests/scale): what one instance stores, the other uses."""
+
+from __future__ import annotations
+
+import dataclasses
+from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import urlsplit
+
+import requests
+
+from plugin.web import create_app
+from tests.support.servers import LiveServer
+
+
+def test_an_expired_token_is_refreshed_once_across_instances(deploy, tmp_path):
+    dep = deploy()
+    browser = dep.browser()
+    page = dep.launch_ehr(browser, dep.patient_ids()[0])
+    assert page.status_code == 200
+    settings = dep.flask_app.extensions["alliance"].settings
+    twin = LiveServer(hostname="127.0.0.1").start(
+        create_app(settings, http=dep.http, clock=dep.clock))
+    try:
+        path = urlsplit(page.url).path
+        dep.clock.advance(7200)
+        urls = [f"{server.url}{path}" for server in (dep.app, twin)] * 4
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            answers = list(pool.map(lambda url: browser.get(url, timeout=60), urls))
+    finally:
+        twin.stop()
+    assert [a.status_code for a in answers] == [200] * 8
+    refreshes = [e for e in dep.http.to("/token") if "grant_type=refresh_token" in e.body]
+    assert len(refreshes) == 1
+
+
+def _launch_statuses(url: str, iss: str, addresses: list[str]) -> list[int]:
+    return [requests.get(f"{url}/launch", params={"iss": iss, "launch": "x"},
+                         headers={"X-Forwarded-For": address}, allow_redirects=False,
+                         timeout=30).status_code for address in addresses]
+
+
+def test_behind_a_trusted_balancer_launches_are_counted_per_clinician_address(deploy):
+    """Behind nginx every request comes from nginx's address: without ALLIANCE_TRUSTED_PROXIES
+    the per-address launch limit (30 per 10 minutes) would soon refuse a whole hospital."""
+    dep = deploy()
+    settings = dep.flask_app.extensions["alliance"].settings
+    behind = LiveServer(hostname="127.0.0.1").start(create_app(
+        dataclasses.replace(settings, trusted_proxies=1), http=dep.http, clock=dep.clock))
+    try:
+        many = _launch_statuses(behind.url, dep.iss, [f"10.0.0.{n}" for n in range(1, 41)])
+        assert 429 not in many, "forty clinicians, one launch each"
+        one = _launch_statuses(behind.url, dep.iss, ["10.9.9.9"] * 31)
+        assert one[:30] == [many[0]] * 30 and one[30] == 429
+    finally:
+        behind.stop()
+    # Not trusted (the default): the header is the client's to forge, so it is ignored.
+    spoofed = _launch_statuses(dep.app.url, dep.iss, [f"10.1.0.{n}" for n in range(1, 32)])
+    assert spoofed[30] == 429
