@@ -50,7 +50,8 @@ def build(ehr_port: int, app_port: int, data_dir: Path) -> tuple[object, object,
             "development": True,  # the demo runs on plain http on this machine
             "data_dir": str(data_dir / "app"),
             "frame_ancestors": f"'self' {ehr}",
-        }
+        },
+        outbox_interval=1.0,  # queued saves are retried in the background
     )
     return sandbox, app, ehr
 

@@ -43,7 +43,7 @@ def _serve(args: argparse.Namespace) -> int:
     from plugin.web import create_app, server
 
     try:
-        app = create_app()
+        app = create_app(outbox_interval=1.0)  # queued saves are retried in the background
     except (ConfigError, StoreUnavailable) as err:  # a bad setting, or a store that is down
         print(err.message, file=sys.stderr)
         return 2

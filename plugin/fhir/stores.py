@@ -116,15 +116,16 @@ class RecordStores:
                           http=self._http, sleep=self._sleep)
 
     def capability(self, fhir_base: str) -> dict[str, Any]:
-        """The server's CapabilityStatement, cached; an empty one if it cannot be read."""
+        """The server's CapabilityStatement, cached; an empty one (not cached) if it cannot be
+        read now."""
         cached = self._capabilities.get(fhir_base)
         if cached is not None:
             return cached
         try:
             statement = FhirClient(fhir_base, http=self._http, retries=1).capabilities()
-        except FhirError as err:
+        except FhirError as err:  # not cached: the next launch reads it again
             log.warning("CapabilityStatement of %s not readable: %s", fhir_base, err.code)
-            statement = {}
+            return {}
         self._capabilities.put(fhir_base, statement)
         return statement
 

@@ -212,6 +212,11 @@ class Launches:
         partition), so the browser binding is not asked for: the capability was."""
         return self._context(handle, None, fresh=True, check_browser=False)
 
+    def context_for_server(self, handle: str) -> LaunchContext:
+        """The launch's context for the app's own work (the outbox sending a queued save),
+        refreshed like `context`; not tied to a browser, never handed to one."""
+        return self._context(handle, None, fresh=True, check_browser=False)
+
     def _context(
         self, handle: str, browser_key: str | None, *, fresh: bool, check_browser: bool
     ) -> LaunchContext:

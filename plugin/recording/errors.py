@@ -1,6 +1,8 @@
 """Errors of recording: each carries a machine ``code`` and a human ``message``.
 
     RecordingError         base (code "recording.error")
+    ├── OutboxWaiting      a queued save cannot be sent now: its launch ended and no other
+    │                      token can be had ("recording.outbox_waiting"); it stays queued
     └── RecordingRefused   the app will not record this: no session or author in context
                            ("recording.no_encounter", "recording.no_author"), a form it does not
                            offer ("recording.unknown_form"), a record marked entered-in-error
@@ -27,3 +29,7 @@ class RecordingError(Exception):
 
 class RecordingRefused(RecordingError):
     code = "recording.refused"
+
+
+class OutboxWaiting(RecordingError):
+    code = "recording.outbox_waiting"

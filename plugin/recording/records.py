@@ -23,6 +23,7 @@ from plugin.alliance import (
 )
 from plugin.alliance.vocabulary import Rater
 from plugin.fhir.client import bundle_resources
+from plugin.fhir.entry_writes import write_entries
 from plugin.fhir.readers import current_version, rater_of, reference, version_number
 from plugin.fhir.record_bundles import build_correction_bundle, build_entered_in_error_bundle
 from plugin.fhir.stores import RecordStore
@@ -97,6 +98,15 @@ def read_record(store: RecordStore, catalogue: FormCatalogue, qr_id: str) -> Sto
     return StoredRecord(qr, observations, versions, provenance, form, answers, score)
 
 
+def send_change(store: RecordStore, bundle: dict[str, Any]) -> None:
+    """A correction's Bundle: one transaction, or entry by entry (each PUT with its If-Match)
+    where the server takes no transactions."""
+    if store.transactions:
+        store.client.transaction(bundle)
+    else:
+        write_entries(store.client, bundle)
+
+
 def _next(record: StoredRecord, version: str) -> Saved:
     return Saved(record.id, str(int(version) + 1) if version.isdigit() else None)
 
@@ -109,8 +119,8 @@ def correct_record(store: RecordStore, record: StoredRecord, answers: dict[str, 
     submission = correction(record.qr, record.form, record.rater, record.submission_id, answers,
                             corrector=corrector, reason=reason, organization=organization,
                             now=now)
-    store.client.transaction(
-        build_correction_bundle(submission, record.qr, version, record.observations))
+    send_change(store, build_correction_bundle(submission, record.qr, version,
+                                               record.observations))
     log.info("alliance response corrected (%s)", store.where)
     return _next(record, version)
 
@@ -123,6 +133,6 @@ def mark_entered_in_error(store: RecordStore, record: StoredRecord, *, version: 
     bundle = build_entered_in_error_bundle(
         record.qr, version, record.observations, author=author, reason=reason,
         recorded=now(), app_name=APP_NAME, app_version=__version__, organization=organization)
-    store.client.transaction(bundle)
+    send_change(store, bundle)
     log.info("alliance response marked entered-in-error (%s)", store.where)
     return _next(record, version)

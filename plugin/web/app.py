@@ -17,13 +17,18 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from plugin import __version__
 from plugin.config import Settings, load_settings
+from plugin.fhir.client import FhirClient
 from plugin.fhir.stores import RecordStores
 from plugin.launch.issuers import issuers_from, settings_for, smart_client_for
 from plugin.launch.launches import Launches
 from plugin.launch.session_stores import open_session_store
 from plugin.ops.outbound import observe
 from plugin.recording.catalogue import FormCatalogue
+from plugin.recording.drafts import Drafts
 from plugin.recording.handoff import Handoffs
+from plugin.recording.one_rating import OneRating
+from plugin.recording.outbox import Outbox, OutboxPolicy, OutboxWorker
+from plugin.recording.saving import OutboxClients, Saving
 from plugin.web import (
     audit_hooks,
     errors,
@@ -38,6 +43,7 @@ from plugin.web.ehr_style import StyleFetcher
 from plugin.web.launch_routes import bp as launch_bp
 from plugin.web.panel_routes import bp as panel_bp
 from plugin.web.services import EXTENSION, Services
+from smart_launch import LaunchContext
 
 log = logging.getLogger(__name__)
 
@@ -48,11 +54,15 @@ def create_app(
     http: requests.Session | None = None,
     clock: Callable[[], float] = time.time,
     sleep: Callable[[float], None] = time.sleep,
+    outbox_policy: OutboxPolicy | None = None,
+    outbox_interval: float | None = None,
 ) -> Flask:
     """The app for one deployment. `config` is a Settings, a mapping of setting names
     (lower-case, without the ALLIANCE_ prefix), or None to read the environment.
     `http`, `clock` and `sleep` are for tests: the outbound transport, the time source and
-    the wait between retries of a FHIR request."""
+    the wait between retries of a FHIR request. `outbox_interval`: run the outbox worker
+    (retries of queued saves) every so many seconds; `alliance serve` and the demo run it every
+    second, tests drive `saving.outbox.run_due()` themselves. `outbox_policy`: retry timing."""
     log_redaction.install()  # before anything can log a handle, a code or a token
     settings = config if isinstance(config, Settings) else load_settings(config)
     catalogue = FormCatalogue.from_settings(settings)
@@ -71,6 +81,18 @@ def create_app(
         per_issuer={iss: settings_for(settings, issuer) for iss, issuer in issuers.items()
                     if settings.issuers})
     auditor = audit_hooks.build_auditor(settings, record_stores)
+    launches = Launches(settings, clients, store, clock=clock, issuers=issuers)
+
+    def ehr_client(context: LaunchContext) -> FhirClient:  # one quick retry, then the outbox
+        return FhirClient(context.iss, token=lambda: context.access_token, http=http,
+                          sleep=sleep, retries=1)
+
+    outbox = Outbox(store, OutboxClients(launches, record_stores, ehr_client),
+                    clock=clock, policy=outbox_policy)
+    saving = Saving(outbox, OneRating(store, outbox, ttl=outbox.policy.keep_queued, clock=clock),
+                    Drafts(store, clock=clock))
+    if outbox_interval:
+        saving.worker = OutboxWorker(outbox, outbox_interval).start()
 
     app = Flask(__name__)
     if settings.trusted_proxies:
@@ -82,10 +104,11 @@ def create_app(
     app.extensions[EXTENSION] = Services(
         settings=settings,
         smart=client,
-        launches=Launches(settings, clients, store, clock=clock, issuers=issuers),
+        launches=launches,
         record_stores=record_stores,
         catalogue=catalogue,
         handoffs=Handoffs(store, settings.secret_key),
+        saving=saving,
         styles=StyleFetcher(http, clock=clock),
         http=http,
         clock=clock,

@@ -37,6 +37,10 @@ def panel(handle: str) -> str:
     audit_panel_view(services().auditor, launch, reads.requested)
     # Writing to the EHR needs its write scopes; a companion store uses the app's own token.
     record_missing = context.scopes.missing(RECORD_NEEDS) if launch.records.where == "ehr" else []
+    outbox = services().saving.outbox
+    outbox.adopt(context.iss, launch.practitioner, handle)  # queued saves of ended launches
+    unsent = outbox.unsent_for(context.iss, context.patient)
+    queued = next((i for i in unsent if i["id"] == request.args.get("queued")), None)
     today = services().now().date()
     view = build_panel(reads, context.encounter, today, services().settings.norms)
     for group in view.alerts:
@@ -58,6 +62,8 @@ def panel(handle: str) -> str:
         can_record=bool(context.encounter) and not record_missing,
         record_missing=record_missing,
         saved=request.args.get("saved"),
+        queued=queued,
+        unsent=unsent,
         recent_alerts=RECENT_ALERTS,
         fhir_base=context.iss,
     )

@@ -1,6 +1,6 @@
 """The pieces every recording page shares: the references a record is written with, the
-form page, and one submission turned into one saved transaction (or a page that keeps what
-was typed). Used by record_routes.py and handoff_routes.py."""
+form page, and one submission turned into one save through the outbox (or a page that keeps
+what was typed). Used by record_routes.py and handoff_routes.py."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from flask import render_template, request
+from flask import redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from plugin.alliance import AllianceError
@@ -20,11 +20,13 @@ from plugin.fhir.errors import (
     FhirTransportError,
     RecordError,
 )
+from plugin.fhir.record_bundles import build_submission_bundle
 from plugin.ops.metrics import SAVES
 from plugin.recording.answers import form_fields, read_answers, submission_id_from
 from plugin.recording.catalogue import RecordForm
+from plugin.recording.drafts import DraftOwner
 from plugin.recording.errors import RecordingRefused
-from plugin.recording.save import save_submission
+from plugin.recording.saving import SaveOutcome, Who
 from plugin.recording.submission import new_submission
 from plugin.web.audit_hooks import audit_refusal
 from plugin.web.current import CurrentLaunch
@@ -97,13 +99,42 @@ def form_page(handle: str, form: RecordForm, *, action: str, mode: str, raw: dic
         mode=mode, submission_id=submission_id, message=message, **extra)
 
 
+def who(launch: CurrentLaunch) -> Who:
+    context = launch.context
+    return Who(context.iss, launch.handle, launch.practitioner, context.patient or "",
+               context.encounter or "")
+
+
+def draft_owner(launch: CurrentLaunch, form: RecordForm) -> DraftOwner | None:
+    """Whose draft a clinician's form keeps (none without a signed-in practitioner)."""
+    context = launch.context
+    if not launch.practitioner or not context.patient or not context.encounter:
+        return None
+    return DraftOwner(context.iss, launch.practitioner, context.patient, context.encounter,
+                      form.id)
+
+
+def taken_message(outcome: SaveOutcome, form: RecordForm) -> str:
+    existing = outcome.existing
+    if existing is not None and existing.queued:
+        return (f"This session already has a {form.rater} rating on this form, waiting to be "
+                "sent to the FHIR server. Nothing new was stored; your answers are still on "
+                "this page.")
+    when = f" (saved {existing.authored[:10]})" if existing and existing.authored else ""
+    return (f"This session already has a {form.rater} rating on this form{when}. Nothing new "
+            "was stored: open the stored rating to correct it. Your answers are still on this "
+            "page.")
+
+
 def submit(launch: CurrentLaunch, form: RecordForm, *, action: str, mode: str, patient: str,
             encounter: str, author: str, enterer: str | None, on_saved: Callable[[str], Page],
             fixed_submission_id: str | None = None, page_key: str | None = None) -> Page:
-    """Read the posted answers and save them as one submission; on any failure the form comes
-    back with everything that was typed and a sentence saying what happened. `page_key`: what
-    the page is keyed by when it is not the launch's handle (a client capability), for its
-    CSRF token; the handle never reaches that page."""
+    """Read the posted answers and save them: one rating per session, rater and form, written
+    to the outbox first. The clinician is told what happened: saved, queued (kept, sent when
+    the server takes it), already rated, or refused; a page that did not save keeps what was
+    typed, and a clinician's typed answers are kept as a draft whatever happens. `page_key`:
+    what the page is keyed by when it is not the launch's handle (a client capability), for
+    its CSRF token; the handle never reaches that page."""
     handle = page_key or launch.handle
     read = read_answers(form.display, request.form)
     submission_id = fixed_submission_id or submission_id_from(request.form)
@@ -113,6 +144,10 @@ def submit(launch: CurrentLaunch, form: RecordForm, *, action: str, mode: str, p
         errors.setdefault("submission_id", "The form was incomplete; check it and send again.")
     page: dict[str, Any] = {"handle": handle, "form": form, "action": action, "mode": mode,
                             "raw": read.raw, "submission_id": submission_id}
+    saving = services().saving
+    owner = draft_owner(launch, form) if mode != "handoff" else None
+    if owner is not None:  # what was typed is kept, whatever happens next
+        saving.drafts.keep(owner, launch.handle, request.form.to_dict())
     if errors:
         return form_page(errors=errors, status=422, **page)
     try:
@@ -120,14 +155,23 @@ def submit(launch: CurrentLaunch, form: RecordForm, *, action: str, mode: str, p
             form, read.answers, patient=patient, encounter=encounter, author=author,
             enterer=enterer, submission_id=submission_id,
             organization=launch.settings.organization, now=services().now)
-        saved = save_submission(launch.records, submission)
+        outcome = saving.save(launch.records, who(launch), build_submission_bundle(submission),
+                              rater=form.rater,
+                              questionnaire_url=str(form.questionnaire.get("url")),
+                              submission_id=submission_id, draft=owner)
     except (AllianceError, RecordError) as err:  # before FhirError: RecordError is one
         return form_page(errors={}, message=f"The answers could not be recorded: "
                           f"{err.message}", status=422, **page)
-    except FhirError as err:
-        log.warning("saving a response failed: %s (%s)", err.code, err.upstream_status)
-        SAVES.labels("failed").inc()
-        message, status = failure_message(err)
-        return form_page(errors={}, message=message, status=status, **page)
-    SAVES.labels("sent").inc()
-    return on_saved(saved.qr_id)
+    SAVES.labels(outcome.state).inc()
+    if outcome.state == "taken":
+        return form_page(errors={}, message=taken_message(outcome, form), status=409,
+                          existing=outcome.existing if page_key is None else None, **page)
+    if outcome.state == "failed":
+        return form_page(errors={}, status=502, **page, message=(
+            f"The FHIR server refused the record ({outcome.reason}). Nothing was saved; your "
+            "answers are still on this page."))
+    if outcome.state == "queued":
+        if page_key is not None:  # a client's window: never the panel; the answers are kept
+            return on_saved("")
+        return redirect(url_for("panel.panel", handle=handle, queued=submission_id), code=303)
+    return on_saved(str(outcome.qr_id))

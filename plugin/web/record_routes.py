@@ -2,6 +2,7 @@
 
     GET       /panel/<h>/record                          the forms on offer for this session
     GET/POST  /panel/<h>/record/<questionnaire_id>       a rating typed by the clinician
+    POST      /panel/<h>/record/<questionnaire_id>/draft the answers typed so far (a draft)
     GET       /panel/<h>/responses/<qr_id>               a record: answers, scores, versions
     GET/POST  /panel/<h>/responses/<qr_id>/correct       a new version, status amended
     GET/POST  /panel/<h>/responses/<qr_id>/entered-in-error   confirm, then mark
@@ -12,6 +13,7 @@ or a failed save re-renders the form with what was typed.
 
 from __future__ import annotations
 
+import datetime
 import uuid
 from typing import Any
 
@@ -20,8 +22,10 @@ from flask import Blueprint, abort, redirect, request, url_for
 from plugin.alliance import AllianceError, shipped_norms
 from plugin.fhir.errors import FhirError, RecordError
 from plugin.fhir.url_safety import FHIR_ID
+from plugin.launch.errors import LaunchExpired
 from plugin.panel.view import caveats_of
 from plugin.recording.answers import form_fields, raw_from_answers, read_answers
+from plugin.recording.catalogue import RecordForm
 from plugin.recording.errors import RecordingRefused
 from plugin.recording.records import (
     StoredRecord,
@@ -29,12 +33,14 @@ from plugin.recording.records import (
     mark_entered_in_error,
     read_record,
 )
+from plugin.recording.saving import slot_of
 from plugin.web.audit_hooks import audit_panel_view, audit_write
 from plugin.web.csrf import check_csrf, csrf_token
 from plugin.web.current import CurrentLaunch, current_launch
 from plugin.web.names import practitioner_names, session_names
 from plugin.web.record_pages import (
     Page,
+    draft_owner,
     failure_message,
     form_page,
     practitioner,
@@ -42,6 +48,7 @@ from plugin.web.record_pages import (
     render,
     session_refs,
     submit,
+    who,
 )
 from plugin.web.services import services
 
@@ -67,7 +74,12 @@ def choose(handle: str) -> Page:
 
 @bp.route("/panel/<handle>/record/<questionnaire_id>", methods=["GET", "POST"])
 def record(handle: str, questionnaire_id: str) -> Page:
-    launch = current_launch(handle)
+    try:
+        launch = current_launch(handle)
+    except LaunchExpired:
+        if request.method != "POST":
+            raise
+        return _expired_save(handle, questionnaire_id)
     form = services().catalogue.form(questionnaire_id)
     patient, encounter = session_refs(launch)
     if form.rater == "therapist":
@@ -77,8 +89,7 @@ def record(handle: str, questionnaire_id: str) -> Page:
     action = url_for("record.record", handle=handle, questionnaire_id=questionnaire_id)
     mode = "transcription" if form.transcription else form.rater
     if request.method == "GET":
-        return form_page(handle, form, action=action, mode=mode, raw={}, errors={},
-                          submission_id=str(uuid.uuid4()), names=session_names(launch))
+        return _new_form(launch, form, action=action, mode=mode)
     check_csrf(handle)
     return submit(launch, form, action=action, mode=mode, patient=patient,
                    encounter=encounter, author=author, enterer=enterer,
@@ -89,6 +100,57 @@ def record(handle: str, questionnaire_id: str) -> Page:
 def _saved(launch: CurrentLaunch, qr_id: str, page: Page) -> Page:
     audit_write(services().auditor, launch, "create", [f"QuestionnaireResponse/{qr_id}"])
     return page
+
+
+def _new_form(launch: CurrentLaunch, form: RecordForm, *, action: str, mode: str) -> Page:
+    """A blank form; or the rating already stored for this session, opened as a correction;
+    or the panel, when that rating is still queued; with the clinician's own draft restored."""
+    saving = services().saving
+    slot = slot_of(launch.records, who(launch), form.rater, str(form.questionnaire.get("url")))
+    existing = saving.existing(launch.records, slot)
+    if existing is not None and existing.qr_id:
+        return redirect(url_for("record.correct", handle=launch.handle, qr_id=existing.qr_id,
+                                existing=1), code=303)
+    if existing is not None:
+        return redirect(url_for("panel.panel", handle=launch.handle,
+                                queued=existing.submission_id), code=303)
+    owner = draft_owner(launch, form)
+    raw = (saving.drafts.restore(owner) or {}) if owner else {}
+    if owner is not None:
+        saving.drafts.keep(owner, launch.handle, {})  # a late save can find the draft
+    notice = ("Your answers from earlier were restored from your draft. Check them and save."
+              if raw else "")
+    draft_url = url_for("record.draft", handle=launch.handle, questionnaire_id=form.id)
+    return form_page(launch.handle, form, action=action, mode=mode, raw=raw, errors={},
+                     submission_id=str(uuid.uuid4()), notice=notice,
+                     draft_url=draft_url if owner else "", names=session_names(launch))
+
+
+def _expired_save(handle: str, questionnaire_id: str) -> Page:
+    """A save that arrives after the launch ended: nothing is saved, what was typed is kept
+    in the clinician's draft, and the page says how to carry on."""
+    check_csrf(handle)
+    drafts = services().saving.drafts
+    until = drafts.keep_for_handle(handle, questionnaire_id, request.form.to_dict())
+    kept = None if until is None else datetime.datetime.fromtimestamp(until, datetime.UTC)
+    return render("record/expired.html", 403, kept=kept, hours=int(drafts.ttl // 3600))
+
+
+@bp.post("/panel/<handle>/record/<questionnaire_id>/draft")
+def draft(handle: str, questionnaire_id: str) -> Page:
+    """What the form sends as the clinician types (static/draft.js): kept, never shown to
+    anyone but that clinician on that session."""
+    check_csrf(handle)
+    drafts = services().saving.drafts
+    try:
+        launch = current_launch(handle)
+    except LaunchExpired:
+        drafts.keep_for_handle(handle, questionnaire_id, request.form.to_dict())
+        return "", 204
+    owner = draft_owner(launch, services().catalogue.form(questionnaire_id))
+    if owner is not None:
+        drafts.keep(owner, handle, request.form.to_dict())
+    return "", 204
 
 
 # -- stored records ----------------------------------------------------------------------------
@@ -130,9 +192,12 @@ def correct(handle: str, qr_id: str) -> Page:
     if record.status == "entered-in-error":
         raise RecordingRefused("This record was marked entered-in-error; it cannot be corrected.",
                                code="recording.entered_in_error")
+    stored_raw = raw_from_answers(record.form.display, record.answers)
     if request.method == "GET":
-        return form_page(handle, record.form, raw=raw_from_answers(
-            record.form.display, record.answers), errors={}, version=record.version, **page)
+        notice = ("This session already has a rating on this form, so it opens as a correction "
+                  "of the stored one." if request.args.get("existing") else "")
+        return form_page(handle, record.form, raw=stored_raw, errors={}, notice=notice,
+                          version=record.version, **page)
     check_csrf(handle)
     author = practitioner(launch)
     version = request.form.get("version", "") or record.version
@@ -140,6 +205,12 @@ def correct(handle: str, qr_id: str) -> Page:
     if not read.ok:
         return form_page(handle, record.form, raw=read.raw, errors=read.errors,
                           version=version, status=422, **page)
+    if raw_from_answers(record.form.display, read.answers) == stored_raw:
+        return form_page(handle, record.form, raw=read.raw, errors={}, version=version,
+                          status=422, **page, message=(
+                              "Nothing was changed: these answers are the ones already stored, "
+                              "so no new version was saved. Change an answer to correct it, or "
+                              "cancel."))
     try:
         correct_record(launch.records, record, read.answers, version=version, corrector=author,
                        reason=read.reason, organization=launch.settings.organization,

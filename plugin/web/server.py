@@ -64,7 +64,7 @@ def serve_gunicorn(host: str, port: int, workers: int, threads: int, json_logs: 
         def load(self) -> Flask:
             from plugin.web import create_app
 
-            return create_app()
+            return create_app(outbox_interval=1.0)  # each worker retries queued saves
 
     try:
         Instance().run()

@@ -1,7 +1,8 @@
 """The app's services, built once in create_app and kept, typed, in ``app.extensions``.
 
 Every route reaches the settings, the SMART client, the launches, the record stores, the form
-catalogue, the hand-offs and the one clock through ``services()``, never by a string key.
+catalogue, the hand-offs, the write path (saving) and the one clock through ``services()``,
+never by a string key.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from plugin.fhir.stores import RecordStores
 from plugin.launch.launches import Launches
 from plugin.recording.catalogue import FormCatalogue
 from plugin.recording.handoff import Handoffs
+from plugin.recording.saving import Saving
 from plugin.web.ehr_style import StyleFetcher
 from smart_launch import SmartClient
 
@@ -33,6 +35,7 @@ class Services:
     record_stores: RecordStores
     catalogue: FormCatalogue
     handoffs: Handoffs
+    saving: Saving  # one rating per session, drafts, the outbox
     styles: StyleFetcher
     http: requests.Session
     clock: Callable[[], float]  # the one time source: every timestamp the app writes

@@ -225,21 +225,30 @@ def test_a_fhir_failure_during_save_keeps_the_answers(deploy):
     assert saved_id(run.post(f"/record/{THERAPIST}", filled(answer)))
 
 
-def test_an_unreachable_server_during_save_is_retried_then_reported_and_loses_nothing(deploy):
+def test_an_unreachable_server_during_save_queues_it_then_sends_it_once(deploy):
     dep = deploy()
     run = open_launch(dep)
     page = run.get(f"/record/{THERAPIST}")
-    dep.http.unreachable = lambda request: request.method == "POST" and request.url == dep.iss
+    dep.http.unreachable = lambda request: (request.method == "POST" and request.url == dep.iss
+                                            and b'"transaction"' in (request.body or b""))
     answer = run.post(f"/record/{THERAPIST}", filled(page))
-    assert answer.status_code == 502
-    assert "could not be reached" in answer.text and "Nothing was saved" in answer.text
-    for item, value in ANSWERS.items():  # every typed answer is still selected
-        assert re.search(rf'name="item-{item}" id="[^"]+" value="{value}" checked', answer.text)
+    assert answer.status_code == 303  # kept in the outbox, and the clinician is told so
+    panel = run.get(answer.headers["Location"].split(f"/panel/{run.handle}", 1)[1])
+    assert "Not stored yet: the FHIR server did not answer" in panel.text
+    assert "queued" in panel.text and "sent automatically" in panel.text
     dropped = [e for e in dep.http.exchanges if e.url == dep.iss and e.status == 0]
-    assert len(dropped) == 4 and dep.waits == [0.5, 1.0, 2.0]  # retried with backoff
+    assert len(dropped) == 2 and dep.waits == [0.5]  # one quick retry, then the outbox
     assert not [qr for qr in stored(dep, "QuestionnaireResponse")
                 if qr.get("encounter", {}).get("reference") == f"Encounter/{run.encounter}"]
 
-    dep.http.unreachable = None  # the network is back: the same page saves, once
-    qr_id = saved_id(run.post(f"/record/{THERAPIST}", filled(answer)))
-    assert records_of(dep, qr_id)[0]["status"] == "completed"
+    again = run.post(f"/record/{THERAPIST}", filled(page))  # Back, Save: still one rating
+    assert again.status_code == 303
+    dep.http.unreachable = None  # the network is back: the outbox sends it, once
+    outbox = dep.flask_app.extensions["alliance"].saving.outbox
+    dep.clock.advance(outbox.policy.delay(2))  # two attempts so far
+    assert outbox.run_due() == 1
+    mine = [qr for qr in stored(dep, "QuestionnaireResponse")
+            if qr.get("encounter", {}).get("reference") == f"Encounter/{run.encounter}"]
+    assert len(mine) == 1 and mine[0]["status"] == "completed"
+    assert "Ratings not yet stored" not in run.get("").text
+

@@ -26,13 +26,14 @@ from smart_launch import ClientConfig, SmartClient, generate_private_key_pem
 from tests.support.interop import (
     HAPI_DIR,
     HAPI_JAR,
-    HAPI_START_DEADLINE,
     OIDC_DIR,
     OIDC_MODULES,
     OIDC_START_DEADLINE,
+    SPARE_APPS,
     TEST_REDIRECT,
     Servers,
     client_registrations,
+    start_hapi,
     stop_process,
     wait_for,
 )
@@ -90,8 +91,10 @@ def servers(interop_tools: None, tmp_path_factory: pytest.TempPathFactory) -> It
                                     private_key_pem=key)).public_jwks()
     oidc_port = free_port()
     config = logs / "oidc.json"
+    spare_ports = tuple(free_port() for _ in range(SPARE_APPS))
     clients = client_registrations(f"{app_server.url}/callback", jwks,
-                                   f"{jwks_server.url}/jwks.json", f"{second_app.url}/callback")
+                                   f"{jwks_server.url}/jwks.json", f"{second_app.url}/callback",
+                                   *(f"http://127.0.0.1:{port}/callback" for port in spare_ports))
     config.write_text(json.dumps({"port": oidc_port, "fhir_base": hapi_base, "clients": clients}))
     issuer = f"http://127.0.0.1:{oidc_port}"
     started: dict[str, float] = {}
@@ -107,24 +110,37 @@ def servers(interop_tools: None, tmp_path_factory: pytest.TempPathFactory) -> It
                  oidc_log)
         started["oidc-provider"] = time.monotonic() - t0
         t0 = time.monotonic()
-        hapi_log = logs / "hapi.log"
-        with hapi_log.open("wb") as out:
-            hapi = subprocess.Popen(
-                ["java", "-Xmx1500m", "-XX:TieredStopAtLevel=1", "-jar", str(HAPI_JAR),
-                 str(hapi_port), f"{issuer}/.well-known/smart-configuration"],
-                stdout=out, stderr=subprocess.STDOUT)
-        processes.append(hapi)
-        wait_for(f"{hapi_base}/metadata", hapi, HAPI_START_DEADLINE, hapi_log)
+        processes.append(start_hapi(logs, hapi_port, f"{issuer}/.well-known/smart-configuration"))
         started["HAPI FHIR"] = time.monotonic() - t0
         print("\ninterop servers started: " + ", ".join(
             f"{name} in {seconds:.1f}s" for name, seconds in started.items()), file=sys.stderr)
         yield Servers(hapi_base, issuer, app_server, key, logs, started, jwks_server,
-                      second_app)
+                      second_app, spare_ports)
     except RuntimeError as err:
         pytest.fail(f"an interop server did not start: {err}", pytrace=False)
     finally:
         for process in reversed(processes):
             stop_process(process)
+
+
+@pytest.fixture(scope="session")
+def hapi_without_transactions(servers: Servers,
+                              tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A second HAPI, started with --no-transaction: it refuses transaction Bundles (501) and
+    its CapabilityStatement lists batch but not transaction, as some FHIR stores do. Yields
+    its FHIR base. Started only by the tests that ask for it; it relays the SMART
+    configuration of the session's oidc-provider, so the app can be launched against it."""
+    logs = tmp_path_factory.mktemp("hapi-no-transaction")
+    port = free_port()
+    try:
+        hapi = start_hapi(logs, port, "--no-transaction",
+                          f"{servers.oidc}/.well-known/smart-configuration")
+    except RuntimeError as err:
+        pytest.fail(f"HAPI without transactions did not start: {err}", pytrace=False)
+    try:
+        yield f"http://127.0.0.1:{port}/fhir"
+    finally:
+        stop_process(hapi)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

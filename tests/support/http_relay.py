@@ -1,9 +1,9 @@
 """A small threaded HTTP reverse proxy that asks, request by request, what to do with it.
 
-The 503 injector in tests/support/toxiproxy.py is built on it: `decide()` returns "forward"
-(relay the request, relay the answer), "refuse" (answer 503 without forwarding) or "after"
-(relay the request, drop the upstream's answer, answer 503). Standard library only, so that it
-has nothing of the app under test in it.
+The 503 injector in tests/support/toxiproxy.py is built on it: `decide(method, path)` returns
+"forward" (relay the request, relay the answer), "refuse" (answer 503 without forwarding) or
+"after" (relay the request, drop the upstream's answer, answer 503). Standard library only,
+so that it has nothing of the app under test in it.
 """
 
 from __future__ import annotations
@@ -19,8 +19,13 @@ HOP_BY_HOP = {"connection", "keep-alive", "proxy-connection", "transfer-encoding
               "trailer", "upgrade", "content-length"}
 
 
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request: object, client_address: object) -> None:
+        return  # a client that reset its connection (a toxic did) is not our error
+
+
 class Relay:
-    def __init__(self, upstream: str, decide: Callable[[], str], *,
+    def __init__(self, upstream: str, decide: Callable[[str, str], str], *,
                  retry_after: int = 1) -> None:
         parts = urlsplit(upstream)
         self.host, self.port = parts.hostname or "127.0.0.1", parts.port or 80
@@ -39,7 +44,7 @@ class Relay:
 
             do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_GET  # noqa: N815
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = _QuietServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_port}{self.prefix}"
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -55,7 +60,7 @@ class Relay:
     def handle(self, request: BaseHTTPRequestHandler) -> None:
         length = int(request.headers.get("Content-Length") or 0)
         body = request.rfile.read(length) if length else b""
-        action = self.decide()
+        action = self.decide(request.command, request.path)
         if action == "refuse":
             self._answer_503(request)
             return

@@ -21,6 +21,7 @@ OIDC_DIR = HERE / "oidc"
 OIDC_MODULES = OIDC_DIR / "node_modules" / "oidc-provider"
 HAPI_START_DEADLINE = 180.0  # seconds; about 25 s on 2 cores
 OIDC_START_DEADLINE = 20.0
+SPARE_APPS = 3  # more apps the fault tests start, in process or as processes
 
 # Redirect URI of the smart_launch tests (never fetched: the test reads the redirect itself).
 TEST_REDIRECT = "http://127.0.0.1:9/callback"
@@ -41,7 +42,7 @@ def wait_for(url: str, process: subprocess.Popen, deadline: float, log: Path) ->
         if process.poll() is not None:
             raise RuntimeError(f"{url}: server exited ({process.returncode}):\n{log_tail(log)}")
         try:
-            if requests.get(url, timeout=2).status_code == 200:
+            if requests.get(url, timeout=30).status_code == 200:  # a first /metadata is slow
                 return
         except requests.RequestException:
             pass
@@ -71,6 +72,24 @@ def stop_process(process: subprocess.Popen) -> None:
             process.wait(timeout=10)
 
 
+def start_hapi(logs: Path, port: int, *args: str) -> subprocess.Popen:
+    """Our HAPI launcher on 127.0.0.1:port, polled until /fhir/metadata answers. `args`:
+    flags (--no-transaction) and the SMART configuration URL to relay."""
+    log = logs / f"hapi-{port}.log"
+    with log.open("wb") as out:
+        hapi = subprocess.Popen(
+            ["java", "-Xmx1500m", "-XX:TieredStopAtLevel=1", "-jar", str(HAPI_JAR),
+             *[a for a in args if a.startswith("--")], str(port),
+             *[a for a in args if not a.startswith("--")]],
+            stdout=out, stderr=subprocess.STDOUT)
+    try:
+        wait_for(f"http://127.0.0.1:{port}/fhir/metadata", hapi, HAPI_START_DEADLINE, log)
+    except RuntimeError:
+        stop_process(hapi)
+        raise
+    return hapi
+
+
 @dataclass
 class Servers:
     hapi: str  # FHIR base, e.g. http://127.0.0.1:PORT/fhir
@@ -83,6 +102,7 @@ class Servers:
     jwks_server: LiveServer | None = None
     # bound, not started: the app of the two-issuer test (its callback is registered too)
     second_app: LiveServer | None = None
+    spare_ports: tuple[int, ...] = ()  # free ports whose /callback oidc-provider accepts too
 
     def client(self, kind: str, redirect_uri: str = TEST_REDIRECT,
                http: requests.Session | None = None) -> SmartClient:

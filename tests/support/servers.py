@@ -22,11 +22,12 @@ class _QuietHandler(WSGIRequestHandler):
 
 class LiveServer:
     def __init__(
-        self, hostname: str = "127.0.0.1", ssl_context: ssl.SSLContext | None = None
+        self, hostname: str = "127.0.0.1", ssl_context: ssl.SSLContext | None = None,
+        port: int = 0,
     ) -> None:
         self._app: Callable[..., Any] | None = None
         self._server = make_server(
-            "127.0.0.1", 0, self._dispatch, threaded=True, request_handler=_QuietHandler,
+            "127.0.0.1", port, self._dispatch, threaded=True, request_handler=_QuietHandler,
             ssl_context=ssl_context,
         )
         scheme = "https" if ssl_context is not None else "http"

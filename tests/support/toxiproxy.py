@@ -255,6 +255,7 @@ class Http503Injector:
         self._after = random.Random(seed + 1)
         self.after_share = after_share
         self.counts = {"forwarded": 0, "refused": 0, "done_then_refused": 0}
+        self.active = True  # False: every request is forwarded (and not counted)
         self._lock = threading.Lock()
         self.relay = Relay(upstream.rstrip("/"), self._decide, retry_after=retry_after)
 
@@ -269,9 +270,11 @@ class Http503Injector:
     def stop(self) -> None:
         self.relay.stop()
 
-    def _decide(self) -> str:
+    def _decide(self, method: str, path: str) -> str:
         """'forward', 'refuse' (503, not forwarded) or 'after' (forwarded, then 503)."""
         with self._lock:
+            if not self.active:
+                return "forward"
             if not self.schedule.next():
                 self.counts["forwarded"] += 1
                 return "forward"

@@ -12,6 +12,7 @@ import ca.uhn.fhir.rest.server.RestfulServer;
 import ca.uhn.fhir.rest.server.provider.ResourceProviderFactory;
 import ca.uhn.fhir.rest.server.util.ISearchParamRegistry;
 import java.net.InetSocketAddress;
+import java.util.Arrays;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.server.Server;
@@ -21,14 +22,19 @@ import org.springframework.context.annotation.AnnotationConfigApplicationContext
  * Starts the HAPI FHIR JPA server configured in {@link JpaServerConfig} under
  * {@code http://127.0.0.1:PORT/fhir} (no authentication: loopback only, tests only).
  *
- * <p>Usage: {@code java -jar target/hapi-interop.jar PORT [SMART_CONFIGURATION_URL]}. With the
- * URL, {@code /fhir/.well-known/smart-configuration} relays that document (see
- * {@link SmartConfigurationServlet}). Prints "HAPI READY" when serving.
+ * <p>Usage: {@code java -jar target/hapi-interop.jar [--no-transaction] PORT
+ * [SMART_CONFIGURATION_URL]}. With the URL, {@code /fhir/.well-known/smart-configuration} relays
+ * that document (see {@link SmartConfigurationServlet}). With {@code --no-transaction} the
+ * server refuses transaction Bundles and does not advertise them (see
+ * {@link NoTransactionInterceptor}). Prints "HAPI READY" when serving.
  */
 public final class HapiLauncher {
   private HapiLauncher() {}
 
-  public static void main(String[] args) throws Exception {
+  public static void main(String[] arguments) throws Exception {
+    boolean transactions = !Arrays.asList(arguments).contains("--no-transaction");
+    String[] args =
+        Arrays.stream(arguments).filter(a -> !a.startsWith("--")).toArray(String[]::new);
     int port = args.length > 0 ? Integer.parseInt(args[0]) : 8090;
     AnnotationConfigApplicationContext spring =
         new AnnotationConfigApplicationContext(JpaServerConfig.class);
@@ -43,6 +49,9 @@ public final class HapiLauncher {
         spring.getBean(ISearchParamRegistry.class), spring.getBean(IValidationSupport.class)));
     fhir.setPagingProvider(spring.getBean(DatabaseBackedPagingProvider.class));
     fhir.setDefaultResponseEncoding(EncodingEnum.JSON);
+    if (!transactions) {
+      fhir.registerInterceptor(new NoTransactionInterceptor());
+    }
 
     Server jetty = new Server(new InetSocketAddress("127.0.0.1", port));
     ServletContextHandler context = new ServletContextHandler();
@@ -62,7 +71,8 @@ public final class HapiLauncher {
       spring.close();
     }));
     jetty.start();
-    System.out.println("HAPI READY http://127.0.0.1:" + port + "/fhir");
+    System.out.println("HAPI READY http://127.0.0.1:" + port + "/fhir"
+        + (transactions ? "" : " (no transactions)"));
     jetty.join();
   }
 }

@@ -1,0 +1,54 @@
+"""kill -9 of the app in the middle of saves: figures for lost and duplicated after restarts.
+
+Starts HAPI FHIR and oidc-provider, a Toxiproxy latency (150+-50 ms) in front of HAPI so that
+saves are in flight, and the app as a process of its own; scripted clinicians save while the
+app is killed with SIGKILL at random points and started again each time
+(tests/support/crash_clinic.py). Prints figures; asserts nothing. See benchmarks/README.md.
+
+    .venv/bin/python benchmarks/crash_run.py --clinicians 4 --sessions 13 --kills 24
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tests.support.crash_clinic import run_crashes  # noqa: E402
+from tests.support.interop_stack import interop_stack  # noqa: E402
+from tests.support.toxiproxy import Toxiproxy  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--clinicians", type=int, default=4)
+    parser.add_argument("--sessions", type=int, default=13, help="per clinician; 2 saves each")
+    parser.add_argument("--kills", type=int, default=24)
+    parser.add_argument("--seed", type=int, default=2026)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        with interop_stack(work / "servers") as servers, \
+                Toxiproxy.start(work, seed=args.seed) as toxiproxy:
+            started = time.monotonic()
+            report = run_crashes(servers, toxiproxy, work, clinicians=args.clinicians,
+                                 sessions=args.sessions, kills=args.kills,
+                                 port=servers.spare_ports[0], seed=args.seed)
+            took = time.monotonic() - started
+    verdict = report.verdict
+    caught = sum(1 for n in report.in_flight_at_kill if n)
+    print(f"clinicians: {args.clinicians} at once; saves: {verdict.saves} "
+          f"(Save pressed {verdict.posts} times, again after each crash)")
+    print(f"kill -9: {report.kills}; kills while a new save was in the outbox, not yet sent: "
+          f"{caught} (such saves at each kill: {report.in_flight_at_kill})")
+    print(f"what clinicians were told: {verdict.told}; run took {took:.0f}s")
+    print(f"lost: {verdict.lost}; duplicated: {verdict.duplicated}; incomplete: "
+          f"{verdict.incomplete}; told something untrue: {verdict.untruthful}")
+
+
+if __name__ == "__main__":
+    main()

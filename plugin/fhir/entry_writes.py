@@ -1,0 +1,82 @@
+"""Saving a submission's transaction Bundle on a server that takes no transactions.
+
+Some FHIR stores accept single creates (and batches) but refuse `transaction` Bundles, and say
+so by leaving `transaction` out of their CapabilityStatement. The submission Bundle is made of
+conditional creates (`ifNoneExist` on the submission's business identifiers) whose entries refer
+to each other by `urn:uuid` fullUrls, which only a transaction resolves. So the entries are
+sent one by one, in Bundle order (the QuestionnaireResponse, its score Observations, then the
+Provenance that targets them), each as a conditional create, with every `urn:uuid` reference
+replaced by the id the server gave the entry it names.
+
+A failure part-way leaves a partial set on the server; sending the same Bundle again completes
+it: the entries already stored match their condition and are returned, not created twice.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl
+
+from plugin.fhir.client import FhirClient
+from plugin.fhir.errors import FhirRejected
+
+
+@dataclass(frozen=True)
+class EntryResult:
+    """Where each entry of the Bundle ended up: its fullUrl -> "Type/id"."""
+
+    ids: dict[str, str]
+    requests: int  # how many requests it took
+
+
+def _replace_references(value: Any, resolved: Mapping[str, str]) -> Any:
+    """A copy of `value` with every reference to a resolved `urn:uuid` rewritten."""
+    if isinstance(value, dict):
+        out = {k: _replace_references(v, resolved) for k, v in value.items()}
+        ref = out.get("reference")
+        if isinstance(ref, str) and ref in resolved:
+            out["reference"] = resolved[ref]
+        return out
+    if isinstance(value, list):
+        return [_replace_references(v, resolved) for v in value]
+    return value
+
+
+def _stored_id(client: FhirClient, resource_type: str, answer: Mapping[str, Any],
+               condition: str | None) -> str:
+    """The id of the created (or matched) resource: from the answer's body, else by searching
+    the condition (a server may answer a create with no body)."""
+    if answer.get("resourceType") == resource_type and answer.get("id"):
+        return str(answer["id"])
+    if condition:
+        found = client.search(resource_type, dict(parse_qsl(condition)))
+        if len(found) == 1 and found[0].get("id"):
+            return str(found[0]["id"])
+    raise FhirRejected(f"Creating {resource_type} failed: the server's answer named no id.")
+
+
+def write_entries(client: FhirClient, bundle: Mapping[str, Any]) -> EntryResult:
+    """Send a Bundle's entries one by one (see the module doc): POSTs as conditional creates,
+    PUTs (a correction's) with their If-Match. Raises the first FhirError; sending a Bundle of
+    creates again resumes without duplicates."""
+    resolved: dict[str, str] = {}
+    requests = 0
+    for entry in bundle.get("entry") or []:
+        request = entry.get("request") or {}
+        resource = _replace_references(copy.deepcopy(entry["resource"]), resolved)
+        resource_type = str(resource["resourceType"])
+        if request.get("method") == "PUT":
+            answer = client.update(resource, if_match=request.get("ifMatch"))
+            condition = None
+        elif request.get("method") == "POST":
+            condition = request.get("ifNoneExist")
+            answer = client.create(resource, if_none_exist=condition)
+        else:
+            raise FhirRejected(f"A {request.get('method')} entry cannot be sent on its own.")
+        requests += 1
+        stored = _stored_id(client, resource_type, answer, condition)
+        resolved[str(entry.get("fullUrl") or f"#{requests}")] = f"{resource_type}/{stored}"
+    return EntryResult(resolved, requests)

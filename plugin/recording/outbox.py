@@ -1,0 +1,212 @@
+"""The outbox: every save is written durably before it is sent, and sent exactly once.
+
+A save is first put in the session store (kind "outbox", encrypted like everything there, keyed
+by its business identifier, the submission id) and only then sent. When the FHIR server takes
+it, the item is marked sent. When it cannot take it now (no connection, a timeout, 429, 5xx, an
+expired token, a launch that ended), the item stays queued and is retried with backoff by
+`OutboxWorker`, also after a restart of the app (`values("outbox")` lists what is left). A
+refusal that no retry can change (the server says the record is invalid) marks it failed, with
+the reason; nothing is deleted without being stored.
+
+Exactly once: the Bundle's entries are conditional creates on the submission's identifiers, so
+a resend after an answer was lost matches what the first send stored; a lease (an atomic `add`)
+keeps two senders from sending one item at the same time.
+
+Which server and token: `connect(item)` (given by the web layer) returns a FhirClient: the
+launch's own, refreshed with its refresh token while the launch lives, or the companion store's
+backend-services client. It raises `OutboxWaiting` when no token can be had now.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from plugin.fhir.client import FhirClient
+from plugin.fhir.entry_writes import write_entries
+from plugin.fhir.errors import FhirAuthError, FhirError, FhirResponseError, FhirTransportError
+from plugin.launch.session_store import SessionStore
+from plugin.recording.errors import OutboxWaiting, RecordingRefused
+from plugin.recording.save import saved_from
+
+log = logging.getLogger(__name__)
+
+KIND = "outbox"
+LEASE = "outbox-lease"
+RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
+
+
+@dataclass(frozen=True)
+class OutboxPolicy:
+    """Retry timing. Project defaults: first retry after 2 s, doubling to at most 5 min; a
+    queued item is kept 14 days; a sent one 1 day (so a resend finds it); a send holds its
+    lease at most 120 s (a crashed sender's item is retried after that)."""
+
+    first_retry: float = 2.0
+    max_retry: float = 300.0
+    keep_queued: float = 14 * 86400.0
+    keep_sent: float = 86400.0
+    lease: float = 120.0
+
+    def delay(self, attempts: int) -> float:
+        return float(min(self.first_retry * 2 ** max(attempts - 1, 0), self.max_retry))
+
+
+def retryable(err: FhirError) -> bool:
+    """Worth sending again later: no answer, an overloaded or failing server, a token refused."""
+    if isinstance(err, FhirTransportError | FhirAuthError):
+        return True
+    return isinstance(err, FhirResponseError) and err.upstream_status in RETRY_STATUSES
+
+
+def plain_reason(err: FhirError) -> str:
+    """The reason shown on the panel: the failure's kind, never patient data or tokens."""
+    status = err.upstream_status
+    if isinstance(err, FhirTransportError):
+        return "the FHIR server did not answer (network or timeout)"
+    if isinstance(err, FhirAuthError):
+        return "the FHIR server did not accept the app's token"
+    if status in (429, 503):
+        return f"the FHIR server was busy (HTTP {status})"
+    return f"the FHIR server answered HTTP {status}" if status else "the FHIR server failed"
+
+
+class Outbox:
+    def __init__(self, store: SessionStore, connect: Callable[[Mapping[str, Any]], FhirClient], *,
+                 clock: Callable[[], float] = time.time,
+                 policy: OutboxPolicy | None = None) -> None:
+        self._store = store
+        self._connect = connect
+        self._clock = clock
+        self.policy = policy or OutboxPolicy()
+
+    def submit(self, item: dict[str, Any]) -> dict[str, Any]:
+        """Write the item durably, then try to send it once. Returns its state: "sent",
+        "queued" (with `reason`) or "failed". The same submission id twice sends once."""
+        known = self._store.get(KIND, item["id"])
+        if known is not None and known["state"] == "sent":
+            return known
+        now = self._clock()  # new, or sent again from the page (perhaps corrected): queue it
+        item = {**item, "state": "queued", "attempts": int((known or {}).get("attempts", 0)),
+                "next_try": now, "reason": "", "created": (known or {}).get("created", now),
+                "qr_id": None}
+        self._store.put(KIND, item["id"], item, self.policy.keep_queued)
+        return self.attempt(item["id"])
+
+    def forget(self, item_id: str) -> None:
+        """Drop an item refused for good while the clinician still has the page (and the
+        answers) in front of them."""
+        self._store.delete(KIND, item_id)
+
+    def get(self, item_id: str) -> dict[str, Any] | None:
+        return self._store.get(KIND, item_id)
+
+    def attempt(self, item_id: str) -> dict[str, Any]:
+        """Send one item now unless another sender holds it."""
+        item = self._store.get(KIND, item_id)
+        if item is None or item["state"] in ("sent", "failed"):
+            return item or {"id": item_id, "state": "unknown"}
+        if not self._store.add(LEASE, item_id, {"at": self._clock()}, self.policy.lease):
+            return item  # being sent by someone else right now
+        try:
+            return self._send(item)
+        finally:
+            self._store.delete(LEASE, item_id)
+
+    def _send(self, item: dict[str, Any]) -> dict[str, Any]:
+        item = {**item, "attempts": int(item["attempts"]) + 1}
+        try:
+            client = self._connect(item)
+            if item.get("transactions", True):
+                answer = client.transaction(item["bundle"], idempotent=True)
+                qr_id, via = saved_from(answer).qr_id, "transaction"
+            else:
+                result = write_entries(client, item["bundle"])
+                qr_id, via = result.ids.get(_qr_url(item["bundle"]), "").split("/")[-1], "entries"
+        except OutboxWaiting as err:
+            return self._requeue(item, err.message)
+        except RecordingRefused as err:  # stored, but the answer named no response
+            return self._requeue(item, err.message)
+        except FhirError as err:
+            log.warning("outbox send failed: %s (attempt %d)", err.code, item["attempts"])
+            if retryable(err):
+                return self._requeue(item, plain_reason(err))
+            item.update(state="failed", reason=f"{plain_reason(err)}: {err.message}"[:300])
+            self._store.put(KIND, item["id"], item, self.policy.keep_queued)
+            return item
+        item.update(state="sent", qr_id=qr_id, via=via, reason="", sent=self._clock())
+        self._store.put(KIND, item["id"], item, self.policy.keep_sent)
+        log.info("outbox item sent (%s, attempt %d)", via, item["attempts"])
+        return item
+
+    def _requeue(self, item: dict[str, Any], reason: str) -> dict[str, Any]:
+        item.update(state="queued", reason=reason,
+                    next_try=self._clock() + self.policy.delay(int(item["attempts"])))
+        self._store.put(KIND, item["id"], item, self.policy.keep_queued)
+        return item
+
+    def items(self) -> list[dict[str, Any]]:
+        return list(self._store.values(KIND))
+
+    def due(self) -> list[str]:
+        now = self._clock()
+        return [i["id"] for i in self.items()
+                if i["state"] == "queued" and float(i["next_try"]) <= now]
+
+    def run_due(self) -> int:
+        """Send every item whose time has come; returns how many were sent."""
+        return sum(self.attempt(item_id)["state"] == "sent" for item_id in self.due())
+
+    def unsent_for(self, iss: str, patient: str) -> list[dict[str, Any]]:
+        """Queued and failed items of one patient (for the panel), oldest first."""
+        return sorted((i for i in self.items() if i["state"] in ("queued", "failed")
+                       and i.get("iss") == iss and i.get("patient") == patient),
+                      key=lambda i: float(i["created"]))
+
+    def adopt(self, iss: str, practitioner: str | None, handle: str) -> int:
+        """A new launch of the same practitioner at the same EHR carries on the items whose
+        launch ended: their retries use its token from now on."""
+        adopted = 0
+        for item in self.items():
+            if (item["state"] == "queued" and item.get("where") == "ehr"
+                    and item.get("iss") == iss and practitioner
+                    and item.get("practitioner") == practitioner and item.get("handle") != handle):
+                item.update(handle=handle, next_try=self._clock())
+                self._store.put(KIND, item["id"], item, self.policy.keep_queued)
+                adopted += 1
+        return adopted
+
+
+def _qr_url(bundle: Mapping[str, Any]) -> str:
+    for entry in bundle.get("entry") or []:
+        if (entry.get("resource") or {}).get("resourceType") == "QuestionnaireResponse":
+            return str(entry.get("fullUrl") or "#1")
+    return "#1"
+
+
+class OutboxWorker:
+    """A daemon thread that sends due items every `interval` seconds until stopped."""
+
+    def __init__(self, outbox: Outbox, interval: float = 1.0) -> None:
+        self._outbox = outbox
+        self._interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="alliance-outbox", daemon=True)
+
+    def start(self) -> OutboxWorker:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._interval):
+            try:
+                self._outbox.run_due()
+            except Exception as err:  # noqa: BLE001 - the worker outlives any one failure
+                log.error("outbox run failed: %s", type(err).__name__)

@@ -1,0 +1,126 @@
+"""The write path of a new rating: one per slot, written to the outbox, then sent.
+
+    Saving(outbox, one_rating, drafts).save(store, who, bundle) -> SaveOutcome
+
+`save` claims the rating's slot (plugin/recording/one_rating.py: the record store is searched
+and a claim taken in the session store), writes the Bundle to the outbox with everything a
+later retry needs (which server, which launch, whose), and sends it once. The outcome says what
+the clinician must be told: "sent" (stored now), "queued" (kept, sent when the server takes
+it, with the reason), "failed" (refused for good: nothing stored, the slot is free again) or
+"taken" (this session already has such a rating: nothing stored).
+
+`OutboxClients` gives the outbox the client for an item: the launch's token (refreshed while
+the launch lives) for the EHR, backend services for a companion store.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from plugin.fhir.client import FhirClient
+from plugin.fhir.errors import FhirError
+from plugin.fhir.stores import BACKEND_SCOPES, RecordStore, RecordStores
+from plugin.launch.errors import LaunchError
+from plugin.launch.launches import Launches
+from plugin.recording.drafts import DraftOwner, Drafts
+from plugin.recording.errors import OutboxWaiting
+from plugin.recording.one_rating import Existing, OneRating, Slot, find_stored
+from plugin.recording.outbox import Outbox, OutboxWorker
+from smart_launch import LaunchContext
+from smart_launch.errors import SmartLaunchError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Who:
+    """The launch a save comes from, as the outbox and drafts need it."""
+
+    iss: str
+    handle: str
+    practitioner: str | None  # fhirUser reference, for a later launch to carry on a queued save
+    patient_id: str
+    encounter_id: str
+
+
+@dataclass(frozen=True)
+class SaveOutcome:
+    state: str  # "sent" | "queued" | "failed" | "taken"
+    qr_id: str | None = None
+    reason: str = ""
+    via: str = "transaction"  # or "entries": one conditional create per entry
+    existing: Existing | None = None
+
+
+def slot_of(store: RecordStore, who: Who, rater: str, questionnaire_url: str) -> Slot:
+    return Slot(who.iss, store.ref("Patient", who.patient_id),
+                store.ref("Encounter", who.encounter_id), rater, questionnaire_url)
+
+
+class Saving:
+    def __init__(self, outbox: Outbox, one_rating: OneRating, drafts: Drafts) -> None:
+        self.outbox, self.one_rating, self.drafts = outbox, one_rating, drafts
+        self.worker: OutboxWorker | None = None  # started by create_app when asked to
+
+    def existing(self, store: RecordStore, slot: Slot) -> Existing | None:
+        """The rating already in this slot: waiting in the outbox, or stored."""
+        return self.one_rating.pending(slot) or _search(store, slot)
+
+    def save(self, store: RecordStore, who: Who, bundle: Mapping[str, Any], *, rater: str,
+             questionnaire_url: str, submission_id: str,
+             draft: DraftOwner | None = None) -> SaveOutcome:
+        slot = slot_of(store, who, rater, questionnaire_url)
+        held = self.one_rating.claim(slot, submission_id, lambda: _search(store, slot))
+        if held is not None:
+            return SaveOutcome("taken", held.qr_id, existing=held)
+        item = {
+            "id": submission_id, "bundle": dict(bundle), "iss": who.iss,
+            "where": store.where, "base": store.client.base_url,
+            "transactions": store.transactions, "handle": who.handle,
+            "practitioner": who.practitioner, "patient": who.patient_id,
+            "encounter": who.encounter_id, "rater": rater, "questionnaire": questionnaire_url,
+        }
+        state = self.outbox.submit(item)
+        if state["state"] == "failed":  # the page says so and keeps the answers
+            self.outbox.forget(submission_id)
+            self.one_rating.release(slot, submission_id)
+        elif draft is not None:  # stored or safely queued: the draft has done its job
+            self.drafts.discard(draft)
+        return SaveOutcome(state["state"], state.get("qr_id"), state.get("reason", ""),
+                           state.get("via", "transaction"))
+
+
+def _search(store: RecordStore, slot: Slot) -> Existing | None:
+    """The stored rating in the slot; when the store cannot be searched now, the claims in
+    the session store decide alone (they hold every rating this app saved or queued)."""
+    try:
+        return find_stored(store.client, slot)
+    except FhirError as err:
+        log.warning("searching for an earlier rating failed: %s", err.code)
+        return None
+
+
+class OutboxClients:
+    """`connect(item)` for the Outbox: a FhirClient with a token for the item's server.
+    `ehr_client(context)` makes the client for a launch's EHR (create_app gives the
+    transport)."""
+
+    def __init__(self, launches: Launches, stores: RecordStores,
+                 ehr_client: Callable[[LaunchContext], FhirClient]) -> None:
+        self._launches, self._stores, self._ehr_client = launches, stores, ehr_client
+
+    def __call__(self, item: Mapping[str, Any]) -> FhirClient:
+        if item.get("where") == "companion":
+            client = self._stores.companion_client(BACKEND_SCOPES)
+            if client is None:
+                raise OutboxWaiting("no companion record store is configured any more")
+            return client
+        try:
+            context = self._launches.context_for_server(str(item.get("handle") or ""))
+        except (LaunchError, SmartLaunchError) as err:
+            raise OutboxWaiting("the launch that made this save has ended; it is sent when the "
+                                "app is opened again for this patient") from err
+        return self._ehr_client(context)
