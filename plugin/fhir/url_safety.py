@@ -1,8 +1,9 @@
 """Where a FHIR request may go: the checks every URL passes before the bearer token is sent.
 
-- ``harden``: the outbound session keeps no cookies (one jar for every launch would carry a
-  cookie one EHR's server, balancer or WAF set during launch A to launch B) and no caller of it
-  can follow a redirect (a response hook takes ``Location`` off every 3xx).
+- ``harden`` (smart_launch's, shared with the SMART client): the outbound session keeps no
+  cookies (one jar for every launch would carry a cookie one EHR's server, balancer or WAF set
+  during launch A to launch B) and no caller of it can follow a redirect (a response hook takes
+  ``Location`` off every 3xx).
 - ``same_server``: an absolute URL from the server (a paging link) is followed only when, after
   decoding percent-escapes and resolving ``.``/``..`` in its path, it is the FHIR base or lies
   under the base plus ``/``; a string prefix let ``{base}/../admin`` and ``/fhir-admin`` through.
@@ -12,22 +13,19 @@
 
 from __future__ import annotations
 
-import http.cookiejar
 import posixpath
 import re
-from typing import Any
 from urllib.parse import unquote, urlsplit
 
-import requests
-
 from plugin.fhir.errors import FhirUnsafeUrl
+from smart_launch.transport import REDIRECT_STATUSES
+from smart_launch.transport import harden_session as harden
 
 __all__ = [
     "BATCH_ENTRY", "FHIR_ID", "REDIRECT_STATUSES", "RESOURCE_TYPE", "check_batch_entry",
     "check_id", "harden", "normalised_path", "same_server",
 ]
 
-REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 FHIR_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")  # FHIR R4 datatype id
 RESOURCE_TYPE = re.compile(r"[A-Z][A-Za-z]{1,63}")
 # A batch entry: a search (`Type?query`) or a read of one resource, its history or a version.
@@ -35,34 +33,6 @@ BATCH_ENTRY = re.compile(
     r"(?P<type>[A-Z][A-Za-z]{1,63})"
     r"(\?(?P<query>[^#\s]*)|/(?P<id>[A-Za-z0-9\-.]{1,64})(/_history(/[A-Za-z0-9\-.]{1,64})?)?)"
 )
-
-
-class _NoCookies(http.cookiejar.DefaultCookiePolicy):
-    """Neither store nor send any cookie."""
-
-    def set_ok(self, cookie: http.cookiejar.Cookie, request: Any) -> bool:
-        return False
-
-    def return_ok(self, cookie: http.cookiejar.Cookie, request: Any) -> bool:
-        return False
-
-
-def _unfollowable(response: requests.Response, *_args: Any, **_kwargs: Any) -> requests.Response:
-    """Response hook: a redirect loses its `Location`, so nothing on this session follows it."""
-    if response.status_code in REDIRECT_STATUSES and "Location" in response.headers:
-        response.headers["X-Refused-Location"] = response.headers.pop("Location")
-    return response
-
-
-def harden(http: requests.Session) -> requests.Session:
-    """No cookie jar (one for every launch would carry one EHR's cookie to another launch) and
-    no redirect followed, for every user of this session."""
-    http.cookies.set_policy(_NoCookies())
-    http.cookies.clear()
-    hooks = http.hooks.setdefault("response", [])
-    if _unfollowable not in hooks:
-        hooks.append(_unfollowable)
-    return http
 
 
 def check_id(resource_type: str, resource_id: str) -> str:
