@@ -3,8 +3,10 @@
 - the session store answers (every request needs it: without it no launch can be read);
 - the keys are loaded (the secret key, and the private key when private_key_jwt is used);
 - the outbox is not stuck: no queued save older than `STUCK_AFTER` (project default: 15
-  minutes, three times the longest retry backoff a FHIR outage normally needs). Queued saves
-  carry `queued_at` (epoch seconds) in the session store, kind "outbox".
+  minutes, three times the longest retry backoff a FHIR outage normally needs). The outbox
+  (plugin/recording/outbox.py) keeps each save in the session store, kind "outbox", with its
+  `state` and the time it was first written, `created` (epoch seconds); sent ones stay a while
+  and do not count.
 
 Liveness (/healthz) asks none of these: a restart does not fix an unreachable database.
 """
@@ -54,8 +56,9 @@ def check_outbox(store: SessionStore, clock: Callable[[], float] = time.time) ->
     except StoreUnavailable as err:
         return Check("outbox", False, err.message)
     now = clock()
-    ages = [now - float(v["queued_at"]) for v in queued
-            if isinstance(v.get("queued_at"), int | float)]
+    queued = [v for v in queued if v.get("state") == "queued"]
+    ages = [now - float(v["created"]) for v in queued
+            if isinstance(v.get("created"), int | float)]
     stuck = [age for age in ages if age > STUCK_AFTER]
     if stuck:
         return Check("outbox", False, f"{len(stuck)} queued save(s) waiting for more than "

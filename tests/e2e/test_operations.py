@@ -53,7 +53,12 @@ def test_an_audit_log_that_cannot_be_written_makes_the_instance_not_ready(deploy
 def test_a_stuck_outbox_makes_the_instance_not_ready(deploy):
     dep = deploy()
     store = dep.flask_app.extensions["alliance"].launches.store
-    store.put("outbox", "save-1", {"queued_at": dep.clock() - 3600}, ttl=86400)
+    # Shaped as plugin/recording/outbox.py writes them: a save sent long ago does not count.
+    store.put("outbox", "save-0", {"id": "save-0", "state": "sent",
+                                   "created": dep.clock() - 7200}, ttl=86400)
+    assert dep.browser().get(f"{dep.app.url}/readyz", timeout=10).status_code == 200
+    store.put("outbox", "save-1", {"id": "save-1", "state": "queued",
+                                   "created": dep.clock() - 3600}, ttl=86400)
     ready = dep.browser().get(f"{dep.app.url}/readyz", timeout=10)
     assert ready.status_code == 503
     assert not ready.json()["checks"]["outbox"]["ok"]
