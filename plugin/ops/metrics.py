@@ -15,6 +15,7 @@ from prometheus_client import (
     REGISTRY,
     CollectorRegistry,
     Counter,
+    Gauge,
     Histogram,
     generate_latest,
     multiprocess,
@@ -34,6 +35,12 @@ ALERTS_SHOWN = Counter(
     "alliance_alerts_shown_total", "Alerts shown on a panel, by kind", ["kind"])
 ERRORS = Counter(
     "alliance_errors_total", "Error pages served, by machine code", ["code"])
+AUDIT_PENDING = Gauge(
+    "alliance_audit_events_waiting", "AuditEvents spooled and not yet taken by their destination",
+    multiprocess_mode="max")  # the workers of one instance share one spool
+AUDIT_DESTINATION_OK = Gauge(
+    "alliance_audit_destination_ok", "1 when the audit destination took the last delivery, else 0",
+    multiprocess_mode="min")
 REQUEST_SECONDS = Histogram(
     "alliance_request_seconds", "Time to answer a request, by route and status class",
     ["route", "status"],

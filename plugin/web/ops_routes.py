@@ -57,6 +57,9 @@ def _check_audit() -> readiness.Check:
 
 @bp.get("/metrics")
 def prometheus() -> Response:
+    health = services().auditor.health()  # read when scraped: a failing destination shows
+    metrics.AUDIT_PENDING.set(max(health["pending"], 0))
+    metrics.AUDIT_DESTINATION_OK.set(1 if health["ok"] else 0)
     data, content_type = metrics.exposition()
     return Response(data, content_type=content_type)
 

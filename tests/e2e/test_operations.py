@@ -48,6 +48,11 @@ def test_an_audit_log_that_cannot_be_written_makes_the_instance_not_ready(deploy
     audit = ready.json()["checks"]["audit"]
     assert not audit["ok"] and "waiting" in audit["detail"]
     assert "audit.sink_error" in audit["detail"]
+    scraped = dep.browser().get(f"{dep.app.url}/metrics", timeout=10).text
+    assert "alliance_audit_destination_ok 0.0" in scraped
+    waiting = [line for line in scraped.splitlines()
+               if line.startswith("alliance_audit_events_waiting ")]
+    assert waiting and float(waiting[0].split()[1]) >= 1
 
 
 def test_a_stuck_outbox_makes_the_instance_not_ready(deploy):
