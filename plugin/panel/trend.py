@@ -2,7 +2,8 @@
 
 - Each instrument on its own scale: a chart per instrument and scale (total first, then goals,
   tasks and bond), client and therapist forms of one instrument on one chart.
-- The instrument's low line drawn where it has one (the line the low-alliance alerts cite).
+- The instrument's low line drawn where it has one (the line the low-alliance alerts cite);
+  where it has none (WAI-SR), the client's usual range shaded: the middle half of their ratings.
 - A recent window (the last ``RECENT`` sessions, all on demand): the x axis is the sessions in
   the window, missed ones included and marked with a cross on the axis, dates labelled.
 - Readable in black and white: client solid with filled circles, therapist dashed with open
@@ -23,6 +24,7 @@ from plugin.panel import wording
 WIDTH, HEIGHT = 320.0, 132.0
 LEFT, RIGHT, TOP, BOTTOM = 30.0, 12.0, 16.0, 32.0
 RECENT = 12  # sessions shown by default (project default: about three months of weekly work)
+USUAL_MIN = 4  # ratings before a usual range is drawn (project default)
 MISSED = ("cancelled", "no-show")
 
 
@@ -60,6 +62,7 @@ class TrendChart:
     x_ticks: tuple[tuple[float, str], ...]
     missed: tuple[tuple[float, str], ...]  # x and date of each missed session in the window
     threshold: tuple[float, str] | None  # y and label of the instrument's low line
+    usual: tuple[float, float, str] | None = None  # y top, y bottom, label: the client's usual
     width: float = WIDTH
     height: float = HEIGHT
 
@@ -76,6 +79,8 @@ class TrendChart:
         extra = f"; {len(self.missed)} missed sessions" if self.missed else ""
         if self.threshold:
             extra += f"; the low line is at {self.threshold[1]}"
+        if self.usual:
+            extra += f"; the shaded band is the client's usual range, {self.usual[2]}"
         return f"{self.title}. " + "; ".join(parts) + extra + "."
 
 
@@ -120,6 +125,22 @@ def _x_ticks(days: Sequence[datetime.date],
         year = d.year
         ticks.append((x_of[d], label))
     return tuple(ticks)
+
+
+def usual_range(values: Sequence[float]) -> tuple[float, float] | None:
+    """The middle half (25th to 75th percentile) of a client's ratings on a scale: drawn where
+    the instrument has no published cut-off (project default; at least USUAL_MIN ratings)."""
+    if len(values) < USUAL_MIN:
+        return None
+    ordered = sorted(values)
+
+    def at(q: float) -> float:
+        pos = q * (len(ordered) - 1)
+        low = int(pos)
+        high = min(low + 1, len(ordered) - 1)
+        return ordered[low] + (ordered[high] - ordered[low]) * (pos - low)
+
+    return at(0.25), at(0.75)
 
 
 def _cutoff(norms: NormSet | None, members: Sequence[ScoredSession], code: str) -> float | None:
@@ -177,14 +198,18 @@ def build_trends(scored: Sequence[ScoredSession], instruments: Sequence[Instrume
                 continue
             threshold = None
             cutoff = _cutoff(norms, members, code)
+            usual = None
             if cutoff is not None and lo <= cutoff <= hi:
                 threshold = (_y(cutoff, lo, hi), f"{cutoff:g}")
+            elif (band := usual_range([p.value for p in lines[0].points
+                                       if lines[0].rater == "client"])) is not None:
+                usual = (_y(band[1], lo, hi), _y(band[0], lo, hi), f"{band[0]:g} to {band[1]:g}")
             y_ticks = tuple((_y(v, lo, hi), f"{v:g}") for v in (lo, (lo + hi) / 2, hi))
             title = f"{family} {wording.SCALE_NAMES[code].lower()}, {lo:g} to {hi:g}"
             charts.append(TrendChart(
                 f"{family.lower().replace(' ', '-')}-{code}", code, title,
                 members[0].score.instrument_url, lo, hi, tuple(lines), y_ticks, x_ticks,
-                missed, threshold))
+                missed, threshold, usual))
     return charts
 
 

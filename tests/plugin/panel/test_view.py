@@ -10,7 +10,7 @@ from plugin.alliance import Alert, parse_site_norms
 from plugin.fhir.record_bundles import Submission, build_submission_records
 from plugin.panel.alert_list import group_alerts
 from plugin.panel.reads import PanelReads
-from plugin.panel.trend import build_trends
+from plugin.panel.trend import build_trends, usual_range
 from plugin.panel.view import build_panel, instrument_for, state_of
 
 DAY0 = datetime.date(2026, 9, 1)
@@ -241,3 +241,47 @@ def test_a_prorated_score_is_marked_on_the_chart_and_the_check_in_is_labelled():
     assert "1 prorated from missing items" in total.description
     assert view.caveats[view.instruments["client"].url] == (
         "Alliance check-in: a feedback tool to start a conversation, not a validated measure.")
+
+
+def wai_sr_response(n: int, option: int) -> dict:
+    q = fhir_profiles.questionnaire("wai-sr-client")
+    answers = {i["linkId"]: i["answerOption"][option]["valueCoding"]["code"]
+               for i in q["item"] if i.get("answerOption")}
+    day = DAY0 + datetime.timedelta(weeks=n)
+    records = build_submission_records(Submission(
+        questionnaire=q, answers=answers, rater="client", patient="Patient/p1",
+        encounter=f"Encounter/e{n}", author="Patient/p1",
+        authored=datetime.datetime.combine(day, datetime.time(11), datetime.UTC),
+        submission_id=f"w-{n}", app_name="Alliance Panel", app_version="test"))
+    return dict(records.questionnaire_response, id=f"w-{n}", status="completed")
+
+
+def test_usual_range_is_the_middle_half_of_the_ratings_once_there_are_four():
+    assert usual_range([1, 2, 3]) is None
+    assert usual_range([5, 1, 4, 2, 3]) == (2.0, 4.0)
+    assert usual_range([10, 20, 30, 40]) == (17.5, 32.5)
+
+
+def test_a_scale_without_a_cutoff_shades_the_clients_usual_range_instead():
+    options = [3, 4, 3, 2, 4, 3]  # option index per session, 1-5 scale
+    history = [wai_sr_response(n, o) for n, o in enumerate(options)]
+    view = build_panel(reads([encounter(n) for n in range(len(options))], history), None, DAY0)
+    charts = build_trends(view.all_scored, view.all_instruments, view.flagged, view.sessions,
+                          norms=view.norms)
+    total = next(c for c in charts if c.scale == "total")
+    assert total.threshold is None  # the WAI-SR has no published cut-off
+    assert total.usual is not None
+    top, bottom, label = total.usual
+    values = sorted(p.value for p in total.lines[0].points)
+    assert label == f"{usual_range(values)[0]:g} to {usual_range(values)[1]:g}"
+    assert top < bottom  # SVG y grows downwards: the band's upper edge is drawn higher
+    assert "the shaded band is the client's usual range" in total.description
+    checkin = _checkin_total()
+    assert checkin.threshold is not None and checkin.usual is None
+
+
+def _checkin_total():
+    history = [response(n, "client", "high" if n % 2 else "mid") for n in range(4)]
+    view = build_panel(reads([encounter(n) for n in range(4)], history), None, DAY0)
+    return build_trends(view.all_scored, view.all_instruments, view.flagged, view.sessions,
+                        norms=view.norms)[0]
