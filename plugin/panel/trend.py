@@ -63,6 +63,7 @@ class TrendChart:
     missed: tuple[tuple[float, str], ...]  # x and date of each missed session in the window
     threshold: tuple[float, str] | None  # y and label of the instrument's low line
     usual: tuple[float, float, str] | None = None  # y top, y bottom, label: the client's usual
+    second_threshold: tuple[float, str] | None = None  # the therapist form's low line, when apart
     width: float = WIDTH
     height: float = HEIGHT
 
@@ -77,7 +78,10 @@ class TrendChart:
                          f"{wording.day(line.points[-1].day)}"
                          + (f", {prorated} prorated from missing items" if prorated else ""))
         extra = f"; {len(self.missed)} missed sessions" if self.missed else ""
-        if self.threshold:
+        if self.threshold and self.second_threshold:
+            extra += (f"; the low lines are at {self.threshold[1]} (client) and "
+                      f"{self.second_threshold[1]} (therapist)")
+        elif self.threshold:
             extra += f"; the low line is at {self.threshold[1]}"
         if self.usual:
             extra += f"; the shaded band is the client's usual range, {self.usual[2]}"
@@ -143,18 +147,20 @@ def usual_range(values: Sequence[float]) -> tuple[float, float] | None:
     return at(0.25), at(0.75)
 
 
-def _cutoff(norms: NormSet | None, members: Sequence[ScoredSession], code: str) -> float | None:
-    """The low line of a scale from the norms: the client form's cut-off, else the therapist's
-    (most forms have none: then no line is drawn rather than one borrowed)."""
+def _cutoffs(norms: NormSet | None, members: Sequence[ScoredSession],
+             code: str) -> dict[str, float]:
+    """Each rater's low line of a scale from the norms (client and therapist forms have their
+    own cut-offs; most forms have none: then no line is drawn rather than one borrowed)."""
+    found: dict[str, float] = {}
     if norms is None:
-        return None
+        return found
     for rater in wording.RATER_ORDER:
         for url in dict.fromkeys(s.score.instrument_url for s in members if s.rater == rater):
             form = norms.get(url, rater)
             cutoff = form.scale(code).cutoff if form else None
             if cutoff is not None and cutoff.value is not None:
-                return cutoff.value
-    return None
+                found.setdefault(rater, cutoff.value)
+    return found
 
 
 def build_trends(scored: Sequence[ScoredSession], instruments: Sequence[Instrument],
@@ -197,11 +203,15 @@ def build_trends(scored: Sequence[ScoredSession], instruments: Sequence[Instrume
             if not lines:
                 continue
             threshold = None
-            cutoff = _cutoff(norms, members, code)
-            usual = None
-            if cutoff is not None and lo <= cutoff <= hi:
-                threshold = (_y(cutoff, lo, hi), f"{cutoff:g}")
-            elif (band := usual_range([p.value for p in lines[0].points
+            usual = other = None
+            cutoffs = {r: v for r, v in _cutoffs(norms, members, code).items()
+                       if lo <= v <= hi and any(line.rater == r for line in lines)}
+            ordered = [cutoffs[r] for r in wording.RATER_ORDER if r in cutoffs]
+            if ordered:
+                threshold = (_y(ordered[0], lo, hi), f"{ordered[0]:g}")
+            if len(ordered) > 1 and ordered[1] != ordered[0]:
+                other = (_y(ordered[1], lo, hi), f"{ordered[1]:g}")
+            if not ordered and (band := usual_range([p.value for p in lines[0].points
                                        if lines[0].rater == "client"])) is not None:
                 usual = (_y(band[1], lo, hi), _y(band[0], lo, hi), f"{band[0]:g} to {band[1]:g}")
             y_ticks = tuple((_y(v, lo, hi), f"{v:g}") for v in (lo, (lo + hi) / 2, hi))
@@ -209,7 +219,7 @@ def build_trends(scored: Sequence[ScoredSession], instruments: Sequence[Instrume
             charts.append(TrendChart(
                 f"{family.lower().replace(' ', '-')}-{code}", code, title,
                 members[0].score.instrument_url, lo, hi, tuple(lines), y_ticks, x_ticks,
-                missed, threshold, usual))
+                missed, threshold, usual, other))
     return charts
 
 

@@ -103,8 +103,11 @@ def test_trend_charts_draw_both_raters_on_the_instruments_range():
     assert best.y == min(p.y for p in points)  # SVG y grows downwards: best drawn highest
     assert len({p.x for p in points}) == 4  # one x per session day, shared by both raters
     assert "client: 4 ratings, from 12 on 1 Sep 2026 to 20 on 22 Sep 2026" in total.description
+    # Each form is held to its own cut-off: the client form's 18, the therapist form's 15.
     assert total.threshold is not None and total.threshold[1] == "18"
-    assert total.description.endswith("the low line is at 18.")
+    assert total.second_threshold is not None and total.second_threshold[1] == "15"
+    assert total.second_threshold[0] > total.threshold[0]  # 15 drawn below 18
+    assert total.description.endswith("the low lines are at 18 (client) and 15 (therapist).")
 
 
 def test_the_trend_shows_the_last_12_sessions_with_missed_ones_marked_and_all_on_demand():
