@@ -33,10 +33,11 @@ def launch_url(cluster, browser: requests.Session, index: int = 0) -> str:
     return html.unescape(match.group(1))
 
 
-def follow_to_callback(cluster, browser: requests.Session) -> tuple[str, requests.Response]:
+def follow_to_callback(cluster, browser: requests.Session,
+                       patient: int = 0) -> tuple[str, requests.Response]:
     """Follows the launch up to (not into) the app's callback: (callback URL, /launch answer).
     The app's own steps on the way (/launch/check, binding the browser) go through nginx too."""
-    url = launch_url(cluster, browser)
+    url = launch_url(cluster, browser, patient)
     first = browser.get(url, allow_redirects=False, timeout=20)
     assert first.status_code in (302, 303), first.text[:500]
     url = urljoin(url, first.headers["Location"])
@@ -61,10 +62,11 @@ def served_by(cluster, answer: requests.Response) -> str:
     return cluster.upstream_names()[answer.headers["X-Upstream"].split(",")[-1].strip()]
 
 
-def launch(cluster) -> tuple[requests.Session, str, list[str]]:
-    """A full launch through nginx; the panel URL and which instance served each app step."""
+def launch(cluster, patient: int = 0) -> tuple[requests.Session, str, list[str]]:
+    """A full launch through nginx for the chart's `patient`-th client; the panel URL and which
+    instance served each app step."""
     browser = requests.Session()
-    callback, first = follow_to_callback(cluster, browser)
+    callback, first = follow_to_callback(cluster, browser, patient)
     steer_away_from(cluster, served_by(cluster, first))
     done = browser.get(callback, allow_redirects=False, timeout=30)
     assert done.status_code == 303, done.text[:500]
@@ -125,7 +127,9 @@ def test_a_replayed_state_is_refused_by_the_other_instance(cluster):
 
 
 def test_when_one_instance_dies_the_other_carries_the_session_on(cluster):
-    browser, panel_url, _ = launch(cluster)
+    # Another client than the other tests: their session is rated already, and a second
+    # therapist rating of one session opens as a correction (one rating per session).
+    browser, panel_url, _ = launch(cluster, patient=1)
     victim = cluster.instances[0]
     victim.kill()
     try:
