@@ -11,7 +11,9 @@ Provenance has no identifier, so it carries the submission as a ``meta.tag`` and
 
 Corrections PUT a new version (status ``amended``) with ``If-Match: W/"n"``, keeping the stored
 response's author and source; a mistake becomes ``entered-in-error`` by PUT, never a DELETE. Both
-add a Provenance naming who changed what, and why.
+add a Provenance naming who changed what, and why, created conditionally on a tag naming the
+submission and the version changed (``change_tag``): If-Match allows one change per version, so a
+resend of the change (plugin/fhir/applied.py recognises its updates) adds no second Provenance.
 """
 
 from __future__ import annotations
@@ -208,13 +210,21 @@ def build_correction_bundle(sub: Submission, current_qr: Mapping[str, Any], qr_v
     for old in current.values():
         entries.append(_put({**old, "status": "entered-in-error"}, version_id(old)))
         targets.append(f"Observation/{old['id']}")
+    tag = change_tag(sub.submission_id, qr_version)
     provenance = build_provenance(
         targets=targets, recorded=sub.recorded or sub.authored, author=sub.author,
         app_name=sub.app_name, app_version=sub.app_version, organization=sub.organization,
-        activity="UPDATE", reason=sub.reason, text_pack=sub.text_pack)
-    entries.append({"fullUrl": _urn(sub.submission_id, f"prov/{qr_version}"),
-                    "resource": provenance, "request": {"method": "POST", "url": "Provenance"}})
+        activity="UPDATE", reason=sub.reason, text_pack=sub.text_pack, tag=tag)
+    entries.append(_post(_urn(sub.submission_id, f"prov/{qr_version}"), provenance,
+                         f"_tag={SUBMISSION_SYSTEM}|{tag}"))
     return _transaction(entries)
+
+
+def change_tag(submission_id: str, qr_version: str) -> str:
+    """The tag of the Provenance of the one change made to version ``qr_version`` of a
+    submission's response (If-Match allows only one): a resend finds it instead of adding a
+    second Provenance."""
+    return f"{submission_id}/provenance/from-{qr_version}"
 
 
 def build_entered_in_error_bundle(
@@ -231,9 +241,14 @@ def build_entered_in_error_bundle(
     for obs in current_observations:
         entries.append(_put({**obs, "status": "entered-in-error"}, version_id(obs)))
         targets.append(f"Observation/{obs['id']}")
+    identifier = current_qr.get("identifier")
+    submission = (identifier.get("value") if isinstance(identifier, dict) else None) or \
+        f"{current_qr['id']}"
+    tag = change_tag(str(submission), qr_version)
     provenance = build_provenance(
         targets=targets, recorded=recorded, author=author, app_name=app_name,
-        app_version=app_version, organization=organization, activity="NULLIFY", reason=reason)
-    entries.append({"fullUrl": f"urn:uuid:{uuid.uuid5(URN_NAMESPACE, targets[0] + qr_version)}",
-                    "resource": provenance, "request": {"method": "POST", "url": "Provenance"}})
+        app_version=app_version, organization=organization, activity="NULLIFY", reason=reason,
+        tag=tag)
+    entries.append(_post(f"urn:uuid:{uuid.uuid5(URN_NAMESPACE, targets[0] + qr_version)}",
+                         provenance, f"_tag={SUBMISSION_SYSTEM}|{tag}"))
     return _transaction(entries)
