@@ -164,6 +164,18 @@ class Outbox:
                        and i.get("iss") == iss and i.get("patient") == patient),
                       key=lambda i: float(i["created"]))
 
+    def rehome(self, old: str, new: str) -> int:
+        """The launch moved to a new handle (a hand-off begins or ends): its queued items go on
+        with it, so they are sent with its token without waiting for a panel view (`adopt`),
+        even when the launch names no practitioner."""
+        moved = 0
+        for item in self.items():
+            if item["state"] == "queued" and item.get("handle") == old:
+                item.update(handle=new)
+                self._store.put(KIND, item["id"], item, self.policy.keep_queued)
+                moved += 1
+        return moved
+
     def adopt(self, iss: str, practitioner: str | None, handle: str) -> int:
         """A new launch of the same practitioner at the same EHR carries on the items whose
         launch ended: their retries use its token from now on."""

@@ -111,6 +111,25 @@ class Saving:
                            item_id=item_id)
 
 
+def not_yet_stored(before: list[dict[str, Any]], after: list[dict[str, Any]],
+                   responses: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """What the panel lists as not yet stored, each rating once: `before` and `after` are the
+    outbox's unsent items of the patient read just before and just after the panel's records
+    (`responses`). An item still unsent after the read is not in it; a save sent during the
+    read is listed only when the read missed it, so it is shown once, never twice or not at
+    all. A change (correction) sent during the read is dropped: its record is shown."""
+    still = {i["id"] for i in after}
+    stored = {_submission_of(qr) for qr in responses}
+    sent_meanwhile = [i for i in before if i["id"] not in still
+                      and i.get("kind", "rating") == "rating" and i["id"] not in stored]
+    return sorted(after + sent_meanwhile, key=lambda i: float(i["created"]))
+
+
+def _submission_of(qr: Mapping[str, Any]) -> str:
+    identifier = qr.get("identifier")
+    return str(identifier.get("value") or "") if isinstance(identifier, dict) else ""
+
+
 def _where(store: RecordStore, who: Who) -> dict[str, Any]:
     """What a later retry needs to send an item: which server, which launch, whose."""
     return {"iss": who.iss, "where": store.where, "base": store.client.base_url,

@@ -158,7 +158,8 @@ def submit(launch: CurrentLaunch, form: RecordForm, *, action: str, mode: str, p
         outcome = saving.save(launch.records, who(launch), build_submission_bundle(submission),
                               rater=form.rater,
                               questionnaire_url=str(form.questionnaire.get("url")),
-                              submission_id=submission_id, draft=owner)
+                              submission_id=submission_id, draft=owner,
+                              origin="handoff" if mode == "handoff" else "clinician")
     except (AllianceError, RecordError) as err:  # before FhirError: RecordError is one
         return form_page(errors={}, message=f"The answers could not be recorded: "
                           f"{err.message}", status=422, **page)
