@@ -30,6 +30,7 @@ from plugin.fhir.applied import applied_update
 from plugin.fhir.client import FhirClient
 from plugin.fhir.errors import FhirConflict, FhirRejected
 from plugin.fhir.readers import version_id
+from plugin.fhir.record_resources import RESOLVE_AS_VERSION_SPECIFIC
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,12 @@ def _replace_references(value: Any, resolved: Mapping[str, str]) -> Any:
         out = {k: _replace_references(v, resolved) for k, v in value.items()}
         ref = out.get("reference")
         if isinstance(ref, str) and ref in resolved:
-            out["reference"] = resolved[ref]
+            out["reference"] = resolved[ref]  # already the version stored, where known
+            kept = [e for e in out.get("extension") or []
+                    if e.get("url") != RESOLVE_AS_VERSION_SPECIFIC]
+            out.pop("extension", None)
+            if kept:
+                out["extension"] = kept
         return out
     if isinstance(value, list):
         return [_replace_references(v, resolved) for v in value]
