@@ -224,8 +224,7 @@ def correct(handle: str, qr_id: str) -> Page:
         message, status = failure_message(_failure(outcome))
         return form_page(handle, record.form, raw=read.raw, errors={}, message=message,
                           version=version, status=status, **page)
-    audit_write(services().auditor, launch, "update", [f"QuestionnaireResponse/{qr_id}"])
-    return _changed(handle, qr_id, outcome, "corrected")
+    return _changed(launch, qr_id, outcome, "corrected")
 
 
 @bp.route("/panel/<handle>/responses/<qr_id>/entered-in-error", methods=["GET", "POST"])
@@ -251,18 +250,20 @@ def entered_in_error(handle: str, qr_id: str) -> Page:
         message, status = failure_message(_failure(outcome))
         return render("record/entered_in_error.html", status, reason=reason, version=version,
                        errors={}, message=message, **page)
-    audit_write(services().auditor, launch, "update", [f"QuestionnaireResponse/{qr_id}"])
-    return _changed(handle, qr_id, outcome, "entered-in-error")
+    return _changed(launch, qr_id, outcome, "entered-in-error")
 
 
 def _failure(outcome: SaveOutcome) -> FhirError:
     return outcome.error or FhirError(outcome.reason or "The change was refused.")
 
 
-def _changed(handle: str, qr_id: str, outcome: SaveOutcome, saved: str) -> Page:
-    """Stored: the record shows its new version. Queued (the server could not take it now):
-    the panel says so and lists it until the outbox has sent it."""
+def _changed(launch: CurrentLaunch, qr_id: str, outcome: SaveOutcome, saved: str) -> Page:
+    """Stored: audited, and the record shows its new version. Queued (the server could not
+    take it now): the panel says so and lists it until the outbox has sent it (like a queued
+    save, it is not audited as a write before it is one)."""
+    handle = launch.handle
     if outcome.state == "queued":
         return redirect(url_for("panel.panel", handle=handle, queued=outcome.item_id), code=303)
+    audit_write(services().auditor, launch, "update", [f"QuestionnaireResponse/{qr_id}"])
     return redirect(url_for("record.response", handle=handle, qr_id=qr_id, saved=saved),
                     code=303)
