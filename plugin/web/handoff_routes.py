@@ -126,7 +126,7 @@ def _outcome(ended: Handoff, outbox: Outbox) -> dict[str, Any]:
     if item is None:
         return {}
     if item["state"] == "sent":
-        return {"saved": item.get("qr_id") or "1"}
+        return {"saved": item.get("qr_id") or ended.submission_id}
     return {"queued": ended.submission_id}
 
 
