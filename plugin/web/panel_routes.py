@@ -8,7 +8,6 @@ from plugin.launch.scopes import REQUIRED
 from plugin.ops.metrics import ALERTS_SHOWN
 from plugin.panel.reads import read_panel
 from plugin.panel.trend import build_trends, table_rows, window
-from plugin.panel.view import build_panel
 from plugin.web.audit_hooks import audit_panel_view
 from plugin.web.current import current_launch
 from plugin.web.ehr_style import style_sheet
@@ -42,7 +41,9 @@ def panel(handle: str) -> str:
     unsent = outbox.unsent_for(context.iss, context.patient)
     queued = next((i for i in unsent if i["id"] == request.args.get("queued")), None)
     today = services().now().date()
-    view = build_panel(reads, context.encounter, today, services().settings.norms)
+    # Scored and alerted once per version of the data read (this process; same view elsewhere)
+    view = services().panel_cache.view(handle, reads, context.encounter, today,
+                                       services().settings.norms)
     for group in view.alerts:
         ALERTS_SHOWN.labels(group.kind).inc()
     show_all = request.args.get("sessions") == "all"  # the trend's window: recent or all
