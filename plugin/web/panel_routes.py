@@ -7,7 +7,7 @@ from flask import Blueprint, Response, render_template, request
 from plugin.launch.scopes import REQUIRED
 from plugin.ops.metrics import ALERTS_SHOWN
 from plugin.panel.reads import read_panel
-from plugin.panel.trend import build_trends, table_rows, window
+from plugin.panel.trend import build_trends, table_rows, window, window_responses, window_rows
 from plugin.web.audit_hooks import audit_panel_view
 from plugin.web.current import current_launch
 from plugin.web.ehr_style import style_sheet
@@ -48,6 +48,7 @@ def panel(handle: str) -> str:
         ALERTS_SHOWN.labels(group.kind).inc()
     show_all = request.args.get("sessions") == "all"  # the trend's window: recent or all
     days = window(view.sessions, view.all_scored, show_all)
+    rows = window_rows(view, days, show_all)  # the rest on demand: the first view draws less
     return render_template(
         "panel.html",
         handle=handle,
@@ -55,6 +56,9 @@ def panel(handle: str) -> str:
         charts=build_trends(view.all_scored, view.all_instruments, view.flagged, view.sessions,
                             show_all=show_all, norms=view.norms),
         show_all=show_all,
+        session_rows=rows,
+        shown_sessions={row.session.id for row in rows},  # links to others ask for all
+        shown_responses=window_responses(view, days, show_all),
         table_rows=table_rows(view.all_scored, view.sessions, show_all),
         window_first=days[0] if days else None,
         window_last=days[-1] if days else None,
