@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import gc
 import io
 import os
 import pstats
@@ -36,6 +37,7 @@ from ehr_sandbox import create_sandbox  # noqa: E402
 from ehr_sandbox.settings import ClientRegistration, SandboxSettings  # noqa: E402
 from plugin.panel import reads  # noqa: E402
 from plugin.web import create_app  # noqa: E402
+from plugin.web.server import settle_heap  # noqa: E402
 from tests.support.servers import LiveServer  # noqa: E402
 
 
@@ -59,6 +61,8 @@ def main() -> None:
     parser.add_argument("--page-size", type=int, default=50,
                         help="the page size the sandbox serves (HAPI: 50)")
     parser.add_argument("--profile", action="store_true", help="print cProfile (CPU clock)")
+    parser.add_argument("--no-settle", action="store_true",
+                        help="leave start-up objects in the collector's full passes")
     args = parser.parse_args()
     reads.PAGE_SIZE = args.page_size  # what the app asks for; the sandbox serves up to 500
     tmp = Path(tempfile.mkdtemp(prefix="alliance-apptime-"))
@@ -90,6 +94,8 @@ def main() -> None:
     for _ in range(3):  # warm imports, template compilation and the sandbox's caches
         browser, url, _size = launch()
         browser.get(url, timeout=60).raise_for_status()
+    if not args.no_settle:
+        settle_heap()  # as `alliance serve` does once the app is built
     profile_first = cProfile.Profile(time.thread_time) if args.profile else None
     first: list[float] = []
     for _ in range(args.launches):
@@ -111,14 +117,21 @@ def main() -> None:
     fhir = statistics.median(timed.fhir) * 1000
     timed.profile = None
 
-    cache = getattr(app.extensions["alliance"], "panel_cache", None)
-    held = 0
-    if cache is not None:
-        tracemalloc.start()
-        cache.clear()
-        browser.get(url, timeout=60).raise_for_status()
-        held, _peak = tracemalloc.get_traced_memory()
-        tracemalloc.stop()
+    timed.cpu.clear()
+    for _ in range(max(5, args.views // 4)):  # the whole log, on demand
+        browser.get(f"{url}?sessions=all", timeout=60).raise_for_status()
+    every = list(timed.cpu)
+
+    cache = app.extensions["alliance"].panel_cache
+    tracemalloc.start()
+    cache.clear()
+    browser.get(url, timeout=60).raise_for_status()  # one entry, built afresh
+    gc.collect()
+    with_entry, _peak = tracemalloc.get_traced_memory()
+    cache.clear()
+    gc.collect()
+    held = with_entry - tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
     ehr.stop()
     app_server.stop()
 
@@ -130,9 +143,10 @@ def main() -> None:
     print("  " + _figures("repeat view, same launch and instance", repeat))
     print(f"  repeat view wall time {wall:.1f} ms median, of which waiting on FHIR "
           f"{fhir:.1f} ms")
-    if cache is not None:
-        print(f"one launch's cached panel: about {held / 1e6:.2f} MB held "
-              f"(the cache keeps at most {cache.capacity} launches per process)")
+    print("  " + _figures("the all-sessions view (?sessions=all), repeat", every))
+    print(f"memory: one launch's kept view {held / 1e6:.2f} MB; at most {cache.capacity} "
+          f"launches kept per process, so at most {held * cache.capacity / 1e6:.0f} MB if "
+          "every one were this long a course")
     if profile_first is not None and profile_repeat is not None:
         print("\nProfile of the first views (CPU clock, by own time):\n")
         print(_profile_text(profile_first))

@@ -26,7 +26,7 @@ from plugin.alliance import NormSet
 from plugin.panel.reads import PanelReads
 from plugin.panel.view import PanelView, build_panel
 
-CAPACITY = 64  # launches per process (project default: about 0.3 MB each for 150 sessions)
+CAPACITY = 32  # launches per process (project default; 0.7 MB each for a 150-session course)
 
 
 def _resource_marks(resources: Iterable[dict[str, Any]]) -> Iterable[bytes]:
