@@ -17,7 +17,6 @@ import datetime
 import hashlib
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable
 from typing import Any
 
 import orjson
@@ -29,31 +28,24 @@ from plugin.panel.view import PanelView, build_panel
 CAPACITY = 32  # launches per process (project default; 0.7 MB each for a 150-session course)
 
 
-def _resource_marks(resources: Iterable[dict[str, Any]]) -> Iterable[bytes]:
-    for resource in resources:
-        meta = resource.get("meta")
-        meta = meta if isinstance(meta, dict) else {}
-        version, updated = meta.get("versionId"), meta.get("lastUpdated")
-        if version in (None, "") and updated in (None, ""):
-            # Nothing says which version this is: the content itself is the version.
-            yield orjson.dumps(resource, option=orjson.OPT_SORT_KEYS)
-        else:
-            yield orjson.dumps([resource.get("resourceType"), resource.get("id"),
-                                version, updated])
+def _mark(resource: dict[str, Any]) -> Any:
+    """Which version of a resource this is: its meta, or its content when it has none."""
+    meta = resource.get("meta")
+    meta = meta if isinstance(meta, dict) else {}
+    version, updated = meta.get("versionId"), meta.get("lastUpdated")
+    if version in (None, "") and updated in (None, ""):
+        return resource  # nothing says which version this is: the content itself is the version
+    return (resource.get("resourceType"), resource.get("id"), version, updated)
 
 
 def fingerprint(reads: PanelReads, encounter_id: str | None, today: datetime.date,
                 norms: NormSet | None) -> bytes:
     """What the panel's view depends on, as a digest: equal digests, equal views."""
-    digest = hashlib.blake2b(digest_size=20)
-    digest.update(orjson.dumps([encounter_id, today.isoformat(), id(norms), reads.notes]))
-    for part, resources in (("P", [reads.patient]), ("E", reads.encounters),
-                            ("A", reads.appointments), ("Q", reads.responses)):
-        digest.update(part.encode())
-        for mark in _resource_marks(resources):
-            digest.update(mark)
-            digest.update(b"\n")
-    return digest.digest()
+    marks = [encounter_id, today.isoformat(), id(norms), reads.notes, _mark(reads.patient)]
+    for resources in (reads.encounters, reads.appointments, reads.responses):
+        marks.append([_mark(r) for r in resources])
+    return hashlib.blake2b(orjson.dumps(marks, option=orjson.OPT_SORT_KEYS),
+                           digest_size=20).digest()
 
 
 class PanelCache:
