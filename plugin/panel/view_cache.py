@@ -53,7 +53,8 @@ class PanelCache:
 
     def __init__(self, capacity: int = CAPACITY) -> None:
         self.capacity = capacity
-        self._entries: OrderedDict[str, tuple[bytes, PanelView]] = OrderedDict()
+        # handle -> (fingerprint, view, what the web layer drew from that view, by its own key)
+        self._entries: OrderedDict[str, tuple[bytes, PanelView, dict[Any, Any]]] = OrderedDict()
         self._lock = threading.Lock()
         self.hits = self.misses = 0
 
@@ -70,11 +71,18 @@ class PanelCache:
         view = build_panel(reads, encounter_id, today, norms)  # outside the lock: the slow part
         with self._lock:
             self.misses += 1
-            self._entries[handle] = (key, view)
+            self._entries[handle] = (key, view, {})
             self._entries.move_to_end(handle)
             while len(self._entries) > self.capacity:
                 self._entries.popitem(last=False)
         return view
+
+    def drawn(self, handle: str, view: PanelView) -> dict[Any, Any]:
+        """A place to keep what is drawn from ``view`` (HTML), kept and dropped with it; a fresh
+        one when ``view`` is no longer the launch's kept view."""
+        with self._lock:
+            found = self._entries.get(handle)
+            return found[2] if found is not None and found[1] is view else {}
 
     def forget(self, handle: str) -> None:
         with self._lock:
