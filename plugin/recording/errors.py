@@ -2,7 +2,8 @@
 
     RecordingError         base (code "recording.error")
     ├── OutboxWaiting      a queued save cannot be sent now: its launch ended and no other
-    │                      token can be had ("recording.outbox_waiting"); it stays queued
+    │                      token can be had ("recording.launch_ended"), or its companion store
+    │                      is no longer configured ("recording.no_companion"); it stays queued
     └── RecordingRefused   the app will not record this: no session or author in context
                            ("recording.no_encounter", "recording.no_author"), a form it does not
                            offer ("recording.unknown_form"), a record marked entered-in-error

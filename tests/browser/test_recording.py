@@ -222,7 +222,7 @@ def test_form_error_and_server_error_keep_every_typed_answer(dep, axe_context):
         panel.locator("button[type=submit]").click()
         # Kept in the outbox, and the clinician is told it is not stored yet.
         expect(panel.locator("p.queued")).to_contain_text("Not stored yet")
-        expect(panel.locator("section.unsent")).to_contain_text("queued")
+        expect(panel.locator("section.unsent")).to_contain_text("waiting to be stored")
     finally:
         dep.http.tamper = None
     shoot(page, "panel-save-queued")

@@ -156,7 +156,9 @@ def test_unknown_iss_is_refused_without_any_outbound_request(deploy):
         timeout=10,
     )
     assert answer.status_code == 400
-    assert "not configured for the FHIR server" in answer.text
+    assert "Alliance Panel is not set up for the EHR it was opened from" in answer.text
+    assert "Details for your IT team" in answer.text  # the address and the setting, folded
+    assert "https://evil.example/fhir" in answer.text and "ALLIANCE_ALLOWED_ISS" in answer.text
     assert dep.http.exchanges == []
 
 

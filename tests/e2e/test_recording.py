@@ -216,7 +216,9 @@ def test_a_fhir_failure_during_save_keeps_the_answers(deploy):
     fhir.writable_types = frozenset(writable - {"QuestionnaireResponse"})
     answer = run.post(f"/record/{THERAPIST}", data)
     assert answer.status_code == 502, answer.text[:800]
-    assert "Nothing was saved" in answer.text and 'role="alert"' in answer.text
+    assert "The EHR refused to store this rating, so nothing was saved." in answer.text
+    assert "Your answers are not lost: they are still on this page." in answer.text
+    assert 'role="alert"' in answer.text
     assert re.search(r'name="item-goal-1" id="[^"]+" value="1" checked', answer.text)
     assert "More structure" in answer.text
     assert form_fields(answer)["submission_id"] == data["submission_id"]
@@ -234,8 +236,9 @@ def test_an_unreachable_server_during_save_queues_it_then_sends_it_once(deploy):
     answer = run.post(f"/record/{THERAPIST}", filled(page))
     assert answer.status_code == 303  # kept in the outbox, and the clinician is told so
     panel = run.get(answer.headers["Location"].split(f"/panel/{run.handle}", 1)[1])
-    assert "Not stored yet: the FHIR server did not answer" in panel.text
-    assert "queued" in panel.text and "sent automatically" in panel.text
+    assert "Not stored yet: the EHR did not answer. Nothing is lost" in panel.text
+    assert "waiting to be stored" in panel.text and "keeps trying by itself" in panel.text
+    assert "FHIR" not in panel.text and "HTTP" not in panel.text
     dropped = [e for e in dep.http.exchanges if e.url == dep.iss and e.status == 0]
     assert len(dropped) == 2 and dep.waits == [0.5]  # one quick retry, then the outbox
     assert not [qr for qr in stored(dep, "QuestionnaireResponse")
