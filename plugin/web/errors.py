@@ -41,14 +41,14 @@ log = logging.getLogger(__name__)
 
 # error class -> (our reply's HTTP status, the page title)
 REPLY_STATUS: dict[type[Exception], tuple[int, str]] = {
-    ConfigError: (503, "The app is not configured correctly"),
-    LaunchError: (400, "The app could not open"),
-    LaunchRefused: (400, "The app could not open"),
+    ConfigError: (503, "Alliance Panel is not set up correctly"),
+    LaunchError: (400, "Alliance Panel could not open"),
+    LaunchRefused: (400, "Alliance Panel could not open"),
     LaunchExpired: (403, "Open Alliance Panel again"),
     LaunchLimited: (429, "Too many sign-ins"),
     LaunchBusy: (503, "Too many sign-ins"),
-    LaunchStoreBusy: (503, "The app is busy"),
-    StoreUnavailable: (503, "The app cannot reach its session store"),
+    LaunchStoreBusy: (503, "Alliance Panel is busy"),
+    StoreUnavailable: (503, "Alliance Panel cannot reach its storage"),
     RecordingError: (409, "This cannot be recorded"),
     AllianceError: (422, "The form could not be used"),
     FhirError: (502, "The EHR could not do this"),
@@ -66,7 +66,7 @@ def reply_for(err: Exception) -> tuple[int, str]:
     for cls in type(err).__mro__:
         if cls in REPLY_STATUS:
             return REPLY_STATUS[cls]
-    return 500, "The app failed"
+    return 500, "Something went wrong"
 
 
 def _page(status: int, title: str, message: str, code: str,
