@@ -134,6 +134,9 @@ BY_CODE = {
                               "the chart.",
     "recording.unknown_form": "This form is not one Alliance Panel offers here. Go back to the "
                               "panel and choose a form from its list.",
+    "recording.unknown_questionnaire": "This rating was made with a form Alliance Panel does "
+                                       "not know, so it cannot be shown here. It is still in the "
+                                       "patient's record.",
 }
 
 # The error classes whose message is written for the person in front of the page.

@@ -51,6 +51,9 @@ ERRORS = [
                      code="recording.no_encounter"),
     RecordingRefused("The form 'x' is not one this app is configured to offer.",
                      code="recording.unknown_form"),
+    RecordingRefused("This response was made with a questionnaire the app does not know "
+                     "(https://other.example/Questionnaire/x).",
+                     code="recording.unknown_questionnaire"),
     InvalidInstrument("Item goal-1 has no answer options."),
     ConfigError("ALLIANCE_CLIENT_ID is missing."),
     TokenRequestError("invalid_grant", "token endpoint answered HTTP 400"),
