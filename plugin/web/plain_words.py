@@ -70,7 +70,8 @@ def save_failed(err: FhirError | None, *, client: bool = False) -> tuple[str, in
         text = "The EHR did not answer, so nothing was saved."
         then = "Press Save again in a moment."
     elif isinstance(err, FhirAuthError):
-        text = "The EHR did not let Alliance Panel save to the patient's record."
+        text = ("The EHR did not let Alliance Panel save to the patient's record, so nothing "
+                "was saved.")
         then = ("Press Save again; if the EHR still refuses, open Alliance Panel again from the "
                 "chart.")
     elif err is None or not retry_may_help(err):

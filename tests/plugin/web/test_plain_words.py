@@ -82,6 +82,7 @@ def test_a_save_that_failed_says_nothing_is_lost_and_what_to_do(err):
     sentence, status = plain_words.save_failed(err)
     assert not SERVER_WORDS.search(sentence), sentence
     assert "your answers are not lost: they are still on this page" in sentence.lower()
+    assert "nothing was saved" in sentence.lower()  # what tests/support/fault_clinic.py reads
     assert status == (409 if isinstance(err, FhirConflict) else 502)
     client, _ = plain_words.save_failed(err, client=True)
     assert client.startswith("Your answers could not be sent just now")
