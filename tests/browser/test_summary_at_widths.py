@@ -2,8 +2,9 @@
 the panel of every cohort shape (and its "all sessions" view, the glossary and every other fold
 opened), the record chooser, each form (therapist, client check-in, SRS and WAI-SR from paper,
 the client's own in a hand-off), a record, its correction and removal, the hand-off's lock,
-thank-you and closed pages, a refused save, a save not yet stored, an ended launch's draft page
-and the error pages. On each: no horizontal scrolling, no word broken inside a table cell
+thank-you and closed pages, a refused save, a save not yet stored, an ended launch's draft page,
+the panel with recording off and the page shown when too little was granted, and the error
+pages. On each: no horizontal scrolling, no word broken inside a table cell
 (measured in the page), no rule id or server vocabulary (FHIR, server, HTTP, token, an address)
 in what the page shows, no FHIR reference or id anywhere in it (folds included), and axe with no
 serious or critical finding; on the panel, the status line, the open alerts and the record
@@ -11,13 +12,21 @@ button within the first screen at 320 x 640. Screenshots go to tests/artifacts/.
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.support.browser import axe_violations, describe, handle_of, open_chart, shoot
+from tests.support.browser import (
+    APP_FRAME,
+    axe_violations,
+    describe,
+    handle_of,
+    open_chart,
+    shoot,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -107,10 +116,15 @@ def shapes(dep, browser, shape_patients) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def spare_patient(dep, shape_patients) -> str:
-    """A patient no other test here shows: the pages that change records use this one."""
+def spare_patients(dep, shape_patients) -> list[str]:
+    """Patients no other test here shows: the pages that change records use these."""
     used = {*shape_patients.values(), dep.patient_ids()[3]}
-    return next(pid for pid in dep.patient_ids() if pid not in used)
+    return [pid for pid in dep.patient_ids() if pid not in used]
+
+
+@pytest.fixture(scope="module")
+def spare_patient(spare_patients) -> str:
+    return spare_patients[0]
 
 
 def open_page(browser: Any, url: str, width: int, *, axe: bool = False) -> tuple[Any, Any]:
@@ -316,6 +330,38 @@ def test_a_failed_save_a_waiting_one_and_an_ended_launch_at_every_width(dep, bro
     finally:
         fhir.writable_types = writable
         dep.http.unreachable = None
+        ctx.close()
+
+
+def test_a_launch_with_fewer_permissions_at_every_width(dep, browser, spare_patients):
+    """The panel when the EHR granted no write permission (recording is off), and the page
+    when it granted too little to show a panel at all."""
+    ctx = browser.new_context(viewport={"width": 1280, "height": 640}, bypass_csp=True)
+
+    def grant_only(scopes: str) -> Any:
+        def narrow(request: Any, response: Any) -> None:
+            if request.url.endswith("/token") and response.status_code == 200:
+                answer = response.json()
+                answer["scope"] = scopes
+                response._content = json.dumps(answer).encode()
+        return narrow
+
+    try:
+        for name, scopes, heading in (
+                ("panel-recording-off", "patient/Patient.r patient/Encounter.rs", "Alliance Panel"),
+                ("panel-cannot-be-shown", "patient/Patient.r", "The panel cannot be shown")):
+            dep.http.tamper = grant_only(f"launch openid fhirUser {scopes}")
+            chart = ctx.new_page()
+            chart.goto(f"{dep.ehr.url}/chart/{spare_patients[1]}")
+            expect(chart.frame_locator(APP_FRAME).locator("h1")).to_contain_text(heading)
+            dep.http.tamper = None
+            frame = chart.frame(url=lambda url: url.startswith(f"{dep.app.url}/panel/"))
+            assert frame is not None
+            page = ctx.new_page()
+            page.goto(frame.url)
+            check_at_every_width(page, name)
+    finally:
+        dep.http.tamper = None
         ctx.close()
 
 
