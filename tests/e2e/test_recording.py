@@ -50,6 +50,12 @@ def test_therapist_rating_is_one_qr_with_scores_and_provenance(deploy):
     assert prov["contained"][0]["resourceType"] == "Device"
     assert agent(prov, "assembler") == "#app"
 
+    # The record page labels its numbers: when it was answered, what each answer counts.
+    shown = run.get(f"/responses/{qr_id}").text
+    assert re.search(r"answered \d{1,2} \w{3} \d{4}, \d\d:\d\d", shown)
+    assert 'Mostly <span class="muted small">(counts 3)</span>' in shown  # goal-1
+    assert 'Mostly <span class="muted small">(counts 1: scored in reverse)</span>' in shown
+
 
 def test_client_hand_off_stores_a_client_rating_and_locks_the_panel(deploy):
     dep = deploy()
