@@ -60,9 +60,10 @@ class RecordStore:
 
     client: FhirClient
     where: str  # "ehr" | "companion"
-    reason: str  # one plain sentence for the panel
+    reason: str  # where and why, for the integrator (the page's sentence: plugin/web)
     transactions: bool
     ehr_base: str
+    accepted: bool = True  # the store says it takes every record type the app writes
 
     def ref(self, resource_type: str, resource_id: str) -> str:
         """A reference to an EHR resource as records in this store must write it."""
@@ -91,6 +92,9 @@ class RecordStores:
         self._http = http
         self._sleep = sleep
         self._capabilities: TtlCache[str, dict[str, Any]] = TtlCache(CAPABILITY_TTL, clock)
+        # what each statement says about records, read once per statement, not on every view
+        # (HAPI's lists about 150 resource types)
+        self._says: dict[int, tuple[dict[str, Any], set[str], bool]] = {}
         self._backend: SmartClient | None = None
         if settings.record_store_url:
             if not settings.private_key_pem:
@@ -135,7 +139,12 @@ class RecordStores:
             return own.for_launch(context, ehr)
         mode = self._settings.record_store_mode
         capability = self.capability(context.iss)
-        accepted = accepted_record_types(capability)
+        said = self._says.get(id(capability))
+        if said is None or said[0] is not capability:
+            said = (capability, accepted_record_types(capability), supports_transaction(capability))
+            if capability:
+                self._says = {id(capability): said, **dict(list(self._says.items())[:15])}
+        _statement, accepted, transactions = said
         ehr_takes_all = accepted >= set(RECORD_TYPES)
         if mode == "ehr" or (mode == "auto" and (ehr_takes_all or not self._backend)):
             reason = (
@@ -144,7 +153,8 @@ class RecordStores:
                 else "The EHR does not say it accepts alliance records and no companion store "
                 "is configured; saving may be refused."
             )
-            return RecordStore(ehr, "ehr", reason, supports_transaction(capability), context.iss)
+            return RecordStore(ehr, "ehr", reason, transactions, context.iss,
+                               ehr_takes_all or mode == "ehr")
         return self._companion(context, accepted)
 
     def _companion(self, context: LaunchContext, accepted: set[str]) -> RecordStore:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from plugin.alliance import Instrument, NormSet, ScoredSession
 from plugin.fhir.readers import Session
 from plugin.panel import wording
+from plugin.panel.view import PanelView, Response, SessionRow
 
 WIDTH, HEIGHT = 320.0, 132.0
 LEFT, RIGHT, TOP, BOTTOM = 30.0, 12.0, 16.0, 32.0
@@ -230,3 +231,26 @@ def table_rows(scored: Sequence[ScoredSession], sessions: Sequence[Session],
     rank = {r: i for i, r in enumerate(wording.RATER_ORDER)}
     return sorted((s for s in scored if s.date in days),
                   key=lambda s: (-s.date.toordinal(), rank.get(s.rater, 9)))
+
+
+def in_window(day: datetime.date | None, days: Sequence[datetime.date], show_all: bool) -> bool:
+    """Whether a session or response of ``day`` is listed beside charts over ``days``: from the
+    window's first date on (planned and undated ones too); all of them on demand."""
+    return show_all or not days or day is None or day >= days[0]
+
+
+def window_rows(view: PanelView, days: Sequence[datetime.date],
+                show_all: bool) -> list[SessionRow]:
+    """The sessions table over the charts' window, and the session in context wherever it is.
+    The first view draws these only; the whole log is one click away (``?sessions=all``)."""
+    current = view.current.id if view.current else None
+    return [r for r in view.rows if in_window(r.session.day, days, show_all)
+            or (r.session.id == current and r.session.resource_type == "Encounter")]
+
+
+def window_responses(view: PanelView, days: Sequence[datetime.date],
+                     show_all: bool) -> list[Response]:
+    """The recorded responses of the sessions in the window (and of the session in context)."""
+    current = view.current.id if view.current else None
+    return [r for r in view.responses
+            if in_window(r.day, days, show_all) or (current and r.encounter_id == current)]

@@ -23,6 +23,7 @@ from plugin.launch.issuers import issuers_from, settings_for, smart_client_for
 from plugin.launch.launches import Launches
 from plugin.launch.session_stores import open_session_store
 from plugin.ops.outbound import observe
+from plugin.panel.view_cache import PanelCache
 from plugin.recording.catalogue import FormCatalogue
 from plugin.recording.drafts import Drafts
 from plugin.recording.handoff import Handoffs
@@ -115,6 +116,7 @@ def create_app(
         sleep=sleep,
         version=__version__,
         auditor=auditor,
+        panel_cache=PanelCache(),
     )
     app.register_blueprint(launch_bp)
     app.register_blueprint(panel_bp)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, render_template, request
+from markupsafe import Markup
 
 from plugin.launch.scopes import REQUIRED
 from plugin.ops.metrics import ALERTS_SHOWN
 from plugin.panel.reads import read_panel
-from plugin.panel.trend import build_trends, table_rows, window
-from plugin.panel.view import build_panel
+from plugin.panel.trend import build_trends, table_rows, window, window_responses, window_rows
+from plugin.panel.view import PanelView
 from plugin.recording.saving import not_yet_stored
 from plugin.web.audit_hooks import audit_panel_view
 from plugin.web.current import current_launch
@@ -46,21 +47,20 @@ def panel(handle: str) -> str:
                             reads.responses)
     queued = next((i for i in unsent if i["id"] == request.args.get("queued")), None)
     today = services().now().date()
-    view = build_panel(reads, context.encounter, today, services().settings.norms)
+    # Scored and alerted once per version of the data read (this process; same view elsewhere)
+    view = services().panel_cache.view(handle, reads, context.encounter, today,
+                                       services().settings.norms)
     for group in view.alerts:
         ALERTS_SHOWN.labels(group.kind).inc()
     show_all = request.args.get("sessions") == "all"  # the trend's window: recent or all
-    days = window(view.sessions, view.all_scored, show_all)
+    kept = services().panel_cache.drawn(handle, view)
+    if show_all not in kept:  # the parts drawn from the view alone, once per view and window
+        kept[show_all] = draw_parts(handle, view, show_all)
     return render_template(
         "panel.html",
         handle=handle,
         view=view,
-        charts=build_trends(view.all_scored, view.all_instruments, view.flagged, view.sessions,
-                            show_all=show_all, norms=view.norms),
-        show_all=show_all,
-        table_rows=table_rows(view.all_scored, view.sessions, show_all),
-        window_first=days[0] if days else None,
-        window_last=days[-1] if days else None,
+        parts=kept[show_all],
         banner=context.need_patient_banner,
         records=launch.records,
         can_record=bool(context.encounter) and not record_missing,
@@ -71,6 +71,25 @@ def panel(handle: str) -> str:
         recent_alerts=RECENT_ALERTS,
         fhir_base=context.iss,
     )
+
+
+def draw_parts(handle: str, view: PanelView, show_all: bool) -> dict[str, Markup]:
+    """The status line, alerts, trend and sessions: HTML that depends on the view, the window
+    and the handle only, so a repeat view of unchanged data draws none of it again."""
+    days = window(view.sessions, view.all_scored, show_all)
+    rows = window_rows(view, days, show_all)  # the rest on demand: the first view draws less
+    shown = {row.session.id for row in rows}  # links to other sessions ask for all of them
+    context = {
+        "handle": handle, "view": view, "show_all": show_all,
+        "charts": build_trends(view.all_scored, view.all_instruments, view.flagged,
+                               view.sessions, show_all=show_all, norms=view.norms),
+        "table_rows": table_rows(view.all_scored, view.sessions, show_all),
+        "window_first": days[0] if days else None, "window_last": days[-1] if days else None,
+        "session_rows": rows, "shown_sessions": shown,
+        "shown_responses": window_responses(view, days, show_all),
+    }
+    return {name: Markup(render_template(f"panel/_{name}.html", **context))  # noqa: S704
+            for name in ("status", "alerts", "trend", "sessions")}
 
 
 @bp.get("/panel/<handle>/style.css")

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import gc
 import shutil
 from pathlib import Path
 from typing import Any
@@ -25,9 +26,19 @@ WORKER_TIMEOUT = 60  # a worker silent this long is restarted (a FHIR call times
 KEEPALIVE = 75
 
 
+def settle_heap() -> None:
+    """Leaves what start-up built (modules, the FHIR models, templates: about 80,000 objects)
+    out of the garbage collector's full passes, which otherwise walk all of it every few panel
+    views (tens of ms each: the slowest views, benchmarks/panel_app_time.py). Those objects live
+    as long as the process anyway; gc.freeze() is the standard library's way to say so."""
+    gc.collect()
+    gc.freeze()
+
+
 def serve_waitress(app: Flask, host: str, port: int, threads: int) -> None:
     import waitress
 
+    settle_heap()
     waitress.serve(app, host=host, port=port, threads=threads, ident=None)
 
 
@@ -64,7 +75,9 @@ def serve_gunicorn(host: str, port: int, workers: int, threads: int, json_logs: 
         def load(self) -> Flask:
             from plugin.web import create_app
 
-            return create_app(outbox_interval=1.0)  # each worker retries queued saves
+            app = create_app(outbox_interval=1.0)  # each worker retries queued saves
+            settle_heap()
+            return app
 
     try:
         Instance().run()

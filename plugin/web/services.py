@@ -18,6 +18,7 @@ from plugin.audit.emit import AccessAuditor
 from plugin.config import Settings
 from plugin.fhir.stores import RecordStores
 from plugin.launch.launches import Launches
+from plugin.panel.view_cache import PanelCache
 from plugin.recording.catalogue import FormCatalogue
 from plugin.recording.handoff import Handoffs
 from plugin.recording.saving import Saving
@@ -42,6 +43,7 @@ class Services:
     sleep: Callable[[float], None]  # the wait between retries of a FHIR request
     version: str
     auditor: AccessAuditor  # the audit trail of every access to patient data
+    panel_cache: PanelCache  # each launch's panel view while its data is unchanged (this process)
 
     def now(self) -> datetime.datetime:
         """The current time from the injected clock, timezone-aware."""

@@ -56,7 +56,7 @@ def test_queued_hand_off_answers_are_listed_as_the_clients_once_and_cleared_when
     assert "Not stored yet" in panel
     listed = panel.split('id="unsent-h"', 1)[1].split("</section>", 1)[0]
     assert listed.count("<li>") == 1 and listed.count(WAITING) == 1, listed
-    assert "queued" in listed
+    assert "waiting to be stored" in listed
     assert CLIENTS_WORDS not in panel  # the list says whose answers wait, never what they are
     assert mine(dep, run) == []
 

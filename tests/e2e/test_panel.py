@@ -158,7 +158,8 @@ def test_a_clinician_sees_why_an_alert_fired_and_what_the_check_in_is(deploy):
     cohort = build_cohort(dep.sandbox_settings.seed, dep.sandbox_settings.clock())
     browser = dep.browser()
     plan = next(p for p in cohort.patients if p.shape == "rupture-repair")
-    page = dep.launch_ehr(browser, plan.patient_id).text
+    launched = dep.launch_ehr(browser, plan.patient_id)
+    page = launched.text
     alerts = page.split('id="alerts-h"', 1)[1].split("</section>", 1)[0]
     rupture = alerts.split('class="alert alert-rupture"', 1)[1].split("</details>", 1)[0]
     # the card says what happened in a line; what each rule observed, the rule and its sources
@@ -175,8 +176,11 @@ def test_a_clinician_sees_why_an_alert_fired_and_what_the_check_in_is(deploy):
     caveat = "Alliance check-in: a feedback tool to start a conversation, not a validated measure."
     trend = page.split('id="trend-h"', 1)[1].split("</section>", 1)[0]
     assert caveat in trend
-    responses = page.split("Recorded responses", 1)[1]
-    assert responses.count(caveat) >= len(plan.attended)
+    # the first view lists the recent sessions' responses, every session's one click away
+    recent = page.split("Recorded responses", 1)[1]
+    assert recent.count(caveat) >= 1 and 'href="?sessions=all#sessions-h"' in recent
+    every = browser.get(f"{launched.url}?sessions=all", timeout=30).text
+    assert every.split("Recorded responses", 1)[1].count(caveat) >= len(plan.attended)
 
 
 def test_the_sandboxs_client_cancellations_are_absences_and_say_who_cancelled(deploy):
@@ -187,7 +191,32 @@ def test_the_sandboxs_client_cancellations_are_absences_and_say_who_cancelled(de
     browser = dep.browser()
     plan = next(p for p in cohort.patients
                 if any(s.status == "cancelled" for s in p.sessions))
-    page = dep.launch_ehr(browser, plan.patient_id).text
+    launched = dep.launch_ehr(browser, plan.patient_id)
+    page = launched.text
     cancelled = [s for s in plan.sessions if s.status == "cancelled"]
-    assert page.count("cancelled by the client") == len(cancelled)  # the sessions table
+    every = browser.get(f"{launched.url}?sessions=all", timeout=30).text
+    assert every.count("cancelled by the client") == len(cancelled)  # the whole sessions table
     assert page.count("The client cancelled on") == len(cancelled)  # one alert each
+
+
+def test_the_first_view_draws_the_recent_sessions_and_every_link_reaches_its_row(deploy):
+    dep = deploy()
+    directory = dep.flask_sandbox.extensions["ehr_sandbox"]["directory"]
+    longest = max((p for p, _ in directory.patients()), key=lambda p: len(directory.encounters(p)))
+    browser = dep.browser()
+    launched = dep.launch_ehr(browser, longest)
+    page = launched.text
+    total = int(re.search(r"Sessions <span class=\"count\">\((\d+)\)", page).group(1))
+    drawn = set(re.findall(r'<tr id="session-([^"]+)"', page))
+    assert total >= 150 and 12 <= len(drawn) <= 20  # the charts' window, planned ones too
+    assert 'href="?sessions=all#sessions-h">Show all sessions</a>' in page
+    every_page = browser.get(f"{launched.url}?sessions=all", timeout=30).text
+    every = set(re.findall(r'<tr id="session-([^"]+)"', every_page))
+    assert len(every) == total and drawn < every
+    links = re.findall(r'href="(\?sessions=all)?#session-([^"]+)"', page)
+    assert links and any(asks_all for asks_all, _ in links)  # older alerts' sessions
+    for asks_all, session in links:
+        assert session in (every if asks_all else drawn)
+        assert bool(asks_all) == (session not in drawn)
+    # the same page again, now from the view this instance kept
+    assert browser.get(launched.url, timeout=30).text == page

@@ -57,3 +57,27 @@ def test_behind_a_trusted_balancer_launches_are_counted_per_clinician_address(de
     # Not trusted (the default): the header is the client's to forge, so it is ignored.
     spoofed = _launch_statuses(dep.app.url, dep.iss, [f"10.1.0.{n}" for n in range(1, 32)])
     assert spoofed[30] == 429
+
+
+def test_an_instance_that_never_drew_the_panel_draws_the_same_page(deploy):
+    """Each instance keeps the views it drew (plugin/panel/view_cache.py), nothing shared: a
+    view drawn from that memory and one drawn afresh elsewhere must be the same page."""
+    dep = deploy()
+    directory = dep.flask_sandbox.extensions["ehr_sandbox"]["directory"]
+    longest = max((p for p, _ in directory.patients()), key=lambda p: len(directory.encounters(p)))
+    browser = dep.browser()
+    page = dep.launch_ehr(browser, longest)
+    kept = dep.flask_app.extensions["alliance"].panel_cache
+    settings = dep.flask_app.extensions["alliance"].settings
+    twin = LiveServer(hostname="127.0.0.1").start(
+        create_app(settings, http=dep.http, clock=dep.clock))
+    try:
+        path = urlsplit(page.url).path
+        hits = kept.hits
+        again = browser.get(f"{dep.app.url}{path}", timeout=60)
+        elsewhere = browser.get(f"{twin.url}{path}", timeout=60)
+    finally:
+        twin.stop()
+    assert kept.hits == hits + 1  # the first instance drew it from what it kept
+    assert again.status_code == elsewhere.status_code == 200
+    assert again.text == elsewhere.text == page.text
