@@ -100,3 +100,8 @@ class AlertSettings:
     gap_days_without_rhythm: int = 21
     rhythm_min_intervals: int = 3
     recent_days: int = 42
+
+
+def spoken_day(value: datetime.date) -> str:
+    """One date format in every alert, as on the pages (plugin/panel/wording.day): 3 Nov 2026."""
+    return f"{value.day} {value:%b %Y}"

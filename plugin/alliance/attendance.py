@@ -18,7 +18,7 @@ import statistics
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from plugin.alliance.alerts import Alert, AlertSettings, CancelledBy, Visit
+from plugin.alliance.alerts import Alert, AlertSettings, CancelledBy, Visit, spoken_day
 
 GAP_SOURCE = ("gap longer than {k:g} times this client's usual interval between scheduled "
               "sessions (median of the last 8; project default)")
@@ -74,7 +74,7 @@ def attendance_alerts(visits: Iterable[Visit], settings: AlertSettings,
             alerts.append(Alert(
                 "attendance", visit.id, visit.date,
                 "no-show" if visit.status == "no-show" else "client-cancelled",
-                f"The client {what} on {visit.date:%d %b %Y}.", source=ABSENCE_SOURCE,
+                f"The client {what} on {spoken_day(visit.date)}.", source=ABSENCE_SOURCE,
                 values={"days": 0.0}))
     dates = [v.date for v in ordered]
     for index in range(1, len(ordered)):
@@ -95,7 +95,7 @@ def _gap(visit_id: str | None, day: datetime.date, days: int, rhythm: float | No
     usual = (f"this client's sessions are usually {rhythm:g} days apart" if rhythm is not None
              else f"more than {settings.gap_days_without_rhythm} days")
     reason = (f"No session has been scheduled for {days} days; {usual}." if to_today else
-              f"{days} days passed with no session scheduled, up to {day:%d %b %Y}; {usual}.")
+              f"{days} days passed with no session scheduled, up to {spoken_day(day)}; {usual}.")
     source = (GAP_SOURCE.format(k=settings.gap_factor) if rhythm is not None else
               f"no usual rhythm yet: more than {settings.gap_days_without_rhythm} days "
               "(project default)")

@@ -17,7 +17,7 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from plugin.alliance.alerts import Alert, AlertSettings, ScoredSession
+from plugin.alliance.alerts import Alert, AlertSettings, ScoredSession, spoken_day
 from plugin.alliance.course import Course, caveat, fmt, out_of, scale_words
 from plugin.alliance.norms import FormNorms
 from plugin.alliance.vocabulary import TOTAL
@@ -88,7 +88,7 @@ def rupture_alerts(series: Sequence[ScoredSession], scale: str, form: FormNorms 
                     date=session.date, reason=(
                         f"{what} fell again, from {fmt(lowest)} to {out_of(score)} in session "
                         f"{number}, while the rupture of "
-                        f"{alerts[first.alert_index].date:%d %b %Y} is open."),
+                        f"{spoken_day(alerts[first.alert_index].date)} is open."),
                     values={"value": value, "baseline": first.baseline,
                             "drop": lowest - value, "criterion": first.criterion},
                     session_number=number, prorated=score.prorated))
@@ -125,5 +125,5 @@ def _finish(alert: Alert, form: FormNorms | None) -> Alert:
     status = ""
     if alert.kind == "rupture":
         status = (" Not yet repaired." if alert.resolved_on is None else
-                  f" Repaired in the session of {alert.resolved_on:%d %b %Y}.")
+                  f" Repaired in the session of {spoken_day(alert.resolved_on)}.")
     return replace(alert, reason=alert.reason + status + caveat(form))

@@ -24,7 +24,8 @@ def register(commands: Any) -> None:
                      help="publish this long before signing (default 3600: longer than EHRs "
                      "usually cache a JWKS)")
     retire = actions.add_parser("retire", help="stop signing with a key; published for the grace")
-    retire.add_argument("kid")
+    retire.add_argument("kid", help="the key id as `keys list` shows it (an id that begins with "
+                        "'-', as one in 64 thumbprints do, goes after '--': retire -- -Ab3...)")
     actions.add_parser("list", help="list keys and their state")
     keys.set_defaults(run=run)
 

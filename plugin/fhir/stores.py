@@ -60,9 +60,10 @@ class RecordStore:
 
     client: FhirClient
     where: str  # "ehr" | "companion"
-    reason: str  # one plain sentence for the panel
+    reason: str  # where and why, for the integrator (the page's sentence: plugin/web)
     transactions: bool
     ehr_base: str
+    accepted: bool = True  # the store says it takes every record type the app writes
 
     def ref(self, resource_type: str, resource_id: str) -> str:
         """A reference to an EHR resource as records in this store must write it."""
@@ -144,7 +145,8 @@ class RecordStores:
                 else "The EHR does not say it accepts alliance records and no companion store "
                 "is configured; saving may be refused."
             )
-            return RecordStore(ehr, "ehr", reason, supports_transaction(capability), context.iss)
+            return RecordStore(ehr, "ehr", reason, supports_transaction(capability), context.iss,
+                               ehr_takes_all or mode == "ehr")
         return self._companion(context, accepted)
 
     def _companion(self, context: LaunchContext, accepted: set[str]) -> RecordStore:

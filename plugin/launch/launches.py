@@ -89,7 +89,7 @@ class Launches:
     def _client_for(self, iss: str) -> SmartClient:
         client = self._clients.get(normalize_iss(iss))
         if client is None:  # a launch stored before its issuer was removed from the settings
-            raise LaunchExpired("This EHR is no longer configured. Launch the app again.",
+            raise LaunchExpired("This EHR is no longer configured. Open Alliance Panel again.",
                                 code="launch.unknown_iss")
         return client
 
@@ -171,8 +171,8 @@ class Launches:
         record = self._store.get("state", state) if state else None
         if record is None:
             raise LaunchExpired(
-                "This sign-in has expired or was already used. Launch the app again from "
-                "the patient's chart.",
+                "This sign-in has expired or was already used. Open Alliance Panel again "
+                "from the patient's chart.",
                 code="launch.unknown_state",
             )
         bound = browser_key is not None and hmac.compare_digest(
@@ -184,12 +184,12 @@ class Launches:
             log.warning("callback refused: not the browser that started the launch")
             raise LaunchExpired(
                 "This sign-in was started in another browser (or its page was closed), so it "
-                "cannot be finished here. Launch the app again from the patient's chart.",
+                "cannot be finished here. Open Alliance Panel again from the patient's chart.",
                 code="launch.other_browser")
         if self._store.take("state", state) is None:  # a parallel callback got there first
             raise LaunchExpired(
-                "This sign-in has expired or was already used. Launch the app again from "
-                "the patient's chart.", code="launch.unknown_state")
+                "This sign-in has expired or was already used. Open Alliance Panel again "
+                "from the patient's chart.", code="launch.unknown_state")
         pending = PendingAuthorization.from_dict(record["pending"])
         context = self._client_for(pending.iss).complete_launch(pending, params)
         handle = secrets.token_urlsafe(32)
@@ -252,12 +252,14 @@ class Launches:
         record = self._store.take("launch", handle)
         if record is None:
             raise LaunchExpired(
-                "This session has ended. Launch the app again from the patient's chart.")
+                "Alliance Panel's sign-in with the EHR has ended. Open it again from the "
+                "patient's chart.")
         new = secrets.token_urlsafe(32)
         ttl = self._expires_at(record) - self._clock()
         if ttl <= 0:
             raise LaunchExpired(
-                "This session has ended. Launch the app again from the patient's chart.")
+                "Alliance Panel's sign-in with the EHR has ended. Open it again from the "
+                "patient's chart.")
         self._store.put("launch", new, record, ttl)
         log.info("launch handle rotated")
         return new
@@ -275,15 +277,16 @@ class Launches:
         expires_at = self._expires_at(record) if record is not None else 0.0
         if record is None or expires_at <= self._clock():
             raise LaunchExpired(
-                "This session has ended. Launch the app again from the patient's chart.",
+                "Alliance Panel's sign-in with the EHR has ended. Open it again from the "
+                "patient's chart.",
             )
         bound = record.get("browser")
         if check_browser and bound and not (
             browser_key and hmac.compare_digest(digest(browser_key), bound)
         ):
             raise LaunchExpired(
-                "This launch belongs to another browser session. Launch the app again from "
-                "the patient's chart.",
+                "This Alliance Panel page belongs to another browser. Open Alliance Panel "
+                "again from the patient's chart.",
                 code="launch.other_browser",
             )
         return LaunchContext.from_dict(record["context"]), bound, expires_at

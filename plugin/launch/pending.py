@@ -70,7 +70,7 @@ def bind_pending(
     record = store.get("state", state) if state else None
     if record is None or record.get("binding") != "unknown":
         raise LaunchExpired(
-            "This sign-in has expired or was already used. Launch the app again from "
+            "This sign-in has expired or was already used. Open Alliance Panel again from "
             "the patient's chart.", code="launch.unknown_state")
     ttl = max(1.0, PendingAuthorization.from_dict(record["pending"]).expires_at - clock())
     if browser_key and hmac.compare_digest(digest(browser_key), record["browser"]):

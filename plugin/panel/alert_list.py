@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from plugin.alliance import Alert, ScoredSession
+from plugin.alliance.alerts import spoken_day
 
 PERSISTING = frozenset({"low-alliance", "early-low-alliance", "discrepancy"})
 _SCALE_ORDER = {"total": 0, "goal": 1, "task": 2, "bond": 3}
@@ -93,7 +94,7 @@ def _fold(run: list[AlertGroup]) -> list[AlertGroup]:
         return run
     newest, first = run[-1], run[0]
     note = (f"The same in each of the last {len(run)} rated sessions, "
-            f"since {first.date:%d %b %Y}.")
+            f"since {spoken_day(first.date)}.")
     return [replace(newest, reasons=(*newest.reasons, note), sessions=len(run),
                     since=first.date)]
 

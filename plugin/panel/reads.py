@@ -68,7 +68,8 @@ def read_panel(
         )
     notes = []
     if not appointments:
-        notes.append("Missed appointments are not shown: the EHR did not grant Appointment access.")
+        notes.append("Missed appointments are not shown: the EHR did not let Alliance Panel read "
+                     "the appointments.")
     requested = [(ehr.base_url, url) for url in urls]
     if not responses_in_ehr:
         query = urlencode(records.patient_search(patient_id))

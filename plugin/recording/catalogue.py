@@ -183,6 +183,6 @@ class FormCatalogue:
         except (fhir_profiles.ProfileNotFound, AllianceError) as err:
             raise RecordingRefused(
                 "This response was made with a questionnaire the app does not know "
-                f"({qr.get('questionnaire')}).", code="recording.unknown_form") from err
+                f"({qr.get('questionnaire')}).", code="recording.unknown_questionnaire") from err
         self._by_url[url] = form
         return form

@@ -2,10 +2,13 @@
 
     RecordingError         base (code "recording.error")
     ├── OutboxWaiting      a queued save cannot be sent now: its launch ended and no other
-    │                      token can be had ("recording.outbox_waiting"); it stays queued
+    │                      token can be had ("recording.launch_ended"), or its companion store
+    │                      is no longer configured ("recording.no_companion"); it stays queued
     └── RecordingRefused   the app will not record this: no session or author in context
                            ("recording.no_encounter", "recording.no_author"), a form it does not
-                           offer ("recording.unknown_form"), a record marked entered-in-error
+                           offer ("recording.unknown_form"), a stored response's form it does
+                           not know ("recording.unknown_questionnaire"), a record marked
+                           entered-in-error
                            ("recording.entered_in_error"), a form that cannot be handed to the
                            client ("recording.no_handoff"), a save answered without the response
                            ("recording.no_response_saved")

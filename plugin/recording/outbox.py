@@ -6,7 +6,9 @@ it, the item is marked sent. When it cannot take it now (no connection, a timeou
 expired token, a launch that ended), the item stays queued and is retried with backoff by
 `OutboxWorker`, also after a restart of the app (`values("outbox")` lists what is left). A
 refusal that no retry can change (the server says the record is invalid) marks it failed, with
-the reason; nothing is deleted without being stored.
+the reason; nothing is deleted without being stored. Each unsent item keeps `reason` (technical:
+code and message, for the log and the integrator) and `why` (a machine word; the web layer says
+it in the clinician's words).
 
 Exactly once: the Bundle's entries are conditional creates on the submission's identifiers, so
 a resend after an answer was lost matches what the first send stored; a lease (an atomic `add`)
@@ -63,16 +65,23 @@ def retryable(err: FhirError) -> bool:
     return isinstance(err, FhirResponseError) and err.upstream_status in RETRY_STATUSES
 
 
-def plain_reason(err: FhirError) -> str:
-    """The reason shown on the panel: the failure's kind, never patient data or tokens."""
-    status = err.upstream_status
+def why_unsent(err: FhirError) -> str:
+    """Why an item is not stored, as a machine word the web layer turns into the clinician's
+    sentence (plugin/web/plain_words.py): "unreachable", "not_allowed", "busy", "ehr_error"
+    (worth retrying) or "refused" (no retry can change it)."""
     if isinstance(err, FhirTransportError):
-        return "the FHIR server did not answer (network or timeout)"
+        return "unreachable"
     if isinstance(err, FhirAuthError):
-        return "the FHIR server did not accept the app's token"
-    if status in (429, 503):
-        return f"the FHIR server was busy (HTTP {status})"
-    return f"the FHIR server answered HTTP {status}" if status else "the FHIR server failed"
+        return "not_allowed"
+    if err.upstream_status in (429, 503):
+        return "busy"
+    return "ehr_error" if retryable(err) else "refused"
+
+
+def technical_reason(err: FhirError) -> str:
+    """The failure for the log and the integrator: the error's code and message (a status, the
+    server's own words), never patient data or tokens."""
+    return f"{err.code}: {err.message}"[:300]
 
 
 class Outbox:
@@ -92,8 +101,8 @@ class Outbox:
             return known
         now = self._clock()  # new, or sent again from the page (perhaps corrected): queue it
         item = {**item, "state": "queued", "attempts": int((known or {}).get("attempts", 0)),
-                "next_try": now, "reason": "", "created": (known or {}).get("created", now),
-                "qr_id": None}
+                "next_try": now, "reason": "", "why": "",
+                "created": (known or {}).get("created", now), "qr_id": None}
         self._store.put(KIND, item["id"], item, self.policy.keep_queued)
         return self.attempt(item["id"])
 
@@ -127,24 +136,22 @@ class Outbox:
             else:
                 result = write_entries(client, item["bundle"])
                 qr_id, via = result.ids.get(_qr_url(item["bundle"]), "").split("/")[-1], "entries"
-        except OutboxWaiting as err:
-            return self._requeue(item, err.message)
-        except RecordingRefused as err:  # stored, but the answer named no response
-            return self._requeue(item, err.message)
+        except (OutboxWaiting, RecordingRefused) as err:  # RecordingRefused: stored, but the
+            return self._requeue(item, err.message, err.code)  # answer named no response
         except FhirError as err:
             log.warning("outbox send failed: %s (attempt %d)", err.code, item["attempts"])
             if retryable(err):
-                return self._requeue(item, plain_reason(err))
-            item.update(state="failed", reason=f"{plain_reason(err)}: {err.message}"[:300])
+                return self._requeue(item, technical_reason(err), why_unsent(err))
+            item.update(state="failed", reason=technical_reason(err), why=why_unsent(err))
             self._store.put(KIND, item["id"], item, self.policy.keep_queued)
             return item
-        item.update(state="sent", qr_id=qr_id, via=via, reason="", sent=self._clock())
+        item.update(state="sent", qr_id=qr_id, via=via, reason="", why="", sent=self._clock())
         self._store.put(KIND, item["id"], item, self.policy.keep_sent)
         log.info("outbox item sent (%s, attempt %d)", via, item["attempts"])
         return item
 
-    def _requeue(self, item: dict[str, Any], reason: str) -> dict[str, Any]:
-        item.update(state="queued", reason=reason,
+    def _requeue(self, item: dict[str, Any], reason: str, why: str) -> dict[str, Any]:
+        item.update(state="queued", reason=reason, why=why,
                     next_try=self._clock() + self.policy.delay(int(item["attempts"])))
         self._store.put(KIND, item["id"], item, self.policy.keep_queued)
         return item

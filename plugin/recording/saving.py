@@ -50,7 +50,8 @@ class Who:
 class SaveOutcome:
     state: str  # "sent" | "queued" | "failed" | "taken"
     qr_id: str | None = None
-    reason: str = ""
+    reason: str = ""  # technical, for the log (plugin/recording/outbox.py)
+    why: str = ""  # the machine word the page says in the clinician's words
     via: str = "transaction"  # or "entries": one conditional create per entry
     existing: Existing | None = None
 
@@ -90,7 +91,7 @@ class Saving:
         elif draft is not None:  # stored or safely queued: the draft has done its job
             self.drafts.discard(draft)
         return SaveOutcome(state["state"], state.get("qr_id"), state.get("reason", ""),
-                           state.get("via", "transaction"))
+                           state.get("why", ""), state.get("via", "transaction"))
 
 
 def _search(store: RecordStore, slot: Slot) -> Existing | None:
@@ -116,11 +117,13 @@ class OutboxClients:
         if item.get("where") == "companion":
             client = self._stores.companion_client(BACKEND_SCOPES)
             if client is None:
-                raise OutboxWaiting("no companion record store is configured any more")
+                raise OutboxWaiting("no companion record store is configured any more",
+                                    code="recording.no_companion")
             return client
         try:
             context = self._launches.context_for_server(str(item.get("handle") or ""))
         except (LaunchError, SmartLaunchError) as err:
             raise OutboxWaiting("the launch that made this save has ended; it is sent when the "
-                                "app is opened again for this patient") from err
+                                "app is opened again for this patient",
+                                code="recording.launch_ended") from err
         return self._ehr_client(context)

@@ -27,5 +27,5 @@ def check_csrf(handle: str) -> None:
     sent = request.form.get(FIELD, "")
     if not sent or not hmac.compare_digest(sent.encode(), csrf_token(handle).encode()):
         raise Forbidden(
-            "The form could not be verified (its security token is missing or belongs to "
+            "The form could not be verified (its security check is missing or belongs to "
             "another session). Nothing was saved. Open the form again from the panel.")

@@ -32,6 +32,7 @@ from plugin.launch.errors import (
 )
 from plugin.ops.metrics import ERRORS
 from plugin.recording.errors import RecordingError
+from plugin.web import plain_words
 from plugin.web.audit_hooks import audit_refusal
 from plugin.web.services import services
 from smart_launch import SmartLaunchError, TransportError
@@ -40,19 +41,19 @@ log = logging.getLogger(__name__)
 
 # error class -> (our reply's HTTP status, the page title)
 REPLY_STATUS: dict[type[Exception], tuple[int, str]] = {
-    ConfigError: (503, "The app is not configured correctly"),
-    LaunchError: (400, "The app could not open"),
-    LaunchRefused: (400, "The app could not open"),
-    LaunchExpired: (403, "The app could not open"),
+    ConfigError: (503, "Alliance Panel is not set up correctly"),
+    LaunchError: (400, "Alliance Panel could not open"),
+    LaunchRefused: (400, "Alliance Panel could not open"),
+    LaunchExpired: (403, "Open Alliance Panel again"),
     LaunchLimited: (429, "Too many sign-ins"),
     LaunchBusy: (503, "Too many sign-ins"),
-    LaunchStoreBusy: (503, "The app is busy"),
-    StoreUnavailable: (503, "The app cannot reach its session store"),
+    LaunchStoreBusy: (503, "Alliance Panel is busy"),
+    StoreUnavailable: (503, "Alliance Panel cannot reach its storage"),
     RecordingError: (409, "This cannot be recorded"),
     AllianceError: (422, "The form could not be used"),
-    FhirError: (502, "The EHR's FHIR server refused or failed"),
-    FhirAuthError: (403, "The EHR's FHIR server refused or failed"),
-    FhirNotFound: (404, "The EHR's FHIR server refused or failed"),
+    FhirError: (502, "The EHR could not do this"),
+    FhirAuthError: (403, "The EHR did not allow this"),
+    FhirNotFound: (404, "Not found in the EHR"),
     RecordError: (422, "The record could not be built"),
     SmartLaunchError: (400, "Sign-in with the EHR failed"),
     TransportError: (502, "Sign-in with the EHR failed"),
@@ -65,29 +66,34 @@ def reply_for(err: Exception) -> tuple[int, str]:
     for cls in type(err).__mro__:
         if cls in REPLY_STATUS:
             return REPLY_STATUS[cls]
-    return 500, "The app failed"
+    return 500, "Something went wrong"
 
 
-def _page(status: int, title: str, message: str, code: str) -> tuple[str, int]:
+def _page(status: int, title: str, message: str, code: str,
+          details: str = "") -> tuple[str, int]:
     g.error_code = code  # for the launches metric (plugin/web/ops_routes.py)
     ERRORS.labels(code).inc()
-    return render_template("error.html", title=title, message=message, code=code), status
+    return render_template("error.html", title=title, message=message, code=code,
+                           details=details), status
 
 
 def _domain(err: Exception) -> tuple[str, int]:
+    """Our status and title (REPLY_STATUS), the clinician's sentence and the IT details
+    (plugin/web/plain_words.py); the error's own code and message go to the log only as code."""
     status, title = reply_for(err)
     code = str(getattr(err, "code", "error"))
-    message = str(getattr(err, "message", "")) or title
+    words = plain_words.error_words(err)
     audit_refusal(services().auditor, code, status)
     if status >= 500 or isinstance(err, (FhirError, SmartLaunchError)):
         log.warning("request failed: %s (%s)", code, type(err).__name__)
     else:
         log.info("refused: %s", code)
-    return _page(status, title, message, code)
+    return _page(status, title, words.sentence, code, words.details)
 
 
 def _http(err: HTTPException) -> tuple[str, int]:
-    return _page(err.code or 500, err.name, err.description or "", f"web.http_{err.code}")
+    title, sentence, details = plain_words.http_words(err)
+    return _page(err.code or 500, title, sentence, f"web.http_{err.code}", details)
 
 
 def init_app(app: Flask) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from plugin.panel import wording
+from plugin.web import plain_words
 
 
 def init_app(app: Flask) -> None:
@@ -20,6 +21,9 @@ def init_app(app: Flask) -> None:
     app.add_template_global(wording.instrument_name, "instrument_name")
     app.jinja_env.globals["SCALE_NAMES"] = wording.SCALE_NAMES
     app.add_template_filter(caveat_of, "caveat_of")
+    app.add_template_global(plain_words.unsent, "unsent_words")
+    app.add_template_global(plain_words.store_note, "store_note")
+    app.add_template_global(plain_words.store_details, "store_details")
 
 
 def caveat_of(url: str, caveats: dict[str, str]) -> str:

@@ -13,21 +13,17 @@ from flask import redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from plugin.alliance import AllianceError
-from plugin.fhir.errors import (
-    FhirAuthError,
-    FhirConflict,
-    FhirError,
-    FhirTransportError,
-    RecordError,
-)
+from plugin.fhir.errors import FhirError, RecordError
 from plugin.fhir.record_bundles import build_submission_bundle
 from plugin.ops.metrics import SAVES
+from plugin.panel.wording import day
 from plugin.recording.answers import form_fields, read_answers, submission_id_from
 from plugin.recording.catalogue import RecordForm
 from plugin.recording.drafts import DraftOwner
 from plugin.recording.errors import RecordingRefused
 from plugin.recording.saving import SaveOutcome, Who
 from plugin.recording.submission import new_submission
+from plugin.web import plain_words
 from plugin.web.audit_hooks import audit_refusal
 from plugin.web.current import CurrentLaunch
 from plugin.web.services import services
@@ -65,24 +61,13 @@ def session_refs(launch: CurrentLaunch) -> tuple[str, str]:
         "Encounter", context.encounter)
 
 
-def failure_message(err: FhirError) -> tuple[str, int]:
-    message, status = _failure_message(err)
+def failure_message(err: FhirError, *, client: bool = False) -> tuple[str, int]:
+    """The page's sentence (plugin/web/plain_words.py) and our status for a change the EHR did
+    not store; the error's code goes to the log and the audit trail."""
+    message, status = plain_words.save_failed(err, client=client)
+    log.warning("save refused: %s (upstream %s)", err.code, err.upstream_status)
     audit_refusal(services().auditor, err.code, status if status < 500 else 502)
     return message, status
-
-
-def _failure_message(err: FhirError) -> tuple[str, int]:
-    if isinstance(err, FhirTransportError):
-        text = "The FHIR server could not be reached."
-    elif isinstance(err, FhirConflict):
-        return ("Nothing was saved: this record was changed since the form was opened (perhaps "
-                "it was already saved). Open the record again to see its current version; "
-                "your answers are still on this page.", 409)
-    elif isinstance(err, FhirAuthError):
-        text = "The FHIR server did not allow the app to save records."
-    else:
-        text = f"The FHIR server refused the record ({err.message})."
-    return f"{text} Nothing was saved; your answers are still on this page. Try again.", 502
 
 
 def render(template: str, status: int = 200, **context: Any) -> tuple[str, int]:
@@ -114,13 +99,16 @@ def draft_owner(launch: CurrentLaunch, form: RecordForm) -> DraftOwner | None:
                       form.id)
 
 
-def taken_message(outcome: SaveOutcome, form: RecordForm) -> str:
+def taken_message(outcome: SaveOutcome, form: RecordForm, *, client: bool = False) -> str:
+    if client:
+        return ("These questions have already been answered for this session. Please hand the "
+                "device back to your therapist.")
     existing = outcome.existing
     if existing is not None and existing.queued:
         return (f"This session already has a {form.rater} rating on this form, waiting to be "
-                "sent to the FHIR server. Nothing new was stored; your answers are still on "
-                "this page.")
-    when = f" (saved {existing.authored[:10]})" if existing and existing.authored else ""
+                "stored in the patient's record. Nothing new was saved; your answers are still "
+                "on this page.")
+    when = f" (saved {day(existing.authored)})" if existing and existing.authored else ""
     return (f"This session already has a {form.rater} rating on this form{when}. Nothing new "
             "was stored: open the stored rating to correct it. Your answers are still on this "
             "page.")
@@ -130,12 +118,13 @@ def submit(launch: CurrentLaunch, form: RecordForm, *, action: str, mode: str, p
             encounter: str, author: str, enterer: str | None, on_saved: Callable[[str], Page],
             fixed_submission_id: str | None = None, page_key: str | None = None) -> Page:
     """Read the posted answers and save them: one rating per session, rater and form, written
-    to the outbox first. The clinician is told what happened: saved, queued (kept, sent when
-    the server takes it), already rated, or refused; a page that did not save keeps what was
-    typed, and a clinician's typed answers are kept as a draft whatever happens. `page_key`:
-    what the page is keyed by when it is not the launch's handle (a client capability), for
-    its CSRF token; the handle never reaches that page."""
+    to the outbox first. The clinician is told what happened (plugin/web/plain_words.py):
+    saved, queued (kept, sent when the EHR takes it), already rated, or refused; a page that
+    did not save keeps what was typed, and a clinician's typed answers are kept as a draft
+    whatever happens. `page_key`: what the page is keyed by when it is not the launch's
+    handle (a client capability), for its CSRF token; the handle never reaches that page."""
     handle = page_key or launch.handle
+    client = page_key is not None  # the client's own page: never a clinician's detail
     read = read_answers(form.display, request.form)
     submission_id = fixed_submission_id or submission_id_from(request.form)
     errors = dict(read.errors)
@@ -160,18 +149,20 @@ def submit(launch: CurrentLaunch, form: RecordForm, *, action: str, mode: str, p
                               questionnaire_url=str(form.questionnaire.get("url")),
                               submission_id=submission_id, draft=owner)
     except (AllianceError, RecordError) as err:  # before FhirError: RecordError is one
-        return form_page(errors={}, message=f"The answers could not be recorded: "
-                          f"{err.message}", status=422, **page)
+        log.warning("answers not recorded: %s", err.code)
+        return form_page(errors={}, message=plain_words.not_recorded(client=client),
+                          details=None if client else plain_words.for_it(err.code),
+                          status=422, **page)
     SAVES.labels(outcome.state).inc()
     if outcome.state == "taken":
-        return form_page(errors={}, message=taken_message(outcome, form), status=409,
-                          existing=outcome.existing if page_key is None else None, **page)
+        return form_page(errors={}, message=taken_message(outcome, form, client=client),
+                          status=409, existing=outcome.existing if not client else None, **page)
     if outcome.state == "failed":
-        return form_page(errors={}, status=502, **page, message=(
-            f"The FHIR server refused the record ({outcome.reason}). Nothing was saved; your "
-            "answers are still on this page."))
+        message, status = plain_words.save_failed(None, client=client)
+        return form_page(errors={}, status=status, message=message, **page,
+                          details=None if client else plain_words.for_it(outcome.reason))
     if outcome.state == "queued":
-        if page_key is not None:  # a client's window: never the panel; the answers are kept
+        if client:  # a client's window: never the panel; the answers are kept
             return on_saved("")
         return redirect(url_for("panel.panel", handle=handle, queued=submission_id), code=303)
     return on_saved(str(outcome.qr_id))

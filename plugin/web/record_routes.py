@@ -34,6 +34,7 @@ from plugin.recording.records import (
     read_record,
 )
 from plugin.recording.saving import slot_of
+from plugin.web import plain_words
 from plugin.web.audit_hooks import audit_panel_view, audit_write
 from plugin.web.csrf import check_csrf, csrf_token
 from plugin.web.current import CurrentLaunch, current_launch
@@ -69,7 +70,8 @@ def choose(handle: str) -> Page:
     return render("record/choose.html", handle=handle, forms=forms,
                    names=session_names(launch),
                    has_session=bool(launch.context.encounter and launch.context.patient),
-                   where=launch.records.reason)
+                   where=plain_words.store_note(launch.records),
+                   where_details=plain_words.store_details(launch.records))
 
 
 @bp.route("/panel/<handle>/record/<questionnaire_id>", methods=["GET", "POST"])
@@ -156,7 +158,7 @@ def draft(handle: str, questionnaire_id: str) -> Page:
 # -- stored records ----------------------------------------------------------------------------
 def _record(launch: CurrentLaunch, qr_id: str) -> StoredRecord:
     if not FHIR_ID.fullmatch(qr_id):  # `x?subject=...` must not become a search
-        abort(404, "There is no record with that id.")
+        abort(404, "This rating could not be found. Go back to the panel and open it from there.")
     record = read_record(launch.records, services().catalogue, qr_id)
     target = f"QuestionnaireResponse/{qr_id}"
     base = launch.records.client.base_url
@@ -165,7 +167,8 @@ def _record(launch: CurrentLaunch, qr_id: str) -> StoredRecord:
         (base, f"Observation?derived-from={target}"), (base, f"Provenance?target={target}")])
     patient = launch.context.patient
     if not patient or record.subject != launch.records.ref("Patient", patient):
-        abort(404, "This record does not belong to the patient of this launch.")
+        abort(404, "This rating belongs to another patient than the one open in the chart, so it "
+                   "is not shown. Go back to the panel and open it from there.")
     return record
 
 
@@ -190,8 +193,8 @@ def correct(handle: str, qr_id: str) -> Page:
     action = url_for("record.correct", handle=handle, qr_id=qr_id)
     page: dict[str, Any] = {"action": action, "mode": "correct", "record": record}
     if record.status == "entered-in-error":
-        raise RecordingRefused("This record was marked entered-in-error; it cannot be corrected.",
-                               code="recording.entered_in_error")
+        raise RecordingRefused("This rating was removed as recorded by mistake, so it cannot be "
+                               "corrected.", code="recording.entered_in_error")
     stored_raw = raw_from_answers(record.form.display, record.answers)
     if request.method == "GET":
         notice = ("This session already has a rating on this form, so it opens as a correction "
@@ -217,12 +220,13 @@ def correct(handle: str, qr_id: str) -> Page:
                        now=services().now)
     except (AllianceError, RecordError) as err:  # before FhirError: RecordError is one
         return form_page(handle, record.form, raw=read.raw, errors={}, version=version,
-                          message=f"The answers could not be recorded: {err.message}",
-                          status=422, **page)
+                          message=plain_words.not_recorded(),
+                          details=plain_words.it_details(err), status=422, **page)
     except FhirError as err:
         message, status = failure_message(err)
         return form_page(handle, record.form, raw=read.raw, errors={}, message=message,
-                          version=version, status=status, **page)
+                          details=plain_words.it_details(err), version=version, status=status,
+                          **page)
     audit_write(services().auditor, launch, "update", [f"QuestionnaireResponse/{qr_id}"])
     return redirect(url_for("record.response", handle=handle, qr_id=qr_id, saved="corrected"),
                     code=303)
@@ -251,7 +255,7 @@ def entered_in_error(handle: str, qr_id: str) -> Page:
     except FhirError as err:
         message, status = failure_message(err)
         return render("record/entered_in_error.html", status, reason=reason, version=version,
-                       errors={}, message=message, **page)
+                       errors={}, message=message, details=plain_words.it_details(err), **page)
     audit_write(services().auditor, launch, "update", [f"QuestionnaireResponse/{qr_id}"])
     return redirect(url_for("record.response", handle=handle, qr_id=qr_id,
                             saved="entered-in-error"), code=303)

@@ -111,8 +111,9 @@ def test_an_expired_launch_keeps_the_typed_answers_for_the_next_launch(
     # The launch's lifetime runs out while the clinician types (the store no longer has it).
     dep.flask_app.extensions["alliance"].launches.store.delete("launch", handle)
     panel.locator("button[type=submit]").click()
-    expect(panel.locator("h1")).to_contain_text("The session with the EHR has ended")
-    expect(panel.locator("body")).to_contain_text("Your answers are kept on the server")
+    expect(panel.locator("h1")).to_contain_text("Alliance Panel's sign-in with the EHR has ended")
+    expect(panel.locator("body")).to_contain_text(
+        "Nothing is lost: Alliance Panel keeps your answers")
     shoot(page, "expired-launch-answers-kept")
     assert therapist_ratings(dep, patient) == []
 

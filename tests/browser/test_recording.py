@@ -131,7 +131,7 @@ def test_client_handoff_shows_only_the_questions_and_needs_the_clinician_to_leav
     shoot(page, "handoff-start")
     assert_accessible(app_frame(page, dep), "hand-off start")
     panel.locator("a", has_text="Show them here").click()
-    expect(panel.locator("h1#form-h")).to_have_text("A few questions about our work together")
+    expect(panel.locator("h1#form-h")).to_have_text("A few questions about today's session")
 
     frame = app_frame(page, dep)
     text = frame.locator("body").inner_text()
@@ -146,7 +146,7 @@ def test_client_handoff_shows_only_the_questions_and_needs_the_clinician_to_leav
     client_url = frame.url
     assert "/handoff/" in client_url and "/panel/" not in client_url  # only the capability
     frame.goto(f"{dep.app.url}/panel/{first_handle}")  # the launch's handle before the hand-off
-    expect(panel.locator("h1")).not_to_have_text("A few questions about our work together")
+    expect(panel.locator("h1")).not_to_have_text("A few questions about today's session")
     assert "Alliance across sessions" not in app_frame(page, dep).locator("body").inner_text()
     app_frame(page, dep).goto(client_url)
     expect(panel.locator("h1#form-h")).to_be_visible()
@@ -222,7 +222,7 @@ def test_form_error_and_server_error_keep_every_typed_answer(dep, axe_context):
         panel.locator("button[type=submit]").click()
         # Kept in the outbox, and the clinician is told it is not stored yet.
         expect(panel.locator("p.queued")).to_contain_text("Not stored yet")
-        expect(panel.locator("section.unsent")).to_contain_text("queued")
+        expect(panel.locator("section.unsent")).to_contain_text("waiting to be stored")
     finally:
         dep.http.tamper = None
     shoot(page, "panel-save-queued")

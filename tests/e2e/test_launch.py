@@ -156,7 +156,9 @@ def test_unknown_iss_is_refused_without_any_outbound_request(deploy):
         timeout=10,
     )
     assert answer.status_code == 400
-    assert "not configured for the FHIR server" in answer.text
+    assert "Alliance Panel is not set up for the EHR it was opened from" in answer.text
+    assert "Details for your IT team" in answer.text  # the address and the setting, folded
+    assert "https://evil.example/fhir" in answer.text and "ALLIANCE_ALLOWED_ISS" in answer.text
     assert dep.http.exchanges == []
 
 
@@ -274,8 +276,9 @@ def test_without_write_scopes_the_panel_shows_and_says_recording_is_off(deploy):
     dep.http.tamper = _grant_only("launch openid fhirUser patient/Patient.r patient/Encounter.rs")
     page = dep.launch_ehr(dep.browser(), dep.patient_ids()[0])
     assert page.status_code == 200
-    assert "Recording is off: the EHR did not grant" in page.text
-    assert "QuestionnaireResponse.cru" in page.text  # for the administrator, in the glossary
+    assert "Recording is off: the EHR did not let Alliance Panel save ratings" in page.text
+    details = page.text.split("Details for your IT team", 1)[1]  # for them, folded away
+    assert "QuestionnaireResponse.cru" in details
     assert "Record this session" not in page.text
     assert "Missed appointments are not shown" in page.text
 

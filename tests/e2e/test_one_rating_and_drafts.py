@@ -91,7 +91,8 @@ def test_an_expired_launch_keeps_the_typed_answers_until_the_next_launch(deploy)
     expire(dep, run)
     answer = run.post(f"/record/{THERAPIST}", typed)
     assert answer.status_code == 403
-    assert "Nothing was saved yet" in answer.text and "kept on the server" in answer.text
+    assert "Nothing was saved yet" in answer.text
+    assert "Alliance Panel keeps your answers as your draft" in answer.text
     assert "Open Alliance Panel again from this client's chart" in answer.text
     assert "Talk about pace" not in answer.text  # kept, not echoed
     assert ratings(dep, run) == []

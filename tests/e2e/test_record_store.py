@@ -126,7 +126,9 @@ def test_a_rating_saved_in_the_app_lands_in_the_companion_and_shows_on_the_panel
     dep = deploy(client_kind="asymmetric", ehr_writable=WITHOUT_RESPONSES, companion=True)
     run = open_launch(dep)
     form = run.get(f"/record/{THERAPIST}")
-    assert "companion store" in run.get("/record").text
+    chooser = run.get("/record").text
+    assert "Ratings are kept in a separate store your organisation set up" in chooser
+    assert "companion store" in chooser  # in the IT team's fold
     qr_id = saved_id(run.post(f"/record/{THERAPIST}", filled(form)))
 
     companion = dep.flask_companion.extensions["ehr_sandbox"]["store"]
@@ -138,4 +140,6 @@ def test_a_rating_saved_in_the_app_lands_in_the_companion_and_shows_on_the_panel
 
     panel = run.get("")
     assert "therapist-rated" in panel.text
-    assert f"Records are stored in the companion store {dep.companion_fhir}" in panel.text
+    assert "Ratings are kept in a separate store your organisation set up" in panel.text
+    details = panel.text.split("Details for your IT team", 1)[1]  # the address, folded away
+    assert f"Records are stored in the companion store {dep.companion_fhir}" in details

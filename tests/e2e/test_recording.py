@@ -50,6 +50,12 @@ def test_therapist_rating_is_one_qr_with_scores_and_provenance(deploy):
     assert prov["contained"][0]["resourceType"] == "Device"
     assert agent(prov, "assembler") == "#app"
 
+    # The record page labels its numbers: when it was answered, what each answer counts.
+    shown = run.get(f"/responses/{qr_id}").text
+    assert re.search(r"answered \d{1,2} \w{3} \d{4}, \d\d:\d\d", shown)
+    assert 'Mostly <span class="muted small">(counts 3)</span>' in shown  # goal-1
+    assert 'Mostly <span class="muted small">(counts 1: scored in reverse)</span>' in shown
+
 
 def test_client_hand_off_stores_a_client_rating_and_locks_the_panel(deploy):
     dep = deploy()
@@ -216,7 +222,9 @@ def test_a_fhir_failure_during_save_keeps_the_answers(deploy):
     fhir.writable_types = frozenset(writable - {"QuestionnaireResponse"})
     answer = run.post(f"/record/{THERAPIST}", data)
     assert answer.status_code == 502, answer.text[:800]
-    assert "Nothing was saved" in answer.text and 'role="alert"' in answer.text
+    assert "The EHR refused to store this rating, so nothing was saved." in answer.text
+    assert "Your answers are not lost: they are still on this page." in answer.text
+    assert 'role="alert"' in answer.text
     assert re.search(r'name="item-goal-1" id="[^"]+" value="1" checked', answer.text)
     assert "More structure" in answer.text
     assert form_fields(answer)["submission_id"] == data["submission_id"]
@@ -234,8 +242,9 @@ def test_an_unreachable_server_during_save_queues_it_then_sends_it_once(deploy):
     answer = run.post(f"/record/{THERAPIST}", filled(page))
     assert answer.status_code == 303  # kept in the outbox, and the clinician is told so
     panel = run.get(answer.headers["Location"].split(f"/panel/{run.handle}", 1)[1])
-    assert "Not stored yet: the FHIR server did not answer" in panel.text
-    assert "queued" in panel.text and "sent automatically" in panel.text
+    assert "Not stored yet: the EHR did not answer. Nothing is lost" in panel.text
+    assert "waiting to be stored" in panel.text and "keeps trying by itself" in panel.text
+    assert "FHIR" not in panel.text and "HTTP" not in panel.text
     dropped = [e for e in dep.http.exchanges if e.url == dep.iss and e.status == 0]
     assert len(dropped) == 2 and dep.waits == [0.5]  # one quick retry, then the outbox
     assert not [qr for qr in stored(dep, "QuestionnaireResponse")

@@ -4,6 +4,7 @@ FHIR stores do. The app's fallback for such servers is tested against it."""
 
 from __future__ import annotations
 
+import re
 import uuid
 
 import pytest
@@ -112,7 +113,10 @@ def test_the_app_saves_entry_by_entry_once_even_after_a_failure_between_entries(
         assert first.told == "saved"
         saved_panel = clinician.browser.get(
             f"http://127.0.0.1:{port}/panel/{handle}?saved=x", timeout=30)
-        assert "each part was sent on its own" in saved_panel.text
+        assert "Saved: the rating is in the patient's record" in saved_panel.text
+        # How it was sent is for the integrator: folded away from the clinician.
+        assert re.search(r"<details[^>]*>\s*<summary>Details for your IT team</summary>\s*<p>"
+                         r"[^<]*each part was sent on its own", saved_panel.text)
         second = clinician.save(handle, plan.encounters[0], "alliance-checkin-client")
         assert failing.failed and second.told == "queued"  # told the truth: not stored yet
         assert drain(app.extensions["alliance"].saving.outbox, 60) == []

@@ -160,7 +160,7 @@ def test_ehr_launch_through_oidc_provider_opens_the_panel_read_from_hapi(scenari
     assert shown, page.text[:2000]
     assert html.unescape(shown.group(1)).split()[-1] in scenario.patient_name
     assert "This session" in page.text and "not yet recorded" in page.text
-    assert "Records are stored in the EHR" in page.text  # HAPI says it accepts them
+    assert "Ratings are saved in the patient's record in the EHR" in html.unescape(page.text)
     # The recorded history read back from HAPI shows on the panel as alerts and a trend.
     assert re.search(r'class="alert alert-[a-z-]+"', page.text) or "No alerts" in page.text
 

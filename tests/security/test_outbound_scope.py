@@ -144,7 +144,7 @@ def test_a_record_id_with_an_escaped_question_mark_is_not_turned_into_a_search(h
     page = app.clinician.get(f"/panel/{handle}/responses/x%3Fsubject=Patient%252Fp2")
 
     assert page.status_code == 404  # refused before any request
-    assert "There is no record with that id" in page.get_data(as_text=True)
+    assert "This rating could not be found" in page.get_data(as_text=True)
     sent = [url for batch in app.fhir.batches for url in batch]
     assert not any("?subject=" in url and url.startswith("QuestionnaireResponse/") for url in sent)
 

@@ -60,7 +60,8 @@ def axe_violations(page: Any, *, context: str = "document") -> list[dict]:
     """Serious and critical axe-core violations on the page (WCAG 2.x A/AA and best practice).
     The page must come from a browser context with bypass_csp=True: the app's CSP allows
     scripts from 'self' only, which would (rightly) refuse the injected axe script."""
-    page.add_script_tag(path=str(AXE))
+    if page.evaluate("() => typeof axe === 'undefined'"):  # once per loaded page
+        page.add_script_tag(path=str(AXE))
     result = page.evaluate(
         "async (ctx) => await axe.run(ctx === 'document' ? document : ctx,"
         " {resultTypes: ['violations']})",

@@ -221,7 +221,8 @@ class Clinician:
                 return "saved" if "saved" in query else "queued" if "queued" in query else None
             if answer.status_code == 409:
                 return "taken"
-            if "Nothing was saved" in answer.text and answer.status_code in (422, 502):
+            if ("nothing was saved" in answer.text.lower()
+                    and answer.status_code in (422, 502)):
                 return "refused"
             return None  # an error page or no answer: press Save again
 

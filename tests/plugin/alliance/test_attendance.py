@@ -26,7 +26,7 @@ def test_one_signal_per_client_absence_and_none_for_the_clinic_or_an_unknown_rea
     assert [(a.encounter_id, a.rule) for a in alerts] == [("v7", "client-cancelled"),
                                                           ("v8", "no-show")]
     assert alerts[0].reason == "The client cancelled on 23 Feb 2026."
-    assert alerts[1].reason == "The client did not come on 02 Mar 2026."
+    assert alerts[1].reason == "The client did not come on 2 Mar 2026."
     assert all(a.source and a.open for a in alerts)
 
 

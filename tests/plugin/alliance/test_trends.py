@@ -68,7 +68,7 @@ def test_an_unrepaired_rupture_stays_open_and_a_second_one_is_reported(checkin):
                                        "tool to start a conversation, not a validated measure.")
     assert ruptures[1].reason.startswith(
         "Alliance check-in total fell again, from 12 to 4 of 24 in session 7, while the rupture "
-        "of 05 Oct 2026 is open.")
+        "of 5 Oct 2026 is open.")
     assert of(analyse_trends(series(checkin, sums), [checkin]), "repair") == []
 
 

@@ -18,13 +18,16 @@ def test_keys_add_list_retire(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert main(["keys", "--dir", folder, "add", "--alg", "ES384", "--publish-ahead", "0"]) == 0
     out = capsys.readouterr().out
     first, second = (line.split()[1] for line in out.splitlines())
-    assert main(["keys", "--dir", folder, "retire", first]) == 0
+    # "--" as the help says: a thumbprint may begin with "-" (the test once failed on one)
+    assert main(["keys", "--dir", folder, "retire", "--", first]) == 0
     assert main(["keys", "--dir", folder, "list"]) == 0
     listing = capsys.readouterr().out
     assert f"{first}  RS384  retired (published)" in listing
     assert f"{second}  ES384  signing" in listing
-    assert main(["keys", "--dir", folder, "retire", second]) == 2
+    assert main(["keys", "--dir", folder, "retire", "--", second]) == 2
     assert "only active key" in capsys.readouterr().err
+    assert main(["keys", "--dir", folder, "retire", "--", "-Ab3"]) == 2  # a key id, not an option
+    assert "-Ab3" in capsys.readouterr().err
 
 
 def test_audit_of_a_sink_passes_then_names_the_changed_line(

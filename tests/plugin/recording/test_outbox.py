@@ -78,7 +78,8 @@ def test_a_save_the_server_cannot_take_stays_queued_with_the_reason(world: World
     world.fhir.faults = ["503"]
     state = world.outbox.submit(item())
     assert state["state"] == "queued"
-    assert state["reason"] == "the FHIR server was busy (HTTP 503)"
+    assert state["why"] == "busy"  # the page says it in the clinician's words
+    assert state["reason"].startswith("fhir.server_error: ") and "HTTP 503" in state["reason"]
     assert world.stored() == (0, 0, 0)
     assert world.outbox.due() == []  # not before its backoff
     world.clock.advance(2)
@@ -131,6 +132,7 @@ def test_a_refusal_no_retry_can_change_fails_with_the_reason(world: World) -> No
         "issue": [{"severity": "error", "code": "invalid", "diagnostics": "bad answer"}]}))
     state = world.outbox.submit(item())
     assert state["state"] == "failed"
+    assert state["why"] == "refused"
     assert "HTTP 422" in state["reason"] and "bad answer" in state["reason"]
     world.clock.advance(3600)
     assert world.outbox.due() == []

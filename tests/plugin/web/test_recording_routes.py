@@ -143,7 +143,11 @@ def test_a_refused_save_keeps_the_answers_and_says_nothing_was_saved(env):
     answer = client.post(f"/panel/{handle}/record/{THERAPIST}", data=fields_of(page))
     text = answer.get_data(as_text=True)
     assert answer.status_code == 502
-    assert "Nothing was saved" in text and "no thanks" in text
+    assert "The EHR refused to store this rating, so nothing was saved." in text
+    assert "Your answers are not lost: they are still on this page." in text
+    # The EHR's own words are for the IT team, folded away.
+    assert "no thanks" in text.split("Details for your IT team", 1)[1]
+    assert "FHIR" not in text.split("Details for your IT team", 1)[0].split("save-failed", 1)[1]
     assert 'name="item-bond-1" id="item-bond-1-4" value="4" checked' in text
 
 
@@ -152,7 +156,7 @@ def test_without_a_session_in_context_recording_is_refused(env):
     handle = launch(app, encounter=None)
     answer = app.test_client().get(f"/panel/{handle}/record/{THERAPIST}")
     assert answer.status_code == 409
-    assert "No session is in context" in answer.get_data(as_text=True)
+    assert "No session is open" in answer.get_data(as_text=True)
 
 
 def test_a_therapist_rating_needs_a_practitioner(env):
