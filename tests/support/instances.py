@@ -22,7 +22,7 @@ from pathlib import Path
 
 import requests
 
-from tests.support.processes import ManagedProcess, children
+from tests.support.processes import ManagedProcess
 
 REPO = Path(__file__).resolve().parents[2]
 START_DEADLINE = 60.0  # seconds; a few on 2 cores
@@ -44,10 +44,13 @@ class AppInstance:
         return int(self.address.rsplit(":", 1)[1])
 
     def kill(self) -> None:
-        """SIGKILL to the gunicorn master and its workers: a host that dies."""
-        master = self.process.pid
-        for child in children(master):
-            os.kill(child, signal.SIGKILL)
+        """SIGKILL to the gunicorn master and its workers at once, as a host that dies: the
+        instance is its own process group. Killed one by one, the master could fork a new
+        worker in between, which served on (seen in a run of the instance-death test)."""
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
         self.process.kill()
 
     def stop(self) -> None:
@@ -106,7 +109,7 @@ def _spawn(name: str, settings: Mapping[str, str], folder: Path, *, workers: int
     process = ManagedProcess(name, [
         sys.executable, "-m", "plugin.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
         "--workers", str(workers), "--threads", str(threads),
-    ], log, cwd=str(REPO), env=env)
+    ], log, cwd=str(REPO), env=env, start_new_session=True)  # a group of its own: kill()
     return _Starting(name, process, log_start, port)
 
 
