@@ -36,7 +36,6 @@ def _serve(args: argparse.Namespace) -> int:
         metrics_folder = prepare_metrics_folder()
         from plugin.web import server
 
-        _announce(args)
         server.serve_gunicorn(args.host, args.port, args.workers, args.threads,
                               args.log_format == "json", metrics_folder)
         return 0
@@ -47,7 +46,6 @@ def _serve(args: argparse.Namespace) -> int:
     except (ConfigError, StoreUnavailable) as err:  # a bad setting, or a store that is down
         print(err.message, file=sys.stderr)
         return 2
-    _announce(args)
     try:
         server.serve_waitress(app, args.host, args.port, args.threads)
     except OSError as err:
@@ -56,11 +54,6 @@ def _serve(args: argparse.Namespace) -> int:
         print(port_problem(err, args.port, "--port"), file=sys.stderr)
         return 2
     return 0
-
-
-def _announce(args: argparse.Namespace) -> None:
-    print(f"Alliance Panel serving on http://{args.host}:{args.port} "
-          f"({args.workers} worker(s) x {args.threads} threads)", flush=True)
 
 
 def port_problem(err: OSError, port: int, option: str) -> str:
@@ -111,7 +104,8 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="run the app with a production WSGI server")
     serve.add_argument("--host", default="0.0.0.0")  # noqa: S104 - a server is meant to listen
-    serve.add_argument("--port", type=int, default=8080)
+    serve.add_argument("--port", type=int, default=8080,
+                       help="0: any free port, printed once bound ('listening on ...')")
     serve.add_argument("--threads", type=int, default=8, help="threads per worker")
     serve.add_argument(
         "--workers", type=int, default=1,

@@ -28,10 +28,13 @@ from plugin.audit.errors import AuditSinkError
 from plugin.audit.sink import JsonLinesSink
 from plugin.fhir.client import FhirClient
 from plugin.fhir.errors import FhirError
+from plugin.launch.sqlite_wal import open_wal
 
 log = logging.getLogger(__name__)
 
 EVENT_TAG_SYSTEM = f"{CANONICAL}/identifier/audit-event"
+_SCHEMA = ("CREATE TABLE IF NOT EXISTS pending (id INTEGER PRIMARY KEY, created REAL NOT NULL, "
+           "body TEXT NOT NULL, attempts INTEGER DEFAULT 0)")
 Deliver = Callable[[Sequence[dict[str, Any]]], None]
 
 
@@ -81,9 +84,8 @@ class AuditTrail:
         self._last_error: str | None = None
         self._local = threading.local()
         self._path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as db:
-            db.execute("CREATE TABLE IF NOT EXISTS pending (id INTEGER PRIMARY KEY, "
-                       "created REAL NOT NULL, body TEXT NOT NULL, attempts INTEGER DEFAULT 0)")
+        with self._connect():
+            pass  # the spool exists, in WAL mode, with its table, before the first request
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -91,13 +93,8 @@ class AuditTrail:
         connection that failed is dropped and opened afresh next time."""
         db = getattr(self._local, "db", None)
         if db is None:
-            db = sqlite3.connect(self._path, timeout=10, isolation_level=None)
-            try:
-                db.execute("PRAGMA journal_mode=WAL")
-                db.execute("PRAGMA synchronous=FULL")
-            except sqlite3.Error:
-                db.close()
-                raise
+            # Workers starting together open it at once: open_wal serialises the first open.
+            db = open_wal(self._path, timeout=10, schema=(_SCHEMA, "PRAGMA synchronous=FULL"))
             self._local.db = db
         try:
             yield db

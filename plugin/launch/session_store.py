@@ -18,7 +18,6 @@ import base64
 import hashlib
 import json
 import os
-import sqlite3
 import threading
 import time
 from collections.abc import Callable
@@ -26,6 +25,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from cryptography.fernet import Fernet, InvalidToken
+
+from plugin.launch.sqlite_wal import open_wal
 
 
 class SessionStore(Protocol):
@@ -70,13 +71,12 @@ class SqliteSessionStore:
         self, path: Path, secret_key: str, *, clock: Callable[[], float] = time.time
     ) -> None:
         _create_private(path)
-        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute(
+        # Several workers of one host may open it at once (plugin/launch/sqlite_wal.py).
+        self._db = open_wal(path, check_same_thread=False, schema=(
             "CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY, kind TEXT NOT NULL,"
-            " value BLOB NOT NULL, expires REAL NOT NULL)"
-        )
-        self._db.execute("CREATE INDEX IF NOT EXISTS entries_kind ON entries (kind)")
+            " value BLOB NOT NULL, expires REAL NOT NULL)",
+            "CREATE INDEX IF NOT EXISTS entries_kind ON entries (kind)",
+        ))
         self._lock = threading.Lock()
         self._crypto = fernet_for(secret_key)
         self._clock = clock

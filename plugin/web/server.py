@@ -7,6 +7,10 @@
   PROMETHEUS_MULTIPROC_DIR (a fresh folder per start unless set), and a dead worker's samples
   are marked dead. Behind a balancer, run one such instance per host with a shared session
   store (ALLIANCE_SESSION_STORE_URL).
+
+Both print one line, `Alliance Panel listening on http://HOST:PORT (...)`, once the port is
+bound and with the port actually bound: `--port 0` lets the system pick a free one (no other
+program can take it between choosing and binding), and a supervisor or test reads it there.
 """
 
 from __future__ import annotations
@@ -35,11 +39,21 @@ def settle_heap() -> None:
     gc.freeze()
 
 
+def announce(address: tuple[Any, ...], workers: int, threads: int) -> None:
+    """The line that says where this instance listens: the bound address, not the asked one."""
+    host, port = str(address[0]), int(address[1])
+    host = f"[{host}]" if ":" in host else host
+    print(f"Alliance Panel listening on http://{host}:{port} "
+          f"({workers} worker(s) x {threads} threads)", flush=True)
+
+
 def serve_waitress(app: Flask, host: str, port: int, threads: int) -> None:
     import waitress
 
     settle_heap()
-    waitress.serve(app, host=host, port=port, threads=threads, ident=None)
+    server = waitress.create_server(app, host=host, port=port, threads=threads, ident=None)
+    announce(server.socket.getsockname(), 1, threads)
+    server.run()
 
 
 def serve_gunicorn(host: str, port: int, workers: int, threads: int, json_logs: bool,
@@ -49,6 +63,10 @@ def serve_gunicorn(host: str, port: int, workers: int, threads: int, json_logs: 
     from gunicorn.app.base import BaseApplication
 
     folder, created = metrics_folder
+
+    def when_ready(server: Any) -> None:  # the master has bound its port; workers start next
+        for listener in server.LISTENERS:
+            announce(listener.sock.getsockname(), workers, threads)
 
     def child_exit(_server: Any, worker: Any) -> None:
         from prometheus_client import multiprocess
@@ -67,10 +85,15 @@ def serve_gunicorn(host: str, port: int, workers: int, threads: int, json_logs: 
                 "bind": f"{host}:{port}", "workers": workers, "threads": threads,
                 "worker_class": "gthread", "graceful_timeout": GRACEFUL_TIMEOUT,
                 "timeout": WORKER_TIMEOUT, "keepalive": KEEPALIVE, "accesslog": None,
-                "child_exit": child_exit,
+                "child_exit": child_exit, "when_ready": when_ready,
                 "post_fork": post_fork, "proc_name": "alliance-panel",
             }.items():
                 self.cfg.set(name, value)
+            if "control_socket_disable" in self.cfg.settings:  # gunicorn 25.1 and later
+                # No gunicornc control socket: its default path ($HOME/.gunicorn/gunicorn.ctl)
+                # is one per user, so instances on one host would replace (and, stopping,
+                # delete) each other's, and nothing here uses it.
+                self.cfg.set("control_socket_disable", True)
 
         def load(self) -> Flask:
             from plugin.web import create_app

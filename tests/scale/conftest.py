@@ -2,13 +2,20 @@
 round-robin, sharing one session store, PostgreSQL or Redis, with the sandbox EHR as the EHR.
 Every server is a real process started here (tests/support) and stopped after the module;
 without postgres, redis-server or nginx the tier skips loudly (fails under CI=true).
+
+No port is chosen early and bound late: nginx takes its port first (the EHR and the instances
+must know its address), the instances bind port 0 and say which port they got, and nginx is
+then reloaded with them. Before any test, each instance has answered /readyz through nginx.
+nginx never marks an instance down here (max_fails=0): a refused connection is still retried
+on the other instance, and the tests see that retry in X-Upstream rather than a balancer that
+quietly stopped balancing.
 """
 
 from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,10 +25,10 @@ import requests
 
 from ehr_sandbox import create_sandbox
 from ehr_sandbox.settings import ClientRegistration, SandboxSettings
-from tests.support.instances import AppInstance, start_instance
+from tests.support.instances import AppInstance, start_instance, start_instances, stop_instances
 from tests.support.nginx import NginxServer, nginx_missing, running_nginx
 from tests.support.postgres import postgres_missing, running_postgres
-from tests.support.processes import free_port, require_tools
+from tests.support.processes import require_tools, tail
 from tests.support.redis_server import redis_missing, running_redis
 from tests.support.servers import LiveServer
 
@@ -48,13 +55,20 @@ class Cluster:
     def iss(self) -> str:
         return f"{self.ehr.url}/fhir"
 
+    def report(self) -> str:
+        """nginx's view and each instance's log, for a failing test (the folders go after)."""
+        logs = [f"{i.name} ({i.address}) log:\n{tail(i.process.log, 20)}" for i in self.instances]
+        return "\n".join([self.balancer.report(), *logs])
+
     def upstream_names(self) -> dict[str, str]:
         return {i.address: i.name for i in self.instances}
 
     def restart(self, instance: AppInstance) -> AppInstance:
-        port = int(instance.address.rsplit(":", 1)[1])
-        again = start_instance(instance.name, self.settings, self.folder, port=port)
+        """Starts `instance` again on its own port (nginx's entry for it) and waits until it
+        answers through nginx again."""
+        again = start_instance(instance.name, self.settings, self.folder, port=instance.port)
         self.instances[self.instances.index(instance)] = again
+        self.balancer.wait_until_each_answers([i.url for i in self.instances])
         return again
 
 
@@ -76,10 +90,10 @@ def running_cluster(backend: str, instances: int = 2) -> Iterator[Cluster]:
     with ExitStack() as stack:
         stack.callback(shutil.rmtree, folder, ignore_errors=True)
         url = stack.enter_context(store_url(backend))
+        balancer = stack.enter_context(running_nginx(max_fails=0))
+        front = balancer.url
         ehr = LiveServer(hostname="localhost")
         stack.callback(ehr.stop)
-        balancer_port = free_port()
-        front = f"http://127.0.0.1:{balancer_port}"
         sandbox = create_sandbox(SandboxSettings(
             base_url=ehr.url, app_launch_url=f"{front}/launch",
             clients=(ClientRegistration(client_id=CLIENT_ID, kind="public",
@@ -91,12 +105,12 @@ def running_cluster(backend: str, instances: int = 2) -> Iterator[Cluster]:
                     "data_dir": str(folder / "var"), "frame_ancestors": f"'self' {ehr.url}",
                     "session_store_url": url, "development": "true",
                     "trusted_proxies": "1"}
-        started: list[AppInstance] = []
-        for n in range(instances):
-            started.append(start_instance(f"app-{'ab'[n]}", settings, folder))
-            stack.callback(lambda i=n: started[i].stop())
-        balancer = stack.enter_context(
-            running_nginx([i.url for i in started], port=balancer_port))
+        started = start_instances([f"app-{'ab'[n]}" for n in range(instances)], settings,
+                                  folder)
+        stack.callback(stop_instances, started)  # the list: a restarted instance replaces one
+        stack.callback(balancer.process.stop)  # before the instances: no idle keep-alives left
+        balancer.balance([i.url for i in started])
+        balancer.wait_until_each_answers([i.url for i in started])
         yield Cluster(backend, ehr, balancer, started, settings, folder, sandbox)
 
 
@@ -105,3 +119,13 @@ def cluster(request: pytest.FixtureRequest) -> Iterator[Cluster]:
     require_tools(f"scale tier on {request.param}", tools_for(request.param))
     with running_cluster(request.param) as made:
         yield made
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]
+                              ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
+    made = getattr(item, "funcargs", {}).get("cluster")
+    if report.failed and isinstance(made, Cluster):
+        report.sections.append((f"cluster ({made.backend})", made.report()))
+    return report

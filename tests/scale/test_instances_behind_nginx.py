@@ -3,7 +3,9 @@ clinician's launch, panel and save work whichever instance answers each request,
 is used once across instances, and when one instance dies the other carries the session on.
 
 nginx names the instance that answered in X-Upstream (its address), so each test checks that
-the requests really did land on different instances rather than assuming it.
+the requests really did land on different instances rather than assuming it. X-Upstream lists
+every instance nginx tried: outside the instance-death test a request must have needed only
+one, so an instance failing requests is reported as such, not as lopsided balancing.
 """
 
 from __future__ import annotations
@@ -49,35 +51,43 @@ def follow_to_callback(cluster, browser: requests.Session,
     raise AssertionError("the launch never reached the callback")
 
 
-def steer_away_from(cluster, name: str) -> None:
+def steer_away_from(cluster, name: str, failover: bool = False) -> None:
     """Round-robin over two instances: after a request that `name` answered, the next one goes
     to the other. Ask /healthz until `name` answers it."""
     for _ in range(4):
-        if served_by(cluster, requests.get(f"{cluster.url}/healthz", timeout=10)) == name:
+        answer = requests.get(f"{cluster.url}/healthz", timeout=10)
+        if served_by(cluster, answer, failover) == name:
             return
-    raise AssertionError(f"nginx never sent a request to {name}")
+    raise AssertionError(f"nginx never sent a request to {name}\n{cluster.report()}")
 
 
-def served_by(cluster, answer: requests.Response) -> str:
-    return cluster.upstream_names()[answer.headers["X-Upstream"].split(",")[-1].strip()]
+def served_by(cluster, answer: requests.Response, failover: bool = False) -> str:
+    """The instance that answered. Unless `failover` (an instance is down on purpose), nginx
+    must have tried only that one: a second address means the first failed the request."""
+    tried = [address.strip() for address in answer.headers["X-Upstream"].split(",")]
+    assert failover or len(tried) == 1, (
+        f"nginx tried {tried} for {answer.request.method} {urlsplit(answer.url).path[:7]}: "
+        f"an instance failed a request\n{cluster.report()}")
+    return cluster.upstream_names()[tried[-1]]
 
 
-def launch(cluster, patient: int = 0) -> tuple[requests.Session, str, list[str]]:
+def launch(cluster, patient: int = 0, failover: bool = False
+           ) -> tuple[requests.Session, str, list[str]]:
     """A full launch through nginx for the chart's `patient`-th client; the panel URL and which
     instance served each app step."""
     browser = requests.Session()
     callback, first = follow_to_callback(cluster, browser, patient)
-    steer_away_from(cluster, served_by(cluster, first))
+    steer_away_from(cluster, served_by(cluster, first, failover), failover)
     done = browser.get(callback, allow_redirects=False, timeout=30)
     assert done.status_code == 303, done.text[:500]
     panel_url = done.headers["Location"]
     panel_url = panel_url if panel_url.startswith("http") else f"{cluster.url}{panel_url}"
     panel = browser.get(panel_url, timeout=30)
     assert panel.status_code == 200, panel.text[:500]
-    return browser, panel_url, [served_by(cluster, a) for a in (first, done, panel)]
+    return browser, panel_url, [served_by(cluster, a, failover) for a in (first, done, panel)]
 
 
-def save(cluster, browser: requests.Session, panel_url: str
+def save(cluster, browser: requests.Session, panel_url: str, failover: bool = False
          ) -> tuple[requests.Response, list[str]]:
     form_page = browser.get(f"{panel_url}/record/{THERAPIST}", timeout=30)
     assert form_page.status_code == 200, form_page.text[:500]
@@ -85,7 +95,7 @@ def save(cluster, browser: requests.Session, panel_url: str
     fields = {**form.hidden, **{f"item-{k}": v for k, v in ANSWERS.items()}}
     answer = browser.post(f"{panel_url}/record/{THERAPIST}", data=fields, timeout=30,
                           allow_redirects=False)
-    return answer, [served_by(cluster, form_page), served_by(cluster, answer)]
+    return answer, [served_by(cluster, form_page, failover), served_by(cluster, answer, failover)]
 
 
 def test_a_launch_started_on_one_instance_finishes_on_the_other(cluster):
@@ -136,11 +146,11 @@ def test_when_one_instance_dies_the_other_carries_the_session_on(cluster):
         for _ in range(4):
             page = browser.get(panel_url, timeout=30)
             assert page.status_code == 200, page.text[:500]
-            assert served_by(cluster, page) == "app-b"
-        answer, on = save(cluster, browser, panel_url)
+            assert served_by(cluster, page, failover=True) == "app-b"
+        answer, on = save(cluster, browser, panel_url, failover=True)
         assert answer.status_code == 303, answer.text[:1500]
         assert set(on) == {"app-b"}
-        _, fresh_panel, steps = launch(cluster)  # and a new launch, start to end
+        _, fresh_panel, steps = launch(cluster, failover=True)  # a new launch, start to end
         assert set(steps) == {"app-b"}
     finally:
         cluster.restart(victim)

@@ -84,13 +84,13 @@ def running_postgres() -> Iterator[PostgresServer]:
     data, log = folder / "data", folder / "postgres.log"
     if os.geteuid() == 0:
         shutil.chown(folder, "postgres", "postgres")
-    port = free_port()
     try:
         subprocess.run(  # noqa: S603
             _as_postgres([initdb, "-D", str(data), "-U", "postgres", "--auth=trust",
                           "--no-sync", "-E", "UTF8"]),
             check=True, capture_output=True, timeout=120,
         )
+        port = free_port()  # after initdb (seconds), just before postgres binds it
         process = ManagedProcess("postgres", _as_postgres([
             postgres, "-D", str(data), "-p", str(port), "-h", "127.0.0.1", "-k", str(folder),
             "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",

@@ -22,7 +22,8 @@ import pytest
 
 from tests.support.servers import free_port
 
-__all__ = ["free_port", "find_tool", "require_tools", "ManagedProcess", "poll_event", "tail"]
+__all__ = ["free_port", "find_tool", "require_tools", "ManagedProcess", "poll_event", "tail",
+           "children"]
 
 
 def find_tool(name: str, *globs: str) -> str | None:
@@ -47,6 +48,15 @@ def require_tools(tier: str, missing: Sequence[str]) -> None:
     banner = "!" * 78
     print(f"\n{banner}\n!! SKIPPING {tier}: {reason}\n{banner}", file=sys.stderr)
     pytest.skip(f"SKIPPED LOUDLY: {reason}")
+
+
+def children(pid: int) -> list[int]:
+    """The processes `pid` started (forked from its main thread) that still run."""
+    try:
+        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    except OSError:
+        return []
+    return [int(p) for p in text.split()]
 
 
 def tail(log: Path, lines: int = 30) -> str:
