@@ -1,7 +1,9 @@
 """batch and transaction Bundles posted to the FHIR base.
 
 A batch runs each entry on its own. A transaction is all or nothing: ids are assigned to the
-new resources first, `urn:uuid:` fullUrls are rewritten to them wherever they are referenced,
+new resources first, `urn:uuid:` fullUrls are rewritten to them wherever they are referenced
+(to the version the transaction makes where the reference asks so with FHIR's
+resolve-as-version-specific extension),
 entries run in the order the specification gives (POST, PUT, GET), references are checked once
 every write is done, and any failure rolls the whole bundle back.
 
@@ -25,6 +27,7 @@ from ehr_sandbox.fhir.validation import check_references
 _STATUS_TEXT = {200: "OK", 201: "Created", 400: "Bad Request", 401: "Unauthorized",
                 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed", 410: "Gone",
                 412: "Precondition Failed", 422: "Unprocessable Entity"}
+RESOLVE_AS_VERSION_SPECIFIC = "http://hl7.org/fhir/StructureDefinition/resolve-as-version-specific"
 _ORDER = {"DELETE": 0, "POST": 1, "PUT": 2, "PATCH": 2, "GET": 3, "HEAD": 3}
 # One Bundle entry: its index, the entry as sent, and its request.
 Entry = tuple[int, Resource, FhirRequest]
@@ -99,8 +102,10 @@ def _run_transaction(server: BundleHost, entries: list[Entry],
     results: dict[int, FhirResponse] = {}
     with server.store.atomic():
         ids = _assign_ids(server, entries, grant)
+        versions = _versions_made(server, entries, ids)
         for _, _entry, req in entries:
             if req.body is not None:
+                _resolve_version_specific(req.body, ids, versions)
                 rewrite_references(req.body, lambda v: ids.get(v))
             for old, new in ids.items():
                 req.params = [(k, v.replace(old, new)) for k, v in req.params]
@@ -145,6 +150,45 @@ def _assign_ids(server: BundleHost, entries: list[Entry], grant: Grant) -> dict[
         req.assigned_id = new_id
         ids[full_url] = f"{rtype}/{new_id}"
     return ids
+
+
+def _versions_made(server: BundleHost, entries: list[Entry],
+                   ids: dict[str, str]) -> dict[str, int]:
+    """fullUrl -> the version the transaction leaves its resource at: 1 for a new one, the
+    current one for a conditional create that matched, the next one for an update."""
+    versions: dict[str, int] = {}
+    for _, entry, req in entries:
+        full_url = entry.get("fullUrl")
+        if not isinstance(full_url, str) or full_url not in ids:
+            continue
+        rtype, rid = ids[full_url].split("/", 1)
+        current = server.store.read(rtype, rid)
+        version = current.version if current is not None else 0
+        versions[full_url] = version + 1 if req.method == "PUT" or current is None else version
+    return versions
+
+
+def _resolve_version_specific(node: object, ids: dict[str, str],
+                              versions: dict[str, int]) -> None:
+    """A reference to an entry that carries FHIR's resolve-as-version-specific extension becomes
+    `Type/id/_history/n`, n the version this transaction makes, and loses the extension (as
+    the specification asks of a server that supports it)."""
+    if isinstance(node, dict):
+        target = node.get("reference")
+        marks = [e for e in node.get("extension") or []
+                 if isinstance(e, dict) and e.get("url") == RESOLVE_AS_VERSION_SPECIFIC]
+        if isinstance(target, str) and target in ids and target in versions and marks:
+            node["reference"] = f"{ids[target]}/_history/{versions[target]}"
+            kept = [e for e in node["extension"] if e not in marks]
+            if kept:
+                node["extension"] = kept
+            else:
+                del node["extension"]
+        for value in node.values():
+            _resolve_version_specific(value, ids, versions)
+    elif isinstance(node, list):
+        for value in node:
+            _resolve_version_specific(value, ids, versions)
 
 
 def _in_processing_order(entries: list[Entry], base: str) -> list[Entry]:

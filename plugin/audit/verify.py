@@ -10,7 +10,11 @@ For each response (of one patient, or authored in a date range) the checks are:
   and no live Observation exists for a scale they do not score;
 - ``entered-in-error``: a response marked entered-in-error has every score marked so too;
 - ``versions``: a corrected response (version n > 1) still has versions 1..n in its history;
-- ``provenance``: at least one Provenance per version targets the response.
+- ``provenance``: one Provenance per version targets the response. Where the server keeps the
+  version in a reference (the app writes ``QuestionnaireResponse/id/_history/n`` and asks for it
+  in a transaction), each version must be named by exactly one, and none may name a version the
+  response never had; where it keeps none, their number must cover the versions. Two Provenance
+  tagged as the record of one change (a resend stored twice) are named either way.
 
 Every check gives a Finding (ok or not); the command prints them and exits non-zero on any
 failure. The client is plugin.fhir's FhirClient; this module does no HTTP of its own.
@@ -33,6 +37,7 @@ from plugin.alliance import (
 )
 from plugin.alliance.vocabulary import COMPONENTS, TOTAL
 from plugin.audit.errors import AuditQueryError
+from plugin.audit.provenance_versions import named_version, provenance_problems
 from plugin.fhir.errors import FhirError
 from plugin.fhir.record_resources import SCORE_SYSTEM, SUBMISSION_SYSTEM, TEXT_PACK_SYSTEM
 
@@ -256,15 +261,19 @@ class RecordAuditor:
         except FhirError as err:
             return finding("provenance", False, f"cannot search Provenance: {err.message}")
         needed = max(_version_number(qr), 1)
-        if len(provenances) < needed:
-            return finding("provenance", False, f"{len(provenances)} Provenance for {needed} "
-                           "version(s): a change is not accounted for")
+        problems = provenance_problems(provenances, ref, needed)
+        if problems:
+            return finding("provenance", False, "; ".join(problems))
         packs = sorted({str((e.get("what") or {}).get("identifier", {}).get("value"))
                         for p in provenances for e in p.get("entity") or []
                         if (e.get("what") or {}).get("identifier", {}).get("system")
                         == TEXT_PACK_SYSTEM})
         shown = f"; wording from text pack {', '.join(packs)}" if packs else ""
-        return finding("provenance", True, f"{len(provenances)} Provenance{shown}")
+        named = sum(named_version(p, ref) is not None for p in provenances)
+        how = ("each naming the version it accounts for" if named == len(provenances) else
+               f"{len(provenances) - named} naming no version (the server keeps references "
+               "without their version)")
+        return finding("provenance", True, f"{len(provenances)} Provenance, {how}{shown}")
 
 
 def _identifiers(resource: Mapping[str, Any]) -> Iterable[Mapping[str, Any]]:

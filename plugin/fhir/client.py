@@ -106,6 +106,12 @@ class FhirClient:
             url = next_link(page)
         log.warning("stopped paging after %d pages", self._max_pages)
 
+    def vread(self, resource_type: str, resource_id: str, version: str) -> Json:
+        """One version of a resource (``Type/id/_history/version``)."""
+        path = check_id(resource_type, resource_id)
+        check_id(resource_type, version)  # a version id has the syntax of an id
+        return self._json("GET", f"{path}/_history/{version}", what=f"Reading {resource_type}")
+
     def history(self, resource_type: str, resource_id: str) -> list[Json]:
         path = check_id(resource_type, resource_id)
         bundle = self._json("GET", f"{path}/_history", what="Reading the history")

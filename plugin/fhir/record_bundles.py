@@ -11,7 +11,9 @@ Provenance has no identifier, so it carries the submission as a ``meta.tag`` and
 
 Corrections PUT a new version (status ``amended``) with ``If-Match: W/"n"``, keeping the stored
 response's author and source; a mistake becomes ``entered-in-error`` by PUT, never a DELETE. Both
-add a Provenance naming who changed what, and why.
+add a Provenance naming who changed what, and why, created conditionally on a tag naming the
+submission and the version changed (``change_tag``): If-Match allows one change per version, so a
+resend of the change (plugin/fhir/applied.py recognises its updates) adds no second Provenance.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from plugin.alliance.vocabulary import RATERS
 from plugin.fhir.errors import InvalidSubmission, RecordInvalid
 from plugin.fhir.readers import reference, version_id
 from plugin.fhir.record_resources import (
+    RESOLVE_AS_VERSION_SPECIFIC,
     SCORE_SYSTEM,
     SUBMISSION_SYSTEM,
     Resource,
@@ -141,7 +144,32 @@ def _put(resource: Resource, version: str | None) -> Resource:
     return {"resource": resource, "request": request}
 
 
+def _version_specific(node: Any, in_bundle: set[str]) -> None:
+    """Ask the server, in place, to resolve each reference to another entry of the Bundle to
+    the version the transaction makes (FHIR's resolve-as-version-specific; a server that does
+    not know it keeps a version-agnostic reference, as the specification allows)."""
+    if isinstance(node, dict):
+        if node.get("reference") in in_bundle and not any(
+                e.get("url") == RESOLVE_AS_VERSION_SPECIFIC for e in node.get("extension", [])):
+            node["extension"] = [*node.get("extension", []),
+                                 {"url": RESOLVE_AS_VERSION_SPECIFIC, "valueBoolean": True}]
+        for value in node.values():
+            _version_specific(value, in_bundle)
+    elif isinstance(node, list):
+        for value in node:
+            _version_specific(value, in_bundle)
+
+
+def _versioned(reference: str, version: str | None) -> str:
+    """``Type/id/_history/n+1``: the version an update with If-Match n makes."""
+    return f"{reference}/_history/{int(version) + 1}" if version and version.isdigit() \
+        else reference
+
+
 def _transaction(entries: list[Resource]) -> Resource:
+    in_bundle = {str(e["fullUrl"]) for e in entries if e.get("fullUrl")}
+    for entry in entries:
+        _version_specific(entry["resource"], in_bundle)
     bundle: Resource = {"resourceType": "Bundle", "type": "transaction", "entry": entries}
     try:
         Bundle.model_validate(bundle)
@@ -190,9 +218,10 @@ def build_correction_bundle(sub: Submission, current_qr: Mapping[str, Any], qr_v
     entries = [_put(qr, qr_version)]
     qr_ref = f"QuestionnaireResponse/{qr_id}"
     current = {_observation_scale(o): o for o in current_observations}
-    targets = [qr_ref]
-    # The scores name the response version they were computed from: the one this PUT makes.
-    derived = f"{qr_ref}/_history/{int(qr_version) + 1}" if qr_version.isdigit() else qr_ref
+    # The scores name the response version they were computed from, and the Provenance the
+    # versions it accounts for: the ones these PUTs make.
+    derived = _versioned(qr_ref, qr_version)
+    targets = [derived]
     for scale, obs in rec.observations.items():
         obs = {**obs, "derivedFrom": [{"reference": derived}]}
         old = current.pop(scale, None)
@@ -200,21 +229,29 @@ def build_correction_bundle(sub: Submission, current_qr: Mapping[str, Any], qr_v
             updated = {**obs, "id": old["id"], "status": "amended",
                        "performer": old.get("performer") or obs["performer"]}
             entries.append(_put(validate_resource(updated), version_id(old)))
-            targets.append(f"Observation/{old['id']}")
+            targets.append(_versioned(f"Observation/{old['id']}", version_id(old)))
         else:
             entries.append(_post(rec.urls[scale], obs,
                                  f"identifier={SCORE_SYSTEM}|{sub.submission_id}/{scale}"))
             targets.append(rec.urls[scale])
     for old in current.values():
         entries.append(_put({**old, "status": "entered-in-error"}, version_id(old)))
-        targets.append(f"Observation/{old['id']}")
+        targets.append(_versioned(f"Observation/{old['id']}", version_id(old)))
+    tag = change_tag(sub.submission_id, qr_version)
     provenance = build_provenance(
         targets=targets, recorded=sub.recorded or sub.authored, author=sub.author,
         app_name=sub.app_name, app_version=sub.app_version, organization=sub.organization,
-        activity="UPDATE", reason=sub.reason, text_pack=sub.text_pack)
-    entries.append({"fullUrl": _urn(sub.submission_id, f"prov/{qr_version}"),
-                    "resource": provenance, "request": {"method": "POST", "url": "Provenance"}})
+        activity="UPDATE", reason=sub.reason, text_pack=sub.text_pack, tag=tag)
+    entries.append(_post(_urn(sub.submission_id, f"prov/{qr_version}"), provenance,
+                         f"_tag={SUBMISSION_SYSTEM}|{tag}"))
     return _transaction(entries)
+
+
+def change_tag(submission_id: str, qr_version: str) -> str:
+    """The tag of the Provenance of the one change made to version ``qr_version`` of a
+    submission's response (If-Match allows only one): a resend finds it instead of adding a
+    second Provenance."""
+    return f"{submission_id}/provenance/from-{qr_version}"
 
 
 def build_entered_in_error_bundle(
@@ -227,13 +264,19 @@ def build_entered_in_error_bundle(
     if "id" not in current_qr or recorded.utcoffset() is None:
         raise InvalidSubmission("The response needs its server id, and the time a timezone.")
     entries = [_put({**current_qr, "status": "entered-in-error"}, qr_version)]
-    targets = [f"QuestionnaireResponse/{current_qr['id']}"]
+    targets = [_versioned(f"QuestionnaireResponse/{current_qr['id']}", qr_version)]
     for obs in current_observations:
         entries.append(_put({**obs, "status": "entered-in-error"}, version_id(obs)))
-        targets.append(f"Observation/{obs['id']}")
+        targets.append(_versioned(f"Observation/{obs['id']}", version_id(obs)))
+    identifier = current_qr.get("identifier")
+    submission = (identifier.get("value") if isinstance(identifier, dict) else None) or \
+        f"{current_qr['id']}"
+    tag = change_tag(str(submission), qr_version)
     provenance = build_provenance(
         targets=targets, recorded=recorded, author=author, app_name=app_name,
-        app_version=app_version, organization=organization, activity="NULLIFY", reason=reason)
-    entries.append({"fullUrl": f"urn:uuid:{uuid.uuid5(URN_NAMESPACE, targets[0] + qr_version)}",
-                    "resource": provenance, "request": {"method": "POST", "url": "Provenance"}})
+        app_version=app_version, organization=organization, activity="NULLIFY", reason=reason,
+        tag=tag)
+    qr_ref = f"QuestionnaireResponse/{current_qr['id']}"
+    entries.append(_post(f"urn:uuid:{uuid.uuid5(URN_NAMESPACE, qr_ref + qr_version)}",
+                         provenance, f"_tag={SUBMISSION_SYSTEM}|{tag}"))
     return _transaction(entries)

@@ -27,6 +27,10 @@ TEXT_PACK_SYSTEM = f"{CANONICAL}/identifier/text-pack"
 PARTICIPANT_TYPE = "http://terminology.hl7.org/CodeSystem/provenance-participant-type"
 DATA_OPERATION = "http://terminology.hl7.org/CodeSystem/v3-DataOperation"
 UCUM = "http://unitsofmeasure.org"
+# FHIR's request, in a transaction, to resolve a reference to the version the transaction makes
+# (http.html "Version specific references and updates"; an extension defined since R5 and in the
+# extensions pack for R4; a server that does not support it keeps a version-agnostic reference).
+RESOLVE_AS_VERSION_SPECIFIC = "http://hl7.org/fhir/StructureDefinition/resolve-as-version-specific"
 Resource = dict[str, Any]
 MODELS: dict[str, Any] = {"QuestionnaireResponse": QuestionnaireResponse,
                           "Observation": Observation, "Provenance": Provenance}

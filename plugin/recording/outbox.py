@@ -12,7 +12,10 @@ it in the clinician's words).
 
 Exactly once: the Bundle's entries are conditional creates on the submission's identifiers, so
 a resend after an answer was lost matches what the first send stored; a lease (an atomic `add`)
-keeps two senders from sending one item at the same time.
+keeps two senders from sending one item at the same time. A correction or an entered-in-error
+(kind "correction" / "entered-in-error") is an item too: its updates carry If-Match, and a resend
+after an interruption recognises the ones already made (plugin/recording/save.py), so the change
+completes once, on a server with transactions or entry by entry.
 
 Which server and token: `connect(item)` (given by the web layer) returns a FhirClient: the
 launch's own, refreshed with its refresh token while the launch lives, or the companion store's
@@ -29,11 +32,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from plugin.fhir.client import FhirClient
-from plugin.fhir.entry_writes import write_entries
 from plugin.fhir.errors import FhirAuthError, FhirError, FhirResponseError, FhirTransportError
 from plugin.launch.session_store import SessionStore
 from plugin.recording.errors import OutboxWaiting, RecordingRefused
-from plugin.recording.save import saved_from
+from plugin.recording.save import send_bundle
 
 log = logging.getLogger(__name__)
 
@@ -130,12 +132,7 @@ class Outbox:
         item = {**item, "attempts": int(item["attempts"]) + 1}
         try:
             client = self._connect(item)
-            if item.get("transactions", True):
-                answer = client.transaction(item["bundle"], idempotent=True)
-                qr_id, via = saved_from(answer).qr_id, "transaction"
-            else:
-                result = write_entries(client, item["bundle"])
-                qr_id, via = result.ids.get(_qr_url(item["bundle"]), "").split("/")[-1], "entries"
+            qr_id, via = send_bundle(client, item["bundle"], bool(item.get("transactions", True)))
         except (OutboxWaiting, RecordingRefused) as err:  # RecordingRefused: stored, but the
             return self._requeue(item, err.message, err.code)  # answer named no response
         except FhirError as err:
@@ -144,7 +141,7 @@ class Outbox:
                 return self._requeue(item, technical_reason(err), why_unsent(err))
             item.update(state="failed", reason=technical_reason(err), why=why_unsent(err))
             self._store.put(KIND, item["id"], item, self.policy.keep_queued)
-            return item
+            return {**item, "error": err}  # for the page in front of the clinician, not stored
         item.update(state="sent", qr_id=qr_id, via=via, reason="", why="", sent=self._clock())
         self._store.put(KIND, item["id"], item, self.policy.keep_sent)
         log.info("outbox item sent (%s, attempt %d)", via, item["attempts"])
@@ -174,6 +171,18 @@ class Outbox:
                        and i.get("iss") == iss and i.get("patient") == patient),
                       key=lambda i: float(i["created"]))
 
+    def rehome(self, old: str, new: str) -> int:
+        """The launch moved to a new handle (a hand-off begins or ends): its queued items go on
+        with it, so they are sent with its token without waiting for a panel view (`adopt`),
+        even when the launch names no practitioner."""
+        moved = 0
+        for item in self.items():
+            if item["state"] == "queued" and item.get("handle") == old:
+                item.update(handle=new)
+                self._store.put(KIND, item["id"], item, self.policy.keep_queued)
+                moved += 1
+        return moved
+
     def adopt(self, iss: str, practitioner: str | None, handle: str) -> int:
         """A new launch of the same practitioner at the same EHR carries on the items whose
         launch ended: their retries use its token from now on."""
@@ -186,13 +195,6 @@ class Outbox:
                 self._store.put(KIND, item["id"], item, self.policy.keep_queued)
                 adopted += 1
         return adopted
-
-
-def _qr_url(bundle: Mapping[str, Any]) -> str:
-    for entry in bundle.get("entry") or []:
-        if (entry.get("resource") or {}).get("resourceType") == "QuestionnaireResponse":
-            return str(entry.get("fullUrl") or "#1")
-    return "#1"
 
 
 class OutboxWorker:

@@ -2,8 +2,9 @@
 
 Reading takes one batch round trip (the response, its scores, its history, its Provenance).
 A correction is a new version and a mistake is nullified by a new version too, never a DELETE:
-the history keeps every version, and the scores follow. Failures of the FHIR server surface as
-plugin.fhir.errors.FhirError; the web layer keeps what was typed on the page.
+the history keeps every version, and the scores follow. Both go through the outbox like a first
+save (plugin/recording/saving.py), so one that is interrupted part-way is completed once; the
+outcome says what the clinician is told, and the web layer keeps what was typed on the page.
 """
 
 from __future__ import annotations
@@ -23,12 +24,11 @@ from plugin.alliance import (
 )
 from plugin.alliance.vocabulary import Rater
 from plugin.fhir.client import bundle_resources
-from plugin.fhir.entry_writes import write_entries
 from plugin.fhir.readers import current_version, rater_of, reference, version_number
 from plugin.fhir.record_bundles import build_correction_bundle, build_entered_in_error_bundle
 from plugin.fhir.stores import RecordStore
 from plugin.recording.catalogue import FormCatalogue, RecordForm
-from plugin.recording.save import Saved
+from plugin.recording.saving import SaveOutcome, Saving, Who
 from plugin.recording.submission import Now, correction
 
 log = logging.getLogger(__name__)
@@ -66,6 +66,10 @@ class StoredRecord:
         return str(identifier.get("value") or self.id)
 
     @property
+    def encounter_id(self) -> str:
+        return reference(self.qr, "encounter").rsplit("/", 1)[-1]
+
+    @property
     def subject(self) -> str:
         return reference(self.qr, "subject")
 
@@ -98,41 +102,34 @@ def read_record(store: RecordStore, catalogue: FormCatalogue, qr_id: str) -> Sto
     return StoredRecord(qr, observations, versions, provenance, form, answers, score)
 
 
-def send_change(store: RecordStore, bundle: dict[str, Any]) -> None:
-    """A correction's Bundle: one transaction, or entry by entry (each PUT with its If-Match)
-    where the server takes no transactions."""
-    if store.transactions:
-        store.client.transaction(bundle)
-    else:
-        write_entries(store.client, bundle)
+def _change(saving: Saving, store: RecordStore, who: Who, record: StoredRecord,
+            bundle: dict[str, Any], kind: str) -> SaveOutcome:
+    outcome = saving.change(store, who, bundle, kind=kind, rater=record.rater,
+                            encounter=record.encounter_id)
+    log.info("alliance response %s: %s (%s)", kind, outcome.state, store.where)
+    return outcome
 
 
-def _next(record: StoredRecord, version: str) -> Saved:
-    return Saved(record.id, str(int(version) + 1) if version.isdigit() else None)
-
-
-def correct_record(store: RecordStore, record: StoredRecord, answers: dict[str, Answer], *,
-                   version: str, corrector: str, reason: str, organization: str | None,
-                   now: Now) -> Saved:
+def correct_record(saving: Saving, store: RecordStore, who: Who, record: StoredRecord,
+                   answers: dict[str, Answer], *, version: str, corrector: str, reason: str,
+                   organization: str | None, now: Now) -> SaveOutcome:
     """A new version of the response (status ``amended``, If-Match on ``version``), its scores
-    updated and a Provenance naming the corrector and the reason."""
+    updated and a Provenance naming the corrector and the reason; written to the outbox and
+    sent, so an interrupted correction is completed once (plugin/recording/outbox.py)."""
     submission = correction(record.qr, record.form, record.rater, record.submission_id, answers,
                             corrector=corrector, reason=reason, organization=organization,
                             now=now)
-    send_change(store, build_correction_bundle(submission, record.qr, version,
-                                               record.observations))
-    log.info("alliance response corrected (%s)", store.where)
-    return _next(record, version)
+    bundle = build_correction_bundle(submission, record.qr, version, record.observations)
+    return _change(saving, store, who, record, bundle, "correction")
 
 
-def mark_entered_in_error(store: RecordStore, record: StoredRecord, *, version: str,
-                          author: str, reason: str, organization: str | None,
-                          now: Now) -> Saved:
+def mark_entered_in_error(saving: Saving, store: RecordStore, who: Who, record: StoredRecord, *,
+                          version: str, author: str, reason: str, organization: str | None,
+                          now: Now) -> SaveOutcome:
     """The response and its scores become ``entered-in-error`` (a new version, never a
-    DELETE: the history keeps every version) with a Provenance giving the reason."""
+    DELETE: the history keeps every version) with a Provenance giving the reason; through the
+    outbox like a correction."""
     bundle = build_entered_in_error_bundle(
         record.qr, version, record.observations, author=author, reason=reason,
         recorded=now(), app_name=APP_NAME, app_version=__version__, organization=organization)
-    send_change(store, bundle)
-    log.info("alliance response marked entered-in-error (%s)", store.where)
-    return _next(record, version)
+    return _change(saving, store, who, record, bundle, "entered-in-error")

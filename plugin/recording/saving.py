@@ -7,7 +7,10 @@ and a claim taken in the session store), writes the Bundle to the outbox with ev
 later retry needs (which server, which launch, whose), and sends it once. The outcome says what
 the clinician must be told: "sent" (stored now), "queued" (kept, sent when the server takes
 it, with the reason), "failed" (refused for good: nothing stored, the slot is free again) or
-"taken" (this session already has such a rating: nothing stored).
+"taken" (this session already has such a rating: nothing stored). `origin` says whose hands
+the answers came through ("clinician", or "handoff" for the client's own answers), so the list of
+ratings not yet stored can say whose answers wait. `change` sends a correction or an
+entered-in-error of a stored rating the same way (outbox first).
 
 `OutboxClients` gives the outbox the client for an item: the launch's token (refreshed while
 the launch lives) for the EHR, backend services for a companion store.
@@ -16,6 +19,7 @@ the launch lives) for the EHR, backend services for a companion store.
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -54,6 +58,8 @@ class SaveOutcome:
     why: str = ""  # the machine word the page says in the clinician's words
     via: str = "transaction"  # or "entries": one conditional create per entry
     existing: Existing | None = None
+    error: FhirError | None = None  # why it failed, for the page in front of the clinician
+    item_id: str = ""  # its outbox item
 
 
 def slot_of(store: RecordStore, who: Who, rater: str, questionnaire_url: str) -> Slot:
@@ -71,19 +77,15 @@ class Saving:
         return self.one_rating.pending(slot) or _search(store, slot)
 
     def save(self, store: RecordStore, who: Who, bundle: Mapping[str, Any], *, rater: str,
-             questionnaire_url: str, submission_id: str,
-             draft: DraftOwner | None = None) -> SaveOutcome:
+             questionnaire_url: str, submission_id: str, draft: DraftOwner | None = None,
+             origin: str = "clinician") -> SaveOutcome:
         slot = slot_of(store, who, rater, questionnaire_url)
         held = self.one_rating.claim(slot, submission_id, lambda: _search(store, slot))
         if held is not None:
             return SaveOutcome("taken", held.qr_id, existing=held)
-        item = {
-            "id": submission_id, "bundle": dict(bundle), "iss": who.iss,
-            "where": store.where, "base": store.client.base_url,
-            "transactions": store.transactions, "handle": who.handle,
-            "practitioner": who.practitioner, "patient": who.patient_id,
-            "encounter": who.encounter_id, "rater": rater, "questionnaire": questionnaire_url,
-        }
+        item = {**_where(store, who), "id": submission_id, "kind": "rating", "origin": origin,
+                "bundle": dict(bundle), "encounter": who.encounter_id, "rater": rater,
+                "questionnaire": questionnaire_url}
         state = self.outbox.submit(item)
         if state["state"] == "failed":  # the page says so and keeps the answers
             self.outbox.forget(submission_id)
@@ -92,6 +94,48 @@ class Saving:
             self.drafts.discard(draft)
         return SaveOutcome(state["state"], state.get("qr_id"), state.get("reason", ""),
                            state.get("why", ""), state.get("via", "transaction"))
+
+
+    def change(self, store: RecordStore, who: Who, bundle: Mapping[str, Any], *, kind: str,
+               rater: str, encounter: str) -> SaveOutcome:
+        """A correction or an entered-in-error of a stored rating (`kind`): written to the
+        outbox, then sent, like a save; one interrupted part-way is completed once when the
+        outbox sends it again. Refused for good: nothing is kept, the page says why."""
+        item_id = str(uuid.uuid4())
+        item = {**_where(store, who), "id": item_id, "kind": kind, "bundle": dict(bundle),
+                "rater": rater, "encounter": encounter}
+        state = self.outbox.submit(item)
+        if state["state"] == "failed":
+            self.outbox.forget(item_id)
+        return SaveOutcome(state["state"], state.get("qr_id"), state.get("reason", ""),
+                           state.get("via", "transaction"), error=state.get("error"),
+                           item_id=item_id)
+
+
+def not_yet_stored(before: list[dict[str, Any]], after: list[dict[str, Any]],
+                   responses: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """What the panel lists as not yet stored, each rating once: `before` and `after` are the
+    outbox's unsent items of the patient read just before and just after the panel's records
+    (`responses`). An item still unsent after the read is not in it; a save sent during the
+    read is listed only when the read missed it, so it is shown once, never twice or not at
+    all. A change (correction) sent during the read is dropped: its record is shown."""
+    still = {i["id"] for i in after}
+    stored = {_submission_of(qr) for qr in responses}
+    sent_meanwhile = [i for i in before if i["id"] not in still
+                      and i.get("kind", "rating") == "rating" and i["id"] not in stored]
+    return sorted(after + sent_meanwhile, key=lambda i: float(i["created"]))
+
+
+def _submission_of(qr: Mapping[str, Any]) -> str:
+    identifier = qr.get("identifier")
+    return str(identifier.get("value") or "") if isinstance(identifier, dict) else ""
+
+
+def _where(store: RecordStore, who: Who) -> dict[str, Any]:
+    """What a later retry needs to send an item: which server, which launch, whose."""
+    return {"iss": who.iss, "where": store.where, "base": store.client.base_url,
+            "transactions": store.transactions, "handle": who.handle,
+            "practitioner": who.practitioner, "patient": who.patient_id}
 
 
 def _search(store: RecordStore, slot: Slot) -> Existing | None:

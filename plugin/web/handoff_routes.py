@@ -21,7 +21,8 @@ from flask import Blueprint, jsonify, redirect, request, url_for
 from werkzeug.wrappers import Response
 
 from plugin.recording.errors import RecordingRefused
-from plugin.recording.handoff import Handoffs
+from plugin.recording.handoff import Handoff, Handoffs
+from plugin.recording.outbox import Outbox
 from plugin.web.csrf import check_csrf
 from plugin.web.current import current_launch
 from plugin.web.record_pages import Page, form_page, render, session_refs, submit
@@ -65,6 +66,7 @@ def start(handle: str) -> Page:
             f"{form.title} cannot be handed to the client: it is not a client form with "
             "wording (enter a completed paper form instead).", code="recording.no_handoff")
     new = services().launches.rotate(handle, browser_key(request))
+    services().saving.outbox.rehome(handle, new)
     _handoffs().start(new, form.id, _remaining(new))
     log.info("client hand-off started")
     return redirect(url_for("handoff.status", handle=new), code=303)
@@ -108,10 +110,24 @@ def unlock(handle: str) -> Page:
     ended = _handoffs().unlock(handle, request.form.get("code", ""), _remaining(handle))
     if ended is not None:
         new = services().launches.rotate(handle, browser_key(request))
+        outbox = services().saving.outbox
+        outbox.rehome(handle, new)  # the client's answers, if queued, go on with the launch
         log.info("client hand-off ended by the clinician")
-        params: dict[str, Any] = {"saved": ended.saved} if ended.saved else {}
-        return redirect(url_for("panel.panel", handle=new, **params), code=303)
+        return redirect(url_for("panel.panel", handle=new, **_outcome(ended, outbox)), code=303)
     return _status_page(handle, 403, failed=True)
+
+
+def _outcome(ended: Handoff, outbox: Outbox) -> dict[str, Any]:
+    """What the panel tells the clinician about the client's answers: stored ("saved"), or
+    waiting in the outbox ("queued", listed as the client's answers until stored)."""
+    if ended.saved:
+        return {"saved": ended.saved}
+    item = outbox.get(ended.submission_id) if ended.state == "submitted" else None
+    if item is None:
+        return {}
+    if item["state"] == "sent":
+        return {"saved": item.get("qr_id") or ended.submission_id}
+    return {"queued": ended.submission_id}
 
 
 @bp.route("/handoff/<capability>", methods=["GET", "POST"])
@@ -139,7 +155,7 @@ def client(capability: str) -> Page:
         log.info("client hand-off questionnaire sent")
         if here:  # inside the chart's frame: the frame shows the clinician's lock page
             return redirect(url_for("handoff.status", handle=handle), code=303)
-        return render("record/handoff_closed.html", 200, sent=True)
+        return render("record/handoff_closed.html", 200, sent=True, stored=bool(qr_id))
 
     return submit(launch, form, action=action, mode="handoff", patient=patient,
                   encounter=encounter, author=patient, enterer=None, on_saved=saved,

@@ -10,6 +10,7 @@ from plugin.ops.metrics import ALERTS_SHOWN
 from plugin.panel.reads import read_panel
 from plugin.panel.trend import build_trends, table_rows, window, window_responses, window_rows
 from plugin.panel.view import PanelView
+from plugin.recording.saving import not_yet_stored
 from plugin.web.audit_hooks import audit_panel_view
 from plugin.web.current import current_launch
 from plugin.web.ehr_style import style_sheet
@@ -31,6 +32,9 @@ def panel(handle: str) -> str:
         return render_template(
             "degraded.html", missing=missing, no_patient=not context.patient, handle=handle
         )
+    outbox = services().saving.outbox
+    outbox.adopt(context.iss, launch.practitioner, handle)  # queued saves of ended launches
+    before = outbox.unsent_for(context.iss, context.patient)
     reads = read_panel(
         launch.ehr, launch.records, context.patient,
         appointments=context.scopes.allows("Appointment", "s"),
@@ -38,9 +42,9 @@ def panel(handle: str) -> str:
     audit_panel_view(services().auditor, launch, reads.requested)
     # Writing to the EHR needs its write scopes; a companion store uses the app's own token.
     record_missing = context.scopes.missing(RECORD_NEEDS) if launch.records.where == "ehr" else []
-    outbox = services().saving.outbox
-    outbox.adopt(context.iss, launch.practitioner, handle)  # queued saves of ended launches
-    unsent = outbox.unsent_for(context.iss, context.patient)
+    # Each rating once: in the records read, or in the list of those not yet stored.
+    unsent = not_yet_stored(before, outbox.unsent_for(context.iss, context.patient),
+                            reads.responses)
     queued = next((i for i in unsent if i["id"] == request.args.get("queued")), None)
     today = services().now().date()
     # Scored and alerted once per version of the data read (this process; same view elsewhere)

@@ -147,7 +147,8 @@ def submit(launch: CurrentLaunch, form: RecordForm, *, action: str, mode: str, p
         outcome = saving.save(launch.records, who(launch), build_submission_bundle(submission),
                               rater=form.rater,
                               questionnaire_url=str(form.questionnaire.get("url")),
-                              submission_id=submission_id, draft=owner)
+                              submission_id=submission_id, draft=owner,
+                              origin="handoff" if mode == "handoff" else "clinician")
     except (AllianceError, RecordError) as err:  # before FhirError: RecordError is one
         log.warning("answers not recorded: %s", err.code)
         return form_page(errors={}, message=plain_words.not_recorded(client=client),

@@ -33,7 +33,7 @@ from plugin.recording.records import (
     mark_entered_in_error,
     read_record,
 )
-from plugin.recording.saving import slot_of
+from plugin.recording.saving import SaveOutcome, slot_of
 from plugin.web import plain_words
 from plugin.web.audit_hooks import audit_panel_view, audit_write
 from plugin.web.csrf import check_csrf, csrf_token
@@ -215,21 +215,21 @@ def correct(handle: str, qr_id: str) -> Page:
                               "so no new version was saved. Change an answer to correct it, or "
                               "cancel."))
     try:
-        correct_record(launch.records, record, read.answers, version=version, corrector=author,
-                       reason=read.reason, organization=launch.settings.organization,
-                       now=services().now)
+        outcome = correct_record(
+            services().saving, launch.records, who(launch), record, read.answers,
+            version=version, corrector=author, reason=read.reason,
+            organization=launch.settings.organization, now=services().now)
     except (AllianceError, RecordError) as err:  # before FhirError: RecordError is one
         return form_page(handle, record.form, raw=read.raw, errors={}, version=version,
                           message=plain_words.not_recorded(),
                           details=plain_words.it_details(err), status=422, **page)
-    except FhirError as err:
-        message, status = failure_message(err)
+    if outcome.state == "failed":
+        error = _failure(outcome)
+        message, status = failure_message(error)
         return form_page(handle, record.form, raw=read.raw, errors={}, message=message,
-                          details=plain_words.it_details(err), version=version, status=status,
-                          **page)
-    audit_write(services().auditor, launch, "update", [f"QuestionnaireResponse/{qr_id}"])
-    return redirect(url_for("record.response", handle=handle, qr_id=qr_id, saved="corrected"),
-                    code=303)
+                          details=plain_words.it_details(error), version=version,
+                          status=status, **page)
+    return _changed(launch, qr_id, outcome, "corrected")
 
 
 @bp.route("/panel/<handle>/responses/<qr_id>/entered-in-error", methods=["GET", "POST"])
@@ -248,14 +248,29 @@ def entered_in_error(handle: str, qr_id: str) -> Page:
         return render("record/entered_in_error.html", 422, reason=reason, version=version,
                        errors={"reason": "Give a reason of 3 to 500 characters."}, message="",
                        **page)
-    try:
-        mark_entered_in_error(launch.records, record, version=version, author=author,
-                              reason=reason, organization=launch.settings.organization,
-                              now=services().now)
-    except FhirError as err:
-        message, status = failure_message(err)
+    outcome = mark_entered_in_error(
+        services().saving, launch.records, who(launch), record, version=version, author=author,
+        reason=reason, organization=launch.settings.organization, now=services().now)
+    if outcome.state == "failed":
+        error = _failure(outcome)
+        message, status = failure_message(error)
         return render("record/entered_in_error.html", status, reason=reason, version=version,
-                       errors={}, message=message, details=plain_words.it_details(err), **page)
+                       errors={}, message=message, details=plain_words.it_details(error),
+                       **page)
+    return _changed(launch, qr_id, outcome, "entered-in-error")
+
+
+def _failure(outcome: SaveOutcome) -> FhirError:
+    return outcome.error or FhirError(outcome.reason or "The change was refused.")
+
+
+def _changed(launch: CurrentLaunch, qr_id: str, outcome: SaveOutcome, saved: str) -> Page:
+    """Stored: audited, and the record shows its new version. Queued (the server could not
+    take it now): the panel says so and lists it until the outbox has sent it (like a queued
+    save, it is not audited as a write before it is one)."""
+    handle = launch.handle
+    if outcome.state == "queued":
+        return redirect(url_for("panel.panel", handle=handle, queued=outcome.item_id), code=303)
     audit_write(services().auditor, launch, "update", [f"QuestionnaireResponse/{qr_id}"])
-    return redirect(url_for("record.response", handle=handle, qr_id=qr_id,
-                            saved="entered-in-error"), code=303)
+    return redirect(url_for("record.response", handle=handle, qr_id=qr_id, saved=saved),
+                    code=303)

@@ -71,8 +71,8 @@ def test_records_go_to_the_companion_when_the_ehr_will_not_take_them(deploy) -> 
     assert responses[0]["encounter"]["reference"] == f"{dep.iss}/Encounter/{context.encounter}"
     scores = store.client.search("Observation", {"patient": patient_url})
     assert len(scores) == 4
-    assert {o["derivedFrom"][0]["reference"] for o in scores} == {
-        f"QuestionnaireResponse/{responses[0]['id']}"}
+    assert {o["derivedFrom"][0]["reference"] for o in scores} == {  # the version it made
+        f"QuestionnaireResponse/{responses[0]['id']}/_history/1"}
     provenance = store.client.search(
         "Provenance", {"target": f"QuestionnaireResponse/{responses[0]['id']}"})
     assert len(provenance) == 1 and len(provenance[0]["target"]) == 5

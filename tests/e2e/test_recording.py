@@ -43,9 +43,14 @@ def test_therapist_rating_is_one_qr_with_scores_and_provenance(deploy):
     assert total["valueQuantity"]["value"] > 0
     assert len(provenances) == 1
     prov = provenances[0]
+    # The sandbox resolves resolve-as-version-specific: the Provenance and the scores name the
+    # exact versions the transaction made, and the extension is gone.
     targets = {t["reference"] for t in prov["target"]}
-    assert targets == {f"QuestionnaireResponse/{qr_id}",
-                       *(f"Observation/{o['id']}" for o in observations)}
+    assert targets == {f"QuestionnaireResponse/{qr_id}/_history/1",
+                       *(f"Observation/{o['id']}/_history/1" for o in observations)}
+    assert all("extension" not in t for t in prov["target"])
+    assert all(o["derivedFrom"] == [{"reference": f"QuestionnaireResponse/{qr_id}/_history/1"}]
+               for o in observations)
     assert agent(prov, "author") == f"Practitioner/{run.practitioner}"
     assert prov["contained"][0]["resourceType"] == "Device"
     assert agent(prov, "assembler") == "#app"
@@ -113,7 +118,7 @@ def test_client_hand_off_stores_a_client_rating_and_locks_the_panel(deploy):
     assert qr["encounter"] == {"reference": f"Encounter/{run.encounter}"}
     assert len(observations) == 4 and len(provenances) == 1
     assert agent(provenances[0], "author") == f"Patient/{run.patient}"
-    assert all(o["derivedFrom"] == [{"reference": f"QuestionnaireResponse/{qr_id}"}]
+    assert all(o["derivedFrom"] == [{"reference": f"QuestionnaireResponse/{qr_id}/_history/1"}]
                for o in observations)
 
 
@@ -155,6 +160,11 @@ def test_correction_makes_version_2_amended_and_entered_in_error_keeps_history(d
     total = next(o for o in observations if o["code"]["coding"][0]["code"] == "total")
     assert total["status"] == "amended"
     assert any(p.get("reason", [{}])[0].get("text") == "Mis-clicked item 1" for p in provenances)
+    # each Provenance names the version it accounts for, once: the save 1, the correction 2
+    named = sorted(t["reference"] for p in provenances for t in p["target"]
+                   if t["reference"].startswith(f"QuestionnaireResponse/{qr_id}"))
+    assert named == [f"QuestionnaireResponse/{qr_id}/_history/{n}" for n in (1, 2)]
+    assert total["derivedFrom"] == [{"reference": f"QuestionnaireResponse/{qr_id}/_history/2"}]
 
     view = run.get(f"/responses/{qr_id}")
     assert view.status_code == 200 and "amended" in view.text and "Versions" in view.text

@@ -2,7 +2,10 @@
 connection resets, answers cut off after the work was done) and our 503 injector (bursts on
 about 30% of requests, some after HAPI did the work). Several clinicians save at once.
 Afterwards: nothing lost, nothing duplicated, each rating stored once with its Observations and
-Provenance, and every clinician was told the truth. The long run: benchmarks/fault_run.py."""
+Provenance, and every clinician was told the truth. Each clinician then corrects their therapist
+ratings under the same faults: each correction is completed exactly once
+(tests/support/fault_corrections.py).
+The long run: benchmarks/fault_run.py."""
 
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ import pytest
 from plugin.recording.outbox import OutboxPolicy
 from plugin.web import create_app
 from tests.support.fault_clinic import Clinician, Tally, drain, faulty_path, judge, load_clinic
+from tests.support.fault_corrections import Correction, correct, judge_corrections
 from tests.support.interop import CLIENT_IDS, Servers
 from tests.support.servers import LiveServer
 from tests.support.toxiproxy import Toxiproxy, require_toxiproxy
@@ -58,15 +62,32 @@ def test_concurrent_saves_under_faults_are_stored_once_each_and_told_truly(
         for thread in threads:
             thread.join(timeout=600)
         assert not any(t.is_alive() for t in threads), "a clinician never finished"
+        # Still under the faults: each clinician corrects every therapist rating they were told
+        # is saved.
+        corrections: list[Correction] = []
+        to_correct = [s for s in tally.saves if s.told == "saved" and s.form.endswith("therapist")]
+
+        def correct_all(clinician: Clinician) -> None:
+            for save in (s for s in to_correct if s.clinician == clinician.number):
+                corrections.append(correct(clinician, clinician.launch(save.encounter), save))
+
+        threads = [threading.Thread(target=correct_all, args=(c,)) for c in clinicians]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=600)
         toxiproxy.reset()
         injector.active = False
         left = drain(app.extensions["alliance"].saving.outbox, DRAIN_DEADLINE)
         assert left == [], [(i["state"], i["reason"]) for i in left]
         verdict = judge(servers.hapi, tally)
+        corrected = judge_corrections(servers.hapi, corrections)
     finally:
         server.stop()
         injector.stop()
-    print(f"\nfault run (short): {verdict}, 503s injected: {injector.counts}")
+    print(f"\nfault run (short): {verdict}, corrections: {corrected}, "
+          f"503s injected: {injector.counts}")
+    assert corrected.corrections == len(to_correct) > 0 and corrected.clean, corrected
     assert verdict.saves == CLINICIANS * SESSIONS * 2
     assert verdict.clean, verdict
     assert set(verdict.told) <= {"saved", "queued"}

@@ -126,3 +126,111 @@ def test_the_app_saves_entry_by_entry_once_even_after_a_failure_between_entries(
     finally:
         server.stop()
         relay.stop()
+
+
+# -- a correction cut off part-way ---------------------------------------------------------------
+class CutAt:
+    """Cuts the first write (PUT or POST) to `resource_type` off after HAPI did it, and the
+    app's quick retry too, so the correction stops part-way and the outbox must finish it.
+    `armed` is set when the correction starts (the first save goes through untouched)."""
+
+    def __init__(self, method: str, resource_type: str) -> None:
+        self.method, self.resource_type = method, resource_type
+        self.armed, self.cut = False, 0
+
+    def __call__(self, method: str, path: str) -> str:
+        target = path.split("?")[0].rstrip("/").split("/fhir/", 1)[-1].split("/")[0]
+        if self.armed and method == self.method and target == self.resource_type \
+                and self.cut < 2:
+            self.cut += 1
+            return "after"
+        return "forward"
+
+
+@pytest.mark.parametrize(("method", "resource_type"), [
+    ("PUT", "QuestionnaireResponse"),  # the response updated, its answer lost
+    ("PUT", "Observation"),  # the response and a first score updated, then the cut
+    ("POST", "Provenance"),  # everything but the answer to the Provenance
+])
+def test_a_correction_cut_part_way_is_completed_once_by_the_outbox(
+        servers, hapi_without_transactions: str, tmp_path, method: str,
+        resource_type: str) -> None:
+    import fhir_profiles
+    from plugin.alliance import instrument_from_questionnaire, score_answers
+    from plugin.audit.verify import RecordAuditor
+    from plugin.fhir.client import FhirClient
+    from plugin.fhir.record_resources import SUBMISSION_SYSTEM
+    from plugin.recording.outbox import OutboxPolicy
+    from plugin.web import create_app
+    from tests.support.fault_clinic import ITEMS, Clinician, Tally, drain, load_clinic
+    from tests.support.forms import read_form
+    from tests.support.http_relay import Relay
+    from tests.support.interop import CLIENT_IDS
+    from tests.support.servers import LiveServer
+
+    hapi = hapi_without_transactions
+    (plan,) = load_clinic(hapi, f"cut-{resource_type.lower()}", 1, 1)
+    cut = CutAt(method, resource_type)
+    relay = Relay(hapi.rsplit("/fhir", 1)[0], cut).start()
+    iss = f"{relay.url}/fhir"
+    port = servers.spare_ports[1]
+    app = create_app({
+        "public_url": f"http://127.0.0.1:{port}", "client_id": CLIENT_IDS["public"],
+        "allowed_iss": iss,
+        "secret_key": "cut-correction-" + "Hq4v-8WxR2mZp6tLc1yBn9dKs3gFj7aEu0oTi5rY",
+        "development": True, "data_dir": str(tmp_path / "app")},
+        outbox_policy=OutboxPolicy(first_retry=0.3, max_retry=2), outbox_interval=0.2)
+    server = LiveServer(port=port).start(app)
+    app_url = f"http://127.0.0.1:{port}"
+    try:
+        clinician = Clinician(0, plan, app_url=lambda: app_url, iss=iss,
+                              new_launch=servers.new_launch, hapi=hapi, tally=Tally(), seed=5)
+        encounter = plan.encounters[0]
+        handle = clinician.launch(encounter)
+        first = clinician.save(handle, encounter, "alliance-checkin-therapist")
+        assert first.told == "saved"
+        (qr,) = requests.get(f"{hapi}/QuestionnaireResponse", timeout=30, params={
+            "identifier": f"{SUBMISSION_SYSTEM}|{first.submission_id}"}).json()["entry"]
+        qr_id = qr["resource"]["id"]
+
+        page = clinician.browser.get(f"{app_url}/panel/{handle}/responses/{qr_id}/correct",
+                                     timeout=60)
+        assert page.status_code == 200, page.text[:2000]
+        corrected = {f"item-{i}": "4" for i in ITEMS} | {"item-task-2": "0"}
+        form = {**read_form(page.text, page.url).hidden, **corrected,
+                "reason": "Read the wrong column"}
+        cut.armed = True
+        told = clinician.browser.post(f"{app_url}/panel/{handle}/responses/{qr_id}/correct",
+                                      data=form, timeout=90, allow_redirects=False)
+        assert cut.cut == 2  # the cut happened, HAPI did the work twice-asked
+        assert told.status_code == 303 and "queued=" in told.headers["Location"], told.text[:2000]
+        waiting = clinician.browser.get(f"{app_url}{told.headers['Location']}", timeout=60)
+        assert "Not stored yet" in waiting.text
+        assert drain(app.extensions["alliance"].saving.outbox, 60) == []
+
+        stored = requests.get(f"{hapi}/QuestionnaireResponse/{qr_id}", timeout=30).json()
+        assert stored["status"] == "amended" and stored["meta"]["versionId"] == "2"
+        observations = [e["resource"] for e in requests.get(
+            f"{hapi}/Observation", timeout=30,
+            params={"derived-from": f"QuestionnaireResponse/{qr_id}", "_count": "50"},
+        ).json().get("entry", [])]
+        instrument = instrument_from_questionnaire(
+            fhir_profiles.questionnaire("alliance-checkin-therapist"))
+        answers = {k.removeprefix("item-"): v for k, v in corrected.items()}
+        expected = {c: round(s.sum, 4) for c, s in score_answers(instrument, answers)
+                    .scales.items() if s.scored and s.sum is not None}
+        live = {o["code"]["coding"][0]["code"]: o["valueQuantity"]["value"]
+                for o in observations if o["status"] != "entered-in-error"}
+        assert len(observations) == 4 and live == expected  # no duplicate, none stale
+        provenance = requests.get(f"{hapi}/Provenance", timeout=30, params={
+            "target": f"QuestionnaireResponse/{qr_id}", "_summary": "count"}).json()["total"]
+        assert provenance == 2  # the save's and the correction's, once each
+        findings = RecordAuditor(FhirClient(hapi)).audit_response(stored)
+        assert all(f.ok for f in findings), findings
+        shown = clinician.browser.get(f"{app_url}/panel/{handle}", timeout=60).text
+        current = shown.split('id="current-h"', 1)[1].split("</section>", 1)[0]
+        assert f"Check-in {expected['total']:.0f} of 24, therapist" in current, current
+        assert "Not stored yet" not in shown and "not yet stored" not in shown
+    finally:
+        server.stop()
+        relay.stop()

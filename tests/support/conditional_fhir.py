@@ -1,12 +1,14 @@
 """An in-memory FHIR store behind a FakeTransport, for unit tests of how the app writes
 (tests/support/memory_fhir.py is the one for reads, versions and the audit tools).
 
-It does what the outbox relies on and no more: transaction Bundles of conditional creates
-(`ifNoneExist`) with `urn:uuid` references resolved, single creates with `If-None-Exist`,
-searches by identifier, `_tag` and subject. `transactions=False` makes it refuse transactions
-(501), as a store without them does. `faults` is a list of things to do to the next requests:
-"503" (refused, nothing done), "lost" (done, then the answer is a 503), "cut" (a connection
-error, nothing done); None lets a request through.
+It does what the outbox relies on and no more: transaction Bundles (all or nothing) of
+conditional creates (`ifNoneExist`) and updates (`ifMatch`) with `urn:uuid` references resolved,
+single creates with `If-None-Exist`, updates with `If-Match` (a stale one is refused with 412,
+as R4 says), reads and vreads (every version is kept), searches by identifier, `_tag`, subject
+and derived-from (a versioned reference matches its resource, as on HAPI). `transactions=False`
+makes it refuse transactions (501), as a store without them does. `faults` is a list of things
+to do to the next requests, whatever their method: "503" (refused, nothing done), "lost" (done,
+then the answer is a 503), "cut" (a connection error, nothing done); None lets a request through.
 """
 
 from __future__ import annotations
@@ -28,10 +30,12 @@ class ConditionalFhir:
     def __init__(self, *, transactions: bool = True) -> None:
         self.transactions = transactions
         self.resources: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
+        self.versions: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
         self.faults: list[str | None] = []
         self.requests = 0
         self.session, self.transport = fake_session()
         self.transport.add("POST", BASE, self._post).add("GET", BASE, self._get)
+        self.transport.add("PUT", BASE, self._put)
 
     def all(self, resource_type: str) -> list[dict[str, Any]]:
         return list(self.resources[resource_type].values())
@@ -59,16 +63,33 @@ class ConditionalFhir:
         if bundle.get("type") == "transaction" and not self.transactions:
             return (501, {"resourceType": "OperationOutcome", "issue": [
                 {"severity": "error", "code": "not-supported", "diagnostics": "no transactions"}]})
+        before = (copy.deepcopy(self.resources), copy.deepcopy(self.versions))
         resolved: dict[str, str] = {}
         out = []
         for entry in bundle.get("entry") or []:
             resource = _resolve(copy.deepcopy(entry["resource"]), resolved)
-            status, stored = self._create(resource, entry["request"].get("ifNoneExist"))
+            request = entry["request"]
+            if request["method"] == "PUT":
+                status, stored = self._update(resource, request.get("ifMatch"))
+            else:
+                status, stored = self._create(resource, request.get("ifNoneExist"))
+            if status[0] >= 400:  # all or nothing
+                self.resources, self.versions = before
+                return status
             ref = f"{stored['resourceType']}/{stored['id']}"
             resolved[entry.get("fullUrl", "")] = ref
             out.append({"response": {"status": str(status[0]),
-                                     "location": f"{ref}/_history/1"}})
+                                     "location": f"{ref}/_history/{stored['meta']['versionId']}"}})
         return (200, {"resourceType": "Bundle", "type": "transaction-response", "entry": out})
+
+    def _keep(self, resource: dict[str, Any]) -> dict[str, Any]:
+        kind, rid = resource["resourceType"], resource["id"]
+        history = self.versions[(kind, rid)]
+        stored = {**resource, "meta": {**resource.get("meta", {}),
+                                       "versionId": str(len(history) + 1)}}
+        history.append(stored)
+        self.resources[kind][rid] = stored
+        return stored
 
     def _create(self, resource: dict[str, Any],
                 condition: str | None) -> tuple[tuple[int, Any], dict[str, Any]]:
@@ -77,16 +98,43 @@ class ConditionalFhir:
             found = self._search(kind, dict(parse_qsl(condition)))
             if found:
                 return (200, found[0]), found[0]
-        stored = {**resource, "id": f"{kind[:2].lower()}{len(self.resources[kind]) + 1}",
-                  "meta": {**resource.get("meta", {}), "versionId": "1"}}
-        self.resources[kind][stored["id"]] = stored
+        new_id = f"{kind[:2].lower()}{len(self.resources[kind]) + 1}"
+        stored = self._keep({**resource, "id": new_id})
         return (201, stored), stored
 
+    def _update(self, resource: dict[str, Any],
+                if_match: str | None) -> tuple[tuple[int, Any], dict[str, Any]]:
+        current = self.resources[resource["resourceType"]].get(resource["id"])
+        wanted = (if_match or "").removeprefix("W/").strip('"')
+        if current is not None and wanted and wanted != current["meta"]["versionId"]:
+            return (412, {"resourceType": "OperationOutcome", "issue": [
+                {"severity": "error", "code": "conflict", "diagnostics": "version conflict"}]}), {}
+        stored = self._keep(copy.deepcopy(resource))
+        return (200, stored), stored
+
+    def _put(self, request: requests.PreparedRequest) -> Any:
+        fault = self._fault()
+        if fault == "cut":
+            return requests.ConnectionError("connection reset by peer")
+        if fault == "503":
+            return (503, {"resourceType": "OperationOutcome", "issue": []}, {"Retry-After": "1"})
+        status, _stored = self._update(json.loads(request.body or b"{}"),
+                                       request.headers.get("If-Match"))
+        return (503, {}) if fault == "lost" else status
+
     def _get(self, request: requests.PreparedRequest) -> Any:
-        self._fault()
+        if self._fault() == "cut":
+            return requests.ConnectionError("connection reset by peer")
         parts = urlsplit(request.url or "")
-        kind = parts.path.rstrip("/").rsplit("/", 1)[-1]
-        found = self._search(kind, dict(parse_qsl(parts.query)))
+        path = parts.path.rstrip("/").split("/fhir/", 1)[1].split("/")
+        if len(path) in (2, 4):  # a read, or a vread of Type/id/_history/n
+            history = self.versions.get((path[0], path[1])) or []
+            found = history[-1] if len(path) == 2 and history else None
+            if len(path) == 4 and path[3].isdigit() and 0 < int(path[3]) <= len(history):
+                found = history[int(path[3]) - 1]
+            return (200, found) if found else (404, {"resourceType": "OperationOutcome",
+                                                     "issue": []})
+        found = self._search(path[0], dict(parse_qsl(parts.query)))
         return (200, {"resourceType": "Bundle", "type": "searchset",
                       "entry": [{"resource": r} for r in found]})
 
@@ -116,4 +164,7 @@ def _matches(resource: dict[str, Any], name: str, value: str) -> bool:
                    for t in (resource.get("meta") or {}).get("tag") or [])
     if name in ("subject", "patient"):
         return (resource.get("subject") or {}).get("reference") == value
+    if name == "derived-from":
+        return any(str(d.get("reference", "")).split("/_history/")[0] == value
+                   for d in resource.get("derivedFrom") or [])
     return False

@@ -71,7 +71,8 @@ def records_of(dep, qr_id: str) -> tuple[dict, list[dict], list[dict]]:
                     if ref in (d.get("reference", "").split("/_history/")[0]
                                for d in o.get("derivedFrom", []))]
     provenances = [p for p in stored(dep, "Provenance")
-                   if {"reference": ref} in p.get("target", [])]
+                   if ref in (t.get("reference", "").split("/_history/")[0]
+                              for t in p.get("target", []))]
     return qr, observations, provenances
 
 

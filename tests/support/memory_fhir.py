@@ -75,8 +75,10 @@ class MemoryFhir:
 
 
 def _reference(value: Any) -> list[str]:
+    """The references in an element, without their version: a search by reference finds a
+    versioned one too, as on HAPI."""
     if isinstance(value, dict):
-        return [str(value.get("reference", ""))]
+        return [str(value.get("reference", "")).split("/_history/")[0]]
     if isinstance(value, list):
         return [ref for item in value for ref in _reference(item)]
     return []

@@ -9,7 +9,7 @@ import fhir_profiles
 from plugin.audit.errors import AuditQueryError
 from plugin.audit.verify import RecordAuditor, response_query
 from plugin.fhir.client import FhirClient
-from plugin.fhir.record_resources import TEXT_PACK_SYSTEM
+from plugin.fhir.record_resources import SUBMISSION_SYSTEM, TEXT_PACK_SYSTEM
 from tests.plugin.audit.stored import old_version, store, submission
 from tests.support.memory_fhir import MemoryFhir
 
@@ -71,7 +71,7 @@ def test_entered_in_error_must_reach_the_scores(server: MemoryFhir) -> None:
     store(server, submission(1), 1)
     qr = server.current("QuestionnaireResponse", "qr1")
     server.put({**qr, "status": "entered-in-error"})
-    server.put({**server.current("Provenance", "prov1"), "id": "prov1b"})
+    server.put(second_provenance(server))
     for scale in ("total", "goal", "task"):
         obs = server.current("Observation", f"obs1-{scale}")
         server.put({**obs, "status": "entered-in-error"})
@@ -123,13 +123,80 @@ def test_a_score_derived_from_another_version_of_the_response_is_named(
     store(server, submission(1), 1)
     qr = server.current("QuestionnaireResponse", "qr1")
     server.put({**qr, "status": "amended"})
-    server.put({**server.current("Provenance", "prov1"), "id": "prov1b"})
+    server.put(second_provenance(server))
     obs = server.current("Observation", "obs1-total")
     server.put({**obs, "derivedFrom": [{"reference": "QuestionnaireResponse/qr1/_history/2"}]})
     assert [f.check for f in audit(server, patient="p1") if not f.ok] == []
     server.put({**obs, "derivedFrom": [{"reference": "QuestionnaireResponse/qr1/_history/1"}]})
     [(_, check, detail)] = failures(audit(server, patient="p1"))
     assert check == "score" and "derived from version 1, the response is at version 2" in detail
+
+
+def second_provenance(server: MemoryFhir, names: str = "QuestionnaireResponse/qr1",
+                      tag: str = "00000000-0000-4000-8000-000000000001/provenance/from-1") -> dict:
+    """The Provenance of a change to qr1 (its own tag, naming `names`)."""
+    first = server.current("Provenance", "prov1")
+    return {**first, "id": "prov1b", "target": [{"reference": names}],
+            "meta": {**first["meta"], "tag": [{"system": SUBMISSION_SYSTEM, "code": tag}]}}
+
+
+def versioned(server: MemoryFhir) -> None:
+    """qr1 as a server that keeps versioned references holds it after a correction: each
+    Provenance names the version it accounts for."""
+    qr = server.current("QuestionnaireResponse", "qr1")
+    server.put({**qr, "status": "amended"})
+    first = server.current("Provenance", "prov1")
+    server.put({**first, "target": [{"reference": "QuestionnaireResponse/qr1/_history/1"}]})
+    server.put(second_provenance(server, "QuestionnaireResponse/qr1/_history/2"))
+
+
+def test_each_version_named_by_its_own_provenance_passes(server: MemoryFhir) -> None:
+    store(server, submission(1), 1)
+    versioned(server)
+    [found] = [f for f in audit(server, patient="p1") if f.check == "provenance"]
+    assert found.ok and "each naming the version it accounts for" in found.detail
+
+
+def test_without_versions_in_references_the_count_stands_in_and_says_so(
+        server: MemoryFhir) -> None:
+    store(server, submission(1), 1)
+    qr = server.current("QuestionnaireResponse", "qr1")
+    server.put({**qr, "status": "amended"})
+    server.put(second_provenance(server))
+    [found] = [f for f in audit(server, patient="p1") if f.check == "provenance"]
+    assert found.ok and "naming no version (the server keeps references" in found.detail
+
+
+def test_a_version_accounted_for_twice_is_named(server: MemoryFhir) -> None:
+    store(server, submission(1), 1)
+    versioned(server)
+    twice = {**second_provenance(server, "QuestionnaireResponse/qr1/_history/2", tag="other"),
+             "id": "prov1c"}
+    server.put(twice)
+    [(_, check, detail)] = failures(audit(server, patient="p1"))
+    assert check == "provenance"
+    assert "version 2 is accounted for twice: Provenance/prov1b, Provenance/prov1c" in detail
+
+
+def test_a_change_stored_twice_is_named_even_without_versions(server: MemoryFhir) -> None:
+    """A resend that stored a second Provenance for the same change (the same tag)."""
+    store(server, submission(1), 1)
+    qr = server.current("QuestionnaireResponse", "qr1")
+    server.put({**qr, "status": "amended"})
+    server.put(second_provenance(server))
+    server.put({**second_provenance(server), "id": "prov1c"})
+    [(_, check, detail)] = failures(audit(server, patient="p1"))
+    assert check == "provenance"
+    assert detail == "one change recorded twice: Provenance/prov1b, Provenance/prov1c"
+
+
+def test_a_provenance_naming_a_version_that_never_was_is_named(server: MemoryFhir) -> None:
+    store(server, submission(1), 1)
+    first = server.current("Provenance", "prov1")
+    server.put({**first, "target": [{"reference": "QuestionnaireResponse/qr1/_history/3"}]})
+    [(_, check, detail)] = failures(audit(server, patient="p1"))
+    assert check == "provenance"
+    assert "names version 3, which the response (at version 1) never had" in detail
 
 
 def test_a_date_range_selects_by_authored(server: MemoryFhir) -> None:

@@ -18,6 +18,7 @@ from plugin.alliance import (
 )
 from plugin.fhir.errors import InvalidSubmission
 from plugin.fhir.record_bundles import Submission, build_submission_bundle, build_submission_records
+from plugin.fhir.record_resources import RESOLVE_AS_VERSION_SPECIFIC
 
 UTC = datetime.UTC
 AUTHORED = datetime.datetime(2026, 11, 25, 10, 30, tzinfo=UTC)
@@ -97,10 +98,16 @@ def test_references_resolve_within_the_bundle(qid):
     assert urn_refs and urn_refs <= full_urls
     qr_url = bundle["entry"][0]["fullUrl"]
     observations = [e for e in bundle["entry"] if e["resource"]["resourceType"] == "Observation"]
-    assert all(o["resource"]["derivedFrom"] == [{"reference": qr_url}] for o in observations)
+    # Each asks the server to name the version the transaction makes (one round trip).
+    version_specific = [{"url": RESOLVE_AS_VERSION_SPECIFIC, "valueBoolean": True}]
+    assert all(o["resource"]["derivedFrom"] == [
+        {"reference": qr_url, "extension": version_specific}] for o in observations)
     provenance = bundle["entry"][-1]["resource"]
     assert {t["reference"] for t in provenance["target"]} == full_urls - {
         bundle["entry"][-1]["fullUrl"]}
+    assert all(t["extension"] == version_specific for t in provenance["target"])
+    # the patient, the session and the people are not in the Bundle: left as they are
+    assert all("extension" not in o["resource"]["subject"] for o in observations)
 
 
 def test_observations_hold_total_and_each_scored_component():

@@ -82,5 +82,7 @@ def test_entered_in_error_never_deletes():
     assert bundle["entry"][0]["request"]["ifMatch"] == 'W/"3"'
     prov = bundle["entry"][-1]["resource"]
     assert prov["activity"]["coding"][0]["code"] == "NULLIFY"
+    # the Provenance names the exact versions these PUTs make (If-Match n makes n + 1)
     assert {t["reference"] for t in prov["target"]} == {
-        "QuestionnaireResponse/qr1", *(f"Observation/{o['id']}" for o in observations)}
+        "QuestionnaireResponse/qr1/_history/4",
+        *(f"Observation/{o['id']}/_history/2" for o in observations)}

@@ -176,10 +176,12 @@ def test_without_transactions_the_entries_go_one_by_one(tmp_path: Path) -> None:
     assert world.stored() == (1, 4, 1)
     qr_id = world.fhir.all("QuestionnaireResponse")[0]["id"]
     assert state["qr_id"] == qr_id
+    # Each reference names the exact version the server stored (it said so in its answer).
     for obs in world.fhir.all("Observation"):
-        assert obs["derivedFrom"] == [{"reference": f"QuestionnaireResponse/{qr_id}"}]
+        assert obs["derivedFrom"] == [{"reference": f"QuestionnaireResponse/{qr_id}/_history/1"}]
     targets = {t["reference"] for t in world.fhir.all("Provenance")[0]["target"]}
-    assert f"QuestionnaireResponse/{qr_id}" in targets and len(targets) == 5
+    assert f"QuestionnaireResponse/{qr_id}/_history/1" in targets and len(targets) == 5
+    assert all(t.endswith("/_history/1") for t in targets)
 
 
 @pytest.mark.parametrize("fail_at", [1, 2, 3, 4, 5, 6])
