@@ -10,14 +10,11 @@ import multiprocessing
 import os
 import sqlite3
 import threading
-from pathlib import Path
 
-from plugin.audit.trail import AuditTrail
-from plugin.launch.session_store import SqliteSessionStore
 from plugin.launch.sqlite_wal import open_wal
+from tests.support.sqlite_openers import open_both
 
 SCHEMA = ("CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY)",)
-KEY = "Qm7x-2LpV9cRz4tNw8bKd1yHs6fJg3eUa5oWi0Tq"
 
 
 def test_an_opener_waits_while_another_process_sets_the_file_up(tmp_path):
@@ -36,29 +33,24 @@ def test_an_opener_waits_while_another_process_sets_the_file_up(tmp_path):
     opened[0].execute("INSERT INTO t DEFAULT VALUES")
 
 
-def _open_both(folder: str, start: multiprocessing.synchronize.Barrier,
-               failures: multiprocessing.Queue) -> None:
-    start.wait()
-    try:
-        AuditTrail(Path(folder) / "spool.sqlite3", deliver=lambda events: None)
-        SqliteSessionStore(Path(folder) / "sessions.sqlite3", KEY)
-    except sqlite3.Error as err:
-        failures.put(repr(err))
-    else:
-        failures.put("")
-
-
 def test_eight_workers_starting_together_on_a_fresh_folder_all_start(tmp_path):
-    context = multiprocessing.get_context("fork")  # as gunicorn makes its workers
+    # Forked from a fresh single-threaded process, as gunicorn forks its workers (see
+    # tests/support/sqlite_openers.py for why not from pytest).
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["tests.support.sqlite_openers"])
     for round_ in range(6):
         folder = tmp_path / str(round_)
         folder.mkdir()
         start, failures = context.Barrier(8), context.Queue()
-        workers = [context.Process(target=_open_both, args=(str(folder), start, failures))
+        workers = [context.Process(target=open_both, args=(str(folder), start, failures))
                    for _ in range(8)]
-        for worker in workers:
-            worker.start()
-        outcomes = [failures.get(timeout=60) for _ in workers]
-        for worker in workers:
-            worker.join(timeout=10)
+        try:
+            for worker in workers:
+                worker.start()
+            outcomes = [failures.get(timeout=60) for _ in workers]
+        finally:
+            for worker in workers:
+                worker.join(timeout=10)
+                if worker.is_alive():
+                    worker.kill()
         assert not any(outcomes), outcomes
