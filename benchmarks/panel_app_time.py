@@ -23,7 +23,6 @@ import pstats
 import re
 import statistics
 import sys
-import tempfile
 import time
 import tracemalloc
 from pathlib import Path
@@ -33,12 +32,9 @@ import requests
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.load.app_time import Timed, TimedSession, _wrap  # noqa: E402
-from ehr_sandbox import create_sandbox  # noqa: E402
-from ehr_sandbox.settings import ClientRegistration, SandboxSettings  # noqa: E402
+from benchmarks.sandbox_bench import start_bench  # noqa: E402
 from plugin.panel import reads  # noqa: E402
-from plugin.web import create_app  # noqa: E402
 from plugin.web.server import settle_heap  # noqa: E402
-from tests.support.servers import LiveServer  # noqa: E402
 
 
 def _figures(label: str, cpu: list[float]) -> str:
@@ -65,22 +61,11 @@ def main() -> None:
                         help="leave start-up objects in the collector's full passes")
     args = parser.parse_args()
     reads.PAGE_SIZE = args.page_size  # what the app asks for; the sandbox serves up to 500
-    tmp = Path(tempfile.mkdtemp(prefix="alliance-apptime-"))
-    ehr, app_server = LiveServer("localhost"), LiveServer("127.0.0.1")
-    sandbox = create_sandbox(SandboxSettings(
-        base_url=ehr.url, app_launch_url=f"{app_server.url}/launch",
-        clients=(ClientRegistration("bench", "public", (f"{app_server.url}/callback",)),),
-        db_path=tmp / "ehr.sqlite3"))
-    ehr.start(sandbox)
     http = TimedSession()
-    app = create_app({"public_url": app_server.url, "client_id": "bench",
-                      "allowed_iss": f"{ehr.url}/fhir", "development": True,
-                      "secret_key": "Vq3r-8NcZ0pLw2xY7tKd4hJm9sFb6gRe1uAi5oTy",
-                      "data_dir": str(tmp / "app")}, http=http)
     timed = Timed([], [], [])
-    app_server.start(_wrap(app, http, timed))
-    directory = sandbox.extensions["ehr_sandbox"]["directory"]
-    patient = max((p for p, _ in directory.patients()), key=lambda p: len(directory.encounters(p)))
+    bench = start_bench(http, prefix="alliance-apptime-",
+                        wrap=lambda app: _wrap(app, http, timed))
+    ehr, app, patient = bench.ehr, bench.app, bench.patient
 
     def launch() -> tuple[requests.Session, str, int]:
         browser = requests.Session()
@@ -132,8 +117,7 @@ def main() -> None:
     gc.collect()
     held = with_entry - tracemalloc.get_traced_memory()[0]
     tracemalloc.stop()
-    ehr.stop()
-    app_server.stop()
+    bench.stop()
 
     load = ", ".join(f"{v:.2f}" for v in os.getloadavg())
     print(f"patient {patient}: the page is {size / 1024:.0f} KB; sandbox pages of "

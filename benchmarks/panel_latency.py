@@ -10,7 +10,6 @@ import datetime
 import re
 import statistics
 import sys
-import tempfile
 import time
 import tracemalloc
 from pathlib import Path
@@ -19,13 +18,10 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from ehr_sandbox import create_sandbox  # noqa: E402
-from ehr_sandbox.settings import ClientRegistration, SandboxSettings  # noqa: E402
+from benchmarks.sandbox_bench import start_bench  # noqa: E402
 from plugin.fhir.client import FhirClient  # noqa: E402
 from plugin.panel.reads import read_panel  # noqa: E402
 from plugin.panel.view import build_panel  # noqa: E402
-from plugin.web import create_app  # noqa: E402
-from tests.support.servers import LiveServer  # noqa: E402
 
 
 class SlowNetwork(requests.Session):
@@ -59,21 +55,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
     delay = args.latency_ms / 1000
-    tmp = Path(tempfile.mkdtemp(prefix="alliance-bench-"))
-    ehr, app_server = LiveServer("localhost"), LiveServer("127.0.0.1")
-    sandbox = create_sandbox(SandboxSettings(
-        base_url=ehr.url, app_launch_url=f"{app_server.url}/launch",
-        clients=(ClientRegistration("bench", "public", (f"{app_server.url}/callback",)),),
-        db_path=tmp / "ehr.sqlite3"))
-    ehr.start(sandbox)
     network = SlowNetwork(delay)
-    app = create_app({"public_url": app_server.url, "client_id": "bench",
-                      "allowed_iss": f"{ehr.url}/fhir", "development": True,
-                      "secret_key": "Vq3r-8NcZ0pLw2xY7tKd4hJm9sFb6gRe1uAi5oTy",
-                      "data_dir": str(tmp / "app")}, http=network)
-    app_server.start(app)
-    directory = sandbox.extensions["ehr_sandbox"]["directory"]
-    patient = max((p for p, _ in directory.patients()), key=lambda p: len(directory.encounters(p)))
+    bench = start_bench(network, prefix="alliance-bench-")
+    ehr, app, patient = bench.ehr, bench.app, bench.patient
 
     browser = requests.Session()
     chart = browser.get(f"{ehr.url}/chart/{patient}", timeout=30).text
@@ -119,8 +103,7 @@ def main() -> None:
           f"  ({statistics.median(naive_counts):g} requests)")
     print(f"building the panel view: peak {peak / 1e6:.1f} MB, {len(view.alerts)} alerts, "
           f"{len(view.scored)} scored sessions")
-    ehr.stop()
-    app_server.stop()
+    bench.stop()
 
 
 if __name__ == "__main__":
