@@ -160,10 +160,10 @@ def check_layout(page: Any, where: str) -> None:
     assert not broken, f"{where}: words broken inside table cells: {broken[:10]}"
 
 
-def check_at_every_width(page: Any, name: str) -> None:
+def check_at_every_width(page: Any, name: str, *, screenshots: bool = True) -> None:
     """One page as loaded (in a context with bypass_csp, for axe): what it says, with folds
-    closed; then, folds open, at 320, 360 and 1280 px: layout, broken words, axe, and a
-    full-page screenshot tests/artifacts/page-<name>-<width>.png."""
+    closed; then, folds open, at 320, 360 and 1280 px: layout, broken words, axe, and (unless
+    told not to) a full-page screenshot tests/artifacts/page-<name>-<width>.png."""
     page.locator("main").wait_for()
     page.set_viewport_size({"width": WIDTHS[0], "height": 640})
     check_page(page, f"{name} at {WIDTHS[0]} px")
@@ -172,7 +172,8 @@ def check_at_every_width(page: Any, name: str) -> None:
         check_layout(page, f"{name} at {width} px")
         violations = axe_violations(page)
         assert not violations, f"{name} at {width} px:\n{describe(violations)}"
-        shoot(page, f"page-{name}-{width}", full_page=True)
+        if screenshots:
+            shoot(page, f"page-{name}-{width}", full_page=True)
 
 
 def test_every_shape_fits_reads_plainly_and_passes_axe(shapes, browser):
@@ -186,12 +187,7 @@ def test_every_shape_fits_reads_plainly_and_passes_axe(shapes, browser):
             assert screen["record"] is not None and screen["record"] <= 640, (shape, screen)
             assert all(b <= 640 for b in screen["alerts"]), (shape, screen)
             shoot(page, f"panel-320-{shape}")
-            check_page(page, f"{shape} at 320 px")
-            for width in WIDTHS:
-                page.set_viewport_size({"width": width, "height": 640})
-                check_layout(page, f"{shape} at {width} px")
-                violations = axe_violations(page)
-                assert not violations, f"{shape} at {width} px:\n{describe(violations)}"
+            check_at_every_width(page, shape, screenshots=False)
         finally:
             ctx.close()
 
