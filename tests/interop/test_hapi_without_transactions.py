@@ -4,8 +4,12 @@ FHIR stores do. The app's fallback for such servers is tested against it."""
 
 from __future__ import annotations
 
+import contextlib
 import re
 import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
@@ -63,6 +67,34 @@ def test_a_batch_of_conditional_creates_is_taken_once(hapi_without_transactions:
 
 
 # -- the app against it ------------------------------------------------------------------------
+@contextlib.contextmanager
+def app_behind_relay(handler: Any, servers: Any, hapi: str,
+                     tmp_path: Path) -> Iterator[tuple[Any, str, str]]:
+    """The app on a spare port, its EHR this HAPI through our relay (`handler` decides each
+    request's fate), with quick outbox retries: yields (app, app URL, the iss to launch from)."""
+    from plugin.recording.outbox import OutboxPolicy
+    from plugin.web import create_app
+    from tests.support.http_relay import Relay
+    from tests.support.interop import CLIENT_IDS
+    from tests.support.servers import LiveServer
+
+    relay = Relay(hapi.rsplit("/fhir", 1)[0], handler).start()
+    iss = f"{relay.url}/fhir"
+    port = servers.spare_ports[1]
+    app = create_app({
+        "public_url": f"http://127.0.0.1:{port}", "client_id": CLIENT_IDS["public"],
+        "allowed_iss": iss,
+        "secret_key": "no-transaction-" + "Zr5k-2PwN8mQx4vB7cLd1gHj6tFs9aYe3oUi0nRt",
+        "development": True, "data_dir": str(tmp_path / "app")},
+        outbox_policy=OutboxPolicy(first_retry=0.3, max_retry=2), outbox_interval=0.2)
+    server = LiveServer(port=port).start(app)
+    try:
+        yield app, f"http://127.0.0.1:{port}", iss
+    finally:
+        server.stop()
+        relay.stop()
+
+
 class FailOnce:
     """Lets every request through except the `nth` create of `resource_type` and the app's
     quick retry of it: both are done by HAPI and then answered with a 503, a failure between
@@ -82,37 +114,21 @@ class FailOnce:
 
 def test_the_app_saves_entry_by_entry_once_even_after_a_failure_between_entries(
         servers, hapi_without_transactions: str, tmp_path) -> None:
-    from plugin.recording.outbox import OutboxPolicy
-    from plugin.web import create_app
     from tests.support.fault_clinic import Clinician, Tally, count_stored, drain, load_clinic
-    from tests.support.http_relay import Relay
-    from tests.support.interop import CLIENT_IDS
-    from tests.support.servers import LiveServer
 
     hapi = hapi_without_transactions
     (plan,) = load_clinic(hapi, "notx", 1, 2)
     failing = FailOnce("Observation", nth=6)  # the 2nd save's 2nd Observation
-    relay = Relay(hapi.rsplit("/fhir", 1)[0], failing).start()
-    iss = f"{relay.url}/fhir"
-    port = servers.spare_ports[1]
-    app = create_app({
-        "public_url": f"http://127.0.0.1:{port}", "client_id": CLIENT_IDS["public"],
-        "allowed_iss": iss,
-        "secret_key": "no-transaction-" + "Zr5k-2PwN8mQx4vB7cLd1gHj6tFs9aYe3oUi0nRt",
-        "development": True,
-        "data_dir": str(tmp_path / "app")},
-        outbox_policy=OutboxPolicy(first_retry=0.3, max_retry=2), outbox_interval=0.2)
-    server = LiveServer(port=port).start(app)
-    try:
+    with app_behind_relay(failing, servers, hapi, tmp_path) as (app, app_url, iss):
         tally = Tally()
-        clinician = Clinician(0, plan, app_url=lambda: f"http://127.0.0.1:{port}", iss=iss,
+        clinician = Clinician(0, plan, app_url=lambda: app_url, iss=iss,
                               new_launch=servers.new_launch, hapi=hapi, tally=tally, seed=3)
         handle = clinician.launch(plan.encounters[0])
-        panel = clinician.browser.get(f"http://127.0.0.1:{port}/panel/{handle}", timeout=30)
+        panel = clinician.browser.get(f"{app_url}/panel/{handle}", timeout=30)
         first = clinician.save(handle, plan.encounters[0], "alliance-checkin-therapist")
         assert first.told == "saved"
         saved_panel = clinician.browser.get(
-            f"http://127.0.0.1:{port}/panel/{handle}?saved=x", timeout=30)
+            f"{app_url}/panel/{handle}?saved=x", timeout=30)
         assert "Saved: the rating is in the patient's record" in saved_panel.text
         # How it was sent is for the integrator: folded away from the clinician.
         assert re.search(r"<details[^>]*>\s*<summary>Details for your IT team</summary>\s*<p>"
@@ -123,9 +139,6 @@ def test_the_app_saves_entry_by_entry_once_even_after_a_failure_between_entries(
         for save in (first, second):
             assert count_stored(hapi, save.submission_id) == (1, 4, 1)
         assert panel.status_code == 200
-    finally:
-        server.stop()
-        relay.stop()
 
 
 # -- a correction cut off part-way ---------------------------------------------------------------
@@ -161,29 +174,13 @@ def test_a_correction_cut_part_way_is_completed_once_by_the_outbox(
     from plugin.audit.verify import RecordAuditor
     from plugin.fhir.client import FhirClient
     from plugin.fhir.record_resources import SUBMISSION_SYSTEM
-    from plugin.recording.outbox import OutboxPolicy
-    from plugin.web import create_app
     from tests.support.fault_clinic import ITEMS, Clinician, Tally, drain, load_clinic
     from tests.support.forms import read_form
-    from tests.support.http_relay import Relay
-    from tests.support.interop import CLIENT_IDS
-    from tests.support.servers import LiveServer
 
     hapi = hapi_without_transactions
     (plan,) = load_clinic(hapi, f"cut-{resource_type.lower()}", 1, 1)
     cut = CutAt(method, resource_type)
-    relay = Relay(hapi.rsplit("/fhir", 1)[0], cut).start()
-    iss = f"{relay.url}/fhir"
-    port = servers.spare_ports[1]
-    app = create_app({
-        "public_url": f"http://127.0.0.1:{port}", "client_id": CLIENT_IDS["public"],
-        "allowed_iss": iss,
-        "secret_key": "cut-correction-" + "Hq4v-8WxR2mZp6tLc1yBn9dKs3gFj7aEu0oTi5rY",
-        "development": True, "data_dir": str(tmp_path / "app")},
-        outbox_policy=OutboxPolicy(first_retry=0.3, max_retry=2), outbox_interval=0.2)
-    server = LiveServer(port=port).start(app)
-    app_url = f"http://127.0.0.1:{port}"
-    try:
+    with app_behind_relay(cut, servers, hapi, tmp_path) as (app, app_url, iss):
         clinician = Clinician(0, plan, app_url=lambda: app_url, iss=iss,
                               new_launch=servers.new_launch, hapi=hapi, tally=Tally(), seed=5)
         encounter = plan.encounters[0]
@@ -232,6 +229,3 @@ def test_a_correction_cut_part_way_is_completed_once_by_the_outbox(
         current = shown.split('id="current-h"', 1)[1].split("</section>", 1)[0]
         assert f"Check-in {expected['total']:.0f} of 24, therapist" in current, current
         assert "Not stored yet" not in shown and "not yet stored" not in shown
-    finally:
-        server.stop()
-        relay.stop()
