@@ -7,14 +7,15 @@
 - A recent window (the last ``RECENT`` sessions, all on demand): the x axis is the sessions in
   the window, missed ones included and marked with a cross on the axis, dates labelled.
 - Readable in black and white: client solid with filled circles, therapist dashed with open
-  squares; a session with an alert gets a ring around its point (never covering it), a
-  prorated score (some items unanswered) a dotted ring.
+  squares; a rating with an alert gets a solid ring around its point (never covering it), one
+  worth asking about (a prompt) a dashed ring, a prorated score (some items unanswered) a dotted
+  ring.
 """
 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from plugin.alliance import Instrument, NormSet, ScoredSession
@@ -36,7 +37,7 @@ class Point:
     value: float
     day: datetime.date
     encounter_id: str
-    alert: bool
+    alert: str  # "alert", "prompt" or "" (the strongest signal on this rater's rating)
     prorated: bool = False
 
 
@@ -165,7 +166,7 @@ def _cutoffs(norms: NormSet | None, members: Sequence[ScoredSession],
 
 
 def build_trends(scored: Sequence[ScoredSession], instruments: Sequence[Instrument],
-                 flagged: frozenset[str], sessions: Sequence[Session] = (),
+                 marks: Mapping[tuple[str, str], str], sessions: Sequence[Session] = (),
                  show_all: bool = False, norms: NormSet | None = None) -> list[TrendChart]:
     """The charts of every instrument in `scored`, over the window of sessions."""
     days = window(sessions, scored, show_all)
@@ -195,7 +196,7 @@ def build_trends(scored: Sequence[ScoredSession], instruments: Sequence[Instrume
             for rater in wording.RATER_ORDER:
                 points = tuple(
                     Point(x_of[s.date], _y(v, lo, hi), v, s.date, s.encounter_id,
-                          s.encounter_id in flagged, s.score.scale(code).prorated)
+                          marks.get((s.encounter_id, rater), ""), s.score.scale(code).prorated)
                     for s in sorted(members, key=lambda s: s.date)
                     if s.rater == rater and (v := s.score.scale(code).sum) is not None
                 )

@@ -14,6 +14,7 @@ from typing import Any
 
 import fhir_profiles
 from plugin.alliance import (
+    Alert,
     AllianceError,
     Instrument,
     NormSet,
@@ -40,6 +41,7 @@ from plugin.panel.cards import Cards, build_cards
 from plugin.panel.reads import PanelReads
 
 HIDDEN_STATUSES = frozenset({"entered-in-error", "stopped"})
+COUNTED_STATUSES = frozenset({"completed", "amended"})  # in-progress: shown, never scored
 
 
 @functools.lru_cache(maxsize=64)
@@ -67,7 +69,7 @@ class Response:
 
     @property
     def counts(self) -> bool:
-        return self.status not in HIDDEN_STATUSES and self.score is not None
+        return self.status in COUNTED_STATUSES and self.score is not None
 
     @property
     def rater_rank(self) -> int:
@@ -79,7 +81,9 @@ def read_response(qr: dict[str, Any], encounter_days: dict[str, datetime.date]) 
     encounter_id = referenced_id(qr.get("encounter"), "Encounter")
     instrument = instrument_for(str(qr.get("questionnaire") or ""))
     score, problem = None, None
-    if instrument is None:
+    if str(qr.get("status")) not in COUNTED_STATUSES:
+        pass  # unfinished or withdrawn answers are listed as such and never scored
+    elif instrument is None:
         problem = "Its questionnaire is not one this app knows."
     else:
         try:
@@ -117,7 +121,7 @@ class PanelView:
     instruments: dict[str, Instrument]  # per rater, the one drawn on the trend
     scored: list[ScoredSession]
     alerts: list[AlertGroup]  # newest first, persisting conditions folded
-    flagged: frozenset[str]  # encounters where a rating alert fired (marked on the trend)
+    marks: dict[tuple[str, str], str]  # (encounter, rater) -> "alert" or "prompt" on the trend
     notes: list[str] = field(default_factory=list)
     cards: Cards | None = None  # the status line, open alerts, good news and history
     latest_session: str | None = None  # the newest rated session (the status line's evidence)
@@ -136,6 +140,23 @@ class PanelView:
         drawn = [*self.instruments.values(), *self.all_instruments]
         found = (self.caveats.get(i.url) for i in drawn)
         return list(dict.fromkeys(c for c in found if c))
+
+
+def marks_of(alerts: Iterable[Alert], scored: Iterable[ScoredSession]) -> dict[tuple[str, str],
+                                                                          str]:
+    """Per rated (encounter, rater): "alert" where an alert concerns that rating, else "prompt"
+    where one is worth asking about. A comparison of both raters marks both."""
+    rated = {(s.encounter_id, s.rater) for s in scored}
+    marks: dict[tuple[str, str], str] = {}
+    for alert in alerts:
+        if alert.kind in ("attendance", "repair") or not alert.encounter_id:
+            continue
+        raters = [alert.rater] if alert.rater else ["client", "therapist"]
+        for rater in raters:
+            key = (alert.encounter_id, rater)
+            if key in rated and marks.get(key) != "alert":
+                marks[key] = "alert" if alert.level == "alert" else "prompt"
+    return marks
 
 
 def caveats_of(norms: NormSet) -> dict[str, str]:
@@ -180,9 +201,9 @@ def build_panel(reads: PanelReads, encounter_id: str | None, today: datetime.dat
         if r.score and r.rater and r.score.instrument_url == main.get(r.rater)
     ]
     visits = [
-        Visit(s.id, s.day, s.status, s.cancelled_by)  # type: ignore[arg-type]
+        Visit(s.id, s.day, s.status, s.cancelled_by, s.reason)  # type: ignore[arg-type]
         for s in all_sessions
-        if s.day and s.status in ("attended", "cancelled", "no-show")
+        if s.day and s.status in ("attended", "cancelled", "no-show", "booked")
     ]
     instruments = {rater: i for rater, url in main.items() if (i := instrument_for(url))}
     # Alerts read every instrument of each rater on its own scale; the chart keeps the main one.
@@ -211,7 +232,9 @@ def build_panel(reads: PanelReads, encounter_id: str | None, today: datetime.dat
                      "out of the trend; open them from the list below.")
     kinds = {s.kind for s in all_sessions}
     return PanelView(
-        cards=build_cards(alerts, every, today),
+        cards=build_cards(alerts, every, today, attended=[
+            s.id for s in reversed(all_sessions)
+            if s.status == "attended" and s.resource_type == "Encounter"]),
         all_scored=every,
         norms=norms,
         all_instruments=[i for i in {r.instrument.url: r.instrument for r in counted
@@ -228,8 +251,7 @@ def build_panel(reads: PanelReads, encounter_id: str | None, today: datetime.dat
         instruments=instruments,
         scored=scored,
         alerts=alert_list(alerts, scored),
-        flagged=frozenset(a.encounter_id for a in alerts
-                          if a.kind != "attendance" and a.encounter_id),
+        marks=marks_of(alerts, every),
         notes=notes,
         caveats=caveats_of(norms),
     )

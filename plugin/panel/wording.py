@@ -100,7 +100,7 @@ RECORD_STATUS = {
     "in-progress": "not finished",
     "stopped": "stopped before the end",
 }
-SESSION_STATUS = {"no-show": "did not attend"}
+SESSION_STATUS = {"no-show": "did not attend", "booked": "booked"}
 
 
 def record_status(status: str | None) -> str:
@@ -118,9 +118,10 @@ def activity(code: str | None) -> str:
         code or "", (code or "").lower())
 
 
-ALERT_WORDS = {"rupture": "rupture", "repair": "repaired", "low-alliance": "low",
-               "early-low-alliance": "low", "falling-trend": "drifting down",
-               "discrepancy": "raters apart", "attendance": "missed"}
+ALERT_WORDS = {"drop": "lower than usual", "under-line": "under the line",
+               "rupture": "rupture", "repair": "back near usual", "low-alliance": "low for weeks",
+               "falling-trend": "sliding down", "discrepancy": "raters apart",
+               "attendance": "missed"}
 
 
 def alert_word(kind: str) -> str:
