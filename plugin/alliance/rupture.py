@@ -11,7 +11,8 @@
   noticeable drop); a drop with no rupture yet closes at the first such rating.
 - **Back near usual** (news): the first rating back near the usual level. It says what was
   observed (back to 19, the usual being 20); it does not claim the rupture was talked about
-  or resolved, which a score cannot show. Rupture-repair episodes go with better outcomes (Eubanks, Muran & Safran 2018).
+  or resolved, which a score cannot show. Rupture-repair episodes go with better outcomes
+  (Eubanks, Muran & Safran 2018).
 """
 
 from __future__ import annotations
