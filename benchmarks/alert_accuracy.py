@@ -31,7 +31,7 @@ from simulated_clients import (  # noqa: E402
     under_cutoff,
 )
 
-from plugin.alliance import Alert, analyse_trends, shipped_norms  # noqa: E402
+from plugin.alliance import Alert, AlertSettings, analyse_trends, shipped_norms  # noqa: E402
 
 SEEDS = {"train": (1, 2, 3), "test": (101, 102, 103)}
 RATINGS = {"drop", "under-line", "rupture", "low-alliance", "falling-trend", "discrepancy"}
@@ -39,8 +39,8 @@ DOWN = {"rupture", "low-alliance", "falling-trend"}
 Table = dict[str, list[float]]  # measure -> [hits, cases]
 
 
-def alerts_for(course: Course) -> list[Alert]:
-    return analyse_trends(course.sessions, (), course.visits, today=course.today,
+def alerts_for(course: Course, settings: AlertSettings | None = None) -> list[Alert]:
+    return analyse_trends(course.sessions, (), course.visits, settings, today=course.today,
                           norms=shipped_norms())
 
 
@@ -119,7 +119,7 @@ def measure_attendance(table: Table, course: Course, alerts: list[Alert]) -> Non
     del by_id
 
 
-def run(seeds: Sequence[int], clients: int) -> Table:
+def run(seeds: Sequence[int], clients: int, settings: AlertSettings | None = None) -> Table:
     table: Table = {}
     for seed in seeds:
         rng = random.Random(seed)  # noqa: S311 (a simulation, not a secret)
@@ -134,7 +134,7 @@ def run(seeds: Sequence[int], clients: int) -> Table:
             for name, make in groups:
                 for n in range(clients):
                     course = make(rng, spec, f"{name}{n}-")
-                    alerts = alerts_for(course)
+                    alerts = alerts_for(course, settings)
                     if name == "stable":
                         measure_stable(table, spec, course, alerts)
                         measure_attendance(table, course, alerts)

@@ -107,7 +107,7 @@ class Alert:
 class AlertSettings:
     """The rules' windows and fractions (module docstring: what each means and why)."""
 
-    baseline_window: int = 5
+    baseline_window: int = 8
     baseline_min_sessions: int = 2
     repair_fraction: float = 0.5
     rupture_fraction: float = 1.0
@@ -115,7 +115,7 @@ class AlertSettings:
     low_run: int = 4
     trend_window: int = 8
     trend_fraction: float = 1.25
-    apart_run: int = 3
+    apart_run: int = 4
     client_lower_fraction: float = 0.75
     therapist_lower_fraction: float = 1.25
     gap_factor: float = 2.5

@@ -18,7 +18,7 @@ import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from plugin.alliance import Alert, ScoredSession
+from plugin.alliance import Alert, AlertSettings, ScoredSession
 from plugin.panel import wording
 
 RECENT_DAYS = 42  # project default: six weekly sessions; older news and absences are history
@@ -150,11 +150,16 @@ def build_cards(alerts: Iterable[Alert], scored: Sequence[ScoredSession], today:
 
 
 def usual_level(scored: Sequence[ScoredSession], newest: ScoredSession) -> float | None:
-    """The median of up to five earlier totals of the same rater and instrument."""
+    """The median of the earlier totals of the same rater and instrument, over the rules'
+    baseline window (the usual level the alerts compare with)."""
+    settings = AlertSettings()
     earlier = [s.score.total.sum for s in sorted(scored, key=lambda s: s.date)
                if s.rater == newest.rater and s.score.instrument_url == newest.score.instrument_url
-               and s.date < newest.date and s.score.total.sum is not None][-5:]
-    return float(statistics.median(earlier)) if len(earlier) >= 2 else None
+               and s.date < newest.date and s.score.total.sum is not None]
+    earlier = earlier[-settings.baseline_window:]
+    if len(earlier) < settings.baseline_min_sessions:
+        return None
+    return float(statistics.median(earlier))
 
 
 def _latest(scored: Sequence[ScoredSession]) -> str:
