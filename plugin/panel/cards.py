@@ -131,8 +131,9 @@ def _group(alerts: Iterable[Alert]) -> list[Card]:
 
 
 def build_cards(alerts: Iterable[Alert], scored: Sequence[ScoredSession], today: datetime.date,
-                attended: Sequence[str] = ()) -> Cards:
-    """``attended``: the attended sessions' encounter ids, oldest first (for what is missing)."""
+                attended: Sequence[str] = (), current: str | None = None) -> Cards:
+    """``attended``: the attended sessions' encounter ids, oldest first, and ``current`` the
+    session in context (for what is missing)."""
     every = list(alerts)
     latest_day = max((s.date for s in scored), default=None)
     prompts = [a for a in every if a.level == "prompt"]
@@ -145,7 +146,7 @@ def build_cards(alerts: Iterable[Alert], scored: Sequence[ScoredSession], today:
                   key=lambda c: c.last, reverse=True)
     history = sorted((c for c in cards if c not in open_cards and c not in good),
                      key=lambda c: c.last, reverse=True)
-    status = status_line(open_cards, today_prompts, good, scored, attended)
+    status = status_line(open_cards, today_prompts, good, scored, attended, current)
     return Cards(status, tuple(today_prompts), tuple(open_cards), tuple(good), tuple(history))
 
 
@@ -200,10 +201,13 @@ def _who(card: Card) -> str:
 
 
 def status_line(open_cards: Sequence[Card], prompts: Sequence[Card], good: Sequence[Card],
-                scored: Sequence[ScoredSession], attended: Sequence[str] = ()) -> str:
+                scored: Sequence[ScoredSession], attended: Sequence[str] = (),
+                current: str | None = None) -> str:
     """Facts, one short sentence each; never a claim that nothing needs attention."""
+    unrated = current is not None and not any(s.encounter_id == current for s in scored)
     if not scored and not open_cards:
-        return "No alliance rating recorded yet."
+        return "No alliance rating recorded yet." + (
+            " This session: not rated yet." if unrated else "")
     sentences = [_latest(scored)] if scored else []
     if prompts:
         sentences.append("Worth asking about today: " + "; ".join(
@@ -215,4 +219,6 @@ def status_line(open_cards: Sequence[Card], prompts: Sequence[Card], good: Seque
     for card in good[:1]:
         sentences.append(f"Back near usual on {wording.day(card.last)}{_who(card)}.")
     sentences += _missing(scored, attended)
+    if unrated:
+        sentences.append("This session: not rated yet.")
     return " ".join(sentences)

@@ -234,7 +234,8 @@ def build_panel(reads: PanelReads, encounter_id: str | None, today: datetime.dat
     return PanelView(
         cards=build_cards(alerts, every, today, attended=[
             s.id for s in reversed(all_sessions)
-            if s.status == "attended" and s.resource_type == "Encounter"]),
+            if s.status == "attended" and s.resource_type == "Encounter"], current=encounter_id
+            if any(s.id == encounter_id for s in all_sessions) else None),
         all_scored=every,
         norms=norms,
         all_instruments=[i for i in {r.instrument.url: r.instrument for r in counted

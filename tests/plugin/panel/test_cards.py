@@ -100,8 +100,9 @@ def test_nothing_open_is_said_as_facts_not_as_reassurance():
 def test_missing_ratings_are_said():
     scored = course([20, 21, 20])
     attended = ["e0", "e1", "e2", "e3", "e4"]  # the last two sessions were not rated
-    cards = cards_for(scored, attended)
-    assert cards.status.endswith("No client rating in 2 of the last 3 sessions.")
+    cards = build_cards(analyse_trends(scored, today=TODAY), scored, TODAY, attended, "e5")
+    assert cards.status.endswith("No client rating in 2 of the last 3 sessions. "
+                                 "This session: not rated yet.")
 
 
 def test_old_absences_go_to_history_and_recent_ones_stay_open():
