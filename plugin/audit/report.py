@@ -12,7 +12,8 @@ COLUMNS = ("result", "record", "patient", "check", "detail")
 
 
 def _row(finding: Finding) -> tuple[str, ...]:
-    return ("ok" if finding.ok else "FAIL", finding.record, finding.patient, finding.check,
+    result = ("WARN" if finding.warning else "ok") if finding.ok else "FAIL"
+    return (result, finding.record, finding.patient, finding.check,
             finding.detail)
 
 
