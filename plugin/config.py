@@ -245,6 +245,12 @@ class _SettingsSchema(Schema):
         if problem:
             raise ValidationError(problem)
 
+    @validates("audit_checkpoint_dir")
+    def _check_checkpoint_dir(self, value: str | None, **_: Any) -> None:
+        problem = writable_folder_problem(Path(value)) if value else None
+        if problem:
+            raise ValidationError(problem)
+
     @validates("ops_token")
     def _check_ops_token(self, value: str | None, **_: Any) -> None:
         if value is not None and (len(value) < 32 or secret_bits(value) < MIN_SECRET_BITS):

@@ -181,3 +181,19 @@ def test_audit_files_are_readable_by_the_owner_only(tmp_path: Path, umask_022: N
              *(tmp_path / "audit").glob("spool.sqlite3-*"), *(tmp_path / "audit").glob("keys/*")]
     modes = {f.name: oct(stat.S_IMODE(f.stat().st_mode)) for f in files}
     assert set(modes.values()) == {"0o600"}, modes
+
+
+def test_the_app_keeps_its_checkpoint_where_the_operator_said(hostile, tmp_path, capsys) -> None:
+    from .app_harness import app_under_attack
+
+    elsewhere = tmp_path / "elsewhere"
+    app = app_under_attack(hostile(), tmp_path, audit_checkpoint_dir=str(elsewhere))
+    handle = app.launch()
+    assert app.clinician.get(f"/panel/{handle}").status_code == 200
+    log = tmp_path / "app" / "audit" / "audit.jsonl"
+    code, out = audit(log, capsys, "--checkpoint", str(elsewhere))
+    assert code == 0 and "keyed chain intact" in out and "matches the checkpoint" in out
+    save(log, records(log)[:-1])
+    rewrite_head(log, records(log))
+    code, out = audit(log, capsys, "--checkpoint", str(elsewhere))
+    assert code == 1 and "at its end were deleted" in out
