@@ -117,13 +117,26 @@ def test_a_line_removed_and_the_rest_renumbered_is_found(tmp_path, capsys) -> No
 
 
 def test_an_emptied_log_is_found_with_or_without_its_head(tmp_path, capsys) -> None:
-    path = written(tmp_path)
+    checkpoints = tmp_path / "elsewhere"
+    path = written(tmp_path, checkpoints=checkpoints)
     path.write_text("")
     code, out = audit(path, capsys)
     assert code == 1 and "is empty" in out
     path.with_name(path.name + ".head").unlink()
     code, out = audit(path, capsys)
     assert code == 1 and "is empty" in out
+    code, out = audit(path, capsys, "--checkpoint", str(checkpoints))
+    assert code == 1 and "checkpoint names a keyed chain" in out
+
+
+def test_a_log_from_before_keyed_chains_is_a_warning_not_intact(tmp_path, capsys) -> None:
+    path = tmp_path / "old" / "audit.jsonl"
+    path.parent.mkdir()
+    chain = [{"seq": 0, "prev": "0" * 64, "hash": "", "event": {"n": n}} for n in range(3)]
+    save(path, reseal(chain))
+    code, out = audit(path, capsys)
+    assert code == 0 and "WARN" in out and "unkeyed (legacy) chain" in out
+    assert "intact" not in out
 
 
 def test_a_keyed_log_rewritten_in_the_old_unkeyed_format_is_found(tmp_path, capsys) -> None:

@@ -127,3 +127,15 @@ def test_a_log_from_before_keys_is_a_legacy_chain_then_continues_keyed(tmp_path:
     content[0] = content[0].replace('"n": 1', '"n": 9')
     path.write_text("\n".join(content) + "\n")
     assert [(p.line, p.code) for p in verify_chain(path)] == [(1, "changed")]
+
+
+def test_audit_key_rotate_and_list_from_the_command_line(tmp_path: Path, capsys) -> None:
+    from plugin.cli import main
+
+    sink = filled(tmp_path, 1)
+    assert main(["audit-key", "--keys", str(sink.keys.folder), "rotate"]) == 0
+    out = capsys.readouterr().out
+    assert "new audit key" in out and "active" in out and "retired (kept" in out
+    sink.append({"n": 2})
+    assert main(["audit", "--sink", str(sink.path)]) == 0
+    assert "keyed chain intact: 4 line(s)" in capsys.readouterr().out
