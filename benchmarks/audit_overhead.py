@@ -16,8 +16,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from plugin.audit.chain_verify import verify_chain  # noqa: E402
 from plugin.audit.emit import AccessAuditor  # noqa: E402
-from plugin.audit.sink import JsonLinesSink, verify_chain  # noqa: E402
+from plugin.audit.sink import JsonLinesSink  # noqa: E402
 from plugin.audit.trail import AuditTrail, deliver_to_log  # noqa: E402
 from smart_launch import LaunchContext  # noqa: E402
 

@@ -3,7 +3,8 @@
 With PROMETHEUS_MULTIPROC_DIR set (`alliance serve --workers N` sets it), each worker writes its
 samples to files there and /metrics sums them across workers; without it, the process's own
 registry is served. Label values come from bounded sets (configured issuers, error codes,
-interactions, alert kinds), never from a handle, token, patient or free text.
+interactions, alert kinds, registered OAuth error codes), never from a handle, token, patient
+or free text: an error code a remote server sent is `other` unless OAuth registers it.
 """
 
 from __future__ import annotations
@@ -48,6 +49,23 @@ REQUEST_SECONDS = Histogram(
 
 UNCONFIGURED = "unconfigured"
 UNKNOWN = "unknown"
+OTHER = "other"
+# The OAuth error codes registered for the authorization and token endpoints (RFC 6749 4.1.2.1
+# and 5.2, OpenID Connect Core 3.1.2.6, RFC 9126, RFC 9101): the only codes from a remote
+# server (an authorization callback anyone can forge, a token endpoint's answer) kept as labels.
+OAUTH_ERRORS = frozenset({
+    "invalid_request", "unauthorized_client", "access_denied", "unsupported_response_type",
+    "invalid_scope", "server_error", "temporarily_unavailable", "invalid_client",
+    "invalid_grant", "unsupported_grant_type", "interaction_required", "login_required",
+    "account_selection_required", "consent_required", "invalid_request_uri",
+    "invalid_request_object", "request_not_supported", "request_uri_not_supported",
+    "registration_not_supported", "invalid_dpop_proof", "use_dpop_nonce",
+})
+
+
+def remote_error_label(code: str) -> str:
+    """A code a remote server chose, as a label: a registered OAuth code, else `other`."""
+    return code if code in OAUTH_ERRORS else OTHER
 
 
 def issuer_label(iss: str | None, allowed: tuple[str, ...]) -> str:

@@ -39,7 +39,9 @@ def build_auditor(settings: Settings, stores: RecordStores) -> AccessAuditor:
                               "(ALLIANCE_RECORD_STORE_URL).")
         deliver = deliver_to_fhir(client)
     else:
-        deliver = deliver_to_log(JsonLinesSink(settings.audit_log or folder / "audit.jsonl"))
+        deliver = deliver_to_log(JsonLinesSink(settings.audit_log or folder / "audit.jsonl",
+                                               keys=settings.audit_key_dir,
+                                               checkpoints=settings.audit_checkpoint_dir))
     trail = AuditTrail(folder / "spool.sqlite3", deliver)
     return AccessAuditor(trail, client_id=settings.client_id, app_name=APP_NAME,
                          app_version=__version__, app_address=settings.public_url)

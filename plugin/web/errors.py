@@ -30,12 +30,17 @@ from plugin.launch.errors import (
     LaunchStoreBusy,
     StoreUnavailable,
 )
-from plugin.ops.metrics import ERRORS
+from plugin.ops.metrics import ERRORS, remote_error_label
 from plugin.recording.errors import RecordingError
 from plugin.web import plain_words
 from plugin.web.audit_hooks import audit_refusal
 from plugin.web.services import services
-from smart_launch import SmartLaunchError, TransportError
+from smart_launch import (
+    AuthorizationDenied,
+    SmartLaunchError,
+    TokenRequestError,
+    TransportError,
+)
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +64,9 @@ REPLY_STATUS: dict[type[Exception], tuple[int, str]] = {
     TransportError: (502, "Sign-in with the EHR failed"),
 }
 ROOTS = (ConfigError, LaunchError, RecordingError, AllianceError, FhirError, SmartLaunchError)
+# errors whose code a remote server chose (an OAuth `error`): metrics and logs see only a
+# registered OAuth code or "other" (plugin/ops/metrics.py)
+REMOTE_CODES = (AuthorizationDenied, TokenRequestError)
 
 
 def reply_for(err: Exception) -> tuple[int, str]:
@@ -70,9 +78,9 @@ def reply_for(err: Exception) -> tuple[int, str]:
 
 
 def _page(status: int, title: str, message: str, code: str,
-          details: str = "") -> tuple[str, int]:
-    g.error_code = code  # for the launches metric (plugin/web/ops_routes.py)
-    ERRORS.labels(code).inc()
+          details: str = "", label: str | None = None) -> tuple[str, int]:
+    g.error_code = label or code  # for the launches metric (plugin/web/ops_routes.py)
+    ERRORS.labels(label or code).inc()
     return render_template("error.html", title=title, message=message, code=code,
                            details=details), status
 
@@ -82,13 +90,14 @@ def _domain(err: Exception) -> tuple[str, int]:
     (plugin/web/plain_words.py); the error's own code and message go to the log only as code."""
     status, title = reply_for(err)
     code = str(getattr(err, "code", "error"))
+    label = remote_error_label(code) if isinstance(err, REMOTE_CODES) else code
     words = plain_words.error_words(err)
-    audit_refusal(services().auditor, code, status)
+    audit_refusal(services().auditor, label, status)
     if status >= 500 or isinstance(err, (FhirError, SmartLaunchError)):
-        log.warning("request failed: %s (%s)", code, type(err).__name__)
+        log.warning("request failed: %s (%s)", label, type(err).__name__)
     else:
-        log.info("refused: %s", code)
-    return _page(status, title, words.sentence, code, words.details)
+        log.info("refused: %s", label)
+    return _page(status, title, words.sentence, code, words.details, label)
 
 
 def _http(err: HTTPException) -> tuple[str, int]:

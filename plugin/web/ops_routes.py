@@ -2,13 +2,15 @@
 
 /healthz (liveness) lives with the launch routes. /readyz answers 200 when the session store
 answers, the keys are loaded and the outbox is not stuck, else 503 with what failed. /metrics
-is the Prometheus text format (restrict it to the monitoring network at the balancer).
+is the Prometheus text format. With ALLIANCE_OPS_TOKEN set, both answer only a request with
+``Authorization: Bearer <token>`` (compared in constant time), else 401; /healthz stays open.
 Every response carries X-Request-Id; its log line names the route pattern (`/panel/<handle>`),
 never the path, so no handle reaches the log.
 """
 
 from __future__ import annotations
 
+import hmac
 import logging
 import time
 
@@ -24,8 +26,27 @@ bp = Blueprint("ops", __name__)
 LAUNCH_ENDPOINTS = {"launch.launch": "started", "launch.callback": "completed"}
 
 
+def _operator_refused() -> tuple[Response, int] | None:
+    """A 401 unless the request carries the operator token (when one is set)."""
+    token = services().settings.ops_token
+    if token is None:
+        return None
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(),
+                                                          token.encode()):
+        return None
+    response = jsonify({"error": "this endpoint needs the operator token "
+                                 "(Authorization: Bearer, ALLIANCE_OPS_TOKEN)"})
+    response.headers["WWW-Authenticate"] = 'Bearer realm="alliance-operator"'
+    response.headers["Cache-Control"] = "no-store"
+    return response, 401
+
+
 @bp.get("/readyz")
 def readyz() -> tuple[Response, int]:
+    refused = _operator_refused()
+    if refused is not None:
+        return refused
     ext = services()
     store = ext.launches.store
     settings = ext.settings
@@ -56,7 +77,10 @@ def _check_audit() -> readiness.Check:
 
 
 @bp.get("/metrics")
-def prometheus() -> Response:
+def prometheus() -> Response | tuple[Response, int]:
+    refused = _operator_refused()
+    if refused is not None:
+        return refused
     health = services().auditor.health()  # read when scraped: a failing destination shows
     metrics.AUDIT_PENDING.set(max(health["pending"], 0))
     metrics.AUDIT_DESTINATION_OK.set(1 if health["ok"] else 0)

@@ -102,6 +102,4 @@ def style(handle: str) -> Response:
         variables = app.styles.variables(
             context.smart_style_url, [context.iss, context.issuer, context.token_endpoint]
         )
-    response = Response(style_sheet(variables), mimetype="text/css")
-    response.headers["Cache-Control"] = "private, max-age=300"
-    return response
+    return Response(style_sheet(variables), mimetype="text/css")  # no-store: security.py

@@ -22,7 +22,8 @@ import fhir_profiles
 from ehr_sandbox.cohort import build_cohort
 from ehr_sandbox.settings import SandboxSettings
 from plugin.alliance import instrument_from_questionnaire, score_answers
-from plugin.audit.sink import read_events, verify_chain
+from plugin.audit.chain_verify import verify_chain
+from plugin.audit.sink import read_events
 from plugin.deploy.install import package_resources
 from plugin.fhir.record_resources import SUBMISSION_SYSTEM
 from plugin.web import create_app
