@@ -122,11 +122,11 @@ def trend_alerts(series: Sequence[ScoredSession], form: FormNorms | None, course
             "falling-trend", last.encounter_id, last.date, "sliding-down",
             f"{scale_words(form, last.score.instrument_url, TOTAL)} has slid down over the "
             f"last {len(values)} ratings, from about {fmt(start_level)} to "
-            f"{out_of(last.score.total)} in session {number} (a fall of {sourced_size(size)} "
-            "or more is worth asking about).",
+            f"{out_of(last.score.total)} in session {number}.",
             scale=TOTAL, rater=last.rater, instrument=last.score.instrument_url,
             session_number=number, prorated=last.score.total.prorated,
             values={"decline": decline, "fall": fall, "start": start_level,
                     "threshold": needed, "sessions": float(len(values))},
-            source=TREND_SOURCE.format(n=settings.trend_window, drop=size.source)))
+            source=f"a fall of {sourced_size(size)} or more is worth asking about; "
+                   + TREND_SOURCE.format(n=settings.trend_window, drop=size.source)))
     return alerts

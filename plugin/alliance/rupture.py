@@ -82,8 +82,8 @@ def rupture_alerts(series: Sequence[ScoredSession], scale: str, form: FormNorms 
                 alerts.append(replace(
                     first, kind="rupture", rule="not-back-to-usual", level="alert",
                     reason=(f"{what} fell from a usual {fmt(drop.usual)} to "
-                            f"{fmt(first.values['value'])} on {spoken_day(first.date)} and was "
-                            f"{out_of(score)} in session {number}: not back to usual yet."),
+                            f"{fmt(first.values['value'])} on {spoken_day(first.date)}; "
+                            f"{out_of(score)} in session {number}, not back yet."),
                     values={**first.values, "latest": value}))
                 drop.rupture = len(alerts) - 1
             elif drop.rupture is not None:
@@ -98,11 +98,11 @@ def rupture_alerts(series: Sequence[ScoredSession], scale: str, form: FormNorms 
                 alerts.append(Alert(
                     "drop", session.encounter_id, session.date, "drop-from-usual",
                     f"{what} was {out_of(score)} in session {number}, {fmt(baseline - value)} "
-                    f"under this client's usual {fmt(baseline)} (a drop of "
-                    f"{sourced_size(size)} or more is worth asking about).",
+                    f"under this client's usual {fmt(baseline)}.",
                     values={"value": value, "usual": baseline, "drop": baseline - value,
                             "threshold": threshold},
-                    source=f"noticeable drop: {size.source}; usual = median of up to "
+                    source=f"a drop of {sourced_size(size)} or more is worth asking about; "
+                           f"noticeable drop: {size.source}; usual = median of up to "
                            f"{settings.baseline_window} earlier ratings (project default)",
                     level="prompt", **common))  # type: ignore[arg-type]
                 drop = _Drop(len(alerts) - 1, None, baseline, threshold)

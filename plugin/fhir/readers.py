@@ -193,5 +193,7 @@ def read_missed_appointment(appointment: dict[str, Any]) -> Session | None:
 def sessions(encounters: list[dict[str, Any]], appointments: list[dict[str, Any]]) -> list[Session]:
     """Every session, newest first: encounters plus missed appointments (no double counting)."""
     found = [read_encounter(e) for e in encounters]
-    found += [s for s in map(read_missed_appointment, appointments) if s is not None]
+    days = {s.day for s in found}
+    found += [s for s in map(read_missed_appointment, appointments) if s is not None
+              and not (s.status == "booked" and s.day in days)]  # its Encounter is listed
     return sorted(found, key=lambda s: (s.day or date.min, s.id), reverse=True)

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import datetime
 import statistics
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 
 from plugin.alliance import Alert, AlertSettings, ScoredSession
 from plugin.panel import wording
@@ -38,6 +38,11 @@ SITUATIONS = {
     "discrepancy-today": (3, "Client rated it lower than the therapist"),
     "repair": (9, "Good news: back near usual"),
 }
+
+
+STATUS_WORDS = {"rupture": "rupture", "low-alliance": "low", "falling-trend": "sliding down",
+                "discrepancy": "raters apart", "attendance": "missed sessions",
+                "attendance-unhappy": "cancelled as unhappy", "attendance-gap": "a long gap"}
 
 
 @dataclass(frozen=True)
@@ -123,11 +128,44 @@ def _card(situation: str, members: Sequence[Alert]) -> Card:
 
 
 def _group(alerts: Iterable[Alert]) -> list[Card]:
-    """One card per situation and day: one event seen by both raters or on several scales."""
-    groups: dict[tuple[str, datetime.date], list[Alert]] = {}
+    """One card per situation and day (one event seen by both raters or on several scales);
+    the client's absences one card while open, each on its own once history."""
+    groups: dict[tuple[str, datetime.date | None], list[Alert]] = {}
     for alert in alerts:
-        groups.setdefault((situation_of(alert), alert.date), []).append(alert)
-    return [_card(situation, members) for (situation, _), members in groups.items()]
+        situation = situation_of(alert)
+        together = situation == "attendance" and alert.open
+        groups.setdefault((situation, None if together else alert.date), []).append(alert)
+    return [_absences(members) if situation == "attendance" and len(members) > 1
+            else _card(situation, members) for (situation, _), members in groups.items()]
+
+
+def _absences(members: Sequence[Alert]) -> Card:
+    """Recent absences as one card: how many since when, the latest in its own words."""
+    ordered = sorted(members, key=lambda a: a.date)
+    card = _card("attendance", [ordered[-1]])
+    return replace(card, first=ordered[0].date, summary=(
+        f"{len(ordered)} sessions missed since {wording.day(ordered[0].date)}, the latest on "
+        f"{wording.day(ordered[-1].date)}."), evidence=tuple(_evidence(a)
+                                                         for a in reversed(ordered)))
+
+
+def _fold_slides(cards: list[Card]) -> list[Card]:
+    """An open slide of a rater whose rupture is open is the same event seen twice (a fall
+    from the usual level that has not come back): one card, both findings as evidence."""
+    slides = {id(c): c for c in cards if c.situation == "falling-trend" and c.open}
+    folded: set[int] = set()
+    out = []
+    for card in cards:
+        if id(card) in slides:
+            continue
+        mine = [s for s in slides.values() if card.situation == "rupture" and card.open
+                and set(s.raters) & set(card.raters)]
+        if mine:
+            folded |= {id(s) for s in mine}
+            card = replace(card, heading="Rupture, then sliding down",
+                           evidence=(*card.evidence, *(e for s in mine for e in s.evidence)))
+        out.append(card)
+    return out + [s for key, s in slides.items() if key not in folded]
 
 
 def build_cards(alerts: Iterable[Alert], scored: Sequence[ScoredSession], today: datetime.date,
@@ -139,14 +177,16 @@ def build_cards(alerts: Iterable[Alert], scored: Sequence[ScoredSession], today:
     prompts = [a for a in every if a.level == "prompt"]
     today_prompts = sorted(_group(a for a in prompts if a.date == latest_day and a.open),
                            key=lambda c: c.weight)
-    cards = _group(a for a in every if a.level != "prompt")
+    cards = _fold_slides(_group(a for a in every if a.level != "prompt"))
     open_cards = sorted((c for c in cards if c.open and not c.good_news),
                         key=lambda c: (c.weight, -c.first.toordinal()))
     good = sorted((c for c in cards if c.good_news and (today - c.last).days <= RECENT_DAYS),
                   key=lambda c: c.last, reverse=True)
     history = sorted((c for c in cards if c not in open_cards and c not in good),
                      key=lambda c: c.last, reverse=True)
-    status = status_line(open_cards, today_prompts, good, scored, attended, current)
+    held = {(a.rater, a.instrument): a.values["usual"] for a in every
+            if a.kind == "rupture" and a.open and a.scale == "total" and "usual" in a.values}
+    status = status_line(open_cards, today_prompts, good, scored, attended, current, held)
     return Cards(status, tuple(today_prompts), tuple(open_cards), tuple(good), tuple(history))
 
 
@@ -163,7 +203,8 @@ def usual_level(scored: Sequence[ScoredSession], newest: ScoredSession) -> float
     return float(statistics.median(earlier))
 
 
-def _latest(scored: Sequence[ScoredSession]) -> str:
+def _latest(scored: Sequence[ScoredSession],
+            held: Mapping[tuple[str | None, str | None], float]) -> str:
     newest_day = max(s.date for s in scored)
     parts = []
     for s in sorted((s for s in scored if s.date == newest_day),
@@ -171,7 +212,7 @@ def _latest(scored: Sequence[ScoredSession]) -> str:
                     if s.rater in wording.RATER_ORDER else 9):
         text = wording.score(s.score.total.sum, s.score.instrument_url, s.score.total.maximum,
                              s.rater)
-        usual = usual_level(scored, s)
+        usual = held.get((s.rater, s.score.instrument_url), usual_level(scored, s))
         if usual is not None:
             text += f" (usual {wording.number(usual, s.score.instrument_url)})"
         parts.append(text)
@@ -202,23 +243,34 @@ def _who(card: Card) -> str:
 
 def status_line(open_cards: Sequence[Card], prompts: Sequence[Card], good: Sequence[Card],
                 scored: Sequence[ScoredSession], attended: Sequence[str] = (),
-                current: str | None = None) -> str:
-    """Facts, one short sentence each; never a claim that nothing needs attention."""
-    unrated = current is not None and not any(s.encounter_id == current for s in scored)
+                current: str | None = None,
+                held: Mapping[tuple[str | None, str | None], float] | None = None) -> str:
+    """Facts, one short sentence each; never a claim that nothing needs attention. ``held``:
+    the usual level an open rupture is measured against, per rater and instrument (the
+    ratings since the drop are not the client's usual)."""
     if not scored and not open_cards:
-        return "No alliance rating recorded yet." + (
-            " This session: not rated yet." if unrated else "")
-    sentences = [_latest(scored)] if scored else []
+        return "No alliance rating recorded yet."
+    sentences = [_latest(scored, held or {})] if scored else []
     if prompts:
         sentences.append("Worth asking about today: " + "; ".join(
             c.heading.lower() + _who(c) for c in prompts) + ".")
     if open_cards:
         sentences.append("Open: " + "; ".join(
-            f"{c.heading.lower()} since {wording.day(c.first)}{_who(c)}"
-            for c in open_cards) + ".")
+            f"{STATUS_WORDS.get(c.situation, c.heading.lower())} since "
+            f"{wording.day(c.first)}{_who(c)}" for c in open_cards) + ".")
     for card in good[:1]:
         sentences.append(f"Back near usual on {wording.day(card.last)}{_who(card)}.")
     sentences += _missing(scored, attended)
-    if unrated:
-        sentences.append("This session: not rated yet.")
+    sentences += _not_yet(scored, current)
     return " ".join(sentences)
+
+
+def _not_yet(scored: Sequence[ScoredSession], current: str | None) -> list[str]:
+    """This session rated by one rater and not yet by another who rates this client (a
+    session rated by no one says so in its own card, just below)."""
+    done = {s.rater for s in scored if s.encounter_id == current}
+    if current is None or not done:
+        return []
+    raters = {s.rater for s in scored}
+    return [f"This session: no {rater} rating yet." for rater in wording.RATER_ORDER
+            if rater in raters and rater not in done]

@@ -35,7 +35,7 @@ def test_why_shows_the_rule_and_its_sources_on_demand(rupture_panel, browser):
         page.goto(rupture_panel)
         page.locator("details.earlier > summary").click()  # a repaired rupture is history
         rupture = page.locator("li.alert-rupture").first
-        expect(rupture.locator(".reason").first).to_contain_text("not back to usual yet")
+        expect(rupture.locator(".reason").first).to_contain_text("not back yet")
         source = rupture.locator(".why .sources li").first
         expect(source).to_be_hidden()  # folded: the card's line reads first
         rupture.locator(".why summary").click()

@@ -165,7 +165,7 @@ def test_a_clinician_sees_why_an_alert_fired_and_what_the_check_in_is(deploy):
     # the card says what happened in a line; what each rule observed, the rule and its sources
     # wait behind "Why?"
     summary, why = rupture.split('<details class="why small">', 1)
-    assert "fell from a usual" in summary and "not back to usual yet" in summary
+    assert "fell from a usual" in summary and "not back yet" in summary
     assert "<summary>Why?" in why and "noticeable drop: project default" in why
     assert "Rule:" not in why  # the rule is said in words, not by its id
     repair = alerts.split('class="alert alert-repair ', 1)[1].split("</details>", 1)[0]

@@ -70,7 +70,7 @@ def test_a_real_drop_is_worth_asking_about_and_a_rupture_while_it_lasts(checkin)
     drop = next(a for a in alerts if a.kind == "drop")
     assert drop.level == "prompt" and drop.reason.startswith(
         "Alliance check-in total was 14 of 24 in session 4, 6 under this client's usual 20")
-    assert "4 points (project default)" in drop.reason
+    assert "4 points (project default)" in drop.source
     rupture = next(a for a in alerts if a.kind == "rupture")
     assert rupture.level == "alert" and rupture.resolved_on == day(6)  # two ratings back
     back = [a for a in alerts if a.kind == "repair" and a.scale == "total"]

@@ -68,7 +68,9 @@ def test_an_open_rupture_is_open_whatever_its_age_and_dated_from_the_drop():
     cards = cards_for(scored)
     rupture = next(c for c in cards.open if c.situation == "rupture")
     assert rupture.first == day(14) and rupture.heading == "Rupture, not back to usual"
-    assert "Open: rupture, not back to usual since 25 Aug 2026 (client)" in cards.status
+    assert cards.status.startswith("Latest ratings, 1 Dec 2026: Check-in 15 of 24, client "
+                                   "(usual 20).")  # the usual before the drop
+    assert "Open: rupture since 25 Aug 2026 (client)" in cards.status
     assert "sliding down" not in cards.status  # one step down is a rupture, not a slide
 
 
@@ -87,7 +89,7 @@ def test_low_for_months_is_never_steady():
     cards = cards_for(srs_course([33.5] * 12))
     assert [c.situation for c in cards.open] == ["low-alliance"]
     assert "under the published cut-off of 36" in cards.open[0].summary
-    assert "Open: low for several ratings since" in cards.status
+    assert "Open: low since 15 Sep 2026 (client)" in cards.status
 
 
 def test_nothing_open_is_said_as_facts_not_as_reassurance():
@@ -101,15 +103,18 @@ def test_missing_ratings_are_said():
     scored = course([20, 21, 20])
     attended = ["e0", "e1", "e2", "e3", "e4"]  # the last two sessions were not rated
     cards = build_cards(analyse_trends(scored, today=TODAY), scored, TODAY, attended, "e5")
-    assert cards.status.endswith("No client rating in 2 of the last 3 sessions. "
-                                 "This session: not rated yet.")
+    assert cards.status.endswith("No client rating in 2 of the last 3 sessions.")
+    both = course([20, 21, 20]) + course([18, 18, 18], "therapist", THERAPIST)[:2]
+    today = build_cards(analyse_trends(both, today=TODAY), both, TODAY, current="e2")
+    assert today.status.endswith("This session: no therapist rating yet.")
 
 
 def test_old_absences_go_to_history_and_recent_ones_stay_open():
     alerts = [Alert("attendance", f"v{w}", day(w), "no-show", "The client did not come.",
                     open=w <= 6) for w in (40, 8, 2, 1)]
     cards = build_cards(alerts, [], TODAY)
-    assert [c.last for c in cards.open] == [day(1), day(2)]
+    assert [(c.first, c.last) for c in cards.open] == [(day(2), day(1))]  # one card
+    assert cards.open[0].summary == "2 sessions missed since 17 Nov 2026, the latest on 24 Nov 2026."
     assert [c.last for c in cards.history] == [day(8), day(40)]
     assert cards.status.startswith("Open: missed sessions since")
 
