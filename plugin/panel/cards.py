@@ -184,8 +184,9 @@ def build_cards(alerts: Iterable[Alert], scored: Sequence[ScoredSession], today:
                   key=lambda c: c.last, reverse=True)
     history = sorted((c for c in cards if c not in open_cards and c not in good),
                      key=lambda c: c.last, reverse=True)
-    held = {(a.rater, a.instrument): a.values["usual"] for a in every
-            if a.kind == "rupture" and a.open and a.scale == "total" and "usual" in a.values}
+    held: dict[tuple[str | None, str | None], float] = {
+        (a.rater, a.instrument): a.values["usual"] for a in every
+        if a.kind == "rupture" and a.open and a.scale == "total" and "usual" in a.values}
     status = status_line(open_cards, today_prompts, good, scored, attended, current, held)
     return Cards(status, tuple(today_prompts), tuple(open_cards), tuple(good), tuple(history))
 

@@ -114,7 +114,8 @@ def test_old_absences_go_to_history_and_recent_ones_stay_open():
                     open=w <= 6) for w in (40, 8, 2, 1)]
     cards = build_cards(alerts, [], TODAY)
     assert [(c.first, c.last) for c in cards.open] == [(day(2), day(1))]  # one card
-    assert cards.open[0].summary == "2 sessions missed since 17 Nov 2026, the latest on 24 Nov 2026."
+    assert cards.open[0].summary == ("2 sessions missed since 17 Nov 2026, the latest on "
+                                     "24 Nov 2026.")
     assert [c.last for c in cards.history] == [day(8), day(40)]
     assert cards.status.startswith("Open: missed sessions since")
 
