@@ -18,6 +18,7 @@ from __future__ import annotations
 from flask import Blueprint, g, jsonify, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
+from plugin.web.handoff_routes import end_open_handoffs
 from plugin.web.security import browser_key, set_browser_cookie
 from plugin.web.services import services
 
@@ -67,8 +68,11 @@ def callback() -> Response | tuple[str, int]:
 
 
 def _completed(handle: str) -> Response:
+    launches = services().launches
     # For the launches metric (plugin/web/ops_routes.py): which issuer this launch was for.
-    g.launch_issuer = services().launches.issuer(handle)
+    g.launch_issuer = launches.issuer(handle)
+    # A new launch for a session ends a hand-off of an earlier one whose questions are open.
+    end_open_handoffs(launches.context(handle, browser_key(request), fresh=False))
     return redirect(url_for("panel.panel", handle=handle), code=303)
 
 
