@@ -8,8 +8,13 @@
   if (!root) { return; }
   var key = "alliance-bind:" + root.getAttribute("data-state");
   function remember(value) {
-    try { window.sessionStorage.setItem(key, value); } catch (e) { /* storage blocked */ }
-    window.name = key + "=" + value;  // the frame keeps its name across navigations
+    try {
+      window.sessionStorage.setItem(key, value);
+      return;
+    } catch (e) { /* storage blocked: fall back on the frame's name */ }
+    // The frame keeps its name across navigations (the EHR's sign-in pages can read it, so it
+    // is used only where sessionStorage is blocked).
+    window.name = key + "=" + value;
   }
   function framed() {
     try { return window.top !== window.self; } catch (e) { return true; }
