@@ -8,9 +8,12 @@ Binding the launch to the browser that started it, in a frame too:
   blocked), the check page stores a fresh random value in the frame's own sessionStorage
   (static/bind.js, keyed by state) before going to the EHR.
 - /callback with the cookie completes at once. Without it, for a page-bound launch, a page
-  reads the value back from sessionStorage and posts it with the callback's parameters; the
-  server compares it. Another browser has neither, so a leaked or planted callback URL never
-  yields a handle, and login CSRF fails the same way.
+  reads the value back from sessionStorage (or the frame's name, only inside a frame) and posts
+  it with the callback's parameters; the server compares it. Another browser has neither, so a
+  leaked or planted callback URL never yields a handle. That POST, like every state-changing
+  request, must come from the app's own page (plugin/web/request_origin.py), so another site
+  cannot post an attacker's value from the victim's browser (login CSRF). docs/security.md.
+- A completed launch closes the open client hand-offs of an earlier launch for its session.
 """
 
 from __future__ import annotations
