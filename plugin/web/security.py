@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from plugin.config import Settings
 from plugin.launch.launches import MAX_PARAMETER
+from plugin.web.request_origin import check_origin
 from plugin.web.services import services
 
 MAX_QUERY_PARAMETERS = 32
@@ -60,6 +61,7 @@ CAPABILITY_ARGS = frozenset({"handle", "capability"})
 
 def init_app(app: Flask, settings: Settings) -> None:
     policy = content_security_policy(settings)
+    app.before_request(lambda: check_origin(settings.public_url))  # before anything reads it
     app.before_request(check_sizes)
 
     @app.after_request
