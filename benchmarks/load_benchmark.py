@@ -8,6 +8,10 @@ between the app and HAPI (Toxiproxy); then the app's own time per panel view for
 
 Needs what the interop and scale tiers need (java + the built HAPI launcher, node +
 oidc-provider, postgres or redis-server, nginx, toxiproxy-server): `make interop toxiproxy`.
+
+`--short`: 3 clinicians for 3 seconds, the same visits, against the sandbox EHR and one
+instance, no locust (benchmarks/load/short_run.py): what `make test` runs so the scenario and
+the printout cannot rot; its figures mean nothing.
 """
 
 from __future__ import annotations
@@ -31,8 +35,9 @@ sys.path.insert(0, str(REPO))
 from benchmarks.load.app_time import measure_app_time  # noqa: E402
 from benchmarks.load.cluster import Cluster, running_cluster  # noqa: E402
 from benchmarks.load.sampler import Sampler  # noqa: E402
+from benchmarks.load.visit import STEPS  # noqa: E402
 
-STEPS = ["launch", "panel", "record form", "record save", "correct form", "correct save"]
+SHORT_USERS, SHORT_SECONDS = 3, 3
 
 
 def run_locust(cluster: Cluster, users: int, duration: int, label: str) -> dict:
@@ -106,15 +111,26 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--app-time-only", action="store_true",
                         help="skip the locust runs; only the app time and its profile")
+    parser.add_argument("--short", action="store_true",
+                        help=f"{SHORT_USERS} clinicians for {SHORT_SECONDS} s against the "
+                        "sandbox EHR and one instance: a check that it runs, not figures")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="alliance-load-"))
+    if args.short:
+        from benchmarks.load.short_run import run_short
+
+        print(f"# Load benchmark, short form (figures mean nothing); logs in {folder}")
+        print_run(f"{SHORT_USERS} clinicians, {SHORT_SECONDS} s, sandbox EHR, one instance",
+                  run_short(folder, SHORT_USERS, SHORT_SECONDS))
+        return
     print(f"# Load benchmark, {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC")
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, "
           f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GB, "
           f"Python {platform.python_version()}; store {args.store}; {args.instances} "
           f"instances x {args.workers} workers x {args.threads} threads; logs in {folder}")
     with running_cluster(folder, store=args.store, instances=args.instances,
-                         workers=args.workers, threads=args.threads) as cluster:
+                         workers=args.workers, threads=args.threads,
+                         clinicians=args.users) as cluster:
         warm_up(cluster)
         if args.app_time_only:
             cluster.proxy.clear()
