@@ -9,9 +9,9 @@ between the app and HAPI (Toxiproxy); then the app's own time per panel view for
 Needs what the interop and scale tiers need (java + the built HAPI launcher, node +
 oidc-provider, postgres or redis-server, nginx, toxiproxy-server): `make interop toxiproxy`.
 
-`--short`: 3 clinicians for 3 seconds, the same visits, against the sandbox EHR and one
-instance, no locust (benchmarks/load/short_run.py): what `make test` runs so the scenario and
-the printout cannot rot; its figures mean nothing.
+`--short`: 3 clinicians for 6 seconds, the same locust scenario with short think times,
+against the sandbox EHR and one instance (benchmarks/load/short_run.py): what `make test` runs
+so the scenario and the printout cannot rot; its figures mean nothing.
 """
 
 from __future__ import annotations
@@ -37,31 +37,41 @@ from benchmarks.load.cluster import Cluster, running_cluster  # noqa: E402
 from benchmarks.load.sampler import Sampler  # noqa: E402
 from benchmarks.load.visit import STEPS  # noqa: E402
 
-SHORT_USERS, SHORT_SECONDS = 3, 3
+SHORT_USERS, SHORT_SECONDS = 3, 6
 
 
 def run_locust(cluster: Cluster, users: int, duration: int, label: str) -> dict:
-    prefix = cluster.folder / f"locust-{label}"
-    env = {**os.environ, "LOAD_ISS": cluster.fhir_base, "LOAD_OIDC": cluster.oidc,
+    env = {"LOAD_ISS": cluster.fhir_base, "LOAD_OIDC": cluster.oidc,
            "LOAD_CONTEXTS": json.dumps(cluster.contexts)}
     pids = {i.name: i.process.pid for i in cluster.instances}
     pids["HAPI"] = cluster.hapi.pid
+    return locust(cluster.folder / f"locust-{label}", cluster.front, env, pids, users,
+                  duration, spawn_rate=max(1, users // 10))
+
+
+def locust(prefix: Path, host: str, settings: dict[str, str], pids: dict[str, int],
+           users: int, duration: int, spawn_rate: int) -> dict:
+    """One headless locust run of load/locustfile.py; its statistics, failures, exceptions
+    (an error in the scenario itself, which locust counts apart from failed requests) and
+    the processes' CPU and memory."""
+    env = {**os.environ, **settings}
     load_before = os.getloadavg()[0]
     with Sampler(pids) as sampler:
-        subprocess.run(  # noqa: S603
+        done = subprocess.run(  # noqa: S603
             [sys.executable, "-m", "locust", "-f", str(REPO / "benchmarks/load/locustfile.py"),
-             "--headless", "-u", str(users), "-r", str(max(1, users // 10)), "-t",
-             f"{duration}s", "--host", cluster.front, "--csv", str(prefix), "--only-summary",
+             "--headless", "-u", str(users), "-r", str(spawn_rate), "-t",
+             f"{duration}s", "--host", host, "--csv", str(prefix), "--only-summary",
              "--stop-timeout", "60"],
-            env=env, check=False, timeout=duration + 300, capture_output=True)
+            env=env, check=False, timeout=duration + 300, capture_output=True, text=True)
     with open(f"{prefix}_stats.csv", newline="") as handle:
         rows = {row["Name"]: row for row in csv.DictReader(handle)}
-    failures = []
-    failures_file = Path(f"{prefix}_failures.csv")
-    if failures_file.exists():
-        with failures_file.open(newline="") as handle:
-            failures = list(csv.DictReader(handle))
-    return {"rows": rows, "usage": sampler.usage, "failures": failures, "duration": duration,
+    found = {}
+    for kind in ("failures", "exceptions"):
+        path = Path(f"{prefix}_{kind}.csv")
+        found[kind] = list(csv.DictReader(path.open(newline=""))) if path.exists() else []
+    return {"rows": rows, "usage": sampler.usage, "failures": found["failures"],
+            "exceptions": found["exceptions"], "duration": duration,
+            "locust_log": done.stderr[-3000:] if done.returncode else "",
             "load": (load_before, os.getloadavg()[0])}
 
 
@@ -80,7 +90,9 @@ def print_run(title: str, result: dict) -> None:
     print(f"\n### {title}\n")
     print(f"machine load average (1 min) {result['load'][0]:.1f} before, "
           f"{result['load'][1]:.1f} after (2 cores shared with other work)\n")
+    exceptions = sum(int(e.get("Count") or 0) for e in result.get("exceptions", []))
     print(f"requests {total.get('Request Count')}, failures {total.get('Failure Count')}, "
+          f"errors in the scenario {exceptions}, "
           f"{float(total.get('Requests/s', 0)):.1f} requests/s, panel views "
           f"{float(rows.get('panel', {}).get('Requests/s', 0)):.2f}/s (+ one per launch: "
           f"{float(rows.get('launch', {}).get('Requests/s', 0)):.2f}/s)\n")
@@ -96,8 +108,13 @@ def print_run(title: str, result: dict) -> None:
     for name, usage in result["usage"].items():
         print(f"| {name} | {usage.cpu_percent:.0f} | {usage.rss_mean_mb:.0f} | "
               f"{usage.rss_peak / 2**20:.0f} |")
+    if result.get("locust_log"):
+        print(f"locust ended with an error:\n{result['locust_log']}")
     for failure in result["failures"][:10]:
         print(f"failure: {failure}")
+    for error in result.get("exceptions", [])[:5]:
+        print(f"error in the scenario ({error.get('Count')}x): {error.get('Message')}\n"
+              f"{error.get('Traceback')}")
 
 
 def main() -> None:
@@ -121,7 +138,7 @@ def main() -> None:
 
         print(f"# Load benchmark, short form (figures mean nothing); logs in {folder}")
         print_run(f"{SHORT_USERS} clinicians, {SHORT_SECONDS} s, sandbox EHR, one instance",
-                  run_short(folder, SHORT_USERS, SHORT_SECONDS))
+                  run_short(folder, SHORT_USERS, SHORT_SECONDS, locust))
         return
     print(f"# Load benchmark, {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC")
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, "

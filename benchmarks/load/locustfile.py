@@ -8,7 +8,9 @@ launch follows every redirect to the rendered panel), looks at the panel, record
 check-in or, on later visits, corrects the one already stored, and looks again. Think time 1-3 s
 between steps (project default: a clinician reads before clicking). Settings come from the
 environment (load_benchmark.py): LOAD_ISS (FHIR base), LOAD_OIDC (authorization server),
-LOAD_CONTEXTS (a JSON list of launch contexts, at least one per clinician).
+LOAD_CONTEXTS (a JSON list of launch contexts, at least one per clinician), LOAD_THINK (the
+think time's bounds in seconds, "1,3"). The short form (load/short_run.py) names the sandbox
+EHR instead, LOAD_CHART: a launch is the app frame of the chart of the context's patient.
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import re
 import sys
+from html import unescape
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -28,7 +32,10 @@ from benchmarks.load.visit import visit  # noqa: E402
 
 ISS = os.environ.get("LOAD_ISS", "")
 OIDC = os.environ.get("LOAD_OIDC", "")
+CHART = os.environ.get("LOAD_CHART", "")
 CONTEXTS = json.loads(os.environ.get("LOAD_CONTEXTS", "[]"))
+THINK = tuple(float(n) for n in os.environ.get("LOAD_THINK", "1,3").split(","))
+FRAME = re.compile(r'<iframe[^>]*\ssrc="([^"]+)"')
 _next_clinician = itertools.count(0)
 
 
@@ -57,22 +64,32 @@ class LocustSteps:
             return self._checked(answer, name, status)
 
 
+def launch_url(context: dict) -> str:
+    """A new launch of the context's session: from oidc-provider's launch endpoint, or the app
+    frame of the sandbox EHR's chart."""
+    if CHART:
+        chart = requests.get(f"{CHART}/chart/{context['patient']}", timeout=30)
+        found = FRAME.search(chart.text)
+        if found is None:
+            raise RuntimeError(f"the chart of {context['patient']} has no app frame")
+        return unescape(found.group(1))
+    launch = requests.post(f"{OIDC}/ehr/launch", json=context, timeout=30).json()["launch"]
+    return "/launch?" + urlencode({"iss": ISS, "launch": launch})
+
+
 class Clinician(HttpUser):
-    wait_time = between(1, 3)
+    wait_time = between(THINK[0], THINK[1])
 
     def on_start(self) -> None:
         n = next(_next_clinician)
         if n >= len(CONTEXTS):
             raise RuntimeError(f"{len(CONTEXTS)} launch contexts for more clinicians: "
                                "load_benchmark.py makes one per clinician")
-        self.context = CONTEXTS[n]
+        self.session_context = CONTEXTS[n]  # not `context`: locust's User has a context()
         # Each clinician at a workstation of its own: the app limits pending launches per
         # client address (30 per 10 minutes), which one shared address would exceed.
         self.client.headers["X-Forwarded-For"] = f"10.20.{(n + 1) // 250}.{(n + 1) % 250 + 1}"
 
     @task
     def one_visit(self) -> None:
-        launch = requests.post(f"{OIDC}/ehr/launch", json=self.context,
-                               timeout=30).json()["launch"]
-        visit(LocustSteps(self.client), "/launch?" + urlencode({"iss": ISS, "launch": launch}),
-              self.wait)
+        visit(LocustSteps(self.client), launch_url(self.session_context), self.wait)

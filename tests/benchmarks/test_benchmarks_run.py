@@ -29,7 +29,7 @@ SHORT_FORMS = {
                           r"memory: one launch's kept view [\d.]+ MB"],
     "panel_latency.py": [r"Alliance Panel, full panel page:\s+median\s+\d+ ms",
                          r"naive sequential reads only:\s+median\s+\d+ ms"],
-    "load_benchmark.py": [r"requests \d+, failures 0, ",
+    "load_benchmark.py": [r"requests \d+, failures 0, errors in the scenario 0, ",
                           r"\| record save \| [1-9]\d* \| 0 \| \d+ \| \d+ \| \d+ \|",
                           r"\| correct save \| [1-9]\d* \| 0 \| \d+ \| \d+ \| \d+ \|",
                           r"\| app-1 \| \d+ \| \d+ \| \d+ \|"],
