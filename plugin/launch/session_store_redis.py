@@ -23,6 +23,7 @@ from typing import Any
 import redis
 
 from plugin.launch.errors import StoreUnavailable
+from plugin.launch.redis_durability import verify_durable
 from plugin.launch.sealing import Sealer, hash_key
 
 PREFIX = "alliance"
@@ -44,6 +45,8 @@ class RedisSessionStore:
             health_check_interval=30, retry_on_timeout=True,
         )
         self._call(self._redis.ping)
+        # Only a Redis that keeps every write across a restart: the outbox and drafts live here.
+        self._call(verify_durable, self._redis, url)
 
     def close(self) -> None:
         self._redis.close()

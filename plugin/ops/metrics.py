@@ -10,6 +10,8 @@ or free text: an error code a remote server sent is `other` unless OAuth registe
 from __future__ import annotations
 
 import os
+import platform
+from importlib import metadata
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -36,12 +38,25 @@ ALERTS_SHOWN = Counter(
     "alliance_alerts_shown_total", "Alerts shown on a panel, by kind", ["kind"])
 ERRORS = Counter(
     "alliance_errors_total", "Error pages served, by machine code", ["code"])
+# Gauges read when scraped are "livemostrecent": the worker that answers the scrape sets them
+# just before, so its value is the newest; a worker that never answered one (its initial 0) or
+# has exited (its file removed by mark_process_dead) does not count.
 AUDIT_PENDING = Gauge(
     "alliance_audit_events_waiting", "AuditEvents spooled and not yet taken by their destination",
-    multiprocess_mode="max")  # the workers of one instance share one spool
+    multiprocess_mode="livemostrecent")  # the workers of one instance share one spool
 AUDIT_DESTINATION_OK = Gauge(
     "alliance_audit_destination_ok", "1 when the audit destination took the last delivery, else 0",
-    multiprocess_mode="min")
+    multiprocess_mode="livemostrecent")
+OUTBOX_QUEUED = Gauge(
+    "alliance_outbox_queued", "Saves waiting in the outbox, by issuer (configured issuers only)",
+    ["issuer"], multiprocess_mode="livemostrecent")
+OUTBOX_OLDEST_AGE = Gauge(
+    "alliance_outbox_oldest_age_seconds",
+    "How long the oldest queued save has waited, by issuer; 0 when none waits",
+    ["issuer"], multiprocess_mode="livemostrecent")
+BUILD_INFO = Gauge(
+    "alliance_build_info", "Always 1; the labels say which version runs on which Python",
+    ["version", "python"], multiprocess_mode="livemax")
 REQUEST_SECONDS = Histogram(
     "alliance_request_seconds", "Time to answer a request, by route and status class",
     ["route", "status"],
@@ -75,6 +90,15 @@ def issuer_label(iss: str | None, allowed: tuple[str, ...]) -> str:
     if not cleaned:
         return UNKNOWN
     return cleaned if cleaned in allowed else UNCONFIGURED
+
+
+def build_labels() -> tuple[str, str]:
+    """The installed version of the app and the Python running it."""
+    try:
+        version = metadata.version("alliance-panel")
+    except metadata.PackageNotFoundError:
+        version = UNKNOWN
+    return version, platform.python_version()
 
 
 def exposition() -> tuple[bytes, str]:
