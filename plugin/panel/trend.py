@@ -242,11 +242,16 @@ def in_window(day: datetime.date | None, days: Sequence[datetime.date], show_all
 
 def window_rows(view: PanelView, days: Sequence[datetime.date],
                 show_all: bool) -> list[SessionRow]:
-    """The sessions table over the charts' window, and the session in context wherever it is.
-    The first view draws these only; the whole log is one click away (``?sessions=all``)."""
+    """The latest ``RECENT`` sessions by count (rated or not: every one the heading counts,
+    when there are no more), and the session in context wherever it is. The first view draws
+    these only; the whole log is one click away (``?sessions=all``)."""
+    del days  # the table is counted in sessions, not in the charts' rated dates
+    if show_all:
+        return list(view.rows)
     current = view.current.id if view.current else None
-    return [r for r in view.rows if in_window(r.session.day, days, show_all)
-            or (r.session.id == current and r.session.resource_type == "Encounter")]
+    latest = view.rows[:RECENT]
+    return latest + [r for r in view.rows[RECENT:]
+                     if r.session.id == current and r.session.resource_type == "Encounter"]
 
 
 def window_responses(view: PanelView, days: Sequence[datetime.date],

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime
 import json
 
+import pytest
+
 import fhir_profiles
 from plugin.alliance import Alert, parse_site_norms
 from plugin.fhir.record_bundles import Submission, build_submission_records
@@ -321,3 +323,45 @@ def test_cancellation_codes_are_read_as_hl7_defines_them():
     assert rules == {"a4": ("client-unhappy",), "a5": ("client-cancelled",)}  # no gap: booked
     reasons = {row.session.id: row.session.reason for row in view.rows}
     assert reasons["a3"] is not None and reasons["a3"].why == "the record says the client has died"
+
+
+def test_the_session_in_context_leads_with_its_ratings_the_clients_words_and_a_next_step():
+    history = [response(n, "client", "high") for n in range(5)]
+    today = response(5, "client", "low")
+    today["item"].append({"linkId": "helpful", "answer": [
+        {"valueString": "I felt rushed today and I am not sure this is helping"}]})
+    history += [today, response(5, "therapist", "high")]
+    day = DAY0 + datetime.timedelta(weeks=5)
+    view = build_panel(reads([encounter(n) for n in range(6)], history), "e5", day)
+    client = view.today.ratings[0]
+    assert (client.rater, client.score, client.usual) == ("client", "Check-in 4 of 24, client",
+                                                          "20")
+    assert set(client.signals) == {"lower than usual", "under the line",
+                                   "the client rated it lower than the therapist"}
+    assert client.comment == "I felt rushed today and I am not sure this is helping"
+    assert set(view.today.steps) == {
+        "Lower than this client's usual: ask how the session felt before the client leaves.",
+        "Under the line of 18 (a project default): worth asking about before the client "
+        "leaves.",
+        "The client rated it lower than the therapist: ask what they saw, before the client "
+        "leaves."}
+    assert [(c.rater, c.text[:14]) for c in view.comments] == [("client", "I felt rushed ")]
+    row = next(r for r in view.rows if r.session.id == "e5")
+    assert row.scores == ("Check-in 4, client", "Check-in 20, therapist")
+    # a day later the same session says "at the next session"
+    later = build_panel(reads([encounter(n) for n in range(6)], history), "e5",
+                        day + datetime.timedelta(days=1))
+    assert all(s.endswith("at the next session.") for s in later.today.steps)
+
+
+@pytest.mark.parametrize("count", [1, 2, 5, 7, 10, 12, 13, 20, 40])
+def test_every_session_the_heading_counts_is_listed_up_to_the_window(count):
+    from plugin.panel.trend import RECENT, window, window_rows
+
+    # every other session rated from the third on: the oldest ones attended and not rated
+    history = [response(n, "client", "high") for n in range(2, count, 2)]
+    view = build_panel(reads([encounter(n) for n in range(count)], history), None,
+                       DAY0 + datetime.timedelta(weeks=count))
+    shown = window_rows(view, window(view.sessions, view.all_scored, False), False)
+    assert len(view.rows) == count
+    assert [r.session.id for r in shown] == [f"e{n}" for n in reversed(range(count))][:RECENT]
