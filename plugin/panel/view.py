@@ -139,7 +139,7 @@ class PanelView:
     instruments: dict[str, Instrument]  # per rater, the one drawn on the trend
     scored: list[ScoredSession]
     alerts: list[AlertGroup]  # newest first, persisting conditions folded
-    marks: dict[tuple[str, str], str]  # (encounter, rater) -> "alert" or "prompt" on the trend
+    marks: dict[tuple[str, str, str], str]  # (encounter, rater, scale) -> the mark on the trend
     notes: list[str] = field(default_factory=list)
     cards: Cards | None = None  # the status line, open alerts, good news and history
     latest_session: str | None = None  # the newest rated session (the status line's evidence)
@@ -162,20 +162,24 @@ class PanelView:
         return list(dict.fromkeys(c for c in found if c))
 
 
-def marks_of(alerts: Iterable[Alert], scored: Iterable[ScoredSession]) -> dict[tuple[str, str],
-                                                                          str]:
-    """Per rated (encounter, rater): "alert" where an alert concerns that rating, else "prompt"
-    where one is worth asking about. A comparison of both raters marks both."""
+MARK_RANK = {"news": 0, "prompt": 1, "alert": 2}
+
+
+def marks_of(alerts: Iterable[Alert],
+             scored: Iterable[ScoredSession]) -> dict[tuple[str, str, str], str]:
+    """Per rated (encounter, rater, scale): the strongest signal that concerns exactly that
+    rating and scale: "alert", "prompt" (worth asking) or "news" (back near usual). A
+    comparison of both raters marks both raters' totals; absences mark no rating."""
     rated = {(s.encounter_id, s.rater) for s in scored}
-    marks: dict[tuple[str, str], str] = {}
+    marks: dict[tuple[str, str, str], str] = {}
     for alert in alerts:
-        if alert.kind in ("attendance", "repair") or not alert.encounter_id:
+        if alert.kind == "attendance" or not alert.encounter_id:
             continue
-        raters = [alert.rater] if alert.rater else ["client", "therapist"]
-        for rater in raters:
-            key = (alert.encounter_id, rater)
-            if key in rated and marks.get(key) != "alert":
-                marks[key] = "alert" if alert.level == "alert" else "prompt"
+        for rater in [alert.rater] if alert.rater else ["client", "therapist"]:
+            key = (alert.encounter_id, rater, alert.scale or "total")
+            if (key[0], rater) in rated and MARK_RANK[alert.level] > MARK_RANK.get(
+                    marks.get(key, ""), -1):
+                marks[key] = alert.level
     return marks
 
 

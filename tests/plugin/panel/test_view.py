@@ -110,7 +110,8 @@ def test_trend_charts_draw_both_raters_on_the_instruments_range():
     assert total.threshold is not None and total.threshold[1] == "18"
     assert total.second_threshold is not None and total.second_threshold[1] == "15"
     assert total.second_threshold[0] > total.threshold[0]  # 15 drawn below 18
-    assert total.description.endswith("the low lines are at 18 (client) and 15 (therapist).")
+    assert total.description.endswith("the low lines are at 18 (client) and 15 (therapist), "
+                                      "set by the project (not a published cut-off).")
 
 
 def test_the_trend_shows_the_last_12_sessions_with_missed_ones_marked_and_all_on_demand():
@@ -139,9 +140,11 @@ def test_a_low_alliance_that_persists_is_one_alert_saying_for_how_long():
     # make one alert dated from the first, closed by the two high sessions
     assert [(a.encounter_id, a.open) for a in lows] == [("e0", False)]
     assert "in each of the last 4 ratings, since 1 Sep 2026" in lows[0].reasons[0]
-    marks = {e for (e, rater), _ in view.marks.items() if rater == "therapist"}
+    marks = {e for (e, rater, scale), _ in view.marks.items()
+             if rater == "therapist" and scale == "total"}
     assert {"e0", "e1", "e2", "e3", "e4", "e7", "e8"} <= marks  # every low one on the trend
-    assert "e5" not in marks and view.marks[("e8", "therapist")] == "prompt"
+    assert "e5" not in marks and view.marks[("e8", "therapist", "total")] == "prompt"
+    assert not [k for k in view.marks if k[1] == "client"]  # rings only on the rater concerned
 
 
 def test_the_open_alerts_label_every_number_with_instrument_scale_and_rater():
@@ -365,3 +368,26 @@ def test_every_session_the_heading_counts_is_listed_up_to_the_window(count):
     shown = window_rows(view, window(view.sessions, view.all_scored, False), False)
     assert len(view.rows) == count
     assert [r.session.id for r in shown] == [f"e{n}" for n in reversed(range(count))][:RECENT]
+
+
+def test_a_long_course_shown_whole_is_drawn_by_month_and_lines_say_if_published():
+    history = [response(n, "client", "high") for n in range(45)]
+    view = build_panel(reads([encounter(n) for n in range(45)], history), None,
+                       DAY0 + datetime.timedelta(weeks=45))
+    whole = build_trends(view.all_scored, view.all_instruments, view.marks, view.sessions,
+                         show_all=True, norms=view.norms)[0]
+    assert whole.monthly and 10 <= len(whole.lines[0].points) <= 12  # 45 weeks: 11 months
+    assert "one point a month" in whole.description
+    assert not whole.published and "set by the project" in whole.description  # check-in's 18
+    recent = build_trends(view.all_scored, view.all_instruments, view.marks, view.sessions,
+                          norms=view.norms)[0]
+    assert not recent.monthly and len(recent.lines[0].points) == 12
+
+
+def test_a_return_to_usual_is_marked_as_good_news_on_its_own_scale():
+    history = [response(n, "client", "high") for n in range(5)]
+    history += [response(5, "client", "low"), response(6, "client", "high")]
+    view = build_panel(reads([encounter(n) for n in range(7)], history), None,
+                       DAY0 + datetime.timedelta(weeks=7))
+    assert view.marks[("e6", "client", "total")] == "news"
+    assert view.marks[("e5", "client", "total")] == "prompt"
