@@ -170,7 +170,7 @@ def test_only_an_absence_open_says_where_the_ratings_stand_too():
     view = build_panel(data, None, DAY0 + datetime.timedelta(weeks=6))
     assert view.cards is not None
     assert view.cards.status == ("Latest ratings, 29 Sep 2026: Check-in 20 of 24, client "
-                                 "(usual 20). Open: missed sessions since 6 Oct 2026.")
+                                 "(usual 20). Open: did not attend on 6 Oct 2026.")
 
 
 def srs_response(n: int, marks: float) -> dict:
