@@ -115,6 +115,15 @@ def test_client_hand_off_stores_a_client_rating_and_locks_the_panel(deploy):
     assert run.handle not in (first_handle, locked_handle)
     panel = run.get("", allow_redirects=False)
     assert panel.status_code == 200
+    # the client's answers stay theirs: the record says whose they are and cannot be edited
+    page = run.get(f"/responses/{qr_id}").text
+    assert "The client's own answers, as they gave them." in page and ">Correct<" not in page
+    assert "Remove: recorded by mistake" in page
+    refused = run.get(f"/responses/{qr_id}/correct")
+    assert refused.status_code >= 400 and "no one can change them here" in refused.text
+    again = run.get(f"/record/{CLIENT}", allow_redirects=False)
+    assert again.status_code == 303 and f"/responses/{qr_id}?existing=1" in again.headers[
+        "Location"]
     # the client's own words lead the panel, marked as theirs, and are listed with the others
     current = panel.text.split('id="current-h"', 1)[1].split("</section>", 1)[0]
     assert "The client wrote:</span> “I felt rushed today &amp; I am not sure" in current
