@@ -172,7 +172,7 @@ def _fold_slides(cards: list[Card]) -> list[Card]:
                 and set(s.raters) & set(card.raters)]
         if mine:
             folded |= {id(s) for s in mine}
-            card = replace(card, heading="Rupture, then sliding down",
+            card = replace(card, heading="Rupture, sliding down",
                            evidence=(*card.evidence, *(e for s in mine for e in s.evidence)))
         out.append(card)
     return out + [s for key, s in slides.items() if key not in folded]

@@ -110,9 +110,13 @@ def taken_message(outcome: SaveOutcome, form: RecordForm, *, client: bool = Fals
                 "stored in the patient's record. Nothing new was saved; your answers are still "
                 "on this page.")
     when = f" (saved {day(existing.authored)})" if existing and existing.authored else ""
+    if form.rater == "client":
+        return (f"This session already has the client's answers on this form{when}. Nothing new "
+                "was stored. The stored answers stay as they are; remove them from their page "
+                "if they were recorded by mistake. Your answers are still on this page.")
     return (f"This session already has a {form.rater} rating on this form{when}. Nothing new "
-            "was stored: open the stored rating to correct it. Your answers are still on this "
-            "page.")
+            "was stored. Your answers are still on this page: correct the stored rating with "
+            "them below, or look at it first.")
 
 
 def submit(launch: CurrentLaunch, form: RecordForm, *, action: str, mode: str, patient: str,

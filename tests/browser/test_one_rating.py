@@ -93,12 +93,19 @@ def test_a_second_tab_with_the_same_form_cannot_store_a_second_rating(
     second_panel.locator("button[type=submit]").click()
     refusal = second_panel.locator(".save-failed")
     expect(refusal).to_contain_text("already has a therapist rating on this form")
-    expect(refusal.locator("a", has_text="Open the stored rating to correct it")).to_be_visible()
+    expect(refusal.locator("a", has_text="See the stored therapist rating")).to_be_visible()
     shoot(second, "second-tab-refused")
-    # The second tab's answers are still there, to carry into a correction.
+    # The second tab's answers are still there, and carry into a correction in one step.
     expect(second_panel.locator("fieldset.item input[value='3']").first).to_be_checked()
     ratings = therapist_ratings(dep, patient)
     assert len(ratings) == 1 and set(stored_answers(ratings[0]).values()) >= {"1"}
+    refusal.locator("#reason-taken").fill("the second tab had the answers we agreed")
+    refusal.locator("button", has_text="Correct the stored rating with these answers").click()
+    expect(second_panel.locator("p.saved")).to_contain_text("correction is saved")
+    ratings = therapist_ratings(dep, patient)
+    assert len(ratings) == 1 and ratings[0]["status"] == "amended"
+    values = set(stored_answers(ratings[0]).values())
+    assert "3" in values and "1" not in values  # the typed answers, not lost
 
 
 def test_an_expired_launch_keeps_the_typed_answers_for_the_next_launch(
