@@ -36,13 +36,13 @@ def build_auditor(settings: Settings, stores: RecordStores,
     """The spool under the data folder and the configured destination: the log, or each EHR's
     own companion record store (`issuers`: every configured EHR, each needs one)."""
     folder = settings.data_dir / "audit"
-    route = None
     if settings.audit_destination == "record-store":
         route = record_store_route(stores, issuers)
-        deliver = route(None)
+        trail = AuditTrail(folder / "spool.sqlite3", lambda events: route(None)(events),
+                           route=route)  # the trail routes each EHR's events
     else:
-        deliver = deliver_to_log(JsonLinesSink(settings.audit_log or folder / "audit.jsonl"))
-    trail = AuditTrail(folder / "spool.sqlite3", deliver, route=route)
+        trail = AuditTrail(folder / "spool.sqlite3", deliver_to_log(
+            JsonLinesSink(settings.audit_log or folder / "audit.jsonl")))
     return AccessAuditor(trail, client_id=settings.client_id, app_name=APP_NAME,
                          app_version=__version__, app_address=settings.public_url)
 
