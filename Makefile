@@ -51,7 +51,7 @@ toxiproxy: $(TOXIPROXY)
 test: lint tests/browser/node_modules interop toxiproxy
 	$(BIN)/pytest
 
-# Alert accuracy on simulated clients (benchmarks/README.md): figures, not a test; not in `test`.
+# Alert accuracy on simulated clients (docs/alert-accuracy.md): the full run; its short form runs in `test`.
 accuracy: $(STAMP)
 	$(BIN)/python benchmarks/alert_accuracy.py
 

@@ -16,8 +16,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from plugin.audit.chain_verify import verify_chain  # noqa: E402
 from plugin.audit.emit import AccessAuditor  # noqa: E402
-from plugin.audit.sink import JsonLinesSink, verify_chain  # noqa: E402
+from plugin.audit.sink import JsonLinesSink  # noqa: E402
 from plugin.audit.trail import AuditTrail, deliver_to_log  # noqa: E402
 from smart_launch import LaunchContext  # noqa: E402
 
@@ -31,7 +32,11 @@ SEARCHES = ["Encounter?patient=p1", "Appointment?patient=p1", "QuestionnaireResp
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--views", type=int, default=300)
+    parser.add_argument("--short", action="store_true",
+                        help="20 views: a check that it runs (make test), not figures")
     args = parser.parse_args()
+    if args.short:
+        args.views = 20
     with tempfile.TemporaryDirectory() as folder:
         sink = JsonLinesSink(Path(folder) / "audit.jsonl")
         trail = AuditTrail(Path(folder) / "spool.db", deliver_to_log(sink), batch=200)

@@ -6,6 +6,9 @@ app is killed with SIGKILL at random points and started again each time
 (tests/support/crash_clinic.py). Prints figures; asserts nothing. See benchmarks/README.md.
 
     .venv/bin/python benchmarks/crash_run.py --clinicians 4 --sessions 13 --kills 24
+
+`--short` (1 clinician, 1 session, 1 kill) checks that it runs; tests/interop runs `run` on
+the session's servers in `make test`.
 """
 
 from __future__ import annotations
@@ -19,26 +22,40 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.support.crash_clinic import run_crashes  # noqa: E402
+from tests.support.interop import Servers  # noqa: E402
 from tests.support.interop_stack import interop_stack  # noqa: E402
 from tests.support.toxiproxy import Toxiproxy  # noqa: E402
 
+SHORT = ["--clinicians", "1", "--sessions", "1", "--kills", "1"]
 
-def main() -> None:
+
+def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser()
     parser.add_argument("--clinicians", type=int, default=4)
     parser.add_argument("--sessions", type=int, default=13, help="per clinician; 2 saves each")
     parser.add_argument("--kills", type=int, default=24)
     parser.add_argument("--seed", type=int, default=2026)
-    args = parser.parse_args()
+    parser.add_argument("--short", action="store_true", help=" ".join(SHORT))
+    args = parser.parse_args(argv)
+    return parser.parse_args([*(argv or sys.argv[1:]), *SHORT]) if args.short else args
+
+
+def main() -> None:
+    args = parse()
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         with interop_stack(work / "servers") as servers, \
                 Toxiproxy.start(work, seed=args.seed) as toxiproxy:
-            started = time.monotonic()
-            report = run_crashes(servers, toxiproxy, work, clinicians=args.clinicians,
-                                 sessions=args.sessions, kills=args.kills,
-                                 port=servers.spare_ports[0], seed=args.seed)
-            took = time.monotonic() - started
+            run(args, servers, toxiproxy, work, servers.spare_ports[0])
+
+
+def run(args: argparse.Namespace, servers: Servers, toxiproxy: Toxiproxy, work: Path,
+        port: int) -> None:
+    """The kills and the figures, on servers already running (HAPI, oidc-provider)."""
+    started = time.monotonic()
+    report = run_crashes(servers, toxiproxy, work, clinicians=args.clinicians,
+                         sessions=args.sessions, kills=args.kills, port=port, seed=args.seed)
+    took = time.monotonic() - started
     verdict = report.verdict
     caught = sum(1 for n in report.in_flight_at_kill if n)
     print(f"clinicians: {args.clinicians} at once; saves: {verdict.saves} "

@@ -7,6 +7,9 @@ scripted clinicians saving at once (tests/support/fault_clinic.py). Prints figur
 nothing. See benchmarks/README.md. Needs `make interop toxiproxy`.
 
     .venv/bin/python benchmarks/fault_run.py --clinicians 6 --sessions 18   # 216 saves
+
+`--short` (1 clinician, 2 sessions) checks that it runs; tests/interop runs `run` on the
+session's servers in `make test`.
 """
 
 from __future__ import annotations
@@ -30,57 +33,70 @@ from tests.support.fault_clinic import (  # noqa: E402
     judge,
     load_clinic,
 )
-from tests.support.interop import CLIENT_IDS  # noqa: E402
+from tests.support.interop import CLIENT_IDS, Servers  # noqa: E402
 from tests.support.interop_stack import interop_stack  # noqa: E402
 from tests.support.servers import LiveServer  # noqa: E402
 from tests.support.toxiproxy import Toxiproxy  # noqa: E402
 
+SHORT = ["--clinicians", "1", "--sessions", "2"]
 
-def main() -> None:
+
+def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser()
     parser.add_argument("--clinicians", type=int, default=6)
     parser.add_argument("--sessions", type=int, default=18, help="per clinician; 2 saves each")
     parser.add_argument("--seed", type=int, default=2026)
-    args = parser.parse_args()
+    parser.add_argument("--short", action="store_true", help=" ".join(SHORT))
+    args = parser.parse_args(argv)
+    return parser.parse_args([*(argv or sys.argv[1:]), *SHORT]) if args.short else args
+
+
+def main() -> None:
+    args = parse()
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         t0 = time.monotonic()
         with interop_stack(work / "servers") as servers, \
                 Toxiproxy.start(work, seed=args.seed) as toxiproxy:
             print(f"HAPI and oidc-provider up in {time.monotonic() - t0:.0f}s")
-            plans = load_clinic(servers.hapi, f"bench{args.seed}", args.clinicians,
-                                args.sessions)
-            iss, injector = faulty_path(toxiproxy, servers.hapi, seed=args.seed)
-            port = servers.spare_ports[0]
-            app = create_app({
-                "public_url": f"http://127.0.0.1:{port}", "client_id": CLIENT_IDS["public"],
-                "allowed_iss": iss,
-                "secret_key": "fault-benchmark-" + "Lc2x-7RnV5mKq9wB3tZd6hGp1sJf8yEa0oUi4aWe",
-                "development": True,
-                "data_dir": str(work / "app")},
-                outbox_policy=OutboxPolicy(first_retry=0.5, max_retry=4, lease=40),
-                outbox_interval=0.5)
-            server = LiveServer(port=port).start(app)
-            tally = Tally()
-            people = [Clinician(n, plan, app_url=lambda: f"http://127.0.0.1:{port}", iss=iss,
-                                new_launch=servers.new_launch, hapi=servers.hapi, tally=tally,
-                                seed=args.seed + n, patience=300)
-                      for n, plan in enumerate(plans)]
-            started = time.monotonic()
-            threads = [threading.Thread(target=p.run) for p in people]
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join()
-            saving = time.monotonic() - started
-            toxiproxy.reset()
-            injector.active = False
-            started = time.monotonic()
-            left = drain(app.extensions["alliance"].saving.outbox, 300)
-            drained = time.monotonic() - started
-            verdict = judge(servers.hapi, tally)
-            server.stop()
-            injector.stop()
+            run(args, servers, toxiproxy, work, servers.spare_ports[0])
+
+
+def run(args: argparse.Namespace, servers: Servers, toxiproxy: Toxiproxy, work: Path,
+        port: int) -> None:
+    """The saves under faults and the figures, on servers already running (HAPI,
+    oidc-provider)."""
+    plans = load_clinic(servers.hapi, f"bench{args.seed}", args.clinicians, args.sessions)
+    iss, injector = faulty_path(toxiproxy, servers.hapi, seed=args.seed)
+    app = create_app({
+        "public_url": f"http://127.0.0.1:{port}", "client_id": CLIENT_IDS["public"],
+        "allowed_iss": iss,
+        "secret_key": "fault-benchmark-" + "Lc2x-7RnV5mKq9wB3tZd6hGp1sJf8yEa0oUi4aWe",
+        "development": True,
+        "data_dir": str(work / "app")},
+        outbox_policy=OutboxPolicy(first_retry=0.5, max_retry=4, lease=40),
+        outbox_interval=0.5)
+    server = LiveServer(port=port).start(app)
+    tally = Tally()
+    people = [Clinician(n, plan, app_url=lambda: f"http://127.0.0.1:{port}", iss=iss,
+                        new_launch=servers.new_launch, hapi=servers.hapi, tally=tally,
+                        seed=args.seed + n, patience=300)
+              for n, plan in enumerate(plans)]
+    started = time.monotonic()
+    threads = [threading.Thread(target=p.run) for p in people]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    saving = time.monotonic() - started
+    toxiproxy.reset()
+    injector.active = False
+    started = time.monotonic()
+    left = drain(app.extensions["alliance"].saving.outbox, 300)
+    drained = time.monotonic() - started
+    verdict = judge(servers.hapi, tally)
+    server.stop()
+    injector.stop()
     counts = injector.counts
     requests_seen = sum(counts.values())
     injected = counts["refused"] + counts["done_then_refused"]

@@ -8,6 +8,10 @@ between the app and HAPI (Toxiproxy); then the app's own time per panel view for
 
 Needs what the interop and scale tiers need (java + the built HAPI launcher, node +
 oidc-provider, postgres or redis-server, nginx, toxiproxy-server): `make interop toxiproxy`.
+
+`--short`: 3 clinicians for 6 seconds, the same locust scenario with short think times,
+against the sandbox EHR and one instance (benchmarks/load/short_run.py): what `make test` runs
+so the scenario and the printout cannot rot; its figures mean nothing.
 """
 
 from __future__ import annotations
@@ -31,32 +35,43 @@ sys.path.insert(0, str(REPO))
 from benchmarks.load.app_time import measure_app_time  # noqa: E402
 from benchmarks.load.cluster import Cluster, running_cluster  # noqa: E402
 from benchmarks.load.sampler import Sampler  # noqa: E402
+from benchmarks.load.visit import STEPS  # noqa: E402
 
-STEPS = ["launch", "panel", "record form", "record save", "correct form", "correct save"]
+SHORT_USERS, SHORT_SECONDS = 3, 6
 
 
 def run_locust(cluster: Cluster, users: int, duration: int, label: str) -> dict:
-    prefix = cluster.folder / f"locust-{label}"
-    env = {**os.environ, "LOAD_ISS": cluster.fhir_base, "LOAD_OIDC": cluster.oidc,
+    env = {"LOAD_ISS": cluster.fhir_base, "LOAD_OIDC": cluster.oidc,
            "LOAD_CONTEXTS": json.dumps(cluster.contexts)}
     pids = {i.name: i.process.pid for i in cluster.instances}
     pids["HAPI"] = cluster.hapi.pid
+    return locust(cluster.folder / f"locust-{label}", cluster.front, env, pids, users,
+                  duration, spawn_rate=max(1, users // 10))
+
+
+def locust(prefix: Path, host: str, settings: dict[str, str], pids: dict[str, int],
+           users: int, duration: int, spawn_rate: int) -> dict:
+    """One headless locust run of load/locustfile.py; its statistics, failures, exceptions
+    (an error in the scenario itself, which locust counts apart from failed requests) and
+    the processes' CPU and memory."""
+    env = {**os.environ, **settings}
     load_before = os.getloadavg()[0]
     with Sampler(pids) as sampler:
-        subprocess.run(  # noqa: S603
+        done = subprocess.run(  # noqa: S603
             [sys.executable, "-m", "locust", "-f", str(REPO / "benchmarks/load/locustfile.py"),
-             "--headless", "-u", str(users), "-r", str(max(1, users // 10)), "-t",
-             f"{duration}s", "--host", cluster.front, "--csv", str(prefix), "--only-summary",
+             "--headless", "-u", str(users), "-r", str(spawn_rate), "-t",
+             f"{duration}s", "--host", host, "--csv", str(prefix), "--only-summary",
              "--stop-timeout", "60"],
-            env=env, check=False, timeout=duration + 300, capture_output=True)
+            env=env, check=False, timeout=duration + 300, capture_output=True, text=True)
     with open(f"{prefix}_stats.csv", newline="") as handle:
         rows = {row["Name"]: row for row in csv.DictReader(handle)}
-    failures = []
-    failures_file = Path(f"{prefix}_failures.csv")
-    if failures_file.exists():
-        with failures_file.open(newline="") as handle:
-            failures = list(csv.DictReader(handle))
-    return {"rows": rows, "usage": sampler.usage, "failures": failures, "duration": duration,
+    found = {}
+    for kind in ("failures", "exceptions"):
+        path = Path(f"{prefix}_{kind}.csv")
+        found[kind] = list(csv.DictReader(path.open(newline=""))) if path.exists() else []
+    return {"rows": rows, "usage": sampler.usage, "failures": found["failures"],
+            "exceptions": found["exceptions"], "duration": duration,
+            "locust_log": done.stderr[-3000:] if done.returncode else "",
             "load": (load_before, os.getloadavg()[0])}
 
 
@@ -75,7 +90,9 @@ def print_run(title: str, result: dict) -> None:
     print(f"\n### {title}\n")
     print(f"machine load average (1 min) {result['load'][0]:.1f} before, "
           f"{result['load'][1]:.1f} after (2 cores shared with other work)\n")
+    exceptions = sum(int(e.get("Count") or 0) for e in result.get("exceptions", []))
     print(f"requests {total.get('Request Count')}, failures {total.get('Failure Count')}, "
+          f"errors in the scenario {exceptions}, "
           f"{float(total.get('Requests/s', 0)):.1f} requests/s, panel views "
           f"{float(rows.get('panel', {}).get('Requests/s', 0)):.2f}/s (+ one per launch: "
           f"{float(rows.get('launch', {}).get('Requests/s', 0)):.2f}/s)\n")
@@ -91,8 +108,13 @@ def print_run(title: str, result: dict) -> None:
     for name, usage in result["usage"].items():
         print(f"| {name} | {usage.cpu_percent:.0f} | {usage.rss_mean_mb:.0f} | "
               f"{usage.rss_peak / 2**20:.0f} |")
+    if result.get("locust_log"):
+        print(f"locust ended with an error:\n{result['locust_log']}")
     for failure in result["failures"][:10]:
         print(f"failure: {failure}")
+    for error in result.get("exceptions", [])[:5]:
+        print(f"error in the scenario ({error.get('Count')}x): {error.get('Message')}\n"
+              f"{error.get('Traceback')}")
 
 
 def main() -> None:
@@ -106,15 +128,26 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--app-time-only", action="store_true",
                         help="skip the locust runs; only the app time and its profile")
+    parser.add_argument("--short", action="store_true",
+                        help=f"{SHORT_USERS} clinicians for {SHORT_SECONDS} s against the "
+                        "sandbox EHR and one instance: a check that it runs, not figures")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="alliance-load-"))
+    if args.short:
+        from benchmarks.load.short_run import run_short
+
+        print(f"# Load benchmark, short form (figures mean nothing); logs in {folder}")
+        print_run(f"{SHORT_USERS} clinicians, {SHORT_SECONDS} s, sandbox EHR, one instance",
+                  run_short(folder, SHORT_USERS, SHORT_SECONDS, locust))
+        return
     print(f"# Load benchmark, {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC")
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, "
           f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GB, "
           f"Python {platform.python_version()}; store {args.store}; {args.instances} "
           f"instances x {args.workers} workers x {args.threads} threads; logs in {folder}")
     with running_cluster(folder, store=args.store, instances=args.instances,
-                         workers=args.workers, threads=args.threads) as cluster:
+                         workers=args.workers, threads=args.threads,
+                         clinicians=args.users) as cluster:
         warm_up(cluster)
         if args.app_time_only:
             cluster.proxy.clear()

@@ -59,7 +59,11 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="print cProfile (CPU clock)")
     parser.add_argument("--no-settle", action="store_true",
                         help="leave start-up objects in the collector's full passes")
+    parser.add_argument("--short", action="store_true",
+                        help="2 launches, 5 views: a check that it runs (make test), not figures")
     args = parser.parse_args()
+    if args.short:
+        args.launches, args.views = 2, 5
     reads.PAGE_SIZE = args.page_size  # what the app asks for; the sandbox serves up to 500
     http = TimedSession()
     timed = Timed([], [], [])
@@ -76,7 +80,7 @@ def main() -> None:
         panel.raise_for_status()
         return browser, panel.url, len(panel.content)
 
-    for _ in range(3):  # warm imports, template compilation and the sandbox's caches
+    for _ in range(1 if args.short else 3):  # warm imports, templates, the sandbox's caches
         browser, url, _size = launch()
         browser.get(url, timeout=60).raise_for_status()
     if not args.no_settle:

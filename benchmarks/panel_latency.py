@@ -53,7 +53,11 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--latency-ms", type=float, default=80.0)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--short", action="store_true",
+                        help="one run at 5 ms: a check that it runs (make test), not figures")
     args = parser.parse_args()
+    if args.short:
+        args.runs, args.latency_ms = 1, 5.0
     delay = args.latency_ms / 1000
     network = SlowNetwork(delay)
     bench = start_bench(network, prefix="alliance-bench-")

@@ -7,9 +7,9 @@ totals follow the client's `shape`, with small seeded noise:
 | shape | client total (of 24) | therapist |
 |---|---|---|
 | steady | about 21, within 19 to 23 | about 20 |
-| rupture-repair | about 20; one session near 12, one near 16, then 20 or more | half the drop |
+| rupture-repair | about 20; one session near 12, one near 14, then 20 or more | half the drop |
 | decline-dropout | about 21, then 1.3 less a session over the last six | 0.8 less a session |
-| low-early | 14, 15, 16.5 in the first three sessions, then up to about 20 | similar |
+| low-early | 14, 15, 16.5, 17 in the first four sessions, then up to about 20 | similar |
 | disagreement | about 22 | about 15.5: the client rates the session far higher |
 | long-course | 19 rising to about 21.5, one rupture and repair half way | every session |
 
@@ -82,7 +82,7 @@ def _targets(plan: PatientPlan, attended: Sequence[Session], rater: str,
             if i == rupture:
                 value = _noisy(rng, 12.0 if client else 16.0, 0.5, 10, 17)
             elif i == rupture + 1 and rupture + 2 < n:
-                value = _noisy(rng, 16.0 if client else 17.0, 0.4, 15, 17)
+                value = _noisy(rng, 14.0 if client else 17.0, 0.4, 13, 17)
             elif i > rupture >= 0:
                 value = _noisy(rng, usual + 0.5, 0.7, 19, 24)  # repaired, a little stronger
             else:
@@ -93,11 +93,11 @@ def _targets(plan: PatientPlan, attended: Sequence[Session], rater: str,
             centre = (21.0 if client else 20.0) - slope * max(0, i - start + 1)
             value = _noisy(rng, centre, 0.4, 8, 23)
         elif shape == "low-early":
-            early = (14.0, 15.0, 16.5) if client else (15.0, 16.0, 17.0)
+            early = (14.0, 15.0, 16.5, 17.0) if client else (15.0, 16.0, 17.0, 17.0)
             if i < len(early):
                 value = _noisy(rng, early[i], 0.4, 12, 17)
             else:
-                centre = min(20.5, 17.0 + 1.2 * (i - 2)) - (0.0 if client else 0.5)
+                centre = min(20.5, 17.0 + 1.2 * (i - 3)) - (0.0 if client else 0.5)
                 value = _noisy(rng, centre, 0.6, 17, 23)
         elif shape == "disagreement":
             value = (_noisy(rng, 22.0, 0.8, 20, 24) if client

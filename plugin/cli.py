@@ -9,6 +9,10 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from plugin.config import Settings
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -26,8 +30,8 @@ def _serve(args: argparse.Namespace) -> int:
         return 2
     if args.workers > 1:
         try:
-            load_settings()  # fail here, once, rather than in every worker
-        except ConfigError as err:
+            _check_store(load_settings())  # fail here, once, rather than in every worker
+        except (ConfigError, StoreUnavailable) as err:
             print(err.message, file=sys.stderr)
             return 2
         from plugin.ops.metrics_folder import prepare_metrics_folder
@@ -54,6 +58,21 @@ def _serve(args: argparse.Namespace) -> int:
         print(port_problem(err, args.port, "--port"), file=sys.stderr)
         return 2
     return 0
+
+
+def _check_store(settings: Settings) -> None:
+    """Opens a shared session store once, as each worker will (a Redis that would lose queued
+    saves is refused there: plugin/launch/redis_durability.py), and closes it before the fork.
+    The default SQLite store is left to the workers: no connection is kept across a fork."""
+    if not settings.session_store_url:
+        return
+    from plugin.launch.session_stores import open_session_store
+
+    store = open_session_store(settings.session_store_url, settings.secret_key,
+                               settings.data_dir)
+    close = getattr(store, "close", None)
+    if callable(close):
+        close()
 
 
 def port_problem(err: OSError, port: int, option: str) -> str:

@@ -79,6 +79,13 @@ HINTS = {
     "JSON-lines file ALLIANCE_AUDIT_LOG) or record-store (the companion store, which needs "
     "ALLIANCE_RECORD_STORE_URL)",
     "audit_log": "the JSON-lines audit log (default {DATA_DIR}/audit/audit.jsonl)",
+    "audit_key_dir": "the folder of the audit chain's MAC keys (default: keys beside the audit "
+    "log); keep it out of reach of whoever can read the log, and back it up",
+    "audit_checkpoint_dir": "a folder on another disk or host (e.g. a mounted share the app may "
+    "write and its operators may not rewrite) where the app keeps a signed checkpoint of the "
+    "audit log after every append; `alliance audit --checkpoint` compares the log with it",
+    "ops_token": "a random token of at least 32 characters; /metrics and /readyz then answer "
+    "only requests with Authorization: Bearer <token> (unset: they answer anyone)",
     "issuers": "one TOML table per EHR, [issuers.\"https://ehr.example.org/fhir\"], with its "
     "client_id and optionally client_secret, private_key_file or key_dir, scope_syntax, access "
     "and record_store_url (see README, Deploying to an EHR)",
@@ -140,6 +147,9 @@ class Settings:
     organization: str | None = None
     audit_destination: str = "log"
     audit_log: Path | None = None
+    audit_key_dir: Path | None = None
+    audit_checkpoint_dir: Path | None = None
+    ops_token: str | None = field(default=None, repr=False)
     # the TOML file's [issuers."<FHIR base>"] tables, as read; plugin.launch.issuers checks them
     issuers: Mapping[str, Any] = field(default_factory=dict, compare=False)
     norms_file: Path | None = None
@@ -182,6 +192,9 @@ class _SettingsSchema(Schema):
         load_default="log", validate=validate.OneOf(["log", "record-store"])
     )
     audit_log = fields.String(load_default=None)
+    audit_key_dir = fields.String(load_default=None)
+    audit_checkpoint_dir = fields.String(load_default=None)
+    ops_token = fields.String(load_default=None)
     issuers = fields.Dict(keys=fields.String(), load_default=dict)
 
     @pre_load
@@ -231,6 +244,17 @@ class _SettingsSchema(Schema):
         problem = writable_folder_problem(Path(value))
         if problem:
             raise ValidationError(problem)
+
+    @validates("audit_checkpoint_dir")
+    def _check_checkpoint_dir(self, value: str | None, **_: Any) -> None:
+        problem = writable_folder_problem(Path(value)) if value else None
+        if problem:
+            raise ValidationError(problem)
+
+    @validates("ops_token")
+    def _check_ops_token(self, value: str | None, **_: Any) -> None:
+        if value is not None and (len(value) < 32 or secret_bits(value) < MIN_SECRET_BITS):
+            raise ValidationError("too short or too predictable; use a random one")
 
     @validates("public_url")
     def _check_public_url(self, value: str, **_: Any) -> None:
@@ -320,6 +344,10 @@ class _SettingsSchema(Schema):
             organization=data.get("organization") or None,
             audit_destination=data["audit_destination"],
             audit_log=Path(data["audit_log"]) if data.get("audit_log") else None,
+            audit_key_dir=Path(data["audit_key_dir"]) if data.get("audit_key_dir") else None,
+            audit_checkpoint_dir=(Path(data["audit_checkpoint_dir"])
+                                  if data.get("audit_checkpoint_dir") else None),
+            ops_token=data.get("ops_token") or None,
             issuers=dict(data.get("issuers") or {}),
             norms_file=Path(data["norms_file"]) if data.get("norms_file") else None,
             norms=norms,

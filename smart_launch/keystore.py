@@ -72,9 +72,14 @@ class KeyStore:
         return self._load()[0]
 
     def add(self, alg: str = "RS384", publish_ahead: float = 0.0) -> KeyEntry:
-        """A new key, published now and signing after ``publish_ahead`` seconds."""
+        """A new key, published now and signing after ``publish_ahead`` seconds; at once when
+        no key in the folder can sign now (the first key: waiting would only leave the app
+        unable to sign anything)."""
         with self._lock:
             entries, grace = self._load()
+            now = self._clock()
+            if not any(e.retired is None and e.active_from <= now for e in entries):
+                publish_ahead = 0.0
             pem = generate_private_key_pem(alg)
             kid = load_signing_key(pem, alg).kid
             self.folder.mkdir(parents=True, exist_ok=True)
@@ -82,7 +87,6 @@ class KeyStore:
             descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(descriptor, "wb") as handle:
                 handle.write(pem)
-            now = self._clock()
             entry = KeyEntry(kid, alg, path.name, now, now + publish_ahead)
             self._save([*entries, entry], grace)
             return entry

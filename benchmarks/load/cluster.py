@@ -65,9 +65,12 @@ def _put_all(hapi: str, resources: list[dict]) -> None:
     answer.raise_for_status()
 
 
-def load_hapi(hapi: str) -> tuple[list[dict], dict]:
+def load_hapi(hapi: str, clinicians: int = 0) -> tuple[list[dict], dict]:
     """The conformance package and the whole sandbox cohort (12 clients, one with 150
-    sessions), each client's course in its own transaction. Returns the launch contexts."""
+    sessions), each client's course in its own transaction. Returns the launch contexts: at
+    least one per clinician, each a session of its own (today's session of each client, and
+    as many more sessions today, in turn, as the clinicians need), so no two simulated
+    clinicians rate or correct the same session."""
     order = {"CodeSystem": 0, "ValueSet": 1, "StructureDefinition": 2, "Questionnaire": 3}
     _put_all(hapi, sorted(fhir_profiles.load_resources(),
                           key=lambda r: order.get(r["resourceType"], 9)))
@@ -81,6 +84,15 @@ def load_hapi(hapi: str) -> tuple[list[dict], dict]:
                 for p in cohort.patients]
     long_course = next(c for c, p in zip(contexts, cohort.patients, strict=True)
                        if p.shape == "long-course")
+    encounters = {r["id"]: r for r in cohort.resources if r["resourceType"] == "Encounter"}
+    extra: list[dict] = []
+    for n in range(max(0, clinicians - len(contexts))):
+        base = contexts[n % len(contexts)]
+        copy = {**encounters[base["encounter"]], "id": f"{base['encounter']}-v{n + 1}"}
+        extra.append(copy)
+        contexts.append({**base, "encounter": copy["id"]})
+    if extra:
+        _put_all(hapi, extra)
     return contexts, long_course
 
 
@@ -101,7 +113,7 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 @contextmanager
 def running_cluster(folder: Path, *, store: str, instances: int, workers: int,
-                    threads: int) -> Iterator[Cluster]:
+                    threads: int, clinicians: int = 0) -> Iterator[Cluster]:
     with ExitStack() as stack:
         store_url = stack.enter_context(
             running_postgres() if store == "postgresql" else running_redis()).url
@@ -128,7 +140,7 @@ def running_cluster(folder: Path, *, store: str, instances: int, workers: int,
         hapi_direct = f"http://127.0.0.1:{hapi_port}/fhir"
         # A loaded machine can take minutes to start HAPI: a longer deadline than the tests.
         wait_for(f"{hapi_direct}/metadata", hapi, 3 * HAPI_START_DEADLINE, folder / "hapi.log")
-        contexts, long_course = load_hapi(hapi_direct)
+        contexts, long_course = load_hapi(hapi_direct, clinicians)
         settings = {"public_url": front, "client_id": CLIENT_IDS["public"],
                     "allowed_iss": fhir_base, "secret_key": SECRET_KEY,
                     "data_dir": str(folder / "var"), "session_store_url": store_url,

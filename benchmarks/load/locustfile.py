@@ -1,13 +1,16 @@
 """Locust scenario: clinicians launching the app from the chart, viewing the panel, recording a
 session and correcting it, through nginx in front of two app instances.
 
-Each simulated clinician repeats one visit: the "EHR" (oidc-provider) hands out a launch for a
-patient's session in progress, the clinician opens the app (the launch follows every redirect
-to the rendered panel), looks at the panel, records a therapist check-in, looks again,
-corrects the saved record, looks again. Think time 1-3 s between steps (project default: a
-clinician reads before clicking). Settings come from the environment (load_benchmark.py):
-LOAD_ISS (FHIR base), LOAD_OIDC (authorization server), LOAD_CONTEXTS (a JSON list of launch
-contexts to go round).
+Each simulated clinician has a session of its own (a launch context no other clinician uses,
+as clinicians see their own clients) and repeats one visit (benchmarks/load/visit.py): the
+"EHR" (oidc-provider) hands out a launch for that session, the clinician opens the app (the
+launch follows every redirect to the rendered panel), looks at the panel, records a therapist
+check-in or, on later visits, corrects the one already stored, and looks again. Think time 1-3 s
+between steps (project default: a clinician reads before clicking). Settings come from the
+environment (load_benchmark.py): LOAD_ISS (FHIR base), LOAD_OIDC (authorization server),
+LOAD_CONTEXTS (a JSON list of launch contexts, at least one per clinician), LOAD_THINK (the
+think time's bounds in seconds, "1,3"). The short form (load/short_run.py) names the sandbox
+EHR instead, LOAD_CHART: a launch is the app frame of the chart of the context's patient.
 """
 
 from __future__ import annotations
@@ -15,84 +18,78 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import re
 import sys
+from html import unescape
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlencode
 
 import requests
 from locust import HttpUser, between, task
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from tests.support.forms import read_form  # noqa: E402
+from benchmarks.load.visit import visit  # noqa: E402
 
-THERAPIST = "alliance-checkin-therapist"
-ANSWERS = {"goal-1": "3", "goal-2": "4", "task-1": "2", "task-2": "3", "bond-1": "4",
-           "bond-2": "3"}
 ISS = os.environ.get("LOAD_ISS", "")
 OIDC = os.environ.get("LOAD_OIDC", "")
+CHART = os.environ.get("LOAD_CHART", "")
 CONTEXTS = json.loads(os.environ.get("LOAD_CONTEXTS", "[]"))
-_next_context = itertools.cycle(range(max(1, len(CONTEXTS))))
+THINK = tuple(float(n) for n in os.environ.get("LOAD_THINK", "1,3").split(","))
+FRAME = re.compile(r'<iframe[^>]*\ssrc="([^"]+)"')
+_next_clinician = itertools.count(0)
 
 
-def hidden_fields(answer: requests.Response) -> dict[str, str]:
-    return dict(read_form(answer.text, answer.url).hidden)
+class LocustSteps:
+    """Steps through locust's client: each request a row of the figures, a wrong status a
+    failure."""
+
+    def __init__(self, client) -> None:  # noqa: ANN001 - locust's HttpSession
+        self.client = client
+
+    def _checked(self, answer, name: str, status: int) -> requests.Response | None:  # noqa: ANN001
+        if answer.status_code != status:
+            answer.failure(f"{name}: HTTP {answer.status_code}")
+            return None
+        answer.success()
+        return answer
+
+    def get(self, url: str, name: str, status: int = 200) -> requests.Response | None:
+        with self.client.get(url, name=name, catch_response=True, timeout=60) as answer:
+            return self._checked(answer, name, status)
+
+    def post(self, url: str, data: dict[str, str], name: str,
+             status: int = 303) -> requests.Response | None:
+        with self.client.post(url, data=data, name=name, allow_redirects=False,
+                              catch_response=True, timeout=60) as answer:
+            return self._checked(answer, name, status)
 
 
-_next_address = itertools.count(1)
+def launch_url(context: dict) -> str:
+    """A new launch of the context's session: from oidc-provider's launch endpoint, or the app
+    frame of the sandbox EHR's chart."""
+    if CHART:
+        chart = requests.get(f"{CHART}/chart/{context['patient']}", timeout=30)
+        found = FRAME.search(chart.text)
+        if found is None:
+            raise RuntimeError(f"the chart of {context['patient']} has no app frame")
+        return unescape(found.group(1))
+    launch = requests.post(f"{OIDC}/ehr/launch", json=context, timeout=30).json()["launch"]
+    return "/launch?" + urlencode({"iss": ISS, "launch": launch})
 
 
 class Clinician(HttpUser):
-    wait_time = between(1, 3)
+    wait_time = between(THINK[0], THINK[1])
 
     def on_start(self) -> None:
+        n = next(_next_clinician)
+        if n >= len(CONTEXTS):
+            raise RuntimeError(f"{len(CONTEXTS)} launch contexts for more clinicians: "
+                               "load_benchmark.py makes one per clinician")
+        self.session_context = CONTEXTS[n]  # not `context`: locust's User has a context()
         # Each clinician at a workstation of its own: the app limits pending launches per
         # client address (30 per 10 minutes), which one shared address would exceed.
-        n = next(_next_address)
-        self.client.headers["X-Forwarded-For"] = f"10.20.{n // 250}.{n % 250 + 1}"
-
-    def _check(self, answer, status: int, step: str) -> bool:
-        if answer.status_code != status:
-            answer.failure(f"{step}: HTTP {answer.status_code}")
-            return False
-        answer.success()
-        return True
+        self.client.headers["X-Forwarded-For"] = f"10.20.{(n + 1) // 250}.{(n + 1) % 250 + 1}"
 
     @task
-    def visit(self) -> None:
-        context = CONTEXTS[next(_next_context)]
-        launch = requests.post(f"{OIDC}/ehr/launch", json=context, timeout=30).json()["launch"]
-        with self.client.get("/launch", params={"iss": ISS, "launch": launch}, name="launch",
-                             catch_response=True, timeout=60) as answer:
-            if not self._check(answer, 200, "launch") or "/panel/" not in answer.url:
-                return
-            panel = urlsplit(answer.url).path
-        self.wait()
-        with self.client.get(panel, name="panel", catch_response=True, timeout=60) as answer:
-            self._check(answer, 200, "panel")
-        self.wait()
-        with self.client.get(f"{panel}/record/{THERAPIST}", name="record form",
-                             catch_response=True, timeout=60) as answer:
-            if not self._check(answer, 200, "record form"):
-                return
-            fields = {**hidden_fields(answer),
-                      **{f"item-{k}": v for k, v in ANSWERS.items()}}
-        with self.client.post(f"{panel}/record/{THERAPIST}", data=fields, name="record save",
-                              allow_redirects=False, catch_response=True, timeout=60) as answer:
-            if not self._check(answer, 303, "record save"):
-                return
-            saved = parse_qs(urlsplit(answer.headers["Location"]).query)["saved"][0]
-        with self.client.get(panel, name="panel", catch_response=True, timeout=60) as answer:
-            self._check(answer, 200, "panel")
-        self.wait()
-        correct = f"{panel}/responses/{saved}/correct"
-        with self.client.get(correct, name="correct form", catch_response=True,
-                             timeout=60) as answer:
-            if not self._check(answer, 200, "correct form"):
-                return
-            fields = {**hidden_fields(answer), "reason": "Mis-clicked",
-                      **{f"item-{k}": v for k, v in {**ANSWERS, "goal-1": "2"}.items()}}
-        with self.client.post(correct, data=fields, name="correct save", allow_redirects=False,
-                              catch_response=True, timeout=60) as answer:
-            self._check(answer, 303, "correct save")
-        with self.client.get(panel, name="panel", catch_response=True, timeout=60) as answer:
-            self._check(answer, 200, "panel")
+    def one_visit(self) -> None:
+        visit(LocustSteps(self.client), launch_url(self.session_context), self.wait)

@@ -7,11 +7,13 @@ from plugin.alliance.alerts import (
     Alert,
     AlertKind,
     AlertSettings,
+    Cancellation,
     CancelledBy,
     ScoredSession,
     Visit,
 )
-from plugin.alliance.attendance import cancelled_by
+from plugin.alliance.attendance import REASONS as REASON_CODES
+from plugin.alliance.attendance import cancellation, cancelled_by
 from plugin.alliance.errors import (
     AllianceError,
     AnswerError,
@@ -40,12 +42,13 @@ from plugin.alliance.text_packs import apply_text_pack, is_transcription_mode, r
 from plugin.alliance.trends import analyse_trends
 
 __all__ = [
-    "Alert", "AlertKind", "AlertSettings", "AllianceError", "CancelledBy", "Answer", "AnswerError",
-    "AnswerOutOfRange", "FormNorms", "Instrument", "InstrumentError", "InvalidAnswer",
-    "InvalidInstrument", "ItemDef", "NormSet", "NormsError", "ScaleDef", "ScaleNorms",
-    "ScaleScore", "Score", "ScoredSession", "Sourced", "TextPackError", "UnknownItem",
-    "UnknownOption", "UnknownQuestionnaire", "Visit", "analyse_trends",
-    "answers_from_questionnaire_response", "apply_text_pack", "cancelled_by", "check_norms_fit",
-    "instrument_from_questionnaire", "is_transcription_mode", "parse_site_norms",
-    "requires_text_pack", "score_answers", "score_questionnaire_response", "shipped_norms",
+    "REASON_CODES", "Alert", "AlertKind", "AlertSettings", "AllianceError", "Cancellation",
+    "CancelledBy", "Answer", "AnswerError", "AnswerOutOfRange", "FormNorms", "Instrument",
+    "InstrumentError", "InvalidAnswer", "InvalidInstrument", "ItemDef", "NormSet", "NormsError",
+    "ScaleDef", "ScaleNorms", "ScaleScore", "Score", "ScoredSession", "Sourced", "TextPackError",
+    "UnknownItem", "UnknownOption", "UnknownQuestionnaire", "Visit", "analyse_trends",
+    "answers_from_questionnaire_response", "apply_text_pack", "cancellation", "cancelled_by",
+    "check_norms_fit", "instrument_from_questionnaire", "is_transcription_mode",
+    "parse_site_norms", "requires_text_pack", "score_answers", "score_questionnaire_response",
+    "shipped_norms",
 ]

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from plugin.alliance.alerts import ScoredSession, Visit
-from plugin.alliance.norms import FormNorms
+from plugin.alliance.norms import FormNorms, Sourced
 from plugin.alliance.scoring import ScaleScore
 from plugin.alliance.vocabulary import TOTAL
 
@@ -62,6 +62,23 @@ def out_of(score: ScaleScore, value: float | None = None) -> str:
     if score.prorated:
         text += f" (prorated: {score.answered} of {score.n_items} items answered)"
     return text
+
+
+def is_project_default(value: Sourced) -> bool:
+    return value.source.lower().startswith("project default")
+
+
+def sourced_size(value: Sourced) -> str:
+    """'4 points (project default)': a size, labelled where it is not from a source."""
+    text = f"{fmt(value.value or 0.0)} points"
+    return f"{text} (project default)" if is_project_default(value) else text
+
+
+def line_words(cutoff: Sourced) -> str:
+    """'the published cut-off of 36' or 'the line of 18 (project default)'."""
+    if is_project_default(cutoff):
+        return f"the line of {fmt(cutoff.value or 0.0)} (project default)"
+    return f"the published cut-off of {fmt(cutoff.value or 0.0)}"
 
 
 def caveat(form: FormNorms | None) -> str:

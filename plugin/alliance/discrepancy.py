@@ -1,82 +1,113 @@
 """Client and therapist apart: only between forms made as a pair (the norms' ``pairedWith``),
-on the same encounter, in that scale's points, weighted toward the direction that matters.
+on the same encounters, in that scale's points, judged on the pair over time.
 
-Clients usually rate the alliance higher than therapists (d = .63, agreement r = .36; Tryon,
-Blackwell & Hammel 2007). So a client rating lower than the therapist is reported once the
-difference exceeds ``discrepancy_rc`` reliable-change criteria of a difference between two
-raters (1.96 * sqrt(se_client^2 + se_therapist^2), se = SD * sqrt(1 - r)); a therapist rating
-lower only when it exceeds that plus the usual rater gap (``raterDifference`` SDs). Different
-instruments (an SRS beside a therapist check-in) are never compared.
+Clients usually rate the alliance higher than their therapists (Tryon, Blackwell & Hammel
+2007), so the two directions are weighed differently (all sizes are fractions of the client
+form's noticeable drop, project defaults):
+- the client lower than the therapist by ``client_lower_fraction`` in ``apart_run`` paired
+  sessions in a row: an alert; in one session by the whole noticeable drop: a prompt that day;
+- the therapist lower than the client by more than the usual gap (the norms'
+  ``raterDifference``) plus ``therapist_lower_fraction`` of the noticeable drop, on average over
+  ``apart_run`` paired sessions in a row, none of them closer than half a drop less: an alert.
+An alert stays open until a paired session no longer shows the gap. Different instruments (an
+SRS beside a therapist check-in) are never compared.
 """
 
 from __future__ import annotations
 
-import math
+import statistics
 from collections.abc import Sequence
+from dataclasses import replace
 
-from plugin.alliance.alerts import Alert, AlertSettings, ScoredSession
-from plugin.alliance.course import Course, caveat, fmt, out_of
+from plugin.alliance.alerts import Alert, AlertSettings, ScoredSession, spoken_day
+from plugin.alliance.course import Course, fmt, out_of
 from plugin.alliance.norms import FormNorms, NormSet
 from plugin.alliance.vocabulary import TOTAL
 
-DIFFERENCE_SOURCE = ("difference criterion 1.96 * sqrt(se_client^2 + se_therapist^2), "
-                     "se = SD * sqrt(1 - r) (after Jacobson & Truax 1991); ")
+APART_SOURCE = ("clients usually rate the alliance higher than therapists: Tryon, Blackwell & "
+                "Hammel 2007, Psychotherapy Research 17(6); the sizes and the run of {n} "
+                "paired sessions are project defaults")
+Pair = tuple[ScoredSession, ScoredSession]
 
 
-def _se(form: FormNorms) -> float | None:
-    norms = form.scale(TOTAL)
-    if norms.sd is None or norms.retest is None or norms.sd.value is None:
-        return None
-    return norms.sd.value * math.sqrt(1.0 - (norms.retest.value or 0.0))
+def _pairs(sessions: Sequence[ScoredSession], c_form: FormNorms) -> list[Pair]:
+    therapist_by = {s.encounter_id: s for s in sessions if s.rater == "therapist"
+                    and s.score.instrument_url.split("|")[0] == c_form.paired_with}
+    return [(c, therapist_by[c.encounter_id]) for c in sessions
+            if c.rater == "client" and c.score.instrument_url.split("|")[0] == c_form.instrument
+            and c.encounter_id in therapist_by and c.score.total.sum is not None
+            and therapist_by[c.encounter_id].score.total.sum is not None]
 
 
 def discrepancy_alerts(sessions: Sequence[ScoredSession], norms: NormSet, course: Course,
                        settings: AlertSettings) -> list[Alert]:
-    therapist_by = {(s.encounter_id, s.score.instrument_url): s
-                    for s in sessions if s.rater == "therapist"}
     alerts: list[Alert] = []
-    for client in sessions:
-        if client.rater != "client":
+    for c_form in {f.instrument: f for f in norms.forms.values()
+                   if f.rater == "client" and f.paired_with}.values():
+        drop = c_form.scale(TOTAL).drop
+        if drop is None or drop.value is None:
             continue
-        c_form = norms.get(client.score.instrument_url, "client")
-        if c_form is None or c_form.paired_with is None:
-            continue
-        t_form = norms.get(c_form.paired_with, "therapist")
-        therapist = therapist_by.get((client.encounter_id, c_form.paired_with))
-        if t_form is None or therapist is None:
-            continue
+        t_form = norms.get(c_form.paired_with or "", "therapist")
+        gap = 0.0
+        if t_form is not None and t_form.rater_difference is not None:
+            sd = t_form.scale(TOTAL).sd
+            gap = (t_form.rater_difference.value or 0.0) * (sd.value or 0.0 if sd else 0.0)
+        alerts += _apart(_pairs(sessions, c_form), c_form, drop.value, gap, course, settings)
+    return alerts
+
+
+def _apart(pairs: list[Pair], form: FormNorms, size: float, gap: float, course: Course,
+           settings: AlertSettings) -> list[Alert]:
+    """``gap``: the usual client-minus-therapist difference in points (the norms'
+    ``raterDifference`` in SDs times the therapist form's SD)."""
+    apart = gap + settings.therapist_lower_fraction * size
+    alerts: list[Alert] = []
+    opened: dict[str, int] = {}
+    source = APART_SOURCE.format(n=settings.apart_run)
+    for index, (client, therapist) in enumerate(pairs):
         c, t = client.score.total, therapist.score.total
-        se_c, se_t = _se(c_form), _se(t_form)
-        if c.sum is None or t.sum is None or se_c is None or se_t is None:
-            continue
-        criterion = settings.discrepancy_rc * 1.96 * math.hypot(se_c, se_t)
-        usual_gap = 0.0
-        if t_form.rater_difference is not None and t_form.scale(TOTAL).sd is not None:
-            usual_gap = (t_form.rater_difference.value or 0.0) * (
-                t_form.scale(TOTAL).sd.value or 0.0)  # type: ignore[union-attr]
-        difference = c.sum - t.sum  # positive: the client rates higher (the usual pattern)
+        difference = float((c.sum or 0.0) - (t.sum or 0.0))  # positive: the client rates higher
         number = course.number(client.encounter_id, client.date)
-        head = (f"In session {number} the client rated the {c_form.label} "
-                f"{out_of(c)} and the therapist {out_of(t)}")
-        source = DIFFERENCE_SOURCE + (
-            t_form.rater_difference.source if t_form.rater_difference else "")
-        if -difference > criterion:
-            reason = (f"{head}: the client sees the alliance as weaker than the therapist does, "
-                      f"by {fmt(-difference)} points (more than {fmt(criterion)}). Clients "
-                      "usually rate it higher than therapists (Tryon, Blackwell & Hammel 2007).")
-            direction = "client-lower"
-        elif difference > criterion + usual_gap:
-            reason = (f"{head}: the therapist rates it {fmt(difference)} points lower, more "
-                      f"than the usual gap between client and therapist ({fmt(usual_gap)}) "
-                      f"plus {fmt(criterion)}.")
-            direction = "therapist-lower"
-        else:
-            continue
-        alerts.append(Alert(
-            "discrepancy", client.encounter_id, client.date, direction,
-            reason + caveat(c_form), scale=TOTAL, rater=None,
-            instrument=client.score.instrument_url, session_number=number,
-            prorated=c.prorated or t.prorated,
-            values={"client": c.sum, "therapist": t.sum, "difference": difference,
-                    "criterion": criterion, "usual_gap": usual_gap}, source=source))
+        head = (f"In session {number} the client rated the {form.label} {out_of(c)} and the "
+                f"therapist {out_of(t)}")
+        common = dict(scale=TOTAL, rater=None, instrument=client.score.instrument_url,
+                      session_number=number, prorated=c.prorated or t.prorated)
+        recent = [float((a.score.total.sum or 0.0) - (b.score.total.sum or 0.0))
+                  for a, b in pairs[max(0, index + 1 - settings.apart_run):index + 1]]
+        full = len(recent) == settings.apart_run
+        found = {
+            "client-lower": full and all(-d >= settings.client_lower_fraction * size
+                                         for d in recent),
+            "therapist-lower": full and statistics.fmean(recent) >= apart and all(
+                d >= apart - size / 2 for d in recent),
+        }
+        for rule, now in found.items():
+            back = difference > 0 if rule == "client-lower" else difference < apart - size / 2
+            if rule in opened and not now and back:
+                where = opened.pop(rule)
+                alerts[where] = replace(alerts[where], open=False, resolved_on=client.date)
+            if now and rule not in opened:
+                first = pairs[index + 1 - settings.apart_run][0]
+                mean = statistics.fmean(recent)
+                words = ("the client has rated the alliance lower than the therapist"
+                         if rule == "client-lower" else
+                         "the therapist has rated the alliance lower than the client")
+                alerts.append(Alert(
+                    "discrepancy", first.encounter_id, first.date, rule,
+                    f"In each of the last {settings.apart_run} paired sessions, since "
+                    f"{spoken_day(first.date)}, {words}, by {fmt(abs(mean))} points on "
+                    f"average (client {out_of(c)}, therapist {out_of(t)} in session {number}).",
+                    values={"client": c.sum or 0.0, "therapist": t.sum or 0.0,
+                            "difference": difference, "mean": mean},
+                    source=source, **{**common, "session_number": course.number(
+                        first.encounter_id, first.date)}))  # type: ignore[arg-type]
+                opened[rule] = len(alerts) - 1
+        if -difference >= size and "client-lower" not in opened:
+            alerts.append(Alert(
+                "discrepancy", client.encounter_id, client.date, "client-lower-today",
+                f"{head}: the client sees it as weaker than the therapist does, by "
+                f"{fmt(-difference)} points.",
+                values={"client": c.sum or 0.0, "therapist": t.sum or 0.0,
+                        "difference": difference}, source=source, level="prompt",
+                **common))  # type: ignore[arg-type]
     return alerts

@@ -1,85 +1,84 @@
-"""Level rules on one rater's series of one instrument: a total under the cut-off, and a drift
-down from the client's usual level.
+"""Level rules on one rater's total of one instrument: under the line, low for weeks, and a
+slide down over several sessions.
 
-- Low alliance: only where the norms give a cut-off for this instrument and rater (most
-  alliance measures have none published; then nothing is claimed). The mean of the last
-  ``low_window`` scores (fewer at the start of a series) is under the cut-off by more than
-  ``low_z`` standard errors of that mean (se = SD * sqrt(1 - r) / sqrt(n), from the norms):
-  the level, not one noisy score, is under it, and so is the score of the session itself
-  (a session back above the cut-off is not called low). Every single score under the cut-off
-  is still visible on the chart. In the first ``early_sessions`` of the course the alert is
-  an early low alliance and cites the finding that makes it matter (Sharf, Primavera &
-  Diener 2010).
-- Falling trend: the least-squares decline over the last ``trend_window`` scores of the total
-  is at least ``trend_rc`` reliable-change criteria; reported once per run of decline.
+- **Under the line** (prompt): every rating under the instrument's line, the day it happens.
+  The SRS's published cut-off is 36 and PCOMS practice is to talk about every SRS under it;
+  the check-in's lines are project defaults and say so. Instruments without a line (the
+  WAI-SR: none published) get no level claim at all.
+- **Low for weeks** (alert): ``low_run`` ratings in a row under the line, dated from the first;
+  open until a rating at or above the line.
+- **Sliding down** (alert): over the last ``trend_window`` ratings a least-squares decline of at
+  least ``trend_fraction`` of the noticeable drop, with the last three ratings that much under
+  the window's first three, and no single step down as large as a noticeable drop (that is a
+  drop, for the rupture rule); open until a rating is back near the window's starting level.
 """
 
 from __future__ import annotations
 
-import math
 import statistics
 from collections.abc import Sequence
+from dataclasses import replace
 
-from plugin.alliance.alerts import Alert, AlertSettings, ScoredSession
-from plugin.alliance.course import Course, caveat, fmt, out_of, scale_words
+from plugin.alliance.alerts import Alert, AlertSettings, ScoredSession, spoken_day
+from plugin.alliance.course import Course, fmt, line_words, out_of, scale_words, sourced_size
 from plugin.alliance.norms import FormNorms
 from plugin.alliance.vocabulary import TOTAL
 
-EARLY_SOURCE = ("Sharf, Primavera & Diener 2010, Psychotherapy 47(4): a weaker early alliance "
-                "goes with more dropout (d = .55); early = first {n} sessions, project default")
-TREND_SOURCE = "least-squares line over the last {n} scores (project default); "
+RUN_SOURCE = "{n} ratings in a row under the line (project default)"
+TREND_SOURCE = ("least-squares line over the last {n} ratings (project default); noticeable "
+                "drop: {drop}")
 
 
-def _standard_error(form: FormNorms) -> float:
-    norms = form.scale(TOTAL)
-    if norms.sd is None or norms.retest is None or norms.sd.value is None:
-        return 0.0
-    return norms.sd.value * math.sqrt(1.0 - (norms.retest.value or 0.0))
+def _scored(series: Sequence[ScoredSession]) -> list[ScoredSession]:
+    return [s for s in series if s.score.total.sum is not None]
 
 
 def low_alerts(series: Sequence[ScoredSession], form: FormNorms | None, course: Course,
                settings: AlertSettings) -> list[Alert]:
+    """Under-the-line prompts, and low-for-weeks alerts from ``low_run`` in a row."""
     cutoff = form.scale(TOTAL).cutoff if form is not None else None
-    if form is None or cutoff is None or cutoff.value is None:
+    if cutoff is None or cutoff.value is None:
         return []
-    threshold, se = cutoff.value, _standard_error(form)
+    line = cutoff.value
     alerts: list[Alert] = []
-    recent: list[float] = []
-    for session in series:
+    run: list[ScoredSession] = []
+    open_low: int | None = None
+    for session in _scored(series):
         score = session.score.total
-        if score.sum is None:
-            continue
-        recent = [*recent, score.sum][-settings.low_window:]
-        mean = statistics.fmean(recent)
-        margin = settings.low_z * se / math.sqrt(len(recent))
-        if score.sum >= threshold or mean >= threshold - margin:
-            continue
+        value = float(score.sum or 0.0)
         number = course.number(session.encounter_id, session.date)
         what = scale_words(form, session.score.instrument_url, TOTAL)
-        over = (f"{what} {out_of(score)}" if len(recent) == 1 else
-                f"{what} averaged {fmt(mean)} over the last {len(recent)} sessions "
-                f"({out_of(score)} now)")
-        under = (f"{over}, under the cut-off of {fmt(threshold)} ({cutoff.source}) by more "
-                 "than measurement error")
         common = dict(scale=TOTAL, rater=session.rater, instrument=session.score.instrument_url,
-                      session_number=number, prorated=score.prorated,
-                      values={"value": score.sum, "mean": mean, "threshold": threshold,
-                              "margin": margin})
-        source = (f"cut-off: {cutoff.source}; mean of the last {settings.low_window} scores "
-                  f"under it by more than {settings.low_z:g} standard errors (SD * sqrt(1 - r)"
-                  " from the norms; project default)")
-        if number <= settings.early_sessions:
+                      session_number=number, prorated=score.prorated)
+        if value >= line:
+            if open_low is not None:
+                alerts[open_low] = replace(alerts[open_low], open=False,
+                                           resolved_on=session.date)
+                open_low = None
+            run = []
+            continue
+        run.append(session)
+        alerts.append(Alert(
+            "under-line", session.encounter_id, session.date, "under-line",
+            f"{what} was {out_of(score)} in session {number}, under {line_words(cutoff)}.",
+            values={"value": value, "threshold": line}, source=f"line: {cutoff.source}",
+            level="prompt", **common))  # type: ignore[arg-type]
+        if len(run) == settings.low_run and open_low is None:
+            first = run[0]
             alerts.append(Alert(
-                "early-low-alliance", session.encounter_id, session.date, "early-cutoff",
-                f"{under}, in session {number} of the course. A weaker alliance early in "
-                f"therapy goes with more dropout (Sharf, Primavera & Diener 2010).{caveat(form)}",
-                source=source + "; " + EARLY_SOURCE.format(n=settings.early_sessions),
-                **common))  # type: ignore[arg-type]
-        else:
-            alerts.append(Alert(
-                "low-alliance", session.encounter_id, session.date, "cutoff",
-                f"{under}, up to session {number}.{caveat(form)}", source=source,
-                **common))  # type: ignore[arg-type]
+                "low-alliance", first.encounter_id, first.date, "low-for-weeks",
+                f"{what} has been under {line_words(cutoff)} in each of the last {len(run)} "
+                f"ratings, since {spoken_day(first.date)} ({out_of(score)} in session "
+                f"{number}).",
+                values={"value": value, "threshold": line, "ratings": float(len(run))},
+                source=f"line: {cutoff.source}; "
+                       + RUN_SOURCE.format(n=settings.low_run),
+                **{**common, "session_number": course.number(first.encounter_id,
+                                                             first.date)}))  # type: ignore[arg-type]
+            open_low = len(alerts) - 1
+        elif open_low is not None:
+            alerts[open_low] = replace(alerts[open_low], values={
+                **alerts[open_low].values, "value": value, "ratings": float(len(run))})
     return alerts
 
 
@@ -92,35 +91,42 @@ def _slope(values: Sequence[float]) -> float:
 
 def trend_alerts(series: Sequence[ScoredSession], form: FormNorms | None, course: Course,
                  settings: AlertSettings) -> list[Alert]:
-    norms = form.scale(TOTAL) if form is not None else None
-    rc = norms.reliable_change if norms is not None else None
-    if norms is None or rc is None:
+    """A slide down over the last ``trend_window`` ratings, once per slide, open until back."""
+    size = form.scale(TOTAL).drop if form is not None else None
+    if size is None or size.value is None:
         return []
-    criterion = settings.trend_rc * rc
-    scored = [s for s in series if s.score.total.sum is not None]
+    needed = settings.trend_fraction * size.value
+    scored = _scored(series)
     alerts: list[Alert] = []
-    falling = False
-    for end in range(settings.trend_window, len(scored) + 1):
-        window = scored[end - settings.trend_window:end]
-        values = [s.score.total.sum or 0.0 for s in window]
+    start_level: float | None = None
+    for end in range(len(scored)):
+        value = float(scored[end].score.total.sum or 0.0)
+        if start_level is not None:
+            if value >= start_level - size.value * 0.5:
+                alerts[-1] = replace(alerts[-1], open=False, resolved_on=scored[end].date)
+                start_level = None
+            continue
+        if end + 1 < settings.trend_window:
+            continue
+        window = scored[end + 1 - settings.trend_window:end + 1]
+        values = [float(s.score.total.sum or 0.0) for s in window]
         decline = -_slope(values) * (len(values) - 1)
-        now = decline >= criterion
-        if now and not falling:
-            last = window[-1]
-            number = course.number(last.encounter_id, last.date)
-            start = statistics.fmean(values) + decline / 2
-            alerts.append(Alert(
-                "falling-trend", last.encounter_id, last.date, "drift-down",
-                f"{scale_words(form, last.score.instrument_url, TOTAL)} has drifted down over "
-                f"the last {len(values)} sessions, from about {fmt(start)} to "
-                f"{out_of(last.score.total)} in session {number}: lower than this client's "
-                f"usual by more than {fmt(criterion)}, the reliable-change criterion used."
-                f"{caveat(form)}",
-                scale=TOTAL, rater=last.rater, instrument=last.score.instrument_url,
-                session_number=number, prorated=last.score.total.prorated,
-                values={"decline": decline, "criterion": criterion,
-                        "sessions": float(len(values))},
-                source=TREND_SOURCE.format(n=settings.trend_window)
-                + norms.reliable_change_source))
-        falling = now
+        fall = statistics.fmean(values[:3]) - statistics.fmean(values[-3:])
+        steps = max(a - b for a, b in zip(values, values[1:], strict=False))
+        if decline < needed or fall < needed or steps >= size.value:
+            continue  # one step down by a whole drop is the rupture rule's, not a slide
+        last = window[-1]
+        number = course.number(last.encounter_id, last.date)
+        start_level = statistics.fmean(values[:3])
+        alerts.append(Alert(
+            "falling-trend", last.encounter_id, last.date, "sliding-down",
+            f"{scale_words(form, last.score.instrument_url, TOTAL)} has slid down over the "
+            f"last {len(values)} ratings, from about {fmt(start_level)} to "
+            f"{out_of(last.score.total)} in session {number}.",
+            scale=TOTAL, rater=last.rater, instrument=last.score.instrument_url,
+            session_number=number, prorated=last.score.total.prorated,
+            values={"decline": decline, "fall": fall, "start": start_level,
+                    "threshold": needed, "sessions": float(len(values))},
+            source=f"a fall of {sourced_size(size)} or more is worth asking about; "
+                   + TREND_SOURCE.format(n=settings.trend_window, drop=size.source)))
     return alerts

@@ -4,7 +4,9 @@ The values are data, not code: the package ships one document per instrument and
 ``fhir_profiles/norms/`` and a site may override any value with a local norms file (same
 shape, see ``site_norms.py``). A document names the instrument (Questionnaire url) and rater,
 and per scale its SD, its test-retest reliability (what session-to-session change needs;
-internal consistency overstates stability) and its cut-off. Every value carries a ``source``:
+internal consistency overstates stability), its cut-off, and the drop from the client's usual
+level that the panel treats as worth asking about (``drop``, in the scale's raw points).
+Every value carries a ``source``:
 a citation, or "project default". A cut-off of ``null`` says "none published", and no low
 alliance is then claimed. ``pairedWith`` names the other rater's form of the same instrument:
 only such pairs are compared (``discrepancy.py``).
@@ -25,7 +27,7 @@ from plugin.alliance.vocabulary import RATERS, Rater
 RCI_SOURCE = "reliable change index, Jacobson & Truax 1991, J Consult Clin Psychol 59(1)"
 FORM_KEYS = {"instrument", "rater", "label", "validated", "note", "pairedWith",
              "raterDifference", "scales"}
-SCALE_KEYS = {"sd", "retest", "cutoff"}
+SCALE_KEYS = {"sd", "retest", "cutoff", "drop"}
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,7 @@ class ScaleNorms:
     sd: Sourced | None = None
     retest: Sourced | None = None
     cutoff: Sourced | None = None
+    drop: Sourced | None = None  # a fall from the client's usual a clinician would notice
 
     @property
     def reliable_change(self) -> float | None:
@@ -112,16 +115,17 @@ def _sourced(where: str, raw: Any, problems: list[str], *, unit: bool = False,
 
 def _scale(where: str, raw: Any, base: ScaleNorms, problems: list[str]) -> ScaleNorms:
     if not isinstance(raw, dict):
-        problems.append(f"{where}: expected an object with sd, retest and/or cutoff.")
+        problems.append(f"{where}: expected an object with sd, retest, cutoff and/or drop.")
         return base
     for key in sorted(set(raw) - SCALE_KEYS):
-        problems.append(f"{where}: unknown key {key!r} (known: cutoff, retest, sd).")
+        problems.append(f"{where}: unknown key {key!r} (known: cutoff, drop, retest, sd).")
     return ScaleNorms(
         _sourced(f"{where}.sd", raw["sd"], problems) if "sd" in raw else base.sd,
         _sourced(f"{where}.retest", raw["retest"], problems, unit=True)
         if "retest" in raw else base.retest,
         _sourced(f"{where}.cutoff", raw["cutoff"], problems, nullable=True)
         if "cutoff" in raw else base.cutoff,
+        _sourced(f"{where}.drop", raw["drop"], problems) if "drop" in raw else base.drop,
     )
 
 

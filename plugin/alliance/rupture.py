@@ -1,14 +1,18 @@
-"""Rupture and repair as a course, per rater, instrument and scale.
+"""Drops, ruptures and returns to usual, per rater, instrument and scale.
 
-A rupture is a drop from the client's usual level (the mean of up to ``baseline_window``
-scores outside ruptures) larger than ``rupture_rc`` reliable-change criteria (Jacobson & Truax
-1991, with the scale's test-retest r from the norms). Without norms for the scale, the client's
-own variability stands in (``variability_sd`` SDs of at least ``variability_min_sessions``
-prior scores; a control-chart convention, project default). A rupture stays open until a
-repair: a score back within ``repair_fraction_of_criterion`` of a criterion of the old usual
-level. A repair is good news and is reported as such (ruptures that are repaired go with better
-outcomes: Eubanks, Muran & Safran 2018, Psychotherapy 55(4), r = .29). A further drop of a
-criterion below the lowest point since, while a rupture is open, is a second rupture.
+- The usual level is the median of up to ``baseline_window`` earlier ratings (at least
+  ``baseline_min_sessions``), leaving out the ratings of an open drop.
+- A **drop** prompt: a rating lower than the usual by at least the scale's noticeable drop
+  (``drop`` in the norms, raw points). It is worth asking about that day; it claims no more.
+- A **rupture not yet repaired** (alert): a later rating after a drop is still at least
+  ``rupture_fraction`` of the noticeable drop under the usual level. It is dated from the drop
+  and stays open, whatever its age, until ``repair_ratings`` ratings in a row of the same rater,
+  instrument and scale are back near the usual level (within ``repair_fraction`` of the
+  noticeable drop); a drop with no rupture yet closes at the first such rating.
+- **Back near usual** (news): the first rating back near the usual level. It says what was
+  observed (back to 19, the usual being 20); it does not claim the rupture was talked about
+  or resolved, which a score cannot show. Rupture-repair episodes go with better outcomes
+  (Eubanks, Muran & Safran 2018).
 """
 
 from __future__ import annotations
@@ -18,112 +22,90 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from plugin.alliance.alerts import Alert, AlertSettings, ScoredSession, spoken_day
-from plugin.alliance.course import Course, caveat, fmt, out_of, scale_words
+from plugin.alliance.course import Course, fmt, out_of, scale_words, sourced_size
 from plugin.alliance.norms import FormNorms
-from plugin.alliance.vocabulary import TOTAL
 
-REPAIR_SOURCE = ("repair as good news: Eubanks, Muran & Safran 2018, Psychotherapy 55(4) "
-                 "(rupture resolution and outcome, r = .29); the margin is a project default")
-OWN_SOURCE = ("own variability: a drop of more than {k:g} SDs of this client's own prior "
-              "scores (control-chart convention, project default: no norms for this scale)")
+REPAIR_SOURCE = ("rupture-repair episodes and outcome: Eubanks, Muran & Safran 2018, "
+                 "Psychotherapy 55(4); 'near the usual level' is a project default")
 
 
 @dataclass
-class _Open:
-    alert_index: int
-    baseline: float
-    criterion: float
-
-
-def _criterion(form: FormNorms | None, scale: str, usual: Sequence[float],
-               settings: AlertSettings) -> tuple[str, float, str] | None:
-    norms = form.scale(scale) if form is not None else None
-    rc = norms.reliable_change if norms is not None else None
-    if norms is not None and rc is not None:
-        k = settings.rupture_rc if scale == TOTAL else settings.subscale_rupture_rc
-        return "reliable-change", k * rc, norms.reliable_change_source
-    if len(usual) >= settings.variability_min_sessions:
-        spread = statistics.stdev(usual)
-        if spread > 0:
-            return ("own-variability", settings.variability_sd * spread,
-                    OWN_SOURCE.format(k=settings.variability_sd))
-    return None
+class _Drop:
+    prompt: int  # index of the drop prompt in the alerts
+    rupture: int | None  # index of the rupture alert once the next rating is still low
+    usual: float
+    size: float
+    back: int = 0  # ratings in a row back near the usual level since the rupture
 
 
 def rupture_alerts(series: Sequence[ScoredSession], scale: str, form: FormNorms | None,
                    course: Course, settings: AlertSettings) -> list[Alert]:
-    """Ruptures (open until repaired) and repairs in one rater's series on one scale."""
+    """Drop prompts, ruptures not yet repaired and returns to usual on one rater's scale."""
+    size = form.scale(scale).drop if form is not None else None
+    if size is None or size.value is None:
+        return []
+    threshold, margin = size.value, size.value * settings.repair_fraction
     alerts: list[Alert] = []
     usual: list[float] = []
-    opened: list[_Open] = []
-    lowest = 0.0
+    drop: _Drop | None = None
     for session in series:
-        if scale not in session.score.scales:
+        if scale not in session.score.scales or session.score.scale(scale).sum is None:
             continue
         score = session.score.scale(scale)
-        if score.sum is None:
-            continue
-        value = score.sum
+        value = float(score.sum or 0.0)
         what = scale_words(form, session.score.instrument_url, scale)
         number = course.number(session.encounter_id, session.date)
         common = dict(scale=scale, rater=session.rater, instrument=session.score.instrument_url,
                       session_number=number, prorated=score.prorated)
-        if opened:
-            first = opened[0]
-            if value >= first.baseline - settings.repair_fraction_of_criterion * first.criterion:
-                alerts.append(Alert(
-                    "repair", session.encounter_id, session.date, "back-to-usual",
-                    f"{what} came back to {out_of(score)} in session {number}, near the usual "
-                    f"{fmt(first.baseline)}: the rupture is repaired.",
-                    values={"value": value, "baseline": first.baseline}, source=REPAIR_SOURCE,
-                    open=False, good_news=True, **common))  # type: ignore[arg-type]
-                for o in opened:
-                    alerts[o.alert_index] = replace(alerts[o.alert_index], open=False,
+        if drop is not None:
+            first = alerts[drop.prompt]
+            if value >= drop.usual - margin:
+                drop.back += 1
+                if drop.back == 1:
+                    alerts.append(Alert(
+                        "repair", session.encounter_id, session.date, "back-near-usual",
+                        f"{what} came back to {out_of(score)} in session {number}, near the "
+                        f"usual {fmt(drop.usual)}, after the drop on {spoken_day(first.date)}.",
+                        values={"value": value, "usual": drop.usual}, source=REPAIR_SOURCE,
+                        open=False, good_news=True, level="news",
+                        **common))  # type: ignore[arg-type]
+                if drop.rupture is None or drop.back >= settings.repair_ratings:
+                    for index in (drop.prompt, drop.rupture):
+                        if index is not None:
+                            alerts[index] = replace(alerts[index], open=False,
                                                     resolved_on=session.date)
-                opened = []
-                usual.append(value)
-            elif lowest - value > first.criterion:
+                    drop = None
+                    usual.append(value)
+                continue
+            drop.back = 0
+            if drop.rupture is None and value <= drop.usual - settings.rupture_fraction * threshold:
                 alerts.append(replace(
-                    alerts[first.alert_index], encounter_id=session.encounter_id,
-                    date=session.date, reason=(
-                        f"{what} fell again, from {fmt(lowest)} to {out_of(score)} in session "
-                        f"{number}, while the rupture of "
-                        f"{spoken_day(alerts[first.alert_index].date)} is open."),
-                    values={"value": value, "baseline": first.baseline,
-                            "drop": lowest - value, "criterion": first.criterion},
-                    session_number=number, prorated=score.prorated))
-                opened.append(_Open(len(alerts) - 1, first.baseline, first.criterion))
-                lowest = value
-            else:
-                lowest = min(lowest, value)
+                    first, kind="rupture", rule="not-back-to-usual", level="alert",
+                    reason=(f"{what} fell from a usual {fmt(drop.usual)} to "
+                            f"{fmt(first.values['value'])} on {spoken_day(first.date)}; "
+                            f"{out_of(score)} in session {number}, not back yet."),
+                    values={**first.values, "latest": value}))
+                drop.rupture = len(alerts) - 1
+            elif drop.rupture is not None:
+                index = drop.rupture
+                alerts[index] = replace(alerts[index], values={**alerts[index].values,
+                                                               "latest": value})
             continue
         window = usual[-settings.baseline_window:]
-        found = _criterion(form, scale, window, settings)
-        if len(window) >= settings.baseline_min_sessions and found is not None:
-            rule, criterion, source = found
-            baseline = statistics.fmean(window)
-            if baseline - value > criterion:
-                how = (f"more than {fmt(criterion)}, the reliable-change criterion used"
-                       if rule == "reliable-change" else
-                       f"more than {fmt(criterion)}, beyond this client's usual variation")
+        if len(window) >= settings.baseline_min_sessions:
+            baseline = float(statistics.median(window))
+            if baseline - value >= threshold:
                 alerts.append(Alert(
-                    "rupture", session.encounter_id, session.date, rule,
-                    f"{what} fell from a usual {fmt(baseline)} to {out_of(score)} in session "
-                    f"{number}, a drop of {fmt(baseline - value)} ({how}).",
-                    values={"value": value, "baseline": baseline, "drop": baseline - value,
-                            "criterion": criterion}, source=source,
-                    **common))  # type: ignore[arg-type]
-                opened = [_Open(len(alerts) - 1, baseline, criterion)]
-                lowest = value
+                    "drop", session.encounter_id, session.date, "drop-from-usual",
+                    f"{what} was {out_of(score)} in session {number}, {fmt(baseline - value)} "
+                    f"under this client's usual {fmt(baseline)}.",
+                    values={"value": value, "usual": baseline, "drop": baseline - value,
+                            "threshold": threshold},
+                    source=f"a drop of {sourced_size(size)} or more is worth asking about; "
+                           f"noticeable drop: {size.source}; usual = median of up to "
+                           f"{settings.baseline_window} earlier ratings (project default)",
+                    level="prompt", **common))  # type: ignore[arg-type]
+                drop = _Drop(len(alerts) - 1, None, baseline, threshold)
                 continue
         usual.append(value)
-    return [_finish(a, form) for a in alerts]
-
-
-def _finish(alert: Alert, form: FormNorms | None) -> Alert:
-    """A rupture says whether it is still open; every alert carries the tool's caveat."""
-    status = ""
-    if alert.kind == "rupture":
-        status = (" Not yet repaired." if alert.resolved_on is None else
-                  f" Repaired in the session of {spoken_day(alert.resolved_on)}.")
-    return replace(alert, reason=alert.reason + status + caveat(form))
+    return alerts

@@ -1,10 +1,11 @@
 """All alerts for one patient: every instrument read per rater on its own scale and norms,
 comparisons only between paired forms, attendance from the visit list. Pure: series in,
-alerts out.
+alerts out (prompts, alerts and news: ``Alert.level``).
 
 Each (rater, instrument) series is analysed on its own, whatever else was recorded: five
-check-ins beside one SRS of 20 still give the SRS its own rules. Each scale with norms (total
-and components) gets the rupture/repair course; the total gets the cut-off and drift rules.
+check-ins beside one SRS of 20 still give the SRS its own rules. Each scale with a noticeable
+drop in the norms (total and components) gets the drop, rupture and return rules; the total
+gets the line and slide rules.
 """
 
 from __future__ import annotations

@@ -1,57 +1,74 @@
-"""The local audit sink: an append-only JSON-lines file whose lines form a hash chain.
+"""The local audit sink: an append-only JSON-lines file whose lines form a keyed MAC chain.
 
-Each line is ``{"seq": n, "prev": <hash of line n-1>, "hash": <hash of this line>, "event": {...}}``
-where the hash is SHA-256 over ``seq``, ``prev`` and the event's canonical JSON. A changed line
-no longer matches its hash; a deleted line breaks ``seq`` and ``prev`` of the next. The newest
-sequence number and hash are also kept in a small ``.head`` file beside the log, so removing the
-last lines is found too. Appends are serialised by a lock and an advisory file lock (several
-threads or processes may write), and each line is flushed and fsynced before ``append`` returns.
+Every line is sealed with HMAC-SHA256 under a key from the audit key folder (chain_keys.py) and
+names the seal of the line before it; the first keyed line (the genesis) starts from a random
+anchor, so two logs never share a chain (line formats: chain.py). After each append the sink
+writes a signed witness of the log's end: ``<log>.head`` beside the log and, when a checkpoint
+folder is configured, ``<checkpoint folder>/<log name>.checkpoint``, which the verifier
+(chain_verify.py) compares so that cut, emptied or rebuilt logs are found even by someone who
+holds the key but cannot write the checkpoint folder.
+
+Appends are serialised by a lock and an advisory file lock (several threads or processes may
+write); each batch is flushed and fsynced before ``append`` returns. Every file is 0600.
 """
 
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import json
+import logging
 import os
+import secrets
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
+from plugin.audit.chain import (
+    Witness,
+    canonical,
+    checkpoint_path,
+    default_key_folder,
+    head_path,
+    keyed_line,
+    now_text,
+)
+from plugin.audit.chain_keys import AuditKeys, KeyRing, write_private
 from plugin.audit.errors import AuditSinkError
 
-GENESIS = "0" * 64
+log = logging.getLogger(__name__)
 
 
-def _canonical(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+def open_private(path: Path) -> IO[str]:
+    """The file opened for appending and reading, created 0600 and kept so."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
+    if os.fstat(fd).st_mode & 0o077:
+        os.fchmod(fd, 0o600)
+    return os.fdopen(fd, "a+", encoding="utf-8")
 
 
-def line_hash(seq: int, prev: str, event: Any) -> str:
-    return hashlib.sha256(f"{seq}\n{prev}\n{_canonical(event)}".encode()).hexdigest()
-
-
-@dataclass(frozen=True)
-class ChainProblem:
-    """One place where the log is not what was written: ``line`` is 1-based, 0 for the head."""
-
-    line: int
-    code: str  # "changed", "deleted", "inserted", "truncated", "unreadable"
-    message: str
+@dataclass
+class _Tail:
+    seq: int
+    prev: str
+    kid: str | None  # None: the log is empty or its last line is unkeyed
 
 
 class JsonLinesSink:
-    """Appends AuditEvents (dicts) to ``path``; ``verify_chain(path)`` checks what is there."""
+    """Appends AuditEvents (dicts) to ``path``; ``chain_verify.check_chain`` checks it."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, keys: Path | None = None,
+                 checkpoints: Path | None = None) -> None:
         self.path = Path(path)
+        self.keys = AuditKeys(keys or default_key_folder(self.path))
+        self.checkpoints = Path(checkpoints) if checkpoints else None
         self._lock = threading.Lock()
+        self._anchor: str | None = None
 
     @property
     def head_path(self) -> Path:
-        return self.path.with_name(self.path.name + ".head")
+        return head_path(self.path)
 
     def append(self, event: dict[str, Any]) -> int:
         """Write one event durably; its sequence number. Raises AuditSinkError, never drops."""
@@ -61,123 +78,111 @@ class JsonLinesSink:
         """Write events durably with one fsync; the last sequence number."""
         with self._lock:
             try:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                with open(self.path, "a+", encoding="utf-8") as handle:
+                self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+                ring = self.keys.ensure()
+                with open_private(self.path) as handle:
                     fcntl.flock(handle, fcntl.LOCK_EX)
                     try:
-                        seq, prev = self._tail(handle)
-                        lines = []
-                        for event in events:
-                            seq += 1
-                            digest = line_hash(seq, prev, event)
-                            lines.append(_canonical({"seq": seq, "prev": prev, "hash": digest,
-                                                     "event": event}) + "\n")
-                            prev = digest
+                        tail = self._tail(handle)
+                        records = self._chain(handle, tail, ring, events)
                         handle.seek(0, os.SEEK_END)
-                        handle.write("".join(lines))
+                        handle.write("".join(canonical(r) + "\n" for r in records))
                         handle.flush()
                         os.fsync(handle.fileno())
-                        self._write_head(seq, prev)
+                        last = records[-1]
+                        self._witness(Witness(self._anchor or "", last["seq"], last["mac"],
+                                              ring.active, now_text()), ring)
                     finally:
                         fcntl.flock(handle, fcntl.LOCK_UN)
             except OSError as err:
                 raise AuditSinkError(
                     f"cannot append to the audit log {self.path}: {err.strerror}") from err
-            return seq
+            return int(records[-1]["seq"])
 
-    def _tail(self, handle: Any) -> tuple[int, str]:
-        """The newest seq and hash: from the head file (written under the same lock), or by
-        reading the log when there is no head yet."""
-        if self.head_path.exists():
-            try:
-                head = json.loads(self.head_path.read_text(encoding="utf-8"))
-                return int(head["seq"]), str(head["hash"])
-            except (ValueError, KeyError, TypeError) as err:
-                raise AuditSinkError(f"{self.head_path} is damaged; the log needs an "
-                                     "auditor's attention before more is appended") from err
-        handle.seek(0)
-        last = None
-        for raw in handle:
-            if raw.strip():
-                last = raw
-        if last is None:
-            return 0, GENESIS
+    def _chain(self, handle: IO[str], tail: _Tail, ring: KeyRing,
+               events: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The new lines: a genesis first when the log has no keyed line yet, a key change
+        when the key was rotated, then the events."""
+        seq, prev = tail.seq, tail.prev
+        records: list[dict[str, Any]] = []
+        if tail.kid is None:
+            self._anchor = secrets.token_hex(32)
+            body: dict[str, Any] = {"genesis": {"anchor": self._anchor, "created": now_text()}}
+            records.append(keyed_line(seq + 1, prev if seq else self._anchor, ring, body))
+        else:
+            self._anchor = self._anchor or self._find_anchor(handle)
+            if tail.kid != ring.active:
+                if ring.secret(tail.kid) is None:
+                    raise AuditSinkError(f"the audit keys no longer hold key {tail.kid}, which "
+                                         "sealed the last line; restore it before appending")
+                records.append(keyed_line(seq + 1, prev, ring, {"rotated_from": tail.kid},
+                                          prior=tail.kid))
+        for event in events:
+            if records:
+                seq, prev = int(records[-1]["seq"]), str(records[-1]["mac"])
+            records.append(keyed_line(seq + 1, prev, ring, {"event": event}))
+        return records
+
+    def _tail(self, handle: IO[str]) -> _Tail:
+        raw = _last_line(handle)
+        if raw is None:
+            return _Tail(0, "", None)
         try:
-            record = json.loads(last)
-            return int(record["seq"]), str(record["hash"])
-        except (ValueError, KeyError, TypeError) as err:
+            record = json.loads(raw)
+            if record.get("v") is None:
+                return _Tail(int(record["seq"]), str(record["hash"]), None)
+            return _Tail(int(record["seq"]), str(record["mac"]), str(record["kid"]))
+        except (ValueError, KeyError, TypeError, AttributeError) as err:
             raise AuditSinkError(
                 f"the last line of {self.path} is not an audit record; the log needs an "
                 "auditor's attention before more is appended") from err
 
-    def _write_head(self, seq: int, digest: str) -> None:
-        temporary = self.head_path.with_suffix(".tmp")
-        temporary.write_text(_canonical({"seq": seq, "hash": digest}) + "\n", encoding="utf-8")
-        os.replace(temporary, self.head_path)
+    def _find_anchor(self, handle: IO[str]) -> str:
+        handle.seek(0)
+        for raw in handle:
+            if '"genesis"' in raw:
+                try:
+                    return str(json.loads(raw)["genesis"]["anchor"])
+                except (ValueError, KeyError, TypeError):
+                    break
+        raise AuditSinkError(f"{self.path} has keyed lines but no genesis line; the log needs "
+                             "an auditor's attention before more is appended")
+
+    def _witness(self, witness: Witness, ring: KeyRing) -> None:
+        """The head beside the log, then the checkpoint; a checkpoint that cannot be written
+        is logged (the lines are already in the log: failing now would write them twice)."""
+        text = witness.signed(ring)
+        write_private(self.head_path, text)
+        if self.checkpoints is None:
+            return
+        try:
+            self.checkpoints.mkdir(mode=0o700, parents=True, exist_ok=True)
+            write_private(checkpoint_path(self.checkpoints, self.path), text)
+        except OSError as err:
+            log.error("audit checkpoint not written to %s: %s", self.checkpoints, err.strerror)
+
+
+def _last_line(handle: IO[str]) -> str | None:
+    """The last non-blank line of the file, read from its end."""
+    binary = handle.buffer  # type: ignore[attr-defined]
+    binary.seek(0, os.SEEK_END)
+    end = binary.tell()
+    size = 4096
+    while True:
+        start = max(0, end - size)
+        binary.seek(start)
+        chunk = binary.read(end - start)
+        lines = [line for line in chunk.split(b"\n") if line.strip()]
+        if start == 0 or len(lines) > 1:
+            return lines[-1].decode("utf-8") if lines else None
+        size *= 4
 
 
 def read_events(path: Path) -> Iterator[dict[str, Any]]:
-    """The events in the log, in order (unchecked: use verify_chain first)."""
+    """The events in the log, in order (unchecked: use chain_verify.check_chain first)."""
     with open(path, encoding="utf-8") as handle:
         for raw in handle:
             if raw.strip():
-                yield dict(json.loads(raw)["event"])
-
-
-def verify_chain(path: Path) -> list[ChainProblem]:
-    """Every changed, deleted or missing line of the log at ``path``; empty when intact."""
-    path = Path(path)
-    problems: list[ChainProblem] = []
-    expected_seq, prev = 1, GENESIS
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as err:
-        return [ChainProblem(0, "unreadable", f"cannot read {path}: {err.strerror}")]
-    for number, raw in enumerate(lines, start=1):
-        if not raw.strip():
-            continue
-        try:
-            record = json.loads(raw)
-            seq, stored_prev, digest = int(record["seq"]), str(record["prev"]), record["hash"]
-            event = record["event"]
-        except (ValueError, KeyError, TypeError):
-            problems.append(ChainProblem(number, "changed", f"line {number} is not a record"))
-            expected_seq += 1
-            continue
-        if seq != expected_seq or stored_prev != prev:
-            missing = seq - expected_seq
-            if missing > 0:
-                problems.append(ChainProblem(number, "deleted", f"line {number} (seq {seq}): "
-                                             f"{missing} line(s) before it were deleted"))
-            else:
-                problems.append(ChainProblem(number, "inserted", f"line {number} (seq {seq}) "
-                                             "does not follow the line before it"))
-        if line_hash(seq, stored_prev, event) != digest:
-            problems.append(ChainProblem(number, "changed",
-                                         f"line {number} (seq {seq}) was changed after writing"))
-        expected_seq, prev = seq + 1, str(digest)
-    problems.extend(_check_head(path, expected_seq - 1, prev))
-    return problems
-
-
-def _check_head(path: Path, last_seq: int, last_hash: str) -> list[ChainProblem]:
-    head = path.with_name(path.name + ".head")
-    if not head.exists():
-        if last_seq == 0:
-            return []
-        return [ChainProblem(0, "truncated", f"{head.name} is missing")]
-    try:
-        recorded = json.loads(head.read_text(encoding="utf-8"))
-        seq, digest = int(recorded["seq"]), str(recorded["hash"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return [ChainProblem(0, "truncated", f"{head.name} is unreadable")]
-    if seq > last_seq:
-        return [ChainProblem(0, "truncated",
-                             f"the log ends at seq {last_seq}; {seq - last_seq} line(s) "
-                             "at its end were deleted")]
-    if seq < last_seq:
-        return [ChainProblem(0, "inserted", f"{last_seq - seq} line(s) after seq {seq} were "
-                             "added outside the app")]
-    if seq == last_seq and digest != last_hash:
-        return [ChainProblem(0, "changed", f"the last line (seq {seq}) differs from the head")]
-    return []
+                record = json.loads(raw)
+                if "event" in record:
+                    yield dict(record["event"])

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sqlite3
 import threading
 import time
@@ -80,6 +81,19 @@ def deliver_to_fhir(client: FhirClient) -> Deliver:
     return deliver
 
 
+def _keep_private(spool: Path) -> None:
+    """The spool (it names who opened which patient) readable by the owner only: created 0600
+    before SQLite opens it (its -wal and -shm files take the same mode), and tightened if an
+    older one is wider."""
+    try:
+        os.close(os.open(spool, os.O_WRONLY | os.O_CREAT, 0o600))
+        for path in (spool, *(spool.with_name(spool.name + s) for s in ("-wal", "-shm"))):
+            if path.exists() and path.stat().st_mode & 0o077:
+                path.chmod(0o600)
+    except OSError as err:
+        raise AuditSinkError(f"the audit spool {spool} cannot be created: {err.strerror}") from err
+
+
 class AuditTrail:
     def __init__(self, spool: Path, deliver: Deliver, *, clock: Callable[[], float] = time.time,
                  batch: int = 50, route: Route | None = None) -> None:
@@ -93,7 +107,8 @@ class AuditTrail:
         self._lock = threading.Lock()
         self._last_error: str | None = None
         self._local = threading.local()
-        self._path.parent.mkdir(parents=True, exist_ok=True)
+        self._path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        _keep_private(self._path)
         with self._connect() as db:  # the spool exists, in WAL mode, before the first request
             if "iss" not in {row[1] for row in db.execute("PRAGMA table_info(pending)")}:
                 try:  # a spool written before events named their EHR

@@ -62,6 +62,7 @@ class Finding:
     check: str
     ok: bool
     detail: str
+    warning: bool = False  # passed, but with a caveat the auditor must read (shown as WARN)
 
 
 Found = Callable[[str, bool, str], Finding]

@@ -1,6 +1,7 @@
 """`alliance keys add|retire|list`: rotate the app's private_key_jwt signing keys in a folder
 (smart_launch.keystore). The new key is published at once and signs after --publish-ahead
-(longer than the EHRs cache the app's JWKS); a retired key stays published for the grace."""
+(longer than the EHRs cache the app's JWKS), or at once when no key in the folder signs (the
+first key); a retired key stays published for the grace."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ def register(commands: Any) -> None:
     add.add_argument("--alg", choices=["RS384", "ES384"], default="RS384")
     add.add_argument("--publish-ahead", type=float, default=3600.0, metavar="SECONDS",
                      help="publish this long before signing (default 3600: longer than EHRs "
-                     "usually cache a JWKS)")
+                     "usually cache a JWKS); the first key of a folder signs at once")
     retire = actions.add_parser("retire", help="stop signing with a key; published for the grace")
     retire.add_argument("kid", help="the key id as `keys list` shows it (an id that begins with "
                         "'-', as one in 64 thumbprints do, goes after '--': retire -- -Ab3...)")
@@ -41,8 +42,12 @@ def run(args: argparse.Namespace, store: KeyStore | None = None) -> int:
     try:
         if args.action == "add":
             entry = store.add(args.alg, args.publish_ahead)
-            print(f"added {entry.kid} ({entry.alg}); published now, signing from "
-                  f"{_when(entry.active_from)}")
+            if entry.active_from <= entry.created:
+                print(f"added {entry.kid} ({entry.alg}); published and signing now (no other "
+                      "key in the folder signs)")
+            else:
+                print(f"added {entry.kid} ({entry.alg}); published now, signing from "
+                      f"{_when(entry.active_from)}")
         elif args.action == "retire":
             entry = store.retire(args.kid)
             print(f"retired {entry.kid}; published until the grace period ends")

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from plugin.alliance import CancelledBy, cancelled_by
+from plugin.alliance import Cancellation, CancelledBy, cancellation
 from plugin.alliance.vocabulary import RATER_ROLE_EXTENSION, Rater
 
 UNKNOWN = "—"
@@ -140,6 +140,7 @@ class Session:
     kind: str
     status: str  # attended | in progress | planned | cancelled | no-show | other FHIR status
     cancelled_by: CancelledBy | None = None  # a cancelled Appointment: its cancelationReason
+    reason: Cancellation | None = None  # who cancelled and why, read from that reason
 
 
 _ENCOUNTER_STATUS = {
@@ -149,7 +150,8 @@ _ENCOUNTER_STATUS = {
     "planned": "planned",
     "cancelled": "cancelled",
 }
-_APPOINTMENT_STATUS = {"noshow": "no-show", "cancelled": "cancelled"}
+_APPOINTMENT_STATUS = {"noshow": "no-show", "cancelled": "cancelled", "booked": "booked",
+                       "pending": "booked", "arrived": "booked", "checked-in": "booked"}
 
 
 def read_encounter(encounter: dict[str, Any]) -> Session:
@@ -167,11 +169,14 @@ def read_encounter(encounter: dict[str, Any]) -> Session:
 
 
 def read_missed_appointment(appointment: dict[str, Any]) -> Session | None:
-    """A cancelled or no-show Appointment; None for any other (those have an Encounter)."""
+    """A cancelled, no-show or still booked Appointment; None for any other (a fulfilled one
+    has its Encounter; proposed, waitlisted and entered-in-error ones are not sessions)."""
     status = str(appointment.get("status") or "")
     if status not in _APPOINTMENT_STATUS:
         return None
     types = [_text(t) for t in appointment.get("serviceType") or []]
+    reason = (cancellation(appointment.get("cancelationReason")) if status == "cancelled"
+              else None)
     return Session(
         id=str(appointment.get("id", "")),
         resource_type="Appointment",
@@ -180,13 +185,15 @@ def read_missed_appointment(appointment: dict[str, Any]) -> Session | None:
         or _text(appointment.get("appointmentType"))
         or "Session",
         status=_APPOINTMENT_STATUS[status],
-        cancelled_by=cancelled_by(appointment.get("cancelationReason"))
-        if status == "cancelled" else None,
+        cancelled_by=reason.by if reason else None,
+        reason=reason,
     )
 
 
 def sessions(encounters: list[dict[str, Any]], appointments: list[dict[str, Any]]) -> list[Session]:
     """Every session, newest first: encounters plus missed appointments (no double counting)."""
     found = [read_encounter(e) for e in encounters]
-    found += [s for s in map(read_missed_appointment, appointments) if s is not None]
+    days = {s.day for s in found}
+    found += [s for s in map(read_missed_appointment, appointments) if s is not None
+              and not (s.status == "booked" and s.day in days)]  # its Encounter is listed
     return sorted(found, key=lambda s: (s.day or date.min, s.id), reverse=True)

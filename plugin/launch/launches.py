@@ -7,7 +7,8 @@ cookies; a browser that blocks them (third-party frames) is served by the handle
 Bounds: every launch parameter has a size limit; pending launches are counted per client
 address and in all (the store's atomic ``incr``, a fixed ten-minute window); each launch stores
 its absolute expiry (``session_hours`` after sign-in) and no refresh, rotation or hand-off ever
-moves it. ``rotate`` gives a launch a new handle and kills the old one (the hand-off uses it).
+moves it. ``rotate`` gives a launch a new handle and kills the old one (the hand-off uses it);
+``rotated_out`` tells such a handle from one that ended by its lifetime.
 """
 
 from __future__ import annotations
@@ -47,6 +48,8 @@ from smart_launch import (
 )
 
 log = logging.getLogger(__name__)
+
+ROTATED = "launch-rotated"  # a handle replaced by `rotate`, kept for the launch's lifetime
 
 
 
@@ -261,8 +264,14 @@ class Launches:
                 "Alliance Panel's sign-in with the EHR has ended. Open it again from the "
                 "patient's chart.")
         self._store.put("launch", new, record, ttl)
+        self._store.put(ROTATED, handle, {"at": self._clock()}, ttl)
         log.info("launch handle rotated")
         return new
+
+    def rotated_out(self, handle: str) -> bool:
+        """True when ``handle`` was replaced by ``rotate`` (not ended by its lifetime): what
+        the dead handle's pages still post is not the launch's own (a client hand-off)."""
+        return bool(handle) and self._store.get(ROTATED, handle) is not None
 
     def _expires_at(self, record: Mapping[str, object]) -> float:
         value = record.get("expires_at")

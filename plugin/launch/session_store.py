@@ -2,8 +2,9 @@
 
 `SessionStore` is the interface every backend implements (SQLite here; PostgreSQL and Redis
 beside it). Values are JSON objects, encrypted at rest with a key derived from
-ALLIANCE_SECRET_KEY, each with an absolute expiry that the store enforces. Keys are stored
-hashed, so a copy of the store does not hand out live handles.
+ALLIANCE_SECRET_KEY and bound to their kind and key (plugin/launch/sealing.py: a value copied
+under another key does not open), each with an absolute expiry that the store enforces. Keys
+are stored hashed, so a copy of the store does not hand out live handles.
 
 The operations that guard a secret or a single use are atomic in every backend:
 - `take` removes and returns a value in one step (a `state` is used once);
@@ -14,9 +15,6 @@ The operations that guard a secret or a single use are atomic in every backend:
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import json
 import os
 import threading
 import time
@@ -24,9 +22,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
-from cryptography.fernet import Fernet, InvalidToken
-
+from plugin.launch.sealing import Sealer, hash_key
 from plugin.launch.sqlite_wal import open_wal
+
+__all__ = ["SessionStore", "SqliteSessionStore", "hash_key"]
 
 
 class SessionStore(Protocol):
@@ -37,25 +36,6 @@ class SessionStore(Protocol):
     def add(self, kind: str, key: str, value: dict[str, Any], ttl: float) -> bool: ...
     def incr(self, kind: str, key: str, ttl: float) -> int: ...
     def values(self, kind: str) -> list[dict[str, Any]]: ...
-
-
-def fernet_for(secret_key: str) -> Fernet:
-    """The at-rest cipher every backend uses, derived from ALLIANCE_SECRET_KEY."""
-    digest = hashlib.sha256(b"alliance-panel session store\x00" + secret_key.encode()).digest()
-    return Fernet(base64.urlsafe_b64encode(digest))
-
-
-def hash_key(kind: str, key: str) -> str:
-    return hashlib.sha256(f"{kind}\x00{key}".encode()).hexdigest()
-
-
-def open_value(crypto: Fernet, blob: bytes) -> dict[str, Any] | None:
-    """Decrypts one stored value; a value written under another secret key counts as gone."""
-    try:
-        value: dict[str, Any] = json.loads(crypto.decrypt(blob))
-    except InvalidToken:
-        return None
-    return value
 
 
 def _create_private(path: Path) -> None:
@@ -78,17 +58,18 @@ class SqliteSessionStore:
             "CREATE INDEX IF NOT EXISTS entries_kind ON entries (kind)",
         ))
         self._lock = threading.Lock()
-        self._crypto = fernet_for(secret_key)
+        self._sealer = Sealer(secret_key)
         self._clock = clock
 
     def put(self, kind: str, key: str, value: dict[str, Any], ttl: float) -> None:
-        blob = self._crypto.encrypt(json.dumps(value).encode())
+        row = hash_key(kind, key)
+        blob = self._sealer.seal(kind, row, value)
         now = self._clock()
         with self._lock:
             self._db.execute("DELETE FROM entries WHERE expires < ?", (now,))
             self._db.execute(
                 "INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?)",
-                (hash_key(kind, key), kind, blob, now + ttl),
+                (row, kind, blob, now + ttl),
             )
 
     def get(self, kind: str, key: str) -> dict[str, Any] | None:
@@ -97,7 +78,7 @@ class SqliteSessionStore:
                 "SELECT value FROM entries WHERE key = ? AND expires >= ?",
                 (hash_key(kind, key), self._clock()),
             ).fetchone()
-        return None if row is None else open_value(self._crypto, row[0])
+        return None if row is None else self._sealer.open(kind, hash_key(kind, key), row[0])
 
     def take(self, kind: str, key: str) -> dict[str, Any] | None:
         with self._lock:
@@ -107,21 +88,20 @@ class SqliteSessionStore:
             ).fetchone()
         if row is None or row[1] < self._clock():
             return None
-        return open_value(self._crypto, row[0])
+        return self._sealer.open(kind, hash_key(kind, key), row[0])
 
     def delete(self, kind: str, key: str) -> None:
         with self._lock:
             self._db.execute("DELETE FROM entries WHERE key = ?", (hash_key(kind, key),))
 
     def add(self, kind: str, key: str, value: dict[str, Any], ttl: float) -> bool:
-        blob = self._crypto.encrypt(json.dumps(value).encode())
+        row = hash_key(kind, key)
+        blob = self._sealer.seal(kind, row, value)
         now = self._clock()
         with self._lock:
-            self._db.execute("DELETE FROM entries WHERE key = ? AND expires < ?",
-                             (hash_key(kind, key), now))
+            self._db.execute("DELETE FROM entries WHERE key = ? AND expires < ?", (row, now))
             cursor = self._db.execute(
-                "INSERT OR IGNORE INTO entries VALUES (?, ?, ?, ?)",
-                (hash_key(kind, key), kind, blob, now + ttl),
+                "INSERT OR IGNORE INTO entries VALUES (?, ?, ?, ?)", (row, kind, blob, now + ttl),
             )
         return cursor.rowcount == 1
 
@@ -136,10 +116,10 @@ class SqliteSessionStore:
                                  (hash_key(kind, key), now))
                 row = self._db.execute("SELECT value, expires FROM entries WHERE key = ?",
                                        (hash_key(kind, key),)).fetchone()
-                current = open_value(self._crypto, row[0]) if row else None
+                current = self._sealer.open(kind, hash_key(kind, key), row[0]) if row else None
                 count = int(current["n"]) + 1 if current else 1
                 expires = row[1] if row else now + ttl
-                blob = self._crypto.encrypt(json.dumps({"n": count}).encode())
+                blob = self._sealer.seal(kind, hash_key(kind, key), {"n": count})
                 self._db.execute("INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?)",
                                  (hash_key(kind, key), kind, blob, expires))
                 self._db.execute("COMMIT")
@@ -151,8 +131,8 @@ class SqliteSessionStore:
     def values(self, kind: str) -> list[dict[str, Any]]:
         with self._lock:
             rows = self._db.execute(
-                "SELECT value FROM entries WHERE kind = ? AND expires >= ?",
+                "SELECT key, value FROM entries WHERE kind = ? AND expires >= ?",
                 (kind, self._clock()),
             ).fetchall()
-        opened = (open_value(self._crypto, row[0]) for row in rows)
+        opened = (self._sealer.open(kind, row[0], row[1]) for row in rows)
         return [value for value in opened if value is not None]

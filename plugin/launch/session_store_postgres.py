@@ -15,7 +15,6 @@ instances starting together do not race on CREATE TABLE.
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections.abc import Callable
@@ -25,7 +24,7 @@ import psycopg
 from psycopg_pool import ConnectionPool
 
 from plugin.launch.errors import StoreUnavailable
-from plugin.launch.session_store import fernet_for, hash_key, open_value
+from plugin.launch.sealing import Sealer, hash_key
 
 TABLE = "alliance_sessions"
 CLEANUP_EVERY = 60.0  # seconds between sweeps of expired rows, per store object
@@ -54,7 +53,7 @@ class PostgresSessionStore:
         clock: Callable[[], float] = time.time,
         pool_size: int = 8,
     ) -> None:
-        self._crypto = fernet_for(secret_key)
+        self._sealer = Sealer(secret_key)
         self._clock = clock
         self._pool = ConnectionPool(
             url,
@@ -91,13 +90,14 @@ class PostgresSessionStore:
         except (psycopg.Error, OSError, TimeoutError) as err:
             raise StoreUnavailable.wrap("PostgreSQL", err) from err
 
-    def _seal(self, value: dict[str, Any]) -> bytes:
-        return self._crypto.encrypt(json.dumps(value).encode())
+    def _seal(self, kind: str, key: str, value: dict[str, Any]) -> bytes:
+        return self._sealer.seal(kind, hash_key(kind, key), value)
 
-    def _open(self, blob: bytes | None, n: int | None) -> dict[str, Any] | None:
+    def _open(self, kind: str, row: str, blob: bytes | None, n: int | None
+              ) -> dict[str, Any] | None:
         if blob is None:
             return None if n is None else {"n": int(n)}
-        return open_value(self._crypto, bytes(blob))
+        return self._sealer.open(kind, row, bytes(blob))
 
     def _sweep(self, now: float) -> None:
         """Deletes expired rows, at most once a minute per store object."""
@@ -115,7 +115,7 @@ class PostgresSessionStore:
             " VALUES (%s, %s, %s, NULL, %s)"
             " ON CONFLICT (key) DO UPDATE SET kind = EXCLUDED.kind, value = EXCLUDED.value,"
             " n = NULL, expires = EXCLUDED.expires",
-            (hash_key(kind, key), kind, self._seal(value), now + ttl),
+            (hash_key(kind, key), kind, self._seal(kind, key, value), now + ttl),
         )
 
     def get(self, kind: str, key: str) -> dict[str, Any] | None:
@@ -123,7 +123,7 @@ class PostgresSessionStore:
             "SELECT value, n FROM alliance_sessions WHERE key = %s AND expires >= %s",
             (hash_key(kind, key), self._clock()),
         )
-        return self._open(*rows[0]) if rows else None
+        return self._open(kind, hash_key(kind, key), *rows[0]) if rows else None
 
     def take(self, kind: str, key: str) -> dict[str, Any] | None:
         rows = self._run(
@@ -132,7 +132,7 @@ class PostgresSessionStore:
         )
         if not rows or rows[0][2] < self._clock():
             return None
-        return self._open(rows[0][0], rows[0][1])
+        return self._open(kind, hash_key(kind, key), rows[0][0], rows[0][1])
 
     def delete(self, kind: str, key: str) -> None:
         self._run("DELETE FROM alliance_sessions WHERE key = %s", (hash_key(kind, key),))
@@ -145,7 +145,7 @@ class PostgresSessionStore:
             " ON CONFLICT (key) DO UPDATE SET kind = EXCLUDED.kind, value = EXCLUDED.value,"
             " n = NULL, expires = EXCLUDED.expires WHERE t.expires < %s"
             " RETURNING 1",
-            (hash_key(kind, key), kind, self._seal(value), now + ttl, now),
+            (hash_key(kind, key), kind, self._seal(kind, key, value), now + ttl, now),
         )
         return bool(rows)
 
@@ -168,8 +168,8 @@ class PostgresSessionStore:
 
     def values(self, kind: str) -> list[dict[str, Any]]:
         rows = self._run(
-            "SELECT value, n FROM alliance_sessions WHERE kind = %s AND expires >= %s",
+            "SELECT key, value, n FROM alliance_sessions WHERE kind = %s AND expires >= %s",
             (kind, self._clock()),
         )
-        opened = (self._open(blob, n) for blob, n in rows)
+        opened = (self._open(kind, row, blob, n) for row, blob, n in rows)
         return [value for value in opened if value is not None]

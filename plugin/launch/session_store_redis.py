@@ -16,7 +16,6 @@ Atomic operations map onto single Redis commands or MULTI/EXEC blocks:
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from typing import Any
@@ -24,7 +23,8 @@ from typing import Any
 import redis
 
 from plugin.launch.errors import StoreUnavailable
-from plugin.launch.session_store import fernet_for, hash_key, open_value
+from plugin.launch.redis_durability import verify_durable
+from plugin.launch.sealing import Sealer, hash_key
 
 PREFIX = "alliance"
 TIMEOUT = 5.0  # seconds, for connecting and for each command
@@ -38,13 +38,15 @@ class RedisSessionStore:
     def __init__(
         self, url: str, secret_key: str, *, clock: Callable[[], float] = time.time
     ) -> None:
-        self._crypto = fernet_for(secret_key)
+        self._sealer = Sealer(secret_key)
         self._clock = clock  # only scores the per-kind index; Redis TTLs decide expiry
         self._redis = redis.Redis.from_url(
             url, socket_timeout=TIMEOUT, socket_connect_timeout=TIMEOUT,
             health_check_interval=30, retry_on_timeout=True,
         )
         self._call(self._redis.ping)
+        # Only a Redis that keeps every write across a restart: the outbox and drafts live here.
+        self._call(verify_durable, self._redis, url)
 
     def close(self) -> None:
         self._redis.close()
@@ -61,15 +63,17 @@ class RedisSessionStore:
     def _index(self, kind: str) -> str:
         return f"{PREFIX}:i:{kind}"
 
-    def _seal(self, value: dict[str, Any]) -> bytes:
-        return self._crypto.encrypt(json.dumps(value).encode())
+    def _seal(self, kind: str, key: str, value: dict[str, Any]) -> bytes:
+        return self._sealer.seal(kind, hash_key(kind, key), value)
 
-    def _open(self, blob: bytes | None) -> dict[str, Any] | None:
+    def _open(self, kind: str, name: str | bytes, blob: bytes | None) -> dict[str, Any] | None:
+        """``name``: the value's Redis key, ``{PREFIX}:v:<hash_key(kind, key)>``."""
         if blob is None:
             return None
-        if blob.isdigit():  # a counter (Fernet tokens never are all digits)
+        if blob.isdigit():  # a counter (sealed values never are all digits)
             return {"n": int(blob)}
-        return open_value(self._crypto, blob)
+        text = name.decode() if isinstance(name, bytes) else name
+        return self._sealer.open(kind, text.rsplit(":", 1)[-1], blob)
 
     def _write(self, kind: str, key: str, blob: bytes, ttl: float, *, only_new: bool) -> bool:
         name = self._key(kind, key)
@@ -88,10 +92,11 @@ class RedisSessionStore:
             self._call(self._redis.zadd, self._index(kind), {name: self._clock() + left_ms / 1000})
 
     def put(self, kind: str, key: str, value: dict[str, Any], ttl: float) -> None:
-        self._write(kind, key, self._seal(value), ttl, only_new=False)
+        self._write(kind, key, self._seal(kind, key, value), ttl, only_new=False)
 
     def get(self, kind: str, key: str) -> dict[str, Any] | None:
-        return self._open(self._call(self._redis.get, self._key(kind, key)))
+        name = self._key(kind, key)
+        return self._open(kind, name, self._call(self._redis.get, name))
 
     def take(self, kind: str, key: str) -> dict[str, Any] | None:
         name = self._key(kind, key)
@@ -99,7 +104,7 @@ class RedisSessionStore:
         pipe.getdel(name)
         pipe.zrem(self._index(kind), name)
         blob, _ = self._call(pipe.execute)
-        return self._open(blob)
+        return self._open(kind, name, blob)
 
     def delete(self, kind: str, key: str) -> None:
         name = self._key(kind, key)
@@ -109,7 +114,7 @@ class RedisSessionStore:
         self._call(pipe.execute)
 
     def add(self, kind: str, key: str, value: dict[str, Any], ttl: float) -> bool:
-        return self._write(kind, key, self._seal(value), ttl, only_new=True)
+        return self._write(kind, key, self._seal(kind, key, value), ttl, only_new=True)
 
     def incr(self, kind: str, key: str, ttl: float) -> int:
         """Adds one to a counter and returns it; a new counter expires `ttl` from now, and
@@ -132,5 +137,5 @@ class RedisSessionStore:
         if not names:
             return []
         blobs = self._call(self._redis.mget, names)
-        opened = (self._open(blob) for blob in blobs)
+        opened = (self._open(kind, name, blob) for name, blob in zip(names, blobs, strict=True))
         return [value for value in opened if value is not None]

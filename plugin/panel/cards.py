@@ -1,39 +1,48 @@
-"""From alerts to what a clinician reads first: one card per clinical situation, and one status
-sentence on where the alliance stands now. Pure: alerts, rated sessions and today in; words out.
+"""From alerts to what a clinician reads first: the status line (facts only), what is worth
+asking about today (prompts), open alerts, good news and history. Pure: alerts, rated sessions,
+the course's attended sessions and today in; words out.
 
-- A situation is a kind of event (a rupture, a low alliance, a drift down, the two raters apart,
-  missed sessions), whoever rated it and whichever scale: client and therapist, total and
-  subscales fold into one card whose evidence lists each alert (reason, rule, source).
-- Open cards are what matters now: recent (``RECENT_DAYS``), or a rupture not yet repaired
-  (the alert model's ``open`` when it has one). They are ordered by clinical weight; a repair is
-  good news, shown apart. Everything else is history, newest first.
+- The status line states facts: the latest scores against the client's usual, what is open,
+  what is worth asking about, what came back, and what is missing. It never says that nothing
+  needs attention: silence of the rules is not a finding.
+- Prompts ("worth asking about") are those of the latest rated day. Alerts stay open until the
+  data shows otherwise (the alert model's ``open``), whoever rated and whatever their age. An
+  alert card folds the alerts of one situation and day (client and therapist, total and
+  subscales) and lists each as evidence. News (back near usual) is shown where it happens.
 """
 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Sequence
-from collections.abc import Set as AbstractSet
+import statistics
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from plugin.alliance import Alert, ScoredSession
+from plugin.alliance import Alert, AlertSettings, ScoredSession
 from plugin.panel import wording
 
-RECENT_DAYS = 42  # project default: six weekly sessions
-RUPTURE_OPEN_DAYS = 84  # an unrepaired rupture stays open this long without a repair
+RECENT_DAYS = 42  # project default: six weekly sessions; older news and absences are history
+MISSING_WINDOW = 3  # project default: the last sessions checked for a missing rating
 
 # situation -> (weight: lower is more urgent, heading)
 SITUATIONS = {
-    "rupture": (1, "Rupture"),
-    "early-low-alliance": (2, "Low alliance from the start"),
-    "low-alliance": (3, "Low alliance"),
-    "falling-trend": (4, "Drifting down"),
-    "discrepancy": (5, "Client and therapist see it differently"),
+    "rupture": (1, "Rupture, not back to usual"),
+    "attendance-unhappy": (2, "Cancelled as unhappy with the provider"),
+    "low-alliance": (3, "Low for several ratings"),
+    "falling-trend": (4, "Sliding down"),
+    "discrepancy": (5, "Client and therapist apart"),
     "attendance": (6, "Missed sessions"),
     "attendance-gap": (7, "Long gap between sessions"),
-    "repair": (9, "Good news: repaired"),
+    "drop": (1, "Lower than usual today"),
+    "under-line": (2, "Under the line"),
+    "discrepancy-today": (3, "Client rated it lower than the therapist"),
+    "repair": (9, "Good news: back near usual"),
 }
-LOW = ("low-alliance", "early-low-alliance")
+
+
+STATUS_WORDS = {"rupture": "rupture", "low-alliance": "low", "falling-trend": "sliding down",
+                "discrepancy": "raters apart",
+                "attendance-unhappy": "cancelled as unhappy", "attendance-gap": "a long gap"}
 
 
 @dataclass(frozen=True)
@@ -47,246 +56,242 @@ class Evidence:
     reason: str
     rule: str
     source: str
+    open: bool = True
 
 
 @dataclass(frozen=True)
 class Card:
     situation: str
     heading: str
-    summary: str  # one line in a clinician's words, numbers labelled
+    summary: str  # what was observed, in a clinician's words, numbers labelled
     first: datetime.date
     last: datetime.date
-    encounter_id: str | None  # the newest session behind it (the link)
+    encounter_id: str | None  # the session behind it (the link)
     raters: tuple[str, ...]
     scales: tuple[str, ...]
     evidence: tuple[Evidence, ...]
     good_news: bool = False
     open: bool = True
+    level: str = "alert"
 
     @property
     def weight(self) -> int:
-        return SITUATIONS[self.situation][0]
+        return SITUATIONS.get(self.situation, (8, ""))[0]
 
     @property
     def anchor(self) -> str:
-        return f"card-{self.situation}-{self.last.isoformat()}"
+        return f"card-{self.situation}-{self.first.isoformat()}"
 
 
 @dataclass(frozen=True)
 class Cards:
-    status: str  # the status sentence
-    open: tuple[Card, ...]  # by clinical weight
+    status: str  # the status line: facts, one short sentence each
+    prompts: tuple[Card, ...]  # worth asking about today
+    open: tuple[Card, ...]  # open alerts, by clinical weight
     good_news: tuple[Card, ...]
     history: tuple[Card, ...]  # newest first
 
 
 def situation_of(alert: Alert) -> str:
-    """The alert's kind, with a gap in attendance apart from missed sessions."""
-    if alert.kind == "attendance" and "gap" in alert.rule:
+    if alert.kind == "attendance" and alert.rule == "gap":
         return "attendance-gap"
+    if alert.kind == "attendance" and alert.rule == "client-unhappy":
+        return "attendance-unhappy"
+    if alert.kind == "discrepancy" and alert.level == "prompt":
+        return "discrepancy-today"
     return str(alert.kind)
 
 
 def _evidence(alert: Alert) -> Evidence:
     return Evidence(alert.date, alert.encounter_id, alert.rater, alert.scale, alert.reason,
-                    alert.rule, str(getattr(alert, "source", "") or ""))
+                    alert.rule, alert.source, alert.open)
 
 
-def _episodes(alerts: Sequence[Alert], situation: str) -> list[list[Alert]]:
-    """Alerts of one situation split into episodes: a new one starts after a quiet spell of
-    more than RECENT_DAYS (a rupture: at each new session date, since each is its own event)."""
-    ordered = sorted(alerts, key=lambda a: a.date)
-    episodes: list[list[Alert]] = []
-    for alert in ordered:
-        if episodes:
-            last = episodes[-1][-1].date
-            same = alert.date == last if situation in ("rupture", "repair") else (
-                (alert.date - last).days <= RECENT_DAYS)
-            if same:
-                episodes[-1].append(alert)
-                continue
-        episodes.append([alert])
-    return episodes
-
-
-def _recent_apart(situation: str, members: Sequence[Alert],
-                  today: datetime.date) -> list[list[Alert]]:
-    """Absences: the recent ones on their own, so an open card never reaches back months."""
-    if situation not in ("attendance", "attendance-gap"):
-        return [list(members)]
-    recent = [a for a in members if (today - a.date).days <= RECENT_DAYS]
-    return [part for part in ([a for a in members if a not in recent], recent) if part]
-
-
-def _repaired_after(day: datetime.date, rater_set: AbstractSet[str],
-                    repairs: Sequence[Alert]) -> bool:
-    return any(r.date > day and (r.rater in rater_set or not rater_set) for r in repairs)
-
-
-def _is_open(situation: str, members: Sequence[Alert], repairs: Sequence[Alert],
-             today: datetime.date) -> bool:
-    flags = [getattr(a, "open", None) for a in members]
-    last = max(a.date for a in members)
-    if situation == "rupture":
-        raters = {a.rater for a in members if a.rater}
-        if any(f is False for f in flags) or _repaired_after(last, raters, repairs):
-            return False
-        return (today - last).days <= RUPTURE_OPEN_DAYS
-    if any(f is False for f in flags) and all(f is not None for f in flags):
-        return False
-    return (today - last).days <= RECENT_DAYS
-
-
-def _who(raters: Iterable[str | None]) -> str:
-    found = wording.raters_in_order(r for r in raters if r)
-    return " and ".join(found) if found else ""
-
-
-def _latest_values(members: Sequence[Alert], scored: Sequence[ScoredSession]) -> str:
-    """The newest total of each rater behind the card, labelled: "Check-in 13 of 24, client"."""
-    last = max(a.date for a in members)
-    raters: set[str] = {a.rater for a in members if a.rater} or set(wording.RATER_ORDER)
-    latest = {s.rater: s for s in sorted(scored, key=lambda s: s.date) if s.date <= last}
-    return "; ".join(
-        wording.score(latest[r].score.total.sum, latest[r].score.instrument_url,
-                      latest[r].score.total.maximum, r)
-        for r in wording.RATER_ORDER if r in latest and r in raters)
-
-
-def _summary(situation: str, members: Sequence[Alert], scored: Sequence[ScoredSession]) -> str:
-    first, last = min(a.date for a in members), max(a.date for a in members)
-    scales = sorted({a.scale for a in members if a.scale and a.scale != "total"},
-                    key=list(wording.SCALE_NAMES).index)
-    names = [wording.SCALE_NAMES[s].lower() for s in scales]
-    parts = ", ".join(names[:-1]) + (" and " if len(names) > 1 else "") + names[-1] if names else ""
-    values = _latest_values(members, scored)
-    sessions = len({a.date for a in members})
-    if situation == "rupture":
-        text = f"Sudden drop on {wording.day(last)}"
-    elif situation == "repair":
-        text = f"Back near the usual level on {wording.day(last)}"
-    elif situation in LOW:
-        text = f"Under the low line since {wording.day(first)}" + (
-            f", {sessions} sessions" if sessions > 1 else "")
-    elif situation == "falling-trend":
-        text = f"Lower than usual since {wording.day(first)}"
-    elif situation == "discrepancy":
-        text = f"Client and therapist apart on {wording.day(last)}"
-    elif situation == "attendance":
-        return (f"{sessions} sessions missed since {wording.day(first)}." if sessions > 1
-                else f"A session missed on {wording.day(last)}.")
-    else:
-        return f"A long gap without a session, up to {wording.day(last)}."
-    text += f": {values}." if values else "."
-    if parts:
-        verb = {"rupture": "fell too", "repair": "came back too"}.get(situation, "also low")
-        text += f" {parts[0].upper()}{parts[1:]} {verb}."
-    return text
-
-
-def _card(situation: str, members: Sequence[Alert], repairs: Sequence[Alert],
-          scored: Sequence[ScoredSession], today: datetime.date) -> Card:
-    ordered = sorted(members, key=lambda a: (a.date, wording.RATER_ORDER.index(a.rater)
-                                             if a.rater in wording.RATER_ORDER else 9))
-    newest = ordered[-1]
+def _card(situation: str, members: Sequence[Alert]) -> Card:
+    order = {"total": 0, "goal": 1, "task": 2, "bond": 3}
+    ordered = sorted(members, key=lambda a: (
+        wording.RATER_ORDER.index(a.rater) if a.rater in wording.RATER_ORDER else 9,
+        order.get(a.scale or "", 9)))
+    lead = ordered[0]
     heading = SITUATIONS.get(situation, (8, situation))[1]
-    is_open = _is_open(situation, members, repairs, today)
-    if situation == "rupture" and is_open:
-        heading = "Rupture, not yet repaired"
+    is_open = any(a.open for a in members)
+    if situation == "rupture" and not is_open:
+        heading = "Rupture, since back near usual"
     return Card(
-        situation=situation, heading=heading, summary=_summary(situation, ordered, scored),
-        first=ordered[0].date, last=newest.date, encounter_id=newest.encounter_id,
+        situation=situation, heading=heading, summary=lead.reason,
+        first=min(a.date for a in members), last=max(a.date for a in members),
+        encounter_id=lead.encounter_id,
         raters=tuple(wording.raters_in_order(a.rater for a in members if a.rater)),
         scales=tuple(dict.fromkeys(a.scale for a in ordered if a.scale)),
-        evidence=tuple(_evidence(a) for a in reversed(ordered)),
-        good_news=situation == "repair", open=is_open,
-    )
+        evidence=tuple(_evidence(a) for a in ordered),
+        good_news=lead.good_news, open=is_open, level=lead.level)
 
 
-def _fold_drift_into_low(cards: list[Card]) -> list[Card]:
-    """A drift down while the alliance is low is one situation: one card, both findings."""
-    low = next((c for c in cards if c.open and c.situation in LOW), None)
-    drift = [c for c in cards if c.open and c.situation == "falling-trend"]
-    if low is None or not drift:
-        return cards
-    evidence = sorted((*low.evidence, *(e for d in drift for e in d.evidence)),
-                      key=lambda e: e.date, reverse=True)
-    merged = replace(low, heading=f"{low.heading}, drifting down", evidence=tuple(evidence),
-                     raters=tuple(wording.raters_in_order({*low.raters,
-                                                           *(r for d in drift for r in d.raters)})))
-    return [merged if c is low else c for c in cards if c not in drift]
-
-
-def build_cards(alerts: Iterable[Alert], scored: Sequence[ScoredSession],
-                today: datetime.date) -> Cards:
-    by_situation: dict[str, list[Alert]] = {}
+def _group(alerts: Iterable[Alert]) -> list[Card]:
+    """One card per situation and day (one event seen by both raters or on several scales);
+    the client's absences one card while open, each on its own once history."""
+    groups: dict[tuple[str, datetime.date | None], list[Alert]] = {}
     for alert in alerts:
-        by_situation.setdefault(situation_of(alert), []).append(alert)
-    repairs = by_situation.get("repair", [])
-    cards = [_card(situation, episode, repairs, scored, today)
-             for situation, members in by_situation.items()
-             for part in _recent_apart(situation, members, today)
-             for episode in _episodes(part, situation)]
-    cards = _fold_drift_into_low(cards)
+        situation = situation_of(alert)
+        together = situation == "attendance" and alert.open
+        groups.setdefault((situation, None if together else alert.date), []).append(alert)
+    return [_absences(members) if situation == "attendance"
+            else _card(situation, members) for (situation, _), members in groups.items()]
+
+
+ABSENCE_WORDS = {"client-cancelled": "Cancelled by the client", "no-show": "Did not attend"}
+
+
+def _absence_heading(members: Sequence[Alert]) -> str:
+    """The session list's own words: cancelled by the client, did not attend, or both."""
+    rules = {a.rule for a in members}
+    return ABSENCE_WORDS[rules.pop()] if len(rules) == 1 and rules <= set(ABSENCE_WORDS) else (
+        "Cancelled by the client or did not attend")
+
+
+def _absences(members: Sequence[Alert]) -> Card:
+    """Recent absences as one card: how many since when, the latest in its own words."""
+    ordered = sorted(members, key=lambda a: a.date)
+    card = _card("attendance", [ordered[-1]])
+    return replace(card, first=ordered[0].date, heading=_absence_heading(ordered), summary=(
+        f"{len(ordered)} sessions missed since {wording.day(ordered[0].date)}, the latest on "
+        f"{wording.day(ordered[-1].date)}." if len(ordered) > 1 else ordered[0].reason),
+        evidence=tuple(_evidence(a) for a in reversed(ordered)))
+
+
+def _fold_slides(cards: list[Card]) -> list[Card]:
+    """An open slide of a rater whose rupture is open is the same event seen twice (a fall
+    from the usual level that has not come back): one card, both findings as evidence."""
+    slides = {id(c): c for c in cards if c.situation == "falling-trend" and c.open}
+    folded: set[int] = set()
+    out = []
+    for card in cards:
+        if id(card) in slides:
+            continue
+        mine = [s for s in slides.values() if card.situation == "rupture" and card.open
+                and set(s.raters) & set(card.raters)]
+        if mine:
+            folded |= {id(s) for s in mine}
+            card = replace(card, heading="Rupture, then sliding down",
+                           evidence=(*card.evidence, *(e for s in mine for e in s.evidence)))
+        out.append(card)
+    return out + [s for key, s in slides.items() if key not in folded]
+
+
+def build_cards(alerts: Iterable[Alert], scored: Sequence[ScoredSession], today: datetime.date,
+                attended: Sequence[str] = (), current: str | None = None) -> Cards:
+    """``attended``: the attended sessions' encounter ids, oldest first, and ``current`` the
+    session in context (for what is missing)."""
+    every = list(alerts)
+    latest_day = max((s.date for s in scored), default=None)
+    prompts = [a for a in every if a.level == "prompt"]
+    today_prompts = sorted(_group(a for a in prompts if a.date == latest_day and a.open),
+                           key=lambda c: c.weight)
+    cards = _fold_slides(_group(a for a in every if a.level != "prompt"))
     open_cards = sorted((c for c in cards if c.open and not c.good_news),
-                        key=lambda c: (c.weight, -c.last.toordinal()))
-    good = sorted((c for c in cards if c.open and c.good_news), key=lambda c: c.last,
-                  reverse=True)[:1]
+                        key=lambda c: (c.weight, -c.first.toordinal()))
+    good = sorted((c for c in cards if c.good_news and (today - c.last).days <= RECENT_DAYS),
+                  key=lambda c: c.last, reverse=True)
     history = sorted((c for c in cards if c not in open_cards and c not in good),
                      key=lambda c: c.last, reverse=True)
-    return Cards(status_line(open_cards, good, scored), tuple(open_cards), tuple(good),
-                 tuple(history))
+    held: dict[tuple[str | None, str | None], float] = {
+        (a.rater, a.instrument): a.values["usual"] for a in every
+        if a.kind == "rupture" and a.open and a.scale == "total" and "usual" in a.values}
+    status = status_line(open_cards, today_prompts, good, scored, attended, current, held)
+    return Cards(status, tuple(today_prompts), tuple(open_cards), tuple(good), tuple(history))
 
 
-def status_line(open_cards: Sequence[Card], good: Sequence[Card],
-                scored: Sequence[ScoredSession]) -> str:
-    """One sentence: where the alliance stands now and what changed."""
-    if not scored and not open_cards and not good:
-        return "No alliance recorded yet."
-    phrases = []
-    for card in open_cards:
-        if card.situation == "rupture":
-            phrases.append(f"rupture on {wording.day(card.last)}, not yet repaired")
-        elif card.situation in (*LOW, "falling-trend"):
-            who = _who(card.raters)
-            phrase = f"lower than usual since {wording.day(card.first)}"
-            if card.situation != "falling-trend":
-                phrase = f"low since {wording.day(card.first)}"
-                if "drifting" in card.heading:
-                    phrase += " and drifting down"
-            phrases.append(phrase + (f" ({who})" if who else ""))
-        elif card.situation == "discrepancy":
-            phrases.append(f"client and therapist apart on {wording.day(card.last)}")
-        elif card.situation == "attendance":
-            count = len({e.date for e in card.evidence})
-            phrases.append(f"{_count_words(count)} missed since {wording.day(card.first)}"
-                           if count > 1 else f"a session missed on {wording.day(card.last)}")
-        elif card.situation == "attendance-gap":
-            phrases.append(f"a long gap up to {wording.day(card.last)}")
-    for card in good:
-        phrases.append(f"repaired on {wording.day(card.last)}")
-    if not phrases:
-        return "Steady, nothing that needs attention. " + _latest(scored) + "."
-    if not open_cards:
-        return "Steady now: " + phrases[-1] + "; nothing that needs attention."
-    text = "; ".join(dict.fromkeys(phrases))
-    text = text[0].upper() + text[1:] + "."
-    ratings = {c.situation for c in open_cards} - {"attendance", "attendance-gap"}
-    if scored and not ratings:  # only absences: say where the ratings stand as well
-        text += " Ratings steady. " + _latest(scored) + "."
-    return text
+def usual_level(scored: Sequence[ScoredSession], newest: ScoredSession) -> float | None:
+    """The median of the earlier totals of the same rater and instrument, over the rules'
+    baseline window (the usual level the alerts compare with)."""
+    settings = AlertSettings()
+    earlier = [s.score.total.sum for s in sorted(scored, key=lambda s: s.date)
+               if s.rater == newest.rater and s.score.instrument_url == newest.score.instrument_url
+               and s.date < newest.date and s.score.total.sum is not None]
+    earlier = earlier[-settings.baseline_window:]
+    if len(earlier) < settings.baseline_min_sessions:
+        return None
+    return float(statistics.median(earlier))
 
 
-def _count_words(count: int) -> str:
-    words = {2: "two sessions", 3: "three sessions", 4: "four sessions"}
-    return words.get(count, f"{count} sessions")
+def _latest(scored: Sequence[ScoredSession],
+            held: Mapping[tuple[str | None, str | None], float]) -> str:
+    newest_day = max(s.date for s in scored)
+    parts = []
+    for s in sorted((s for s in scored if s.date == newest_day),
+                    key=lambda s: wording.RATER_ORDER.index(s.rater)
+                    if s.rater in wording.RATER_ORDER else 9):
+        text = wording.score(s.score.total.sum, s.score.instrument_url, s.score.total.maximum,
+                             s.rater)
+        usual = held.get((s.rater, s.score.instrument_url), usual_level(scored, s))
+        if usual is not None:
+            text += f" (usual {wording.number(usual, s.score.instrument_url)})"
+        parts.append(text)
+    return f"Latest ratings, {wording.day(newest_day)}: " + "; ".join(parts) + "."
 
 
-def _latest(scored: Sequence[ScoredSession]) -> str:
-    newest = max(scored, key=lambda s: s.date)
-    same_day = [s for s in scored if s.date == newest.date]
-    values = "; ".join(
-        wording.score(s.score.total.sum, s.score.instrument_url, s.score.total.maximum, s.rater)
-        for s in sorted(same_day, key=lambda s: wording.RATER_ORDER.index(s.rater)
-                        if s.rater in wording.RATER_ORDER else 9))
-    return f"Latest, {wording.day(newest.date)}: {values}"
+def _missing(scored: Sequence[ScoredSession], attended: Sequence[str]) -> list[str]:
+    recent = list(attended)[-MISSING_WINDOW:]
+    if len(recent) < MISSING_WINDOW:
+        return []
+    out = []
+    for rater in wording.RATER_ORDER:
+        rated = {s.encounter_id for s in scored if s.rater == rater}
+        if not rated:
+            continue
+        gaps = sum(1 for e in recent if e not in rated)
+        if gaps == len(recent):
+            out.append(f"No {rater} rating in the last {len(recent)} sessions.")
+        elif gaps >= 2:
+            out.append(f"No {rater} rating in {gaps} of the last {len(recent)} sessions.")
+    return out
+
+
+def _open_words(card: Card) -> str:
+    """'rupture since 3 Nov 2026 (client)'; absences in the session list's words."""
+    if card.situation != "attendance":
+        words = STATUS_WORDS.get(card.situation, card.heading.lower())
+        return f"{words} since {wording.day(card.first)}{_who(card)}"
+    words = card.heading[0].lower() + card.heading[1:]
+    count = len(card.evidence)
+    if count == 1:
+        return f"{words} on {wording.day(card.first)}"
+    return f"{words}, {count} times since {wording.day(card.first)}"
+
+
+def _who(card: Card) -> str:
+    who = " and ".join(card.raters)
+    return f" ({who})" if who else ""
+
+
+def status_line(open_cards: Sequence[Card], prompts: Sequence[Card], good: Sequence[Card],
+                scored: Sequence[ScoredSession], attended: Sequence[str] = (),
+                current: str | None = None,
+                held: Mapping[tuple[str | None, str | None], float] | None = None) -> str:
+    """Facts, one short sentence each; never a claim that nothing needs attention. ``held``:
+    the usual level an open rupture is measured against, per rater and instrument (the
+    ratings since the drop are not the client's usual)."""
+    if not scored and not open_cards:
+        return "No alliance rating recorded yet."
+    sentences = [_latest(scored, held or {})] if scored else []
+    if prompts:
+        sentences.append("Worth asking about today: " + "; ".join(
+            c.heading.lower() + _who(c) for c in prompts) + ".")
+    if open_cards:
+        sentences.append("Open: " + "; ".join(map(_open_words, open_cards)) + ".")
+    for card in good[:1]:
+        sentences.append(f"Back near usual on {wording.day(card.last)}{_who(card)}.")
+    sentences += _missing(scored, attended)
+    sentences += _not_yet(scored, current)
+    return " ".join(sentences)
+
+
+def _not_yet(scored: Sequence[ScoredSession], current: str | None) -> list[str]:
+    """This session rated by one rater and not yet by another who rates this client (a
+    session rated by no one says so in its own card, just below)."""
+    done = {s.rater for s in scored if s.encounter_id == current}
+    if current is None or not done:
+        return []
+    raters = {s.rater for s in scored}
+    return [f"This session: no {rater} rating yet." for rater in wording.RATER_ORDER
+            if rater in raters and rater not in done]

@@ -100,7 +100,7 @@ RECORD_STATUS = {
     "in-progress": "not finished",
     "stopped": "stopped before the end",
 }
-SESSION_STATUS = {"no-show": "did not attend"}
+SESSION_STATUS = {"no-show": "did not attend", "booked": "booked"}
 
 
 def record_status(status: str | None) -> str:
@@ -112,15 +112,15 @@ def session_status(status: str | None) -> str:
 
 
 def activity(code: str | None) -> str:
-    """A Provenance activity in words."""
+    """A Provenance activity in words; a code this app does not write says "changed"."""
     return {"create": "recorded", "update": "corrected", "delete": "removed",
-            "CREATE": "recorded", "UPDATE": "corrected", "DELETE": "removed"}.get(
-        code or "", (code or "").lower())
+            "nullify": "removed: recorded by mistake"}.get((code or "").lower(), "changed")
 
 
-ALERT_WORDS = {"rupture": "rupture", "repair": "repaired", "low-alliance": "low",
-               "early-low-alliance": "low", "falling-trend": "drifting down",
-               "discrepancy": "raters apart", "attendance": "missed"}
+ALERT_WORDS = {"drop": "lower than usual", "under-line": "under the line",
+               "rupture": "rupture", "repair": "back near usual", "low-alliance": "low for weeks",
+               "falling-trend": "sliding down", "discrepancy": "raters apart",
+               "attendance": "missed"}
 
 
 def alert_word(kind: str) -> str:

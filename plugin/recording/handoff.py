@@ -19,6 +19,11 @@ How it works (framework-free; plugin/web/handoff_routes.py is the glue):
    *sealed*: no code opens it, and the clinician launches again from the chart.
    A right code ends the hand-off and the web layer rotates the handle again.
 
+4. A new launch for the same session (the same EHR, signed-in user, patient and encounter) ends
+   a hand-off whose questions are still open: the clinician has moved on. The client's link then
+   opens a page saying the questions were closed and that nothing typed was saved, and the old
+   launch's lock page says why (its unlock code still returns to that panel).
+
 Every record of a hand-off lives exactly as long as the launch (the caller passes the launch's
 remaining lifetime).
 """
@@ -29,6 +34,7 @@ import hashlib
 import hmac
 import secrets
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,6 +43,8 @@ from plugin.launch.session_store import SessionStore
 KIND = "handoff"  # clinician handle -> the hand-off
 CLIENT_KIND = "handoff_client"  # client capability -> the clinician handle
 FAILURES_KIND = "handoff_failures"  # clinician handle -> wrong codes so far (atomic incr)
+SESSION_KIND = "handoff_session"  # session -> the hand-offs started for it (handle, capability)
+MAX_PER_SESSION = 8
 MAX_FAILURES = 5
 CODE_DIGITS = 6
 
@@ -46,6 +54,7 @@ class Handoff:
     questionnaire_id: str
     submission_id: str
     state: str  # "open" (questionnaire shown) | "submitted" (thank-you + lock) | "sealed"
+    #            | "closed" (a new launch for the session ended it before the client sent)
     saved: str | None = None  # the QuestionnaireResponse id once submitted
     failures: int = 0
     code: str | None = None  # the unlock code, until the client opened the questionnaire
@@ -59,6 +68,15 @@ class Handoff:
     def client_has_it(self) -> bool:
         """The client opened the questionnaire: the code and the link are no longer shown."""
         return self.code is None
+
+
+def session_key(iss: str, user: str | None, patient: str | None, encounter: str | None
+                ) -> str | None:
+    """The session a launch is for, as one opaque key (None when the launch lacks a part)."""
+    if not (user and patient and encounter):
+        return None
+    text = "\x00".join(("alliance-panel handoff session", iss, user, patient, encounter))
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _digest(secret_key: str, handle: str, code: str) -> str:
@@ -92,9 +110,11 @@ class Handoffs:
         """True while a hand-off is active for this launch: its URLs show the lock."""
         return self._get(handle) is not None
 
-    def start(self, handle: str, questionnaire_id: str, ttl: float) -> tuple[str, str]:
+    def start(self, handle: str, questionnaire_id: str, ttl: float, session: str | None = None
+              ) -> tuple[str, str]:
         """Begin a hand-off on the (freshly rotated) clinician ``handle``; returns the unlock
-        code and the client capability. ``ttl``: the launch's remaining lifetime."""
+        code and the client capability. ``ttl``: the launch's remaining lifetime; ``session``:
+        its ``session_key``, so that a new launch for the session can end it."""
         code = "".join(secrets.choice("0123456789") for _ in range(CODE_DIGITS))
         capability = secrets.token_urlsafe(32)
         record = {
@@ -105,7 +125,33 @@ class Handoffs:
         if not self._store.add(KIND, handle, record, ttl):
             raise ValueError("a hand-off is already active for this launch")
         self._store.put(CLIENT_KIND, capability, {"handle": handle, "state": "new"}, ttl)
+        if session is not None:
+            known = self._store.get(SESSION_KIND, session) or {"handoffs": []}
+            started = [*known["handoffs"], {"handle": handle, "capability": capability}]
+            self._store.put(SESSION_KIND, session, {"handoffs": started[-MAX_PER_SESSION:]}, ttl)
         return code, capability
+
+    def end_for_session(self, session: str | None, remaining: Callable[[str], float]) -> int:
+        """A new launch for ``session``: close its hand-offs whose questions are still open
+        (the client's link stops taking answers). ``remaining``: a clinician handle's launch
+        lifetime left, which the closed records keep. Returns how many were closed."""
+        known = self._store.take(SESSION_KIND, session) if session else None
+        closed = 0
+        for started in (known or {}).get("handoffs", []):
+            handle, capability = str(started["handle"]), str(started["capability"])
+            record, ttl = self._get(handle), remaining(handle)
+            if record is None or record["state"] != "open" or ttl <= 0:
+                continue
+            self._store.put(KIND, handle, {**record, "state": "closed", "code": None,
+                                           "capability": None}, ttl)
+            self._store.put(CLIENT_KIND, capability, {"handle": handle, "state": "closed"}, ttl)
+            closed += 1
+        return closed
+
+    def closed_before_sent(self, capability: str) -> bool:
+        """True when this client link's questions were closed by a new launch, unsent."""
+        link = self._store.get(CLIENT_KIND, capability) if capability else None
+        return link is not None and link.get("state") == "closed"
 
     def for_client(self, capability: str) -> tuple[str, Handoff] | None:
         """The clinician handle and the hand-off a live client capability opens, else None."""

@@ -42,7 +42,9 @@ def build_auditor(settings: Settings, stores: RecordStores,
                            route=route)  # the trail routes each EHR's events
     else:
         trail = AuditTrail(folder / "spool.sqlite3", deliver_to_log(
-            JsonLinesSink(settings.audit_log or folder / "audit.jsonl")))
+            JsonLinesSink(settings.audit_log or folder / "audit.jsonl",
+                          keys=settings.audit_key_dir,
+                          checkpoints=settings.audit_checkpoint_dir)))
     return AccessAuditor(trail, client_id=settings.client_id, app_name=APP_NAME,
                          app_version=__version__, app_address=settings.public_url)
 

@@ -9,8 +9,9 @@ specific class listed wins); a FHIR server's own status stays ``FhirError.upstre
 from __future__ import annotations
 
 import logging
+from urllib.parse import quote
 
-from flask import Flask, g, render_template
+from flask import Flask, g, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from plugin.alliance import AllianceError
@@ -31,12 +32,17 @@ from plugin.launch.errors import (
     LaunchStoreBusy,
     StoreUnavailable,
 )
-from plugin.ops.metrics import ERRORS
+from plugin.ops.metrics import ERRORS, remote_error_label
 from plugin.recording.errors import RecordingError
 from plugin.web import plain_words
 from plugin.web.audit_hooks import audit_refusal
 from plugin.web.services import services
-from smart_launch import SmartLaunchError, TransportError
+from smart_launch import (
+    AuthorizationDenied,
+    SmartLaunchError,
+    TokenRequestError,
+    TransportError,
+)
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +67,9 @@ REPLY_STATUS: dict[type[Exception], tuple[int, str]] = {
     TransportError: (502, "Sign-in with the EHR failed"),
 }
 ROOTS = (ConfigError, LaunchError, RecordingError, AllianceError, FhirError, SmartLaunchError)
+# errors whose code a remote server chose (an OAuth `error`): metrics and logs see only a
+# registered OAuth code or "other" (plugin/ops/metrics.py)
+REMOTE_CODES = (AuthorizationDenied, TokenRequestError)
 
 
 def reply_for(err: Exception) -> tuple[int, str]:
@@ -72,11 +81,15 @@ def reply_for(err: Exception) -> tuple[int, str]:
 
 
 def _page(status: int, title: str, message: str, code: str,
-          details: str = "") -> tuple[str, int]:
-    g.error_code = code  # for the launches metric (plugin/web/ops_routes.py)
-    ERRORS.labels(code).inc()
+          details: str = "", label: str | None = None) -> tuple[str, int]:
+    g.error_code = label or code  # for the launches metric (plugin/web/ops_routes.py)
+    ERRORS.labels(label or code).inc()
+    handle = (request.view_args or {}).get("handle") if request.path.startswith("/panel/") \
+        else None
+    back = f"/panel/{quote(str(handle), safe='')}" if handle and request.endpoint not in (
+        "panel.panel",) else None
     return render_template("error.html", title=title, message=message, code=code,
-                           details=details), status
+                           details=details, back=back), status
 
 
 def _domain(err: Exception) -> tuple[str, int]:
@@ -84,13 +97,14 @@ def _domain(err: Exception) -> tuple[str, int]:
     (plugin/web/plain_words.py); the error's own code and message go to the log only as code."""
     status, title = reply_for(err)
     code = str(getattr(err, "code", "error"))
+    label = remote_error_label(code) if isinstance(err, REMOTE_CODES) else code
     words = plain_words.error_words(err)
-    audit_refusal(services().auditor, code, status)
+    audit_refusal(services().auditor, label, status)
     if status >= 500 or isinstance(err, (FhirError, SmartLaunchError)):
-        log.warning("request failed: %s (%s)", code, type(err).__name__)
+        log.warning("request failed: %s (%s)", label, type(err).__name__)
     else:
-        log.info("refused: %s", code)
-    return _page(status, title, words.sentence, code, words.details)
+        log.info("refused: %s", label)
+    return _page(status, title, words.sentence, code, words.details, label)
 
 
 def _http(err: HTTPException) -> tuple[str, int]:

@@ -21,13 +21,14 @@ from flask import Blueprint, jsonify, redirect, request, url_for
 from werkzeug.wrappers import Response
 
 from plugin.recording.errors import RecordingRefused
-from plugin.recording.handoff import Handoff, Handoffs
+from plugin.recording.handoff import Handoff, Handoffs, session_key
 from plugin.recording.outbox import Outbox
 from plugin.web.csrf import check_csrf
 from plugin.web.current import current_launch
 from plugin.web.record_pages import Page, form_page, render, session_refs, submit
 from plugin.web.security import browser_key
 from plugin.web.services import services
+from smart_launch import LaunchContext
 
 log = logging.getLogger(__name__)
 bp = Blueprint("handoff", __name__)
@@ -40,6 +41,18 @@ def _handoffs() -> Handoffs:
 
 def _remaining(handle: str) -> float:
     return services().launches.remaining(handle)
+
+
+def session_of(context: LaunchContext) -> str | None:
+    """The session a launch is for (EHR, signed-in user, patient, encounter), as one key."""
+    return session_key(context.iss, context.fhir_user, context.patient, context.encounter)
+
+
+def end_open_handoffs(context: LaunchContext) -> None:
+    """A launch just completed: the open hand-offs of an earlier launch for the same session
+    are closed (plugin/recording/handoff.py); their client links stop taking answers."""
+    if _handoffs().end_for_session(session_of(context), _remaining):
+        log.info("open client hand-off closed by a new launch for the session")
 
 
 def handoff_lock(handle: str) -> bool:
@@ -67,7 +80,7 @@ def start(handle: str) -> Page:
             "wording (enter a completed paper form instead).", code="recording.no_handoff")
     new = services().launches.rotate(handle, browser_key(request))
     services().saving.outbox.rehome(handle, new)
-    _handoffs().start(new, form.id, _remaining(new))
+    _handoffs().start(new, form.id, _remaining(new), session_of(launch.context))
     log.info("client hand-off started")
     return redirect(url_for("handoff.status", handle=new), code=303)
 
@@ -134,8 +147,9 @@ def _outcome(ended: Handoff, outbox: Outbox) -> dict[str, Any]:
 def client(capability: str) -> Page:
     handoffs = _handoffs()
     found = handoffs.for_client(capability)
-    if found is None:
-        return render("record/handoff_closed.html", 410)
+    if found is None:  # sent, ended, or closed by a new launch for the session (nothing kept)
+        return render("record/handoff_closed.html", 410,
+                      unsent=handoffs.closed_before_sent(capability))
     handle, state = found
     context = services().launches.context_for_handoff(handle)
     launch = current_launch(handle, context=context)

@@ -8,9 +8,12 @@ Binding the launch to the browser that started it, in a frame too:
   blocked), the check page stores a fresh random value in the frame's own sessionStorage
   (static/bind.js, keyed by state) before going to the EHR.
 - /callback with the cookie completes at once. Without it, for a page-bound launch, a page
-  reads the value back from sessionStorage and posts it with the callback's parameters; the
-  server compares it. Another browser has neither, so a leaked or planted callback URL never
-  yields a handle, and login CSRF fails the same way.
+  reads the value back from sessionStorage (or the frame's name, only inside a frame) and posts
+  it with the callback's parameters; the server compares it. Another browser has neither, so a
+  leaked or planted callback URL never yields a handle. That POST, like every state-changing
+  request, must come from the app's own page (plugin/web/request_origin.py), so another site
+  cannot post an attacker's value from the victim's browser (login CSRF). docs/security.md.
+- A completed launch closes the open client hand-offs of an earlier launch for its session.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from __future__ import annotations
 from flask import Blueprint, g, jsonify, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
+from plugin.web.handoff_routes import end_open_handoffs
 from plugin.web.security import browser_key, set_browser_cookie
 from plugin.web.services import services
 
@@ -67,8 +71,11 @@ def callback() -> Response | tuple[str, int]:
 
 
 def _completed(handle: str) -> Response:
+    launches = services().launches
     # For the launches metric (plugin/web/ops_routes.py): which issuer this launch was for.
-    g.launch_issuer = services().launches.issuer(handle)
+    g.launch_issuer = launches.issuer(handle)
+    # A new launch for a session ends a hand-off of an earlier one whose questions are open.
+    end_open_handoffs(launches.context(handle, browser_key(request), fresh=False))
     return redirect(url_for("panel.panel", handle=handle), code=303)
 
 

@@ -6,6 +6,11 @@ part of the log-record factory (`install`), so it sees every record from every l
 Flask's `log_exception` ("Exception on /panel/<handle> [GET]") and werkzeug's request lines
 alike, before any handler formats it.
 
+Every record also stays one line (what `--log-format text` writes): line breaks and other
+control characters in the message (an OAuth ``error`` from a callback, a header) are shown
+escaped (``\\n``, ``\\x1b``), and each line of an exception's traceback is indented, so no
+value can start a line that reads as another log record.
+
 What is redacted: any run of 32 or more URL-safe characters (handles, capabilities, states,
 PKCE verifiers and most tokens are 43), anything shaped like a JWT, and the value of query or
 form parameters that carry secrets (`code=`, `state=`, `token=`, ...), whatever their length.
@@ -17,7 +22,7 @@ import logging
 import re
 from typing import Any
 
-__all__ = ["REDACTED", "RedactingFilter", "install", "redact"]
+__all__ = ["REDACTED", "RedactingFilter", "install", "one_line", "redact"]
 
 REDACTED = "[redacted]"
 _SECRET_PARAMETERS = (
@@ -30,6 +35,21 @@ _PATTERNS = (
     re.compile(r"(?i)\b(" + "|".join(_SECRET_PARAMETERS) + r")=([^&\s\"'<>]+)"),
     re.compile(r"(?i)(bearer\s+)[^\s\"']+"),
 )
+
+
+_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_TRACEBACK_INDENT = "  | "
+
+
+def one_line(text: str) -> str:
+    """``text`` with line breaks and every other control character shown as its escape."""
+    return _CONTROLS.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+
+
+def _indented(text: str) -> str:
+    """A traceback kept readable on several lines, each marked as a continuation."""
+    lines = (one_line(line) for line in text.splitlines())
+    return "\n".join(_TRACEBACK_INDENT + line for line in lines)
 
 
 def redact(text: str) -> str:
@@ -52,13 +72,13 @@ class RedactingFilter(logging.Filter):
             message = record.getMessage()
         except (TypeError, ValueError):  # a bad format string: keep what there is, redacted
             message = f"{record.msg} {record.args}"
-        record.msg, record.args = redact(message), ()
+        record.msg, record.args = one_line(redact(message)), ()
         if record.exc_info and not record.exc_text:
             record.exc_text = self._formatter.formatException(record.exc_info)
         if record.exc_text:
-            record.exc_text = redact(record.exc_text)
+            record.exc_text = _indented(redact(record.exc_text))
         if record.stack_info:
-            record.stack_info = redact(record.stack_info)
+            record.stack_info = _indented(redact(record.stack_info))
         record.alliance_redacted = True
         return True
 

@@ -1,19 +1,24 @@
 """What an operator reads: /readyz, /metrics, the request id and one JSON line per request.
 
-/healthz (liveness) lives with the launch routes. /readyz answers 200 when the session store
-answers, the keys are loaded and the outbox is not stuck, else 503 with what failed. /metrics
-is the Prometheus text format (restrict it to the monitoring network at the balancer).
+/healthz (liveness) lives with the launch routes. /readyz answers 200 when the instance itself
+works (session store, keys, metrics folder, audit spool), else 503 with what failed; its JSON
+body also gives each configured EHR's state (its outbox), which never makes it 503
+(plugin/ops/readiness.py). /metrics is the Prometheus text format. With ALLIANCE_OPS_TOKEN set,
+both answer only a request with ``Authorization: Bearer <token>`` (compared in constant time),
+else 401; /healthz stays open.
 Every response carries X-Request-Id; its log line names the route pattern (`/panel/<handle>`),
 never the path, so no handle reaches the log.
 """
 
 from __future__ import annotations
 
+import hmac
 import logging
 import time
 
 from flask import Blueprint, Flask, Response, g, jsonify, request
 
+from plugin.launch.errors import StoreUnavailable
 from plugin.ops import metrics, readiness
 from plugin.ops.request_ids import HEADER, begin_request, end_request
 from plugin.web.services import services
@@ -24,8 +29,27 @@ bp = Blueprint("ops", __name__)
 LAUNCH_ENDPOINTS = {"launch.launch": "started", "launch.callback": "completed"}
 
 
+def _operator_refused() -> tuple[Response, int] | None:
+    """A 401 unless the request carries the operator token (when one is set)."""
+    token = services().settings.ops_token
+    if token is None:
+        return None
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(),
+                                                          token.encode()):
+        return None
+    response = jsonify({"error": "this endpoint needs the operator token "
+                                 "(Authorization: Bearer, ALLIANCE_OPS_TOKEN)"})
+    response.headers["WWW-Authenticate"] = 'Bearer realm="alliance-operator"'
+    response.headers["Cache-Control"] = "no-store"
+    return response, 401
+
+
 @bp.get("/readyz")
 def readyz() -> tuple[Response, int]:
+    refused = _operator_refused()
+    if refused is not None:
+        return refused
     ext = services()
     store = ext.launches.store
     settings = ext.settings
@@ -34,10 +58,10 @@ def readyz() -> tuple[Response, int]:
         readiness.check_store(store),
         readiness.check_keys(settings.secret_key,
                              smart.public_jwks if settings.private_key_pem else None),
-        readiness.check_outbox(store, ext.clock),
+        readiness.check_metrics(),
         _check_audit(),
     ]
-    ready, body = readiness.readiness(checks)
+    ready, body = readiness.readiness(checks, readiness.describe_issuers(_outboxes()))
     response = jsonify(body)
     response.headers["Cache-Control"] = "no-store"
     return response, 200 if ready else 503
@@ -55,11 +79,29 @@ def _check_audit() -> readiness.Check:
     return readiness.Check("audit", bool(health["ok"]), detail)
 
 
+def _outboxes() -> dict[str, readiness.IssuerOutbox]:
+    """Each configured EHR's outbox; none when the session store does not answer (its own
+    check says so)."""
+    ext = services()
+    try:
+        return readiness.outbox_by_issuer(ext.launches.store, ext.settings.allowed_iss,
+                                          ext.clock)
+    except StoreUnavailable:
+        return {}
+
+
 @bp.get("/metrics")
-def prometheus() -> Response:
+def prometheus() -> Response | tuple[Response, int]:
+    refused = _operator_refused()
+    if refused is not None:
+        return refused
     health = services().auditor.health()  # read when scraped: a failing destination shows
     metrics.AUDIT_PENDING.set(max(health["pending"], 0))
     metrics.AUDIT_DESTINATION_OK.set(1 if health["ok"] else 0)
+    for iss, box in _outboxes().items():
+        metrics.OUTBOX_QUEUED.labels(iss).set(box.queued)
+        metrics.OUTBOX_OLDEST_AGE.labels(iss).set(round(box.oldest_age, 1))
+    metrics.BUILD_INFO.labels(*metrics.build_labels()).set(1)
     data, content_type = metrics.exposition()
     return Response(data, content_type=content_type)
 

@@ -81,7 +81,7 @@ def draw_parts(handle: str, view: PanelView, show_all: bool) -> dict[str, Markup
     shown = {row.session.id for row in rows}  # links to other sessions ask for all of them
     context = {
         "handle": handle, "view": view, "show_all": show_all,
-        "charts": build_trends(view.all_scored, view.all_instruments, view.flagged,
+        "charts": build_trends(view.all_scored, view.all_instruments, view.marks,
                                view.sessions, show_all=show_all, norms=view.norms),
         "table_rows": table_rows(view.all_scored, view.sessions, show_all),
         "window_first": days[0] if days else None, "window_last": days[-1] if days else None,
@@ -102,6 +102,4 @@ def style(handle: str) -> Response:
         variables = app.styles.variables(
             context.smart_style_url, [context.iss, context.issuer, context.token_endpoint]
         )
-    response = Response(style_sheet(variables), mimetype="text/css")
-    response.headers["Cache-Control"] = "private, max-age=300"
-    return response
+    return Response(style_sheet(variables), mimetype="text/css")  # no-store: security.py

@@ -26,6 +26,7 @@ from plugin.recording.submission import new_submission
 from plugin.web import plain_words
 from plugin.web.audit_hooks import audit_refusal
 from plugin.web.current import CurrentLaunch
+from plugin.web.draft_keeping import keep_draft
 from plugin.web.services import services
 
 log = logging.getLogger(__name__)
@@ -136,7 +137,7 @@ def submit(launch: CurrentLaunch, form: RecordForm, *, action: str, mode: str, p
     saving = services().saving
     owner = draft_owner(launch, form) if mode != "handoff" else None
     if owner is not None:  # what was typed is kept, whatever happens next
-        saving.drafts.keep(owner, launch.handle, request.form.to_dict())
+        keep_draft(owner, launch, request.form.to_dict())
     if errors:
         return form_page(errors=errors, status=422, **page)
     try:

@@ -13,7 +13,6 @@ or a failed save re-renders the form with what was typed.
 
 from __future__ import annotations
 
-import datetime
 import uuid
 from typing import Any
 
@@ -38,6 +37,7 @@ from plugin.web import plain_words
 from plugin.web.audit_hooks import audit_panel_view, audit_write
 from plugin.web.csrf import check_csrf, csrf_token
 from plugin.web.current import CurrentLaunch, current_launch
+from plugin.web.draft_keeping import keep_draft, late_keep
 from plugin.web.names import practitioner_names, session_names
 from plugin.web.record_pages import (
     Page,
@@ -78,10 +78,10 @@ def choose(handle: str) -> Page:
 def record(handle: str, questionnaire_id: str) -> Page:
     try:
         launch = current_launch(handle)
-    except LaunchExpired:
+    except LaunchExpired as expired:
         if request.method != "POST":
             raise
-        return _expired_save(handle, questionnaire_id)
+        return _expired_save(handle, questionnaire_id, expired)
     form = services().catalogue.form(questionnaire_id)
     patient, encounter = session_refs(launch)
     if form.rater == "therapist":
@@ -119,7 +119,7 @@ def _new_form(launch: CurrentLaunch, form: RecordForm, *, action: str, mode: str
     owner = draft_owner(launch, form)
     raw = (saving.drafts.restore(owner) or {}) if owner else {}
     if owner is not None:
-        saving.drafts.keep(owner, launch.handle, {})  # a late save can find the draft
+        keep_draft(owner, launch, {})  # a late save can find the draft
     notice = ("Your answers from earlier were restored from your draft. Check them and save."
               if raw else "")
     draft_url = url_for("record.draft", handle=launch.handle, questionnaire_id=form.id)
@@ -128,14 +128,14 @@ def _new_form(launch: CurrentLaunch, form: RecordForm, *, action: str, mode: str
                      draft_url=draft_url if owner else "", names=session_names(launch))
 
 
-def _expired_save(handle: str, questionnaire_id: str) -> Page:
+def _expired_save(handle: str, questionnaire_id: str, expired: LaunchExpired) -> Page:
     """A save that arrives after the launch ended: nothing is saved, what was typed is kept
-    in the clinician's draft, and the page says how to carry on."""
+    in the clinician's draft (from the launch's own browser, through a handle that was not
+    rotated out), and the page says how to carry on."""
     check_csrf(handle)
-    drafts = services().saving.drafts
-    until = drafts.keep_for_handle(handle, questionnaire_id, request.form.to_dict())
-    kept = None if until is None else datetime.datetime.fromtimestamp(until, datetime.UTC)
-    return render("record/expired.html", 403, kept=kept, hours=int(drafts.ttl // 3600))
+    kept = late_keep(handle, questionnaire_id, expired)
+    hours = int(services().saving.drafts.ttl // 3600)
+    return render("record/expired.html", 403, kept=kept, hours=hours)
 
 
 @bp.post("/panel/<handle>/record/<questionnaire_id>/draft")
@@ -143,15 +143,14 @@ def draft(handle: str, questionnaire_id: str) -> Page:
     """What the form sends as the clinician types (static/draft.js): kept, never shown to
     anyone but that clinician on that session."""
     check_csrf(handle)
-    drafts = services().saving.drafts
     try:
         launch = current_launch(handle)
-    except LaunchExpired:
-        drafts.keep_for_handle(handle, questionnaire_id, request.form.to_dict())
+    except LaunchExpired as expired:
+        late_keep(handle, questionnaire_id, expired)  # another browser's launch: refused
         return "", 204
     owner = draft_owner(launch, services().catalogue.form(questionnaire_id))
     if owner is not None:
-        drafts.keep(owner, handle, request.form.to_dict())
+        keep_draft(owner, launch, request.form.to_dict())
     return "", 204
 
 

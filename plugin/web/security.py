@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from plugin.config import Settings
 from plugin.launch.launches import MAX_PARAMETER
+from plugin.web.request_origin import check_origin
 from plugin.web.services import services
 
 MAX_QUERY_PARAMETERS = 32
@@ -53,8 +54,14 @@ def check_sizes() -> None:
                              "characters); nothing was saved.")
 
 
+# URL parts that open something (a launch handle, a hand-off capability): no cache may keep a
+# response under such a URL, whatever the route asked for.
+CAPABILITY_ARGS = frozenset({"handle", "capability"})
+
+
 def init_app(app: Flask, settings: Settings) -> None:
     policy = content_security_policy(settings)
+    app.before_request(lambda: check_origin(settings.public_url))  # before anything reads it
     app.before_request(check_sizes)
 
     @app.after_request
@@ -62,7 +69,10 @@ def init_app(app: Flask, settings: Settings) -> None:
         response.headers["Content-Security-Policy"] = policy
         response.headers["Referrer-Policy"] = "no-referrer"
         response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers.setdefault("Cache-Control", "no-store")
+        if CAPABILITY_ARGS & set(request.view_args or {}):
+            response.headers["Cache-Control"] = "no-store"  # its URL opens a launch
+        else:
+            response.headers.setdefault("Cache-Control", "no-store")
         return response
 
 

@@ -4,9 +4,10 @@
 - Several processes (`--workers N`, Unix): gunicorn, N pre-forked workers of `--threads`
   threads each (gthread). Each worker builds its own app after the fork, so no connection is
   shared between processes; Prometheus metrics are summed across workers through
-  PROMETHEUS_MULTIPROC_DIR (a fresh folder per start unless set), and a dead worker's samples
-  are marked dead. Behind a balancer, run one such instance per host with a shared session
-  store (ALLIANCE_SESSION_STORE_URL).
+  PROMETHEUS_MULTIPROC_DIR (a fresh folder per start unless set, owned by the master and kept
+  across reloads and worker restarts), and a dead worker's samples are marked dead. Behind a
+  balancer, run one such instance per host with a shared session store
+  (ALLIANCE_SESSION_STORE_URL).
 
 Both print one line, `Alliance Panel listening on http://HOST:PORT (...)`, once the port is
 bound and with the port actually bound: `--port 0` lets the system pick a free one (no other
@@ -16,11 +17,11 @@ program can take it between choosing and binding), and a supervisor or test read
 from __future__ import annotations
 
 import gc
-import shutil
-from pathlib import Path
 from typing import Any
 
 from flask import Flask
+
+from plugin.ops.metrics_folder import MetricsFolder
 
 GRACEFUL_TIMEOUT = 20  # seconds a stopping worker gets to finish its requests
 WORKER_TIMEOUT = 60  # a worker silent this long is restarted (a FHIR call times out at 15 s)
@@ -57,12 +58,10 @@ def serve_waitress(app: Flask, host: str, port: int, threads: int) -> None:
 
 
 def serve_gunicorn(host: str, port: int, workers: int, threads: int, json_logs: bool,
-                   metrics_folder: tuple[Path, bool]) -> None:
+                   metrics_folder: MetricsFolder) -> None:
     """Runs until stopped (SIGTERM: graceful). Settings were checked, and the metrics folder
     prepared (plugin.ops.metrics_folder), by the caller before prometheus_client was imported."""
     from gunicorn.app.base import BaseApplication
-
-    folder, created = metrics_folder
 
     def when_ready(server: Any) -> None:  # the master has bound its port; workers start next
         for listener in server.LISTENERS:
@@ -104,6 +103,5 @@ def serve_gunicorn(host: str, port: int, workers: int, threads: int, json_logs: 
 
     try:
         Instance().run()
-    finally:
-        if created:
-            shutil.rmtree(folder, ignore_errors=True)
+    finally:  # a worker's exit unwinds through here too: only the master removes the folder
+        metrics_folder.release()

@@ -10,7 +10,8 @@ import json
 from fhir.resources.R4B.auditevent import AuditEvent
 
 from plugin.audit.balp import PATIENT_PROFILES, TOKEN_USE_PROFILE, token_identity
-from plugin.audit.sink import read_events, verify_chain
+from plugin.audit.chain_verify import verify_chain
+from plugin.audit.sink import read_events
 from tests.support.launched import ANSWERS, THERAPIST, filled, open_launch, saved_id
 
 

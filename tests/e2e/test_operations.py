@@ -30,7 +30,10 @@ def test_liveness_and_readiness_answer_ok_when_all_is_well(deploy):
     ready = dep.browser().get(f"{dep.app.url}/readyz", timeout=10)
     assert ready.status_code == 200
     assert ready.json()["status"] == "ready"
-    assert set(ready.json()["checks"]) == {"session_store", "keys", "outbox", "audit"}
+    assert set(ready.json()["checks"]) == {"session_store", "keys", "metrics", "audit"}
+    assert ready.json()["issuers"] == {dep.iss: {"state": "ok", "queued": 0,
+                                                 "oldest_age_seconds": 0.0,
+                                                 "detail": "0 queued"}}
 
 
 def test_an_audit_log_that_cannot_be_written_makes_the_instance_not_ready(deploy):
@@ -55,19 +58,31 @@ def test_an_audit_log_that_cannot_be_written_makes_the_instance_not_ready(deploy
     assert waiting and float(waiting[0].split()[1]) >= 1
 
 
-def test_a_stuck_outbox_makes_the_instance_not_ready(deploy):
+def test_a_stuck_outbox_marks_its_ehr_stuck_and_leaves_the_instance_ready(deploy):
+    """One EHR's outage (saves queued for an hour) shows against that EHR, in /readyz and in
+    the outbox gauges; the instance stays ready for every other EHR behind the balancer."""
     dep = deploy()
     store = dep.flask_app.extensions["alliance"].launches.store
     # Shaped as plugin/recording/outbox.py writes them: a save sent long ago does not count.
-    store.put("outbox", "save-0", {"id": "save-0", "state": "sent",
+    store.put("outbox", "save-0", {"id": "save-0", "state": "sent", "iss": dep.iss,
                                    "created": dep.clock() - 7200}, ttl=86400)
-    assert dep.browser().get(f"{dep.app.url}/readyz", timeout=10).status_code == 200
-    store.put("outbox", "save-1", {"id": "save-1", "state": "queued",
-                                   "created": dep.clock() - 3600}, ttl=86400)
     ready = dep.browser().get(f"{dep.app.url}/readyz", timeout=10)
-    assert ready.status_code == 503
-    assert not ready.json()["checks"]["outbox"]["ok"]
-    assert "60 min" in ready.json()["checks"]["outbox"]["detail"]
+    assert ready.status_code == 200 and ready.json()["issuers"][dep.iss]["state"] == "ok"
+    store.put("outbox", "save-1", {"id": "save-1", "state": "queued", "iss": dep.iss,
+                                   "created": dep.clock() - 3600}, ttl=86400)
+    store.put("outbox", "save-2", {"id": "save-2", "state": "queued",
+                                   "iss": "https://gone.example/fhir",
+                                   "created": dep.clock() - 60}, ttl=86400)
+    ready = dep.browser().get(f"{dep.app.url}/readyz", timeout=10)
+    assert ready.status_code == 200 and ready.json()["status"] == "ready"
+    ehr = ready.json()["issuers"][dep.iss]
+    assert ehr["state"] == "stuck" and ehr["queued"] == 1 and "60 min" in ehr["detail"]
+    scraped = dep.browser().get(f"{dep.app.url}/metrics", timeout=10).text
+    assert f'alliance_outbox_queued{{issuer="{dep.iss}"}} 1.0' in scraped
+    assert f'alliance_outbox_oldest_age_seconds{{issuer="{dep.iss}"}} 3600.0' in scraped
+    assert 'alliance_outbox_queued{issuer="unconfigured"} 1.0' in scraped
+    assert "gone.example" not in scraped, "an issuer not configured never becomes a label"
+    assert 'alliance_build_info{python="' in scraped and 'version="0.' in scraped
 
 
 def test_an_unreachable_session_store_makes_the_instance_not_ready_but_alive(tmp_path):

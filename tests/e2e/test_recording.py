@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
+import requests
+
 from plugin.fhir.record_resources import SUBMISSION_SYSTEM
 from tests.support.launched import (
     ANSWERS,
@@ -271,3 +273,14 @@ def test_an_unreachable_server_during_save_queues_it_then_sends_it_once(deploy):
     assert len(mine) == 1 and mine[0]["status"] == "completed"
     assert "Ratings not yet stored" not in run.get("").text
 
+
+
+def test_every_error_page_has_a_way_out(deploy):
+    dep = deploy()
+    run = open_launch(dep)
+    missing = run.get("/responses/no-such-record")
+    assert missing.status_code == 404
+    assert f'<a href="/panel/{run.handle}">Back to the panel</a>' in missing.text
+    outside = requests.get(f"{dep.app.url}/panel/not-a-handle", timeout=10)
+    assert outside.status_code >= 400
+    assert "open Alliance Panel again from the patient's chart" in outside.text

@@ -24,6 +24,16 @@ def test_good_settings_load_with_defaults():
     assert settings.allowed_iss == ("https://ehr.example/fhir", "https://other.example/r4")
     assert settings.secure_cookies and str(settings.data_dir) == "var"
     assert GOOD["secret_key"] not in repr(settings)
+    assert settings.ops_token is None and settings.audit_checkpoint_dir is None
+
+
+def test_the_operator_token_and_audit_folders_load_and_the_token_is_not_shown(tmp_path):
+    token = "Zk2-u8QwPn4rTb7yHs1LcX9vMd3jGf6aEo0i5R"
+    settings = load_settings({**GOOD, "ops_token": token, "audit_key_dir": "/srv/keys/audit",
+                              "audit_checkpoint_dir": str(tmp_path / "elsewhere")})
+    assert settings.ops_token == token and token not in repr(settings)
+    assert str(settings.audit_key_dir) == "/srv/keys/audit"
+    assert settings.audit_checkpoint_dir == tmp_path / "elsewhere"
 
 
 @pytest.mark.parametrize(
@@ -35,6 +45,10 @@ def test_good_settings_load_with_defaults():
         ("secret_key", "short", "ALLIANCE_SECRET_KEY"),
         ("private_key_alg", "HS256", "ALLIANCE_PRIVATE_KEY_ALG"),
         ("private_key_file", "/nonexistent/key.pem", "cannot read /nonexistent/key.pem"),
+        ("audit_checkpoint_dir", "/proc/no-such-folder", "ALLIANCE_AUDIT_CHECKPOINT_DIR: cannot "
+         "write"),
+        ("ops_token", "abcabcabcabcabcabcabcabcabcabcabcabc", "ALLIANCE_OPS_TOKEN: too short or "
+         "too predictable"),
     ],
 )
 def test_a_bad_setting_is_named_with_how_to_fix_it(name, value, words):

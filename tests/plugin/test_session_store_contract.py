@@ -9,6 +9,7 @@ readable at rest, and the live values of one kind listed.
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -18,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from plugin.launch.session_store import SessionStore
+from plugin.launch.session_store import SessionStore, hash_key
 from plugin.launch.session_stores import open_session_store
 from tests.support.postgres import PostgresServer, postgres_missing, running_postgres
 from tests.support.processes import poll_event, require_tools
@@ -47,13 +48,22 @@ class Backend:
     name: str
     open: Callable[..., SessionStore]  # a new store object, its own connection(s)
     raw: Callable[[], bytes]  # everything the backend holds at rest
+    # copy(kind, key, to_kind, to_key): the stored row, copied as is (someone with write access)
+    copy: Callable[[str, str, str, str], None]
 
 
 def _sqlite(tmp_path: Path) -> Backend:
     def raw() -> bytes:
         return b"".join(p.read_bytes() for p in sorted(tmp_path.glob("sessions.sqlite3*")))
 
-    return Backend("sqlite", lambda key=SECRET: open_session_store(None, key, tmp_path), raw)
+    def copy(kind: str, key: str, to_kind: str, to_key: str) -> None:
+        with sqlite3.connect(tmp_path / "sessions.sqlite3") as conn:
+            conn.execute("INSERT OR REPLACE INTO entries SELECT ?, ?, value, expires FROM entries"
+                         " WHERE key = ?", (hash_key(to_kind, to_key), to_kind,
+                                            hash_key(kind, key)))
+
+    return Backend("sqlite", lambda key=SECRET: open_session_store(None, key, tmp_path), raw,
+                   copy)
 
 
 def _postgres(server: PostgresServer) -> Backend:
@@ -65,8 +75,15 @@ def _postgres(server: PostgresServer) -> Backend:
             rows = conn.execute("SELECT t::text FROM alliance_sessions t").fetchall()
         return "\n".join(r[0] for r in rows).encode()
 
+    def copy(kind: str, key: str, to_kind: str, to_key: str) -> None:
+        with server.connect() as conn:
+            conn.execute("INSERT INTO alliance_sessions (key, kind, value, n, expires)"
+                         " SELECT %s, %s, value, n, expires FROM alliance_sessions WHERE key = %s"
+                         " ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+                         (hash_key(to_kind, to_key), to_kind, hash_key(kind, key)))
+
     return Backend("postgresql", lambda key=SECRET: open_session_store(server.url, key, Path()),
-                   raw)
+                   raw, copy)
 
 
 def _redis(server: RedisServer) -> Backend:
@@ -84,7 +101,13 @@ def _redis(server: RedisServer) -> Backend:
                 chunks.extend(client.zrange(name, 0, -1))
         return b"\n".join(chunks)
 
-    return Backend("redis", lambda key=SECRET: open_session_store(server.url, key, Path()), raw)
+    def copy(kind: str, key: str, to_kind: str, to_key: str) -> None:
+        name = f"alliance:v:{hash_key(to_kind, to_key)}"
+        client.set(name, client.get(f"alliance:v:{hash_key(kind, key)}") or b"", ex=60)
+        client.zadd(f"alliance:i:{to_kind}", {name: time.time() + 60})
+
+    return Backend("redis", lambda key=SECRET: open_session_store(server.url, key, Path()), raw,
+                   copy)
 
 
 @pytest.fixture(params=["sqlite", "postgresql", "redis"])
@@ -101,7 +124,7 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]
         opened.append(made.open(key))
         return opened[-1]
 
-    yield Backend(made.name, open_, made.raw)
+    yield Backend(made.name, open_, made.raw, made.copy)
     for store in opened:
         getattr(store, "close", lambda: None)()
 
@@ -222,3 +245,14 @@ def test_kinds_do_not_collide(backend: Backend) -> None:
     store.put("launch", "x", {"kind": "launch"}, ttl=60)
     assert store.take("state", "x") == {"kind": "state"}
     assert store.get("launch", "x") == {"kind": "launch"}
+
+
+def test_a_value_copied_under_another_key_or_kind_does_not_open(backend: Backend) -> None:
+    store = backend.open()
+    store.put("launch", "handle-a", {"context": "a"}, ttl=60)
+    backend.copy("launch", "handle-a", "launch", "handle-b")
+    backend.copy("launch", "handle-a", "outbox", "item-1")
+    assert store.get("launch", "handle-b") is None
+    assert store.take("launch", "handle-b") is None
+    assert store.get("outbox", "item-1") is None and store.values("outbox") == []
+    assert store.get("launch", "handle-a") == {"context": "a"}

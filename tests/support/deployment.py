@@ -100,6 +100,7 @@ def start_deployment(
     ehr_writable: frozenset[str] | None = None,
     companion: bool = False,
     tls: LocalCA | None = None,
+    session_store_url: str | None = None,
 ) -> Deployment:
     """Start a sandbox EHR (localhost) and the app (127.0.0.1); `started` collects the servers
     for the caller to stop.
@@ -109,7 +110,8 @@ def start_deployment(
     asymmetric backend-services client (keys from the app's jwks.json) and give the app
     record_store_url and a private key for it. tls: both servers speak https with this test
     CA's certificate, the app trusts the CA and runs in production mode (no development
-    flag)."""
+    flag). session_store_url: the app's shared session store (default: SQLite in its data
+    folder)."""
     clock = FakeClock()  # one clock for both servers, as in the real world
     context = tls.server_context() if tls is not None else None
     ehr = LiveServer(hostname="localhost", ssl_context=context)
@@ -167,6 +169,8 @@ def start_deployment(
         config["private_key_alg"] = alg
     if store_server is not None:
         config["record_store_url"] = f"{store_server.url}/fhir"
+    if session_store_url is not None:
+        config["session_store_url"] = session_store_url
     http = RecordingSession()
     if tls is not None:
         http.verify = str(tls.ca_file)

@@ -10,8 +10,9 @@ import pytest
 import requests
 
 from plugin.audit.balp import AuditActor, AuditRecord, build_audit_event
+from plugin.audit.chain_verify import verify_chain
 from plugin.audit.errors import AuditSinkError
-from plugin.audit.sink import JsonLinesSink, read_events, verify_chain
+from plugin.audit.sink import JsonLinesSink, read_events
 from plugin.audit.trail import EVENT_TAG_SYSTEM, AuditTrail, deliver_to_fhir, deliver_to_log
 from plugin.fhir.client import FhirClient
 from tests.support.clock import FakeClock

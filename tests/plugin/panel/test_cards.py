@@ -1,74 +1,125 @@
-"""Alerts to cards: one card per clinical situation, open ones by clinical weight, good news
-apart, older ones in the history, and a status sentence in a clinician's words."""
+"""Alerts to what a clinician reads first: a status line of facts, prompts for today, open
+alerts kept open until the data shows otherwise, news where it happens, history."""
 
 from __future__ import annotations
 
 import datetime
 
-from plugin.alliance import Alert
+import fhir_profiles
+from plugin.alliance import (
+    Alert,
+    ScoredSession,
+    analyse_trends,
+    instrument_from_questionnaire,
+    score_answers,
+)
 from plugin.panel.cards import build_cards
 
 TODAY = datetime.date(2026, 12, 1)
+CHECKIN = instrument_from_questionnaire(fhir_profiles.questionnaire("alliance-checkin-client"))
+THERAPIST = instrument_from_questionnaire(
+    fhir_profiles.questionnaire("alliance-checkin-therapist"))
+SRS = instrument_from_questionnaire(fhir_profiles.questionnaire("srs"))
 
 
 def day(weeks_ago: int) -> datetime.date:
     return TODAY - datetime.timedelta(weeks=weeks_ago)
 
 
-def alert(kind, weeks_ago, rater="client", scale="total", rule="a-rule", enc=None):
-    return Alert(kind, enc or f"e{weeks_ago}", day(weeks_ago), rule, f"{kind} seen", scale,
-                 rater)
+def checkin(total: int, instrument=CHECKIN) -> dict[str, str]:
+    weights = [min(4, max(0, total - 4 * i)) for i in range(6)]
+    out = {}
+    for (link, item), weight in zip(instrument.items.items(), weights, strict=False):
+        out[link] = next(c for c, w in item.weights.items() if w == weight)
+    return out
 
 
-def test_client_and_therapist_total_and_subscales_fold_into_one_card():
-    cards = build_cards([alert("low-alliance", 1, "client"), alert("low-alliance", 1, "therapist"),
-                         alert("low-alliance", 2, "client"),
-                         alert("rupture", 3, "client", "total"),
-                         alert("rupture", 3, "client", "bond")], [], TODAY)
-    assert [c.situation for c in cards.open] == ["rupture", "low-alliance"]  # by clinical weight
-    low = cards.open[1]
-    assert low.raters == ("client", "therapist") and len(low.evidence) == 3
-    assert low.summary == "Under the low line since 17 Nov 2026, 2 sessions."
-    rupture = cards.open[0]
-    assert rupture.heading == "Rupture, not yet repaired"
-    assert rupture.summary == "Sudden drop on 10 Nov 2026. Bond fell too."
-    assert cards.status == ("Rupture on 10 Nov 2026, not yet repaired; low since 17 Nov 2026 "
-                            "(client and therapist).")
+def course(totals: list[int], rater: str = "client", instrument=CHECKIN) -> list[ScoredSession]:
+    n = len(totals)
+    return [ScoredSession(f"e{i}", day(n - 1 - i), rater,
+                          score_answers(instrument, checkin(t, instrument)))
+            for i, t in enumerate(totals)]
 
 
-def test_a_repair_is_good_news_apart_and_closes_its_rupture():
-    cards = build_cards([alert("rupture", 4), alert("repair", 2)], [], TODAY)
-    assert not cards.open
-    assert [c.heading for c in cards.good_news] == ["Good news: repaired"]
-    assert [c.situation for c in cards.history] == ["rupture"]
-    assert cards.status == "Steady now: repaired on 17 Nov 2026; nothing that needs attention."
+def srs_course(totals: list[float]) -> list[ScoredSession]:
+    n = len(totals)
+    return [ScoredSession(f"e{i}", day(n - 1 - i), "client",
+                          score_answers(SRS, {str(k): t / 4 for k in range(1, 5)}))
+            for i, t in enumerate(totals)]
 
 
-def test_old_absences_go_to_the_history_and_recent_ones_count_together():
-    alerts = [alert("attendance", 40, None, None, "cancelled"),
-              alert("attendance", 8, None, None, "cancelled"),
-              alert("attendance", 2, None, None, "no-show"),
-              alert("attendance", 1, None, None, "no-show")]
+def cards_for(scored, attended=()):
+    return build_cards(analyse_trends(scored, today=TODAY), scored, TODAY, attended)
+
+
+def test_a_drop_today_is_worth_asking_about_and_the_status_says_the_facts():
+    scored = course([20, 21, 19, 14])
+    cards = cards_for(scored)
+    assert [c.situation for c in cards.prompts] == ["drop", "under-line"]
+    assert cards.prompts[0].raters == ("client",)
+    assert cards.status.startswith("Latest ratings, 1 Dec 2026: Check-in 14 of 24, client "
+                                   "(usual 20). Worth asking about today: lower than usual today"
+                                   " (client); under the line (client).")
+    assert "nothing" not in cards.status.lower() and "steady" not in cards.status.lower()
+
+
+def test_an_open_rupture_is_open_whatever_its_age_and_dated_from_the_drop():
+    scored = course([20, 20, 20, 14] + [15] * 14)  # 18 weeks: far beyond any fixed window
+    cards = cards_for(scored)
+    rupture = next(c for c in cards.open if c.situation == "rupture")
+    assert rupture.first == day(14) and rupture.heading == "Rupture, not back to usual"
+    assert cards.status.startswith("Latest ratings, 1 Dec 2026: Check-in 15 of 24, client "
+                                   "(usual 20).")  # the usual before the drop
+    assert "Open: rupture since 25 Aug 2026 (client)" in cards.status
+    assert "sliding down" not in cards.status  # one step down is a rupture, not a slide
+
+
+def test_the_therapist_coming_back_never_closes_the_clients_rupture():
+    client = course([20, 20, 20, 12, 12, 12])
+    therapist = course([18, 18, 18, 11, 18, 18], "therapist", THERAPIST)
+    cards = cards_for(client + therapist)
+    assert [(c.situation, c.raters) for c in cards.open if c.situation == "rupture"] == [
+        ("rupture", ("client",))]
+    news = [c for c in cards.good_news if c.raters == ("therapist",)]
+    assert news and news[0].heading == "Good news: back near usual"
+    assert "after the drop on" in news[0].summary and "repaired" not in news[0].summary
+
+
+def test_low_for_months_is_never_steady():
+    cards = cards_for(srs_course([33.5] * 12))
+    assert [c.situation for c in cards.open] == ["low-alliance"]
+    assert "under the published cut-off of 36" in cards.open[0].summary
+    assert "Open: low since 15 Sep 2026 (client)" in cards.status
+
+
+def test_nothing_open_is_said_as_facts_not_as_reassurance():
+    scored = course([20, 21, 20, 21, 20])
+    cards = cards_for(scored, attended=[s.encounter_id for s in scored])
+    assert not cards.open and not cards.prompts
+    assert cards.status == "Latest ratings, 1 Dec 2026: Check-in 20 of 24, client (usual 20)."
+
+
+def test_missing_ratings_are_said():
+    scored = course([20, 21, 20])
+    attended = ["e0", "e1", "e2", "e3", "e4"]  # the last two sessions were not rated
+    cards = build_cards(analyse_trends(scored, today=TODAY), scored, TODAY, attended, "e5")
+    assert cards.status.endswith("No client rating in 2 of the last 3 sessions.")
+    both = course([20, 21, 20]) + course([18, 18, 18], "therapist", THERAPIST)[:2]
+    today = build_cards(analyse_trends(both, today=TODAY), both, TODAY, current="e2")
+    assert today.status.endswith("This session: no therapist rating yet.")
+
+
+def test_old_absences_go_to_history_and_recent_ones_stay_open():
+    alerts = [Alert("attendance", f"v{w}", day(w), "no-show", "The client did not come.",
+                    open=w <= 6) for w in (40, 8, 2, 1)]
     cards = build_cards(alerts, [], TODAY)
-    assert [c.situation for c in cards.open] == ["attendance"]
-    assert cards.open[0].summary == "2 sessions missed since 17 Nov 2026."
-    assert [c.last for c in cards.history] == [day(8), day(40)]  # older absences: history
-    assert cards.status == "Two sessions missed since 17 Nov 2026."  # no ratings to speak of
+    assert [(c.first, c.last) for c in cards.open] == [(day(2), day(1))]  # one card
+    assert cards.open[0].summary == ("2 sessions missed since 17 Nov 2026, the latest on "
+                                     "24 Nov 2026.")
+    assert [c.last for c in cards.history] == [day(8), day(40)]
+    assert cards.status == "Open: did not attend, 2 times since 17 Nov 2026."
 
 
-def test_an_unrepaired_rupture_stays_open_longer_than_other_alerts():
-    cards = build_cards([alert("rupture", 9), alert("falling-trend", 9)], [], TODAY)
-    assert [c.situation for c in cards.open] == ["rupture"]
-    assert [c.situation for c in cards.history] == ["falling-trend"]
+def test_no_rating_yet():
+    assert build_cards([], [], TODAY).status == "No alliance rating recorded yet."
 
-
-def test_no_alerts_says_steady():
-    assert build_cards([], [], TODAY).status == "No alliance recorded yet."
-
-
-def test_a_drift_down_while_low_is_one_card_with_both_findings():
-    cards = build_cards([alert("low-alliance", 1, "client"), alert("falling-trend", 1, "therapist"),
-                         alert("falling-trend", 2, "client")], [], TODAY)
-    assert [c.heading for c in cards.open] == ["Low alliance, drifting down"]
-    assert len(cards.open[0].evidence) == 3 and cards.open[0].raters == ("client", "therapist")
-    assert cards.status == "Low since 24 Nov 2026 and drifting down (client and therapist)."

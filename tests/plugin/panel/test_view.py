@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime
 import json
 
+import pytest
+
 import fhir_profiles
 from plugin.alliance import Alert, parse_site_norms
 from plugin.fhir.record_bundles import Submission, build_submission_records
@@ -65,11 +67,12 @@ def test_entered_in_error_leaves_the_trend_but_stays_listed():
 
 
 def test_a_rupture_in_several_scales_is_one_alert_with_each_reason():
-    history = [response(n, "client", "high") for n in range(5)] + [response(5, "client", "low")]
-    view = build_panel(reads([encounter(n) for n in range(6)], history), None,
-                       DAY0 + datetime.timedelta(weeks=6))
+    history = [response(n, "client", "high") for n in range(5)]
+    history += [response(5, "client", "low"), response(6, "client", "low")]
+    view = build_panel(reads([encounter(n) for n in range(7)], history), None,
+                       DAY0 + datetime.timedelta(weeks=7))
     ruptures = [a for a in view.alerts if a.kind == "rupture"]
-    assert len(ruptures) == 1 and ruptures[0].encounter_id == "e5"
+    assert len(ruptures) == 1 and ruptures[0].encounter_id == "e5"  # dated from the drop
     assert len(ruptures[0].reasons) >= 2
     assert ruptures[0].reasons[0].startswith("Alliance check-in total")
     assert view.alerts == sorted(view.alerts, key=lambda a: a.date, reverse=True)
@@ -91,7 +94,7 @@ def test_trend_charts_draw_both_raters_on_the_instruments_range():
     history = [response(n, r, "high" if n % 2 else "mid") for n in range(4)
                for r in ("client", "therapist")]
     view = build_panel(reads([encounter(n) for n in range(4)], history), None, DAY0)
-    charts = build_trends(view.all_scored, view.all_instruments, view.flagged, view.sessions,
+    charts = build_trends(view.all_scored, view.all_instruments, view.marks, view.sessions,
                           norms=view.norms)
     assert [c.scale for c in charts] == ["total", "goal", "task", "bond"]
     total = charts[0]
@@ -107,7 +110,8 @@ def test_trend_charts_draw_both_raters_on_the_instruments_range():
     assert total.threshold is not None and total.threshold[1] == "18"
     assert total.second_threshold is not None and total.second_threshold[1] == "15"
     assert total.second_threshold[0] > total.threshold[0]  # 15 drawn below 18
-    assert total.description.endswith("the low lines are at 18 (client) and 15 (therapist).")
+    assert total.description.endswith("the low lines are at 18 (client) and 15 (therapist), "
+                                      "set by the project (not a published cut-off).")
 
 
 def test_the_trend_shows_the_last_12_sessions_with_missed_ones_marked_and_all_on_demand():
@@ -115,8 +119,8 @@ def test_the_trend_shows_the_last_12_sessions_with_missed_ones_marked_and_all_on
     encounters[17] = encounter(17, status="cancelled")
     history = [response(n, "client", "high") for n in range(20) if n != 17]
     view = build_panel(reads(encounters, history), None, DAY0)
-    recent = build_trends(view.all_scored, view.all_instruments, view.flagged, view.sessions)[0]
-    everything = build_trends(view.all_scored, view.all_instruments, view.flagged,
+    recent = build_trends(view.all_scored, view.all_instruments, view.marks, view.sessions)[0]
+    everything = build_trends(view.all_scored, view.all_instruments, view.marks,
                               view.sessions, show_all=True)[0]
     assert len(recent.lines[0].points) == 11 and len(recent.missed) == 1  # 12 slots, 1 missed
     assert recent.missed[0][1] == "29 Dec 2026"
@@ -131,15 +135,16 @@ def test_a_low_alliance_that_persists_is_one_alert_saying_for_how_long():
     history += [response(n, "therapist", "low") for n in range(7, 9)]
     view = build_panel(reads([encounter(n) for n in range(9)], history), None,
                        DAY0 + datetime.timedelta(weeks=9))
-    lows = [a for a in view.alerts if a.kind in ("low-alliance", "early-low-alliance")]
-    persisting = [a for a in lows if a.sessions > 1]
-    # the therapist's 4 of 24 is under their cut-off of 15 from the first session; after the
-    # two high sessions the mean of the last three is back over it until e8
-    assert [(a.kind, a.encounter_id, a.sessions) for a in persisting] == [
-        ("low-alliance", "e4", 2), ("early-low-alliance", "e2", 3)]
-    assert "each of the last 2 rated sessions" in persisting[0].reasons[-1]
-    assert {"e0", "e1", "e2", "e3", "e4", "e8"} <= view.flagged  # every one on the trend
-    assert "e7" not in view.flagged
+    lows = [a for a in view.alerts if a.kind == "low-alliance"]
+    # the therapist's 4 of 24 is under their line of 15 from the first session: four in a row
+    # make one alert dated from the first, closed by the two high sessions
+    assert [(a.encounter_id, a.open) for a in lows] == [("e0", False)]
+    assert "in each of the last 4 ratings, since 1 Sep 2026" in lows[0].reasons[0]
+    marks = {e for (e, rater, scale), _ in view.marks.items()
+             if rater == "therapist" and scale == "total"}
+    assert {"e0", "e1", "e2", "e3", "e4", "e7", "e8"} <= marks  # every low one on the trend
+    assert "e5" not in marks and view.marks[("e8", "therapist", "total")] == "prompt"
+    assert not [k for k in view.marks if k[1] == "client"]  # rings only on the rater concerned
 
 
 def test_the_open_alerts_label_every_number_with_instrument_scale_and_rater():
@@ -149,8 +154,13 @@ def test_the_open_alerts_label_every_number_with_instrument_scale_and_rater():
     assert view.cards is not None
     low = view.cards.open[0]
     assert low.raters == ("client", "therapist")  # one order of raters
-    assert low.summary.endswith(": Check-in 4 of 24, client; Check-in 4 of 24, therapist.")
-    assert view.cards.status.startswith("Low since 1 Sep 2026 (client and therapist)")
+    assert low.summary.startswith("Alliance check-in total has been under the line of 18 "
+                                  "(project default)")
+    assert view.cards.status.startswith(
+        "Latest ratings, 22 Sep 2026: Check-in 4 of 24, client (usual 4); Check-in 4 of 24, "
+        "therapist (usual 4).")
+    assert "Open: low since 1 Sep 2026 (client and therapist)" in (
+        view.cards.status)
 
 
 def test_only_an_absence_open_says_where_the_ratings_stand_too():
@@ -159,8 +169,8 @@ def test_only_an_absence_open_says_where_the_ratings_stand_too():
                       [encounter(n) for n in range(5)], [appointment(5, "noshow")], history)
     view = build_panel(data, None, DAY0 + datetime.timedelta(weeks=6))
     assert view.cards is not None
-    assert view.cards.status == ("A session missed on 6 Oct 2026. Ratings steady. Latest, "
-                                 "29 Sep 2026: Check-in 20 of 24, client.")
+    assert view.cards.status == ("Latest ratings, 29 Sep 2026: Check-in 20 of 24, client "
+                                 "(usual 20). Open: did not attend on 6 Oct 2026.")
 
 
 def srs_response(n: int, marks: float) -> dict:
@@ -176,38 +186,40 @@ def srs_response(n: int, marks: float) -> dict:
 
 def test_each_alert_carries_its_sources_and_a_repair_is_good_news():
     history = [response(n, "client", "high") for n in range(5)]
-    history += [response(5, "client", "low"), response(6, "client", "high")]
-    view = build_panel(reads([encounter(n) for n in range(7)], history), None,
-                       DAY0 + datetime.timedelta(weeks=7))
+    history += [response(5, "client", "low"), response(6, "client", "low")]
+    history += [response(7, "client", "high"), response(8, "client", "high")]
+    view = build_panel(reads([encounter(n) for n in range(9)], history), None,
+                       DAY0 + datetime.timedelta(weeks=9))
     rupture = next(a for a in view.alerts if a.kind == "rupture")
     repair = next(a for a in view.alerts if a.kind == "repair")
-    assert any("Jacobson & Truax" in s and "test-retest r 0.75" in s for s in rupture.sources)
-    assert not rupture.open and "Repaired in the session of" in rupture.reasons[0]
-    assert repair.good_news and any("Eubanks" in s for s in repair.sources)
+    assert any("noticeable drop: project default" in s for s in rupture.sources)
+    assert not rupture.open and "not back yet" in rupture.reasons[0]
+    assert repair.good_news and repair.encounter_id == "e7"
+    assert any("Eubanks" in s for s in repair.sources)
 
 
 def test_a_low_srs_is_an_alert_beside_a_majority_of_check_ins():
     history = [response(n, "client", "high") for n in range(5)] + [srs_response(5, 5)]
     view = build_panel(reads([encounter(n) for n in range(6)], history), None,
                        DAY0 + datetime.timedelta(weeks=6))
-    low = [a for a in view.alerts if a.kind == "low-alliance"]
-    assert [(a.encounter_id, a.reasons[0][:20]) for a in low] == [("e5", "SRS total 20 of 40, ")]
-    assert "Duncan et al. 2003" in low[0].reasons[0] and "session 6" in low[0].reasons[0]
+    low = [a for a in view.alerts if a.kind == "under-line"]
+    assert [(a.encounter_id, a.reasons[0]) for a in low] == [
+        ("e5", "SRS total was 20 of 40 in session 6, under the published cut-off of 36.")]
+    assert any("PCOMS" in s for s in low[0].sources)
     assert view.instruments["client"].url.endswith("alliance-checkin-client")  # the chart's
 
 
 def test_site_norms_change_the_cut_off_and_the_source_shown():
-    # an SRS of 30: over the shipped cut-off of 36 less 2 standard errors (29.8), under a
-    # site's 38 less the same (31.8)
-    history = [response(n, "client", "high") for n in range(5)] + [srs_response(5, 7.5)]
+    # an SRS of 37: over the shipped cut-off of 36, under a site's 38
+    history = [response(n, "client", "high") for n in range(5)] + [srs_response(5, 9.25)]
     data = reads([encounter(n) for n in range(6)], history)
     today = DAY0 + datetime.timedelta(weeks=6)
-    assert [a for a in build_panel(data, None, today).alerts if a.kind == "low-alliance"] == []
+    assert [a for a in build_panel(data, None, today).alerts if a.kind == "under-line"] == []
     srs = instrument_for(fhir_profiles.questionnaire("srs")["url"])
     site = parse_site_norms(json.dumps([{"instrument": srs.url, "rater": "client", "scales": {
         "total": {"cutoff": {"value": 38, "source": "local norms, Clinic X 2025"}}}}]), [srs])
-    low = [a for a in build_panel(data, None, today, site).alerts if a.kind == "low-alliance"]
-    assert len(low) == 1 and "(local norms, Clinic X 2025)" in low[0].reasons[0]
+    low = [a for a in build_panel(data, None, today, site).alerts if a.kind == "under-line"]
+    assert len(low) == 1 and "the published cut-off of 38" in low[0].reasons[0]
     assert any("local norms, Clinic X 2025" in s for s in low[0].sources)
 
 
@@ -239,7 +251,7 @@ def test_a_prorated_score_is_marked_on_the_chart_and_the_check_in_is_labelled():
     partial["item"] = [i for i in partial["item"] if i["linkId"] != "bond-2"]
     view = build_panel(reads([encounter(n) for n in range(4)], [*history, partial]), None,
                        DAY0 + datetime.timedelta(weeks=4))
-    total = build_trends(view.all_scored, view.all_instruments, view.flagged, view.sessions)[0]
+    total = build_trends(view.all_scored, view.all_instruments, view.marks, view.sessions)[0]
     assert [p.prorated for p in total.lines[0].points] == [False, False, False, True]
     assert "1 prorated from missing items" in total.description
     assert view.caveats[view.instruments["client"].url] == (
@@ -269,7 +281,7 @@ def test_a_scale_without_a_cutoff_shades_the_clients_usual_range_instead():
     options = [3, 4, 3, 2, 4, 3]  # option index per session, 1-5 scale
     history = [wai_sr_response(n, o) for n, o in enumerate(options)]
     view = build_panel(reads([encounter(n) for n in range(len(options))], history), None, DAY0)
-    charts = build_trends(view.all_scored, view.all_instruments, view.flagged, view.sessions,
+    charts = build_trends(view.all_scored, view.all_instruments, view.marks, view.sessions,
                           norms=view.norms)
     total = next(c for c in charts if c.scale == "total")
     assert total.threshold is None  # the WAI-SR has no published cut-off
@@ -286,5 +298,96 @@ def test_a_scale_without_a_cutoff_shades_the_clients_usual_range_instead():
 def _checkin_total():
     history = [response(n, "client", "high" if n % 2 else "mid") for n in range(4)]
     view = build_panel(reads([encounter(n) for n in range(4)], history), None, DAY0)
-    return build_trends(view.all_scored, view.all_instruments, view.flagged, view.sessions,
+    return build_trends(view.all_scored, view.all_instruments, view.marks, view.sessions,
                         norms=view.norms)[0]
+
+
+def test_an_unfinished_response_is_listed_and_never_scored():
+    history = [response(n, "client", "high") for n in range(4)]
+    history.append(response(4, "client", "low", status="in-progress"))
+    view = build_panel(reads([encounter(n) for n in range(5)], history), None,
+                       DAY0 + datetime.timedelta(weeks=5))
+    unfinished = next(r for r in view.responses if r.id == "qr-4-client")
+    assert unfinished.score is None and not unfinished.counts
+    assert len(view.scored) == 4 and not [a for a in view.alerts if a.encounter_id == "e4"]
+
+
+def test_cancellation_codes_are_read_as_hl7_defines_them():
+    code = "http://terminology.hl7.org/CodeSystem/appointment-cancellation-reason"
+    appointments = [appointment(3, "cancelled", {"coding": [{"system": code, "code": "pat-dec"}]}),
+                    appointment(4, "cancelled", {"coding": [{"system": code, "code": "pat-ucp"}]}),
+                    appointment(5, "cancelled",
+                                {"text": "client felt the sessions were not helping"}),
+                    appointment(8, "booked")]
+    data = PanelReads({"resourceType": "Patient", "id": "p1"},
+                      [encounter(n) for n in (0, 1, 2)], appointments, [])
+    view = build_panel(data, None, DAY0 + datetime.timedelta(weeks=7))
+    rules = {a.encounter_id: a.rules for a in view.alerts if a.kind == "attendance"}
+    assert rules == {"a4": ("client-unhappy",), "a5": ("client-cancelled",)}  # no gap: booked
+    reasons = {row.session.id: row.session.reason for row in view.rows}
+    assert reasons["a3"] is not None and reasons["a3"].why == "the record says the client has died"
+
+
+def test_the_session_in_context_leads_with_its_ratings_the_clients_words_and_a_next_step():
+    history = [response(n, "client", "high") for n in range(5)]
+    today = response(5, "client", "low")
+    today["item"].append({"linkId": "helpful", "answer": [
+        {"valueString": "I felt rushed today and I am not sure this is helping"}]})
+    history += [today, response(5, "therapist", "high")]
+    day = DAY0 + datetime.timedelta(weeks=5)
+    view = build_panel(reads([encounter(n) for n in range(6)], history), "e5", day)
+    client = view.today.ratings[0]
+    assert (client.rater, client.score, client.usual) == ("client", "Check-in 4 of 24, client",
+                                                          "20")
+    assert set(client.signals) == {"lower than usual", "under the line",
+                                   "the client rated it lower than the therapist"}
+    assert client.comment == "I felt rushed today and I am not sure this is helping"
+    assert set(view.today.steps) == {
+        "Lower than this client's usual: ask how the session felt before the client leaves.",
+        "Under the line of 18 (a project default): worth asking about before the client "
+        "leaves.",
+        "The client rated it lower than the therapist: ask what they saw, before the client "
+        "leaves."}
+    assert [(c.rater, c.text[:14]) for c in view.comments] == [("client", "I felt rushed ")]
+    row = next(r for r in view.rows if r.session.id == "e5")
+    assert row.scores == ("Check-in 4, client", "Check-in 20, therapist")
+    # a day later the same session says "at the next session"
+    later = build_panel(reads([encounter(n) for n in range(6)], history), "e5",
+                        day + datetime.timedelta(days=1))
+    assert all(s.endswith("at the next session.") for s in later.today.steps)
+
+
+@pytest.mark.parametrize("count", [1, 2, 5, 7, 10, 12, 13, 20, 40])
+def test_every_session_the_heading_counts_is_listed_up_to_the_window(count):
+    from plugin.panel.trend import RECENT, window, window_rows
+
+    # every other session rated from the third on: the oldest ones attended and not rated
+    history = [response(n, "client", "high") for n in range(2, count, 2)]
+    view = build_panel(reads([encounter(n) for n in range(count)], history), None,
+                       DAY0 + datetime.timedelta(weeks=count))
+    shown = window_rows(view, window(view.sessions, view.all_scored, False), False)
+    assert len(view.rows) == count
+    assert [r.session.id for r in shown] == [f"e{n}" for n in reversed(range(count))][:RECENT]
+
+
+def test_a_long_course_shown_whole_is_drawn_by_month_and_lines_say_if_published():
+    history = [response(n, "client", "high") for n in range(45)]
+    view = build_panel(reads([encounter(n) for n in range(45)], history), None,
+                       DAY0 + datetime.timedelta(weeks=45))
+    whole = build_trends(view.all_scored, view.all_instruments, view.marks, view.sessions,
+                         show_all=True, norms=view.norms)[0]
+    assert whole.monthly and 10 <= len(whole.lines[0].points) <= 12  # 45 weeks: 11 months
+    assert "one point a month" in whole.description
+    assert not whole.published and "set by the project" in whole.description  # check-in's 18
+    recent = build_trends(view.all_scored, view.all_instruments, view.marks, view.sessions,
+                          norms=view.norms)[0]
+    assert not recent.monthly and len(recent.lines[0].points) == 12
+
+
+def test_a_return_to_usual_is_marked_as_good_news_on_its_own_scale():
+    history = [response(n, "client", "high") for n in range(5)]
+    history += [response(5, "client", "low"), response(6, "client", "high")]
+    view = build_panel(reads([encounter(n) for n in range(7)], history), None,
+                       DAY0 + datetime.timedelta(weeks=7))
+    assert view.marks[("e6", "client", "total")] == "news"
+    assert view.marks[("e5", "client", "total")] == "prompt"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from plugin.launch.session_store import SqliteSessionStore
-from plugin.recording.handoff import MAX_FAILURES, Handoffs
+from plugin.recording.handoff import MAX_FAILURES, Handoffs, session_key
 
 
 def handoffs(tmp_path: Path) -> Handoffs:
@@ -59,3 +59,20 @@ def test_the_code_is_forgotten_once_the_client_has_the_questions(tmp_path):
     assert capability not in json.dumps(store.get("handoff", "H"))
     assert h.current("H").client_has_it
     assert h.unlock("H", code, 3600) is not None
+
+
+def test_a_new_launch_for_the_session_closes_only_its_open_hand_offs(tmp_path):
+    h = handoffs(tmp_path)
+    session = session_key("https://ehr/fhir", "Practitioner/p1", "p1", "e1")
+    assert session and session != session_key("https://ehr/fhir", "Practitioner/p1", "p1", "e2")
+    assert session_key("https://ehr/fhir", None, "p1", "e1") is None
+    _, open_link = h.start("A", "alliance-checkin-client", 3600, session)
+    _, sent_link = h.start("B", "alliance-checkin-client", 3600, session)
+    h.submitted("B", sent_link, "qr-1", 3600)
+    _, other_link = h.start("C", "alliance-checkin-client", 3600, "another-session")
+    assert h.end_for_session(session, lambda handle: 3600.0) == 1
+    assert h.for_client(open_link) is None and h.closed_before_sent(open_link)
+    assert h.current("A").state == "closed" and h.current("A").code is None
+    assert h.current("B").state == "submitted" and not h.closed_before_sent(sent_link)
+    assert h.for_client(other_link) is not None  # another session's hand-off stays open
+    assert h.end_for_session(session, lambda handle: 3600.0) == 0

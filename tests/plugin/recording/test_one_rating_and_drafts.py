@@ -93,7 +93,8 @@ def test_a_draft_comes_back_only_to_its_owner(tmp_path: Path) -> None:
     clock = FakeClock(0.0)
     drafts = Drafts(SqliteSessionStore(tmp_path / "d.sqlite3", "s" * 40, clock=clock),
                     hours=72, clock=clock)
-    drafts.keep(OWNER, "h1", {"item-goal-1": "3", "item-helpful": "notes", "csrf_token": "x"})
+    drafts.keep(OWNER, "h1", {"item-goal-1": "3", "item-helpful": "notes", "csrf_token": "x"},
+                browser_key=None)
     assert drafts.restore(OWNER) == {"item-goal-1": "3", "item-helpful": "notes"}
     for other in (DraftOwner(OWNER.iss, "Practitioner/pr2", "p1", "e1", "q1"),
                   DraftOwner(OWNER.iss, OWNER.practitioner, "p2", "e1", "q1"),
@@ -107,10 +108,21 @@ def test_a_save_after_the_launch_ended_keeps_its_answers(tmp_path: Path) -> None
     clock = FakeClock(0.0)
     drafts = Drafts(SqliteSessionStore(tmp_path / "d.sqlite3", "s" * 40, clock=clock),
                     clock=clock)
-    drafts.keep(OWNER, "h1", {})
-    assert drafts.keep_for_handle("h1", "q1", {"item-goal-1": "4"}) == 72 * 3600
-    assert drafts.keep_for_handle("h1", "q2", {"item-goal-1": "4"}) is None
-    assert drafts.keep_for_handle("other", "q1", {"item-goal-1": "4"}) is None
+    drafts.keep(OWNER, "h1", {}, browser_key="cookie-a")
+    late = {"item-goal-1": "4"}
+    # a handle rotated out by a hand-off, another browser, no cookie: nothing is kept
+    assert drafts.keep_for_handle("h1", "q1", late, browser_key="cookie-a",
+                                  rotated_out=True) is None
+    assert drafts.keep_for_handle("h1", "q1", late, browser_key="cookie-b",
+                                  rotated_out=False) is None
+    assert drafts.keep_for_handle("h1", "q1", late, browser_key=None, rotated_out=False) is None
+    assert drafts.restore(OWNER) is None
+    assert drafts.keep_for_handle("h1", "q1", late, browser_key="cookie-a",
+                                  rotated_out=False) == 72 * 3600
+    assert drafts.keep_for_handle("h1", "q2", late, browser_key="cookie-a",
+                                  rotated_out=False) is None
+    assert drafts.keep_for_handle("other", "q1", late, browser_key="cookie-a",
+                                  rotated_out=False) is None
     assert drafts.restore(OWNER) == {"item-goal-1": "4"}
     drafts.discard(OWNER)
     assert drafts.restore(OWNER) is None

@@ -1,0 +1,40 @@
+"""The HAPI FHIR benchmarks still run: crash_run.py and fault_run.py in their short forms, on
+the interop tier's servers (started once per test session), end with their figures printed and
+nothing lost, duplicated or untruthfully told. The rest of the benchmarks:
+tests/benchmarks/test_benchmarks_run.py."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.interop.test_faults import toxiproxy  # noqa: F401 - the module's fixture
+from tests.support.interop import Servers
+from tests.support.toxiproxy import Toxiproxy
+
+pytestmark = pytest.mark.interop
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from benchmarks import crash_run, fault_run  # noqa: E402
+
+CLEAN = "lost: 0; duplicated: 0; incomplete: 0; told something untrue: 0"
+
+
+def test_crash_run_short(servers: Servers, toxiproxy: Toxiproxy,  # noqa: F811
+                         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    crash_run.run(crash_run.parse(["--short"]), servers, toxiproxy, tmp_path,
+                  servers.spare_ports[2])
+    out = capsys.readouterr().out
+    assert "clinicians: 1 at once; saves: 2 " in out and "kill -9: 1;" in out
+    assert CLEAN in out, out
+
+
+def test_fault_run_short(servers: Servers, toxiproxy: Toxiproxy,  # noqa: F811
+                         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    fault_run.run(fault_run.parse(["--short"]), servers, toxiproxy, tmp_path,
+                  servers.spare_ports[1])
+    out = capsys.readouterr().out
+    assert "clinicians: 1 at once; saves: 4 " in out and "(0 left unsent)" in out
+    assert CLEAN in out, out
