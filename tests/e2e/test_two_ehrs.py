@@ -214,3 +214,27 @@ def test_a_companion_stores_failed_token_request_is_said_plainly(two_ehrs) -> No
     assert "Nothing is lost" in page.text
     assert "Sign-in with the EHR failed" not in page.text
     assert open_launch(a).get("").status_code == 200
+
+
+def test_a_queued_save_that_names_no_ehr_goes_to_the_store_it_was_queued_for(two_ehrs) -> None:
+    """An outbox item of an older format (no issuer recorded): sent to the one configured
+    store at the address it was queued for; one whose address no configured store has waits,
+    and is never sent to another EHR's store."""
+    a, b = two_ehrs("tables", audit="log")
+    outbox = b.flask_app.extensions["alliance"].saving.outbox
+    run = open_launch(b)
+    b.http.unreachable = transactions_to(b)
+    known = queued_id(run.post(f"/record/{THERAPIST}", filled(run.get(f"/record/{THERAPIST}"))))
+    unknown = queued_id(run.post(f"/record/{CLIENT}", filled(run.get(f"/record/{CLIENT}"))))
+    store = outbox._store  # as an older version of the app wrote them
+    for item_id, base in ((known, b.companion_fhir), (unknown, "http://localhost:9/fhir")):
+        item = {k: v for k, v in outbox.get(item_id).items() if k != "iss"}
+        store.put("outbox", item_id, {**item, "base": base}, 3600)
+    b.http.unreachable = None
+    b.clock.advance(60)
+    assert outbox.run_due() == 1
+    assert [r["identifier"]["value"] for r in in_store(b, "QuestionnaireResponse")] == [known]
+    waiting = outbox.get(unknown)
+    assert waiting["state"] == "queued" and waiting["why"] == "recording.no_companion"
+    assert in_store(a, "QuestionnaireResponse") == []
+    assert not [e for e in a.http.exchanges if sent_to(a, e.url)]
