@@ -291,7 +291,8 @@ class _SettingsSchema(Schema):
 
     @validates_schema
     def _check_companion(self, data: dict[str, Any], **_: Any) -> None:
-        if data.get("audit_destination") == "record-store" and not data.get("record_store_url"):
+        if (data.get("audit_destination") == "record-store" and not data.get("record_store_url")
+                and not data.get("issuers")):  # with tables: each EHR's own (create_app checks)
             raise ValidationError(
                 "record-store needs ALLIANCE_RECORD_STORE_URL", field_name="audit_destination"
             )

@@ -58,11 +58,12 @@ class AccessAuditor:
         return datetime.datetime.fromtimestamp(self._clock(), datetime.UTC)
 
     def _emit(self, actor: AuditActor, records: Sequence[AuditRecord]) -> None:
-        self._spool([build_audit_event(r, actor) for r in records])
+        self._spool([build_audit_event(r, actor) for r in records], actor.server)
 
-    def _spool(self, events: Sequence[dict[str, Any]]) -> None:
+    def _spool(self, events: Sequence[dict[str, Any]], iss: str) -> None:
+        """Spool events of the EHR `iss` (an actor's server is its launch's EHR)."""
         try:
-            self.trail.record_many(events)
+            self.trail.record_many(events, iss)
         except AuditError as err:
             self.failures += 1
             self._spool_ok = False
@@ -80,7 +81,7 @@ class AccessAuditor:
             record = (AuditRecord("search", patient, now, query=request) if "?" in request
                       else AuditRecord("read", patient, now, targets=(request,)))
             events.append(build_audit_event(record, dataclasses.replace(actor, server=server)))
-        self._spool(events)
+        self._spool(events, actor.server)
 
     def written(self, actor: AuditActor, patient: str, interaction: Interaction,
                 targets: Sequence[str]) -> None:

@@ -3,6 +3,8 @@
     AuditError                 base: code "audit.error"
     ├── AuditEventInvalid      a built AuditEvent is not valid FHIR R4 (a bug, never sent)
     ├── AuditSinkError         the JSON-lines sink cannot be written or read
+    │   └── AuditNoDestination  events of an EHR with no destination configured (they stay in
+    │                          the spool: "audit.no_destination")
     └── AuditQueryError        the verifier was asked an impossible question (bad range, id)
 
 Findings of the verifier (a score that disagrees, a changed sink line) are not errors: they are
@@ -26,6 +28,10 @@ class AuditEventInvalid(AuditError):
 
 class AuditSinkError(AuditError):
     code = "audit.sink_error"
+
+
+class AuditNoDestination(AuditSinkError):
+    code = "audit.no_destination"
 
 
 class AuditQueryError(AuditError):

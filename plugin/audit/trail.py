@@ -5,6 +5,11 @@ direct call in tests). Delivery that fails leaves the events in the spool with t
 is tried again; nothing is dropped. `health()` says how many wait and since when, for readiness
 and metrics.
 
+With several EHRs each event is spooled with the EHR (issuer) it concerns, and ``route`` gives
+each EHR's own destination (its companion record store): events are delivered per EHR, never
+to another's, and one EHR's failing store does not hold back the others' events. Events
+spooled before the spool recorded an EHR have none (``route(None)``).
+
 Each event carries a ``meta.tag`` with a random id, and a FHIR destination creates it
 conditionally on that tag, so a delivery repeated after a lost answer stores it once.
 """
@@ -21,6 +26,7 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -35,8 +41,9 @@ log = logging.getLogger(__name__)
 
 EVENT_TAG_SYSTEM = f"{CANONICAL}/identifier/audit-event"
 _SCHEMA = ("CREATE TABLE IF NOT EXISTS pending (id INTEGER PRIMARY KEY, created REAL NOT NULL, "
-           "body TEXT NOT NULL, attempts INTEGER DEFAULT 0)")
+           "body TEXT NOT NULL, attempts INTEGER DEFAULT 0, iss TEXT)")
 Deliver = Callable[[Sequence[dict[str, Any]]], None]
+Route = Callable[[str | None], Deliver]  # an EHR's destination (None: events of no known EHR)
 
 
 @dataclass(frozen=True)
@@ -89,9 +96,12 @@ def _keep_private(spool: Path) -> None:
 
 class AuditTrail:
     def __init__(self, spool: Path, deliver: Deliver, *, clock: Callable[[], float] = time.time,
-                 batch: int = 50) -> None:
+                 batch: int = 50, route: Route | None = None) -> None:
+        """``deliver``: the one destination of every event; ``route``, when given, instead
+        gives each EHR's own destination."""
         self._path = Path(spool)
         self._deliver = deliver
+        self._route = route
         self._clock = clock
         self._batch = batch
         self._lock = threading.Lock()
@@ -99,8 +109,12 @@ class AuditTrail:
         self._local = threading.local()
         self._path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         _keep_private(self._path)
-        with self._connect():
-            pass  # the spool exists, in WAL mode, with its table, before the first request
+        with self._connect() as db:  # the spool exists, in WAL mode, before the first request
+            if "iss" not in {row[1] for row in db.execute("PRAGMA table_info(pending)")}:
+                try:  # a spool written before events named their EHR
+                    db.execute("ALTER TABLE pending ADD COLUMN iss TEXT")
+                except sqlite3.OperationalError:  # another worker added it just now
+                    pass
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -118,18 +132,20 @@ class AuditTrail:
             db.close()
             raise
 
-    def record(self, event: dict[str, Any]) -> None:
+    def record(self, event: dict[str, Any], iss: str | None = None) -> None:
         """Spool one AuditEvent durably; raises AuditSinkError when even that is impossible."""
-        self.record_many([event])
+        self.record_many([event], iss)
 
-    def record_many(self, events: Sequence[dict[str, Any]]) -> None:
-        """Spool several AuditEvents in one transaction (one fsync for a panel view's reads)."""
+    def record_many(self, events: Sequence[dict[str, Any]], iss: str | None = None) -> None:
+        """Spool several AuditEvents of one EHR (`iss`) in one transaction (one fsync for a
+        panel view's reads)."""
         rows = [(self._clock(), json.dumps({**e, "meta": {**e.get("meta", {}), "tag": [
-            {"system": EVENT_TAG_SYSTEM, "code": str(uuid.uuid4())}]}})) for e in events]
+            {"system": EVENT_TAG_SYSTEM, "code": str(uuid.uuid4())}]}}), iss) for e in events]
         try:
             with self._connect() as db:  # this thread's connection; SQLite serialises writers
                 db.execute("BEGIN")
-                db.executemany("INSERT INTO pending (created, body) VALUES (?, ?)", rows)
+                db.executemany("INSERT INTO pending (created, body, iss) VALUES (?, ?, ?)",
+                               rows)
                 db.execute("COMMIT")
         except sqlite3.Error as err:
             log.error("audit spool %s cannot be written: %s", self._path, type(err).__name__)
@@ -147,23 +163,39 @@ class AuditTrail:
 
     def _deliver_batch(self) -> int:
         with self._connect() as db:
-            rows = db.execute("SELECT id, body FROM pending ORDER BY id LIMIT ?",
-                              (self._batch,)).fetchall()
-            if not rows:
-                self._last_error = None
-                return 0
-            try:
-                self._deliver([json.loads(body) for _, body in rows])
-            except (AuditSinkError, FhirError) as err:
-                self._last_error = err.code
-                db.execute(f"UPDATE pending SET attempts = attempts + 1 WHERE id IN "  # noqa: S608
-                           f"({','.join('?' * len(rows))})", [r[0] for r in rows])
-                log.warning("audit delivery failed (%s); %d event(s) kept", err.code, len(rows))
-                return 0
-            db.execute(f"DELETE FROM pending WHERE id IN "  # noqa: S608 - placeholders only
-                       f"({','.join('?' * len(rows))})", [r[0] for r in rows])
+            if self._route is None:
+                return self._deliver_rows(db, self._deliver, db.execute(
+                    "SELECT id, body FROM pending ORDER BY id LIMIT ?", (self._batch,)).fetchall())
+            delivered, errors = 0, []
+            for (iss,) in db.execute("SELECT DISTINCT iss FROM pending").fetchall():
+                rows = db.execute("SELECT id, body FROM pending WHERE iss IS ? ORDER BY id "
+                                  "LIMIT ?", (iss, self._batch)).fetchall()
+                delivered += self._deliver_rows(db, partial(self._route_to, iss), rows)
+                errors.append(self._last_error)
+            self._last_error = next((e for e in errors if e), None)
+            return delivered
+
+    def _route_to(self, iss: str | None, events: Sequence[dict[str, Any]]) -> None:
+        assert self._route is not None
+        self._route(iss)(events)
+
+    def _deliver_rows(self, db: sqlite3.Connection, deliver: Deliver,
+                      rows: list[tuple[int, str]]) -> int:
+        if not rows:
             self._last_error = None
-            return len(rows)
+            return 0
+        try:
+            deliver([json.loads(body) for _, body in rows])
+        except (AuditSinkError, FhirError) as err:
+            self._last_error = err.code
+            db.execute(f"UPDATE pending SET attempts = attempts + 1 WHERE id IN "  # noqa: S608
+                       f"({','.join('?' * len(rows))})", [r[0] for r in rows])
+            log.warning("audit delivery failed (%s); %d event(s) kept", err.code, len(rows))
+            return 0
+        db.execute(f"DELETE FROM pending WHERE id IN "  # noqa: S608 - placeholders only
+                   f"({','.join('?' * len(rows))})", [r[0] for r in rows])
+        self._last_error = None
+        return len(rows)
 
     def health(self) -> TrailHealth:
         """Pending events and the last delivery error; pending is -1 when the spool itself

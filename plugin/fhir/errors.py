@@ -4,6 +4,9 @@ reply's status is chosen by plugin/web/errors.py) and ``issues`` its OperationOu
 
     FhirError                  base (code "fhir.error")
     ├── FhirTransportError     no answer: connection refused, timeout, DNS ("fhir.unreachable")
+    │   └── RecordStoreSignInFailed   the companion record store's token could not be had
+    │                      (its token endpoint refused or did not answer): nothing was sent
+    │                      ("fhir.record_store_sign_in")
     ├── FhirUnsafeUrl          a URL from the server (a paging link) points elsewhere; not followed
     ├── FhirResponseError      the server answered with an error status ("fhir.server_error")
     │   ├── FhirAuthError      401 / 403: token expired, revoked, or scope missing
@@ -40,6 +43,10 @@ class FhirError(Exception):
 
 class FhirTransportError(FhirError):
     code = "fhir.unreachable"
+
+
+class RecordStoreSignInFailed(FhirTransportError):
+    code = "fhir.record_store_sign_in"
 
 
 class FhirUnsafeUrl(FhirError):

@@ -6,6 +6,11 @@ CapabilityStatement (cached per server) and the configuration: records go to the
 accepts them, else to a companion FHIR store reached with SMART backend services
 (client_credentials + private_key_jwt). Records in a companion store point back at the EHR's
 Patient and Encounter with absolute references.
+
+Tenancy: with several EHRs (issuer tables), each EHR's records, queued saves and audit events
+go only to that EHR or to the companion store its own table names, with its own backend
+client; `for_issuer` is the one way to reach them, and it never falls back to another EHR's
+store or to the top-level one.
 """
 
 from __future__ import annotations
@@ -21,8 +26,8 @@ import requests
 from plugin.config import Settings
 from plugin.errors import ConfigError
 from plugin.fhir.client import FhirClient
-from plugin.fhir.errors import FhirError
-from smart_launch import ClientConfig, LaunchContext, SmartClient
+from plugin.fhir.errors import FhirError, RecordStoreSignInFailed
+from smart_launch import ClientConfig, LaunchContext, SmartClient, SmartLaunchError
 from smart_launch.cache import TtlCache
 
 log = logging.getLogger(__name__)
@@ -111,13 +116,48 @@ class RecordStores:
                 clock=clock,
             )
 
+    def for_issuer(self, iss: str | None) -> RecordStores | None:
+        """The record stores of one EHR and nobody else's: with issuer tables, that issuer's
+        own (None for an EHR no longer configured); without tables, these (one registration
+        serves every allowed EHR)."""
+        if not self._per_issuer:
+            return self
+        return self._per_issuer.get((iss or "").rstrip("/"))
+
+    def with_companion(self, base: str) -> list[RecordStores]:
+        """Every configured EHR's record stores whose companion store is at ``base``."""
+        found = [s for s in (self, *self._per_issuer.values())
+                 if s._backend is not None and s.companion_base == base.rstrip("/")]
+        return list({id(s): s for s in found}.values())
+
+    @property
+    def companion_base(self) -> str | None:
+        return self._settings.record_store_url if self._backend is not None else None
+
     def companion_client(self, scopes: tuple[str, ...]) -> FhirClient | None:
-        """The companion store reached with the app's own backend token, if one is set."""
+        """The companion store of these settings (for one EHR: ``for_issuer`` first), reached
+        with their own backend-services client, if one is set."""
         if self._backend is None or not self._settings.record_store_url:
             return None
-        base, backend = self._settings.record_store_url, self._backend
-        return FhirClient(base, token=lambda: backend.backend_token(base, scopes).access_token,
-                          http=self._http, sleep=self._sleep)
+        base = self._settings.record_store_url
+        return FhirClient(base, token=self._token(base, scopes), http=self._http,
+                          sleep=self._sleep)
+
+    def _token(self, base: str, scopes: tuple[str, ...]) -> Callable[[], str]:
+        """The companion store's backend token; a token request that fails is the record
+        store's failure (RecordStoreSignInFailed), not a failed sign-in with the EHR."""
+        backend = self._backend
+        assert backend is not None
+
+        def token() -> str:
+            try:
+                return backend.backend_token(base, scopes).access_token
+            except SmartLaunchError as err:
+                log.warning("no token from the record store %s: %s", base, err.code)
+                raise RecordStoreSignInFailed(
+                    f"the record store {base} gave no token: {err.code}: {err.message}"[:300],
+                ) from err
+        return token
 
     def capability(self, fhir_base: str) -> dict[str, Any]:
         """The server's CapabilityStatement, cached; an empty one (not cached) if it cannot be
@@ -135,7 +175,7 @@ class RecordStores:
 
     def for_launch(self, context: LaunchContext, ehr: FhirClient) -> RecordStore:
         own = self._per_issuer.get(context.iss.rstrip("/"))
-        if own is not None:
+        if own is not None:  # that EHR's own registration and record store, never another's
             return own.for_launch(context, ehr)
         mode = self._settings.record_store_mode
         capability = self.capability(context.iss)
@@ -160,17 +200,13 @@ class RecordStores:
     def _companion(self, context: LaunchContext, accepted: set[str]) -> RecordStore:
         assert self._backend is not None and self._settings.record_store_url
         base = self._settings.record_store_url
-        backend = self._backend
-
-        def token() -> str:
-            return backend.backend_token(base, BACKEND_SCOPES).access_token
-
         missing = sorted(set(RECORD_TYPES) - accepted)
         reason = (
             f"Records are stored in the companion store {base}"
             + (f": the EHR does not accept {', '.join(missing)}." if missing else ".")
         )
-        client = FhirClient(base, token=token, http=self._http, sleep=self._sleep)
+        client = FhirClient(base, token=self._token(base, BACKEND_SCOPES), http=self._http,
+                            sleep=self._sleep)
         return RecordStore(
             client, "companion", reason, supports_transaction(self.capability(base)), context.iss
         )

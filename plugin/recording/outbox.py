@@ -32,7 +32,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from plugin.fhir.client import FhirClient
-from plugin.fhir.errors import FhirAuthError, FhirError, FhirResponseError, FhirTransportError
+from plugin.fhir.errors import (
+    FhirAuthError,
+    FhirError,
+    FhirResponseError,
+    FhirTransportError,
+    RecordStoreSignInFailed,
+)
 from plugin.launch.session_store import SessionStore
 from plugin.recording.errors import OutboxWaiting, RecordingRefused
 from plugin.recording.save import send_bundle
@@ -41,6 +47,8 @@ log = logging.getLogger(__name__)
 
 KIND = "outbox"
 LEASE = "outbox-lease"
+OWNER = "outbox-owner"
+OWNER_FIELDS = ("iss", "practitioner", "patient", "encounter", "rater", "questionnaire")
 RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
 
 
@@ -69,8 +77,11 @@ def retryable(err: FhirError) -> bool:
 
 def why_unsent(err: FhirError) -> str:
     """Why an item is not stored, as a machine word the web layer turns into the clinician's
-    sentence (plugin/web/plain_words.py): "unreachable", "not_allowed", "busy", "ehr_error"
-    (worth retrying) or "refused" (no retry can change it)."""
+    sentence (plugin/web/plain_words.py): "unreachable", "store_unreachable" (no token from the
+    companion record store), "not_allowed", "busy", "ehr_error" (worth retrying) or "refused"
+    (no retry can change it)."""
+    if isinstance(err, RecordStoreSignInFailed):
+        return "store_unreachable"
     if isinstance(err, FhirTransportError):
         return "unreachable"
     if isinstance(err, FhirAuthError):
@@ -78,6 +89,12 @@ def why_unsent(err: FhirError) -> str:
     if err.upstream_status in (429, 503):
         return "busy"
     return "ehr_error" if retryable(err) else "refused"
+
+
+def owner_of(item: Mapping[str, Any]) -> dict[str, str]:
+    """Whose an item is: the EHR, practitioner, patient, session, rater and form it was first
+    sent for. A submission id is bound to its owner: another launch posting it is refused."""
+    return {field: str(item.get(field) or "") for field in OWNER_FIELDS}
 
 
 def technical_reason(err: FhirError) -> str:
@@ -95,10 +112,26 @@ class Outbox:
         self._clock = clock
         self.policy = policy or OutboxPolicy()
 
+    def bind(self, item: Mapping[str, Any]) -> bool:
+        """Bind the item's id to its owner (`owner_of`) on first use, atomically. False when
+        the id is bound to or held by another owner: that owner's save is never replaced."""
+        owner = owner_of(item)
+        known = self._store.get(KIND, item["id"])
+        if known is not None and owner_of(known) != owner:
+            return False
+        if self._store.add(OWNER, item["id"], owner, self.policy.keep_queued):
+            return True
+        held = self._store.get(OWNER, item["id"])
+        return held is None or owner_of(held) == owner
+
     def submit(self, item: dict[str, Any]) -> dict[str, Any]:
         """Write the item durably, then try to send it once. Returns its state: "sent",
-        "queued" (with `reason`) or "failed". The same submission id twice sends once."""
+        "queued" (with `reason`), "failed", or "conflict" (the id is another owner's item:
+        left as it is, nothing written). The same submission id twice sends once."""
         known = self._store.get(KIND, item["id"])
+        if known is not None and owner_of(known) != owner_of(item):
+            log.warning("a submission id of another launch was refused")
+            return {"id": item["id"], "state": "conflict"}
         if known is not None and known["state"] == "sent":
             return known
         now = self._clock()  # new, or sent again from the page (perhaps corrected): queue it

@@ -6,11 +6,12 @@
 and a claim taken in the session store), writes the Bundle to the outbox with everything a
 later retry needs (which server, which launch, whose), and sends it once. The outcome says what
 the clinician must be told: "sent" (stored now), "queued" (kept, sent when the server takes
-it, with the reason), "failed" (refused for good: nothing stored, the slot is free again) or
-"taken" (this session already has such a rating: nothing stored). `origin` says whose hands
-the answers came through ("clinician", or "handoff" for the client's own answers), so the list of
-ratings not yet stored can say whose answers wait. `change` sends a correction or an
-entered-in-error of a stored rating the same way (outbox first).
+it, with the reason), "failed" (refused for good: nothing stored, the slot is free again),
+"taken" (this session already has such a rating: nothing stored) or "conflict" (the
+submission id is bound to another launch's save, which is left as it was: nothing stored).
+`origin` says whose hands the answers came through ("clinician", or "handoff" for the client's
+own answers), so the list of ratings not yet stored can say whose answers wait. `change` sends
+a correction or an entered-in-error of a stored rating the same way (outbox first).
 
 `OutboxClients` gives the outbox the client for an item: the launch's token (refreshed while
 the launch lives) for the EHR, backend services for a companion store.
@@ -52,7 +53,7 @@ class Who:
 
 @dataclass(frozen=True)
 class SaveOutcome:
-    state: str  # "sent" | "queued" | "failed" | "taken"
+    state: str  # "sent" | "queued" | "failed" | "taken" | "conflict"
     qr_id: str | None = None
     reason: str = ""  # technical, for the log (plugin/recording/outbox.py)
     why: str = ""  # the machine word the page says in the clinician's words
@@ -80,13 +81,17 @@ class Saving:
              questionnaire_url: str, submission_id: str, draft: DraftOwner | None = None,
              origin: str = "clinician") -> SaveOutcome:
         slot = slot_of(store, who, rater, questionnaire_url)
-        held = self.one_rating.claim(slot, submission_id, lambda: _search(store, slot))
-        if held is not None:
-            return SaveOutcome("taken", held.qr_id, existing=held)
         item = {**_where(store, who), "id": submission_id, "kind": "rating", "origin": origin,
                 "bundle": dict(bundle), "encounter": who.encounter_id, "rater": rater,
                 "questionnaire": questionnaire_url}
+        if not self.outbox.bind(item):  # another launch's submission id: left untouched
+            return SaveOutcome("conflict")
+        held = self.one_rating.claim(slot, submission_id, lambda: _search(store, slot))
+        if held is not None:
+            return SaveOutcome("taken", held.qr_id, existing=held)
         state = self.outbox.submit(item)
+        if state["state"] == "conflict":
+            return SaveOutcome("conflict")
         if state["state"] == "failed":  # the page says so and keeps the answers
             self.outbox.forget(submission_id)
             self.one_rating.release(slot, submission_id)
@@ -149,7 +154,11 @@ def _search(store: RecordStore, slot: Slot) -> Existing | None:
 
 
 class OutboxClients:
-    """`connect(item)` for the Outbox: a FhirClient with a token for the item's server.
+    """`connect(item)` for the Outbox: a FhirClient with a token for the item's server, which
+    is always a server of the item's own EHR (its `iss`): that EHR through the launch's token,
+    or the companion store that EHR's settings name, with that EHR's backend client. An item
+    without an issuer (none is written so; kept for items of an older format) goes to the one
+    configured companion store at the address it was queued for, or waits.
     `ehr_client(context)` makes the client for a launch's EHR (create_app gives the
     transport)."""
 
@@ -158,16 +167,31 @@ class OutboxClients:
         self._launches, self._stores, self._ehr_client = launches, stores, ehr_client
 
     def __call__(self, item: Mapping[str, Any]) -> FhirClient:
+        iss = str(item.get("iss") or "")
         if item.get("where") == "companion":
-            client = self._stores.companion_client(BACKEND_SCOPES)
-            if client is None:
-                raise OutboxWaiting("no companion record store is configured any more",
-                                    code="recording.no_companion")
-            return client
+            return self._companion(iss, str(item.get("base") or ""))
         try:
             context = self._launches.context_for_server(str(item.get("handle") or ""))
         except (LaunchError, SmartLaunchError) as err:
             raise OutboxWaiting("the launch that made this save has ended; it is sent when the "
                                 "app is opened again for this patient",
                                 code="recording.launch_ended") from err
+        if iss and context.iss.rstrip("/") != iss.rstrip("/"):  # never another EHR's token
+            raise OutboxWaiting("the launch holding this save belongs to another EHR",
+                                code="recording.launch_ended")
         return self._ehr_client(context)
+
+    def _companion(self, iss: str, base: str) -> FhirClient:
+        if iss:
+            stores = self._stores.for_issuer(iss)
+        else:  # an older item: only where its address names exactly one configured store
+            matching = self._stores.with_companion(base)
+            stores = matching[0] if len(matching) == 1 else None
+        client = stores.companion_client(BACKEND_SCOPES) if stores is not None else None
+        if client is None:
+            raise OutboxWaiting("no companion record store is configured for this EHR any "
+                                "more", code="recording.no_companion")
+        if base and client.base_url != base.rstrip("/"):
+            log.warning("a queued save goes to its EHR's companion store as configured now, "
+                        "not the address it was queued for")
+        return client

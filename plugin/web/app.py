@@ -81,7 +81,7 @@ def create_app(
         settings, http, clock=clock, sleep=sleep,
         per_issuer={iss: settings_for(settings, issuer) for iss, issuer in issuers.items()
                     if settings.issuers})
-    auditor = audit_hooks.build_auditor(settings, record_stores)
+    auditor = audit_hooks.build_auditor(settings, record_stores, list(issuers))
     launches = Launches(settings, clients, store, clock=clock, issuers=issuers)
 
     def ehr_client(context: LaunchContext) -> FhirClient:  # one quick retry, then the outbox

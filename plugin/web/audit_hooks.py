@@ -17,10 +17,12 @@ from flask import Flask, g, request
 from plugin import APP_NAME, __version__
 from plugin.audit.balp import Interaction
 from plugin.audit.emit import AccessAuditor
+from plugin.audit.errors import AuditNoDestination
 from plugin.audit.sink import JsonLinesSink
-from plugin.audit.trail import AuditTrail, deliver_to_fhir, deliver_to_log
+from plugin.audit.trail import AuditTrail, Deliver, Route, deliver_to_fhir, deliver_to_log
 from plugin.config import Settings
 from plugin.errors import ConfigError
+from plugin.fhir.client import FhirClient
 from plugin.fhir.stores import RecordStores
 from plugin.web.current import CurrentLaunch
 
@@ -29,22 +31,49 @@ log = logging.getLogger(__name__)
 AUDIT_SCOPES = ("system/AuditEvent.c",)
 
 
-def build_auditor(settings: Settings, stores: RecordStores) -> AccessAuditor:
-    """The spool under the data folder and the configured destination."""
+def build_auditor(settings: Settings, stores: RecordStores,
+                  issuers: Sequence[str] = ()) -> AccessAuditor:
+    """The spool under the data folder and the configured destination: the log, or each EHR's
+    own companion record store (`issuers`: every configured EHR, each needs one)."""
     folder = settings.data_dir / "audit"
     if settings.audit_destination == "record-store":
-        client = stores.companion_client(AUDIT_SCOPES)
-        if client is None:
-            raise ConfigError("ALLIANCE_AUDIT_DESTINATION=record-store needs a companion store "
-                              "(ALLIANCE_RECORD_STORE_URL).")
-        deliver = deliver_to_fhir(client)
+        route = record_store_route(stores, issuers)
+        trail = AuditTrail(folder / "spool.sqlite3", lambda events: route(None)(events),
+                           route=route)  # the trail routes each EHR's events
     else:
-        deliver = deliver_to_log(JsonLinesSink(settings.audit_log or folder / "audit.jsonl",
-                                               keys=settings.audit_key_dir,
-                                               checkpoints=settings.audit_checkpoint_dir))
-    trail = AuditTrail(folder / "spool.sqlite3", deliver)
+        trail = AuditTrail(folder / "spool.sqlite3", deliver_to_log(
+            JsonLinesSink(settings.audit_log or folder / "audit.jsonl",
+                          keys=settings.audit_key_dir,
+                          checkpoints=settings.audit_checkpoint_dir)))
     return AccessAuditor(trail, client_id=settings.client_id, app_name=APP_NAME,
                          app_version=__version__, app_address=settings.public_url)
+
+
+def record_store_route(stores: RecordStores, issuers: Sequence[str]) -> Route:
+    """Each EHR's AuditEvents to its own companion store, with its own backend client, never
+    to another's. Events spooled before they named their EHR go to the top-level store (where
+    every event went then); without one they wait in the spool ("audit.no_destination")."""
+    missing = [iss for iss in issuers if _audit_client(stores.for_issuer(iss)) is None]
+    if missing or (not issuers and _audit_client(stores) is None):
+        raise ConfigError("ALLIANCE_AUDIT_DESTINATION=record-store sends each EHR's audit "
+                          "events to its own companion store; set ALLIANCE_RECORD_STORE_URL, "
+                          "or record_store_url in the table of " + (", ".join(missing) or
+                                                                    "each EHR") + ".")
+    routes: dict[str | None, Deliver] = {}
+
+    def route(iss: str | None) -> Deliver:
+        if iss not in routes:
+            client = _audit_client(stores.for_issuer(iss) if iss else stores)
+            if client is None:
+                raise AuditNoDestination(f"no companion store receives the audit events of "
+                                         f"{iss or 'no recorded EHR'}")
+            routes[iss] = deliver_to_fhir(client)
+        return routes[iss]
+    return route
+
+
+def _audit_client(stores: RecordStores | None) -> FhirClient | None:
+    return stores.companion_client(AUDIT_SCOPES) if stores is not None else None
 
 
 def init_app(app: Flask, auditor: AccessAuditor) -> None:

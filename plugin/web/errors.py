@@ -21,6 +21,7 @@ from plugin.fhir.errors import (
     FhirError,
     FhirNotFound,
     RecordError,
+    RecordStoreSignInFailed,
 )
 from plugin.launch.errors import (
     LaunchBusy,
@@ -61,6 +62,7 @@ REPLY_STATUS: dict[type[Exception], tuple[int, str]] = {
     FhirAuthError: (403, "The EHR did not allow this"),
     FhirNotFound: (404, "Not found in the EHR"),
     RecordError: (422, "The record could not be built"),
+    RecordStoreSignInFailed: (502, "Ratings could not be reached"),
     SmartLaunchError: (400, "Sign-in with the EHR failed"),
     TransportError: (502, "Sign-in with the EHR failed"),
 }

@@ -25,6 +25,7 @@ from plugin.fhir.errors import (
     FhirTransportError,
     FhirUnsafeUrl,
     RecordError,
+    RecordStoreSignInFailed,
 )
 from plugin.fhir.stores import RecordStore
 from plugin.launch.errors import LaunchError, StoreUnavailable
@@ -32,6 +33,8 @@ from plugin.recording.errors import RecordingError
 from smart_launch import SmartLaunchError
 
 TELL_IT = "If it keeps happening, tell your IT team what this page says."
+STORE_UNREACHABLE = ("The place where ratings are kept could not be reached just now, so "
+                     "nothing was shown or changed there. Nothing is lost.")
 
 # -- a rating not stored yet (the outbox's `why`), as "Not stored yet: <sentence>." ---------------
 UNSENT = {
@@ -44,6 +47,7 @@ UNSENT = {
     "recording.no_companion": "the place set up to keep ratings is no longer there (tell your "
                               "IT team)",
     "recording.no_response_saved": "the EHR did not confirm it",
+    "store_unreachable": "the place where ratings are kept could not be reached",
 }
 
 
@@ -66,7 +70,10 @@ def save_failed(err: FhirError | None, *, client: bool = False) -> tuple[str, in
         return ("Nothing was saved: this rating was changed since the form was opened (perhaps "
                 "it was already saved). Open the rating again to see its current version. "
                 f"{KEPT}", 409)
-    if isinstance(err, FhirTransportError):
+    if isinstance(err, RecordStoreSignInFailed):
+        text = "The place where ratings are kept could not be reached, so nothing was saved."
+        then = "Press Save again in a moment."
+    elif isinstance(err, FhirTransportError):
         text = "The EHR did not answer, so nothing was saved."
         then = "Press Save again in a moment."
     elif isinstance(err, FhirAuthError):
@@ -82,6 +89,14 @@ def save_failed(err: FhirError | None, *, client: bool = False) -> tuple[str, in
         text = "The EHR had a problem and nothing was saved."
         then = "Press Save again in a moment."
     return f"{text} {KEPT} {then} {TELL_IT}", 502
+
+
+def submission_conflict(*, client: bool = False) -> str:
+    """A form posted with the identifier of another launch's save (that save is untouched)."""
+    if client:
+        return CLIENT_NOT_SENT
+    return ("Nothing was saved: this page was sent with the mark of a rating saved from "
+            f"another window, so it was not used for this one. {KEPT} Press Save to save them.")
 
 
 def retry_may_help(err: FhirError) -> bool:
@@ -166,6 +181,8 @@ def _by_class(err: Exception) -> str:
                 "what this page says.")
     if isinstance(err, RecordError):
         return not_recorded()
+    if isinstance(err, RecordStoreSignInFailed):
+        return (f"{STORE_UNREACHABLE} Try again in a moment. {TELL_IT}")
     if isinstance(err, FhirTransportError):
         return f"The EHR did not answer, so nothing was changed. Try again in a moment. {TELL_IT}"
     if isinstance(err, FhirAuthError):

@@ -160,6 +160,10 @@ def submit(launch: CurrentLaunch, form: RecordForm, *, action: str, mode: str, p
                           details=None if client else plain_words.for_it(err.code),
                           status=422, **page)
     SAVES.labels(outcome.state).inc()
+    if outcome.state == "conflict":  # the id is another launch's: a fresh one, nothing lost
+        page["submission_id"] = str(uuid.uuid4())
+        return form_page(errors={}, message=plain_words.submission_conflict(client=client),
+                          status=409, **page)
     if outcome.state == "taken":
         return form_page(errors={}, message=taken_message(outcome, form, client=client),
                           status=409, existing=outcome.existing if not client else None, **page)

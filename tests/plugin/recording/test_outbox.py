@@ -205,3 +205,31 @@ def test_a_transaction_server_refusal_is_kept_in_the_queue(world: World) -> None
     world.fhir.faults = ["cut"]
     world.outbox.submit(item())
     assert len(world.outbox._store.values(KIND)) == 1
+
+
+def test_a_companion_store_that_gives_no_token_keeps_the_save_queued_and_says_so(
+        world: World) -> None:
+    """The token request of a companion store failing is the store's failure: queued, in the
+    clinician's words, and the outbox goes on with the other items (it once escaped as a
+    failed sign-in and stopped the round)."""
+    from plugin.fhir.errors import RecordStoreSignInFailed
+    from plugin.web.plain_words import unsent
+
+    def no_token() -> str:
+        raise RecordStoreSignInFailed("the record store gave no token: invalid_client")
+
+    def connect(item: dict) -> FhirClient:
+        if item.get("where") == "companion":
+            return FhirClient(BASE, token=no_token, http=world.fhir.session, retries=0)
+        return FhirClient(BASE, http=world.fhir.session, retries=0)
+
+    outbox = Outbox(world.outbox._store, connect, clock=world.clock)
+    state = outbox.submit(item(where="companion"))
+    assert state["state"] == "queued" and state["why"] == "store_unreachable"
+    assert unsent(state["why"]) == "the place where ratings are kept could not be reached"
+    other = item()
+    outbox._store.put(KIND, other["id"], {**other, "state": "queued", "attempts": 0,
+                                          "next_try": 0, "created": 0, "qr_id": None}, 3600)
+    world.clock.advance(60)
+    assert outbox.run_due() == 1  # the EHR's item is sent; the companion's waits
+    assert world.stored() == (1, 4, 1)
