@@ -19,7 +19,13 @@ from urllib.parse import urlsplit
 import orjson
 import requests
 
-from plugin.fhir.errors import FhirTransportError, FhirUnsafeUrl, error_for_status
+from plugin.fhir.batch_reads import batch_refused, read_in_parallel
+from plugin.fhir.errors import (
+    FhirResponseError,
+    FhirTransportError,
+    FhirUnsafeUrl,
+    error_for_status,
+)
 from plugin.fhir.url_safety import (
     REDIRECT_STATUSES,
     check_batch_entry,
@@ -68,7 +74,10 @@ class FhirClient:
         backoff: float = 0.5,
         sleep: Callable[[float], None] = time.sleep,
         max_pages: int = 50,
+        batch: bool = True,
     ) -> None:
+        """``batch``: False when the server is known not to take batch Bundles (its
+        CapabilityStatement leaves batch out); reads then go side by side at once."""
         self.base_url = base_url.rstrip("/")
         self._token = token
         self._http = harden(http or requests.Session())
@@ -77,6 +86,7 @@ class FhirClient:
         self._backoff = backoff
         self._sleep = sleep
         self._max_pages = max_pages
+        self.uses_batch = batch
 
     # -- reads -------------------------------------------------------------------------------
     def read(self, resource_type: str, resource_id: str) -> Json:
@@ -117,16 +127,31 @@ class FhirClient:
         bundle = self._json("GET", f"{path}/_history", what="Reading the history")
         return bundle_resources(bundle)
 
-    def batch(self, requests_: Sequence[str]) -> list[Json]:
-        """Several GETs in one batch Bundle: each entry's resource (a Bundle for a search)."""
+    def get(self, url: str) -> Json:
+        """One batch-style entry (a search or a read by id) on its own: ``Encounter?patient=1``."""
+        return self._json("GET", check_batch_entry(url), what="Reading")
+
+    def batch(self, requests_: Sequence[str], *, fallback: bool = True) -> list[Json]:
+        """Several GETs in one batch Bundle: each entry's resource (a Bundle for a search).
+
+        Where the server refuses batch (plugin/fhir/batch_reads.py), the same GETs are sent side
+        by side, unless ``fallback`` is False (`alliance check` wants the refusal itself)."""
+        urls = [check_batch_entry(url) for url in requests_]
+        if not self.uses_batch and fallback:
+            return read_in_parallel(self.get, urls)
         bundle = {
             "resourceType": "Bundle",
             "type": "batch",
-            "entry": [
-                {"request": {"method": "GET", "url": check_batch_entry(url)}} for url in requests_
-            ],
+            "entry": [{"request": {"method": "GET", "url": url}} for url in urls],
         }
-        answer = self._json("POST", "", body=bundle, what="Reading in a batch", idempotent=True)
+        try:
+            answer = self._json("POST", "", body=bundle, what="Reading in a batch",
+                                idempotent=True)
+        except FhirResponseError as err:
+            if not (fallback and batch_refused(err)):
+                raise
+            log.info("%s refused a batch (%s); reading side by side", self.base_url, err.code)
+            return read_in_parallel(self.get, urls)
         results = []
         for entry in answer.get("entry") or []:
             status = str((entry.get("response") or {}).get("status", "200")).split(" ")[0]

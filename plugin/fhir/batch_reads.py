@@ -1,0 +1,45 @@
+"""Several reads at once: one batch Bundle where the server takes batch, else the same reads
+sent side by side.
+
+A server refuses batch by answering the `POST [base]` with 404, 405 or 501, or with an
+OperationOutcome whose issue code is `not-supported`; its CapabilityStatement may also leave
+`batch` out of its interactions. The parallel reads are the batch's own entries (searches and
+reads by id, checked by plugin/fhir/url_safety.py), at most PARALLEL at a time, each with the
+client's timeout, so the answer is the same list in the same order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from plugin.fhir.errors import FhirError
+
+Json = dict[str, Any]
+REFUSED_STATUSES = frozenset({404, 405, 501})
+PARALLEL = 4  # reads in flight at once when batch is refused: a panel has four at most
+
+
+def declares_batch(capability: Mapping[str, Any]) -> bool:
+    """False only when a CapabilityStatement lists its system interactions without `batch`;
+    True when it lists batch, and when there is no statement to go by (the batch is tried)."""
+    listed = [i for rest in capability.get("rest") or [] if isinstance(rest, dict)
+              for i in rest.get("interaction") or [] if isinstance(i, dict)]
+    return not listed or any(i.get("code") == "batch" for i in listed)
+
+
+def batch_refused(err: FhirError) -> bool:
+    """True when the answer to a batch says the server does not take batch Bundles."""
+    if err.upstream_status in REFUSED_STATUSES:
+        return True
+    return any(issue.get("code") == "not-supported" for issue in err.issues)
+
+
+def read_in_parallel(get: Callable[[str], Json], urls: Sequence[str]) -> list[Json]:
+    """Each url through ``get``, PARALLEL at a time; answers in the order of ``urls``. The
+    first failure is raised, as a failed batch entry is."""
+    if len(urls) <= 1:
+        return [get(url) for url in urls]
+    with ThreadPoolExecutor(max_workers=min(PARALLEL, len(urls))) as pool:
+        return list(pool.map(get, urls))
