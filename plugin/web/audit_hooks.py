@@ -22,11 +22,12 @@ from plugin.audit.trail import AuditTrail, deliver_to_fhir, deliver_to_log
 from plugin.config import Settings
 from plugin.errors import ConfigError
 from plugin.fhir.stores import RecordStores
+from plugin.launch.scopes import AUDIT_BACKEND_SCOPES
 from plugin.web.current import CurrentLaunch
 
 log = logging.getLogger(__name__)
 
-AUDIT_SCOPES = ("system/AuditEvent.c",)
+AUDIT_SCOPES = AUDIT_BACKEND_SCOPES
 
 
 def build_auditor(settings: Settings, stores: RecordStores) -> AccessAuditor:
