@@ -23,7 +23,7 @@ EHR, RECORDS, AUDIT = "EHR", "record store", "audit store"
 # Flows: what a user does that sends the request. RARE ones are not met on a plain run (long
 # searches, a save whose outcome was not heard); the traffic test covers the others.
 LAUNCH, PANEL, SAVE, CORRECT, RECORD, NAMES = ("launch", "panel", "save", "correction",
-                                               "record page", "names")
+                                               "record page", "record form")
 RECOVERY, PAGING, AUDITING = "after a lost answer", "long searches", "audit delivery"
 RARE = frozenset({RECOVERY, PAGING, AUDITING})
 
@@ -51,6 +51,8 @@ class Interaction:
         path = {"read": "/{id}", "vread": "/{id}/_history/{vid}",
                 "history-instance": "/{id}/_history", "update": "/{id}"}.get(self.kind, "")
         target = f"[base]/{self.resource}{path}" if self.resource else "[base]"
+        if self.kind == "next-page":
+            return "GET the `next` link of a searchset above (same server)"
         if self.kind in ("capabilities", "smart-configuration"):
             target = "[base]/" + ("metadata" if self.kind == "capabilities"
                                   else ".well-known/smart-configuration")
@@ -93,7 +95,7 @@ INTERACTIONS: tuple[Interaction, ...] = (
     _in_batch(EHR, "Encounter", "read", (), (NAMES,), "the launch's session, on the form"),
     _in_batch(EHR, "Practitioner", "read", (), (RECORD,), "who recorded or corrected, by name"),
     Interaction(EHR, "GET", "", "next-page", (), "", (PAGING,),
-                "a searchset's `next` link, on the same server"),
+                "a search longer than one page (the app asks for 500 a page)"),
     Interaction(RECORDS, "GET", "", "smart-configuration", (), "", (SAVE,),
                 "a companion store's SMART discovery: its token endpoint"),
     Interaction(RECORDS, "GET", "", "capabilities", (), "", (LAUNCH,),

@@ -124,3 +124,24 @@ def test_a_bad_setting_is_named_and_nothing_is_printed(
     assert main(["registration"]) == 2
     out = capsys.readouterr()
     assert out.out == "" and "public_url" in out.err.lower()
+
+
+DOC = Path(__file__).resolve().parents[3] / "docs" / "registration.md"
+DEMO = {"public_url": "http://127.0.0.1:8080", "client_id": "alliance-panel-demo",
+        "allowed_iss": "http://localhost:8081/fhir", "development": True,
+        "secret_key": "Vq3r-8NcZ0pLw2xY7tKd4hJm9sFb6gRe1uAi5oTy", "data_dir": "/tmp/unused"}
+
+
+def demo_example() -> str:
+    """What `alliance registration` prints for the demo's settings, its headings moved two
+    levels down to sit inside docs/registration.md."""
+    from plugin.deploy.registration_command import format_markdown
+    text = format_markdown(registrations(load_settings(DEMO)))
+    return "".join(f"##{line}" if line.startswith("#") else line
+                   for line in text.splitlines(keepends=True))
+
+
+def test_the_docs_example_is_what_the_command_prints_for_the_demo() -> None:
+    doc = DOC.read_text()
+    example = doc.split("<!-- registration:begin -->\n")[1].split("<!-- registration:end -->")[0]
+    assert example == demo_example(), "regenerate the example in docs/registration.md"
