@@ -5,20 +5,44 @@ A server refuses batch by answering the `POST [base]` with 404, 405 or 501, or w
 OperationOutcome whose issue code is `not-supported`; its CapabilityStatement may also leave
 `batch` out of its interactions. The parallel reads are the batch's own entries (searches and
 reads by id, checked by plugin/fhir/url_safety.py), at most PARALLEL at a time, each with the
-client's timeout, so the answer is the same list in the same order.
+client's timeout, so the answer is the same list in the same order. A refusal is remembered
+per server for REMEMBER seconds (per outbound session: one app's), so later views go side by
+side at once instead of paying a refused batch each time.
 """
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
+from weakref import WeakKeyDictionary
+
+import requests
 
 from plugin.fhir.errors import FhirError
 
 Json = dict[str, Any]
 REFUSED_STATUSES = frozenset({404, 405, 501})
 PARALLEL = 4  # reads in flight at once when batch is refused: a panel has four at most
+REMEMBER = 3600.0  # seconds a refusal is remembered, as long as a CapabilityStatement is kept
+_refusals: WeakKeyDictionary[requests.Session, dict[str, float]] = WeakKeyDictionary()
+_lock = threading.Lock()
+
+
+def remember_refusal(http: requests.Session, base: str,
+                     clock: Callable[[], float] = time.monotonic) -> None:
+    with _lock:
+        _refusals.setdefault(http, {})[base] = clock() + REMEMBER
+
+
+def refused_lately(http: requests.Session, base: str,
+                   clock: Callable[[], float] = time.monotonic) -> bool:
+    """True when ``base`` refused a batch sent through ``http`` less than REMEMBER ago."""
+    with _lock:
+        until = _refusals.get(http, {}).get(base)
+    return until is not None and clock() < until
 
 
 def declares_batch(capability: Mapping[str, Any]) -> bool:

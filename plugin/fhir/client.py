@@ -19,7 +19,12 @@ from urllib.parse import urlsplit
 import orjson
 import requests
 
-from plugin.fhir.batch_reads import batch_refused, read_in_parallel
+from plugin.fhir.batch_reads import (
+    batch_refused,
+    read_in_parallel,
+    refused_lately,
+    remember_refusal,
+)
 from plugin.fhir.errors import (
     FhirResponseError,
     FhirTransportError,
@@ -137,7 +142,7 @@ class FhirClient:
         Where the server refuses batch (plugin/fhir/batch_reads.py), the same GETs are sent side
         by side, unless ``fallback`` is False (`alliance check` wants the refusal itself)."""
         urls = [check_batch_entry(url) for url in requests_]
-        if not self.uses_batch and fallback:
+        if fallback and (not self.uses_batch or refused_lately(self._http, self.base_url)):
             return read_in_parallel(self.get, urls)
         bundle = {
             "resourceType": "Bundle",
@@ -151,6 +156,7 @@ class FhirClient:
             if not (fallback and batch_refused(err)):
                 raise
             log.info("%s refused a batch (%s); reading side by side", self.base_url, err.code)
+            remember_refusal(self._http, self.base_url)
             return read_in_parallel(self.get, urls)
         results = []
         for entry in answer.get("entry") or []:

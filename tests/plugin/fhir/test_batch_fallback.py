@@ -119,3 +119,14 @@ def test_check_can_ask_for_the_refusal_itself():
     assert err.value.upstream_status == 405
     assert len(transport.sent) == 1
     assert json.loads(transport.sent[0].body)["type"] == "batch"
+
+
+def test_a_refusal_is_remembered_so_later_reads_go_side_by_side_at_once():
+    http, transport = fake_ehr((405, {}))
+    first = panel_reads(http)
+    again = panel_reads(http)
+    assert again == first
+    assert [r.method for r in transport.sent] == ["POST"] + ["GET"] * 8
+    other, other_sent = fake_ehr(None)  # another app's session still tries batch
+    panel_reads(other)
+    assert [r.method for r in other_sent.sent] == ["POST"]
