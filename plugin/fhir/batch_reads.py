@@ -2,10 +2,14 @@
 sent side by side.
 
 A server refuses batch by answering the `POST [base]` with 404, 405 or 501, or with an
-OperationOutcome whose issue code is `not-supported`; its CapabilityStatement may also leave
-`batch` out of its interactions. The parallel reads are the batch's own entries (searches and
-reads by id, checked by plugin/fhir/url_safety.py), at most PARALLEL at a time, each with the
-client's timeout, so the answer is the same list in the same order. A refusal is remembered
+OperationOutcome whose issue code is `not-supported`. A CapabilityStatement that leaves `batch`
+out is not taken as a refusal (statements often list only some of what a server does, and
+trusting one that under-declares would cost every panel view its single round trip); the batch
+is tried, and `alliance check` reports the statement's silence.
+
+The parallel reads are the batch's own entries (searches and reads by id, checked by
+plugin/fhir/url_safety.py), at most PARALLEL at a time, each with the client's timeout, so the
+answer is the same list in the same order. A refusal is remembered
 per server for REMEMBER seconds (per outbound session: one app's), so later views go side by
 side at once instead of paying a refused batch each time.
 """
@@ -47,7 +51,7 @@ def refused_lately(http: requests.Session, base: str,
 
 def declares_batch(capability: Mapping[str, Any]) -> bool:
     """False only when a CapabilityStatement lists its system interactions without `batch`;
-    True when it lists batch, and when there is no statement to go by (the batch is tried)."""
+    True when it lists batch, and when there is no statement to go by."""
     listed = [i for rest in capability.get("rest") or [] if isinstance(rest, dict)
               for i in rest.get("interaction") or [] if isinstance(i, dict)]
     return not listed or any(i.get("code") == "batch" for i in listed)

@@ -79,10 +79,7 @@ class FhirClient:
         backoff: float = 0.5,
         sleep: Callable[[float], None] = time.sleep,
         max_pages: int = 50,
-        batch: bool = True,
     ) -> None:
-        """``batch``: False when the server is known not to take batch Bundles (its
-        CapabilityStatement leaves batch out); reads then go side by side at once."""
         self.base_url = base_url.rstrip("/")
         self._token = token
         self._http = harden(http or requests.Session())
@@ -91,7 +88,6 @@ class FhirClient:
         self._backoff = backoff
         self._sleep = sleep
         self._max_pages = max_pages
-        self.uses_batch = batch
 
     # -- reads -------------------------------------------------------------------------------
     def read(self, resource_type: str, resource_id: str) -> Json:
@@ -142,7 +138,7 @@ class FhirClient:
         Where the server refuses batch (plugin/fhir/batch_reads.py), the same GETs are sent side
         by side, unless ``fallback`` is False (`alliance check` wants the refusal itself)."""
         urls = [check_batch_entry(url) for url in requests_]
-        if fallback and (not self.uses_batch or refused_lately(self._http, self.base_url)):
+        if fallback and refused_lately(self._http, self.base_url):
             return read_in_parallel(self.get, urls)
         bundle = {
             "resourceType": "Bundle",

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from flask import g, request
 
 from plugin.config import Settings
-from plugin.fhir.batch_reads import declares_batch
 from plugin.fhir.client import FhirClient
 from plugin.fhir.stores import RecordStore
 from plugin.web.security import browser_key
@@ -41,11 +40,8 @@ def current_launch(handle: str, *, context: LaunchContext | None = None) -> Curr
     if context is None:
         context = app.launches.context(handle, browser_key(request))
     launch_context = context
-    # The statement is read once per server and cached; one that leaves batch out gets its
-    # reads side by side (plugin/fhir/batch_reads.py).
-    batch = declares_batch(app.record_stores.capability(launch_context.iss))
     ehr = FhirClient(launch_context.iss, token=lambda: launch_context.access_token,
-                     http=app.http, sleep=app.sleep, batch=batch)
+                     http=app.http, sleep=app.sleep)
     records = app.record_stores.for_launch(launch_context, ehr)
     launch = CurrentLaunch(handle, launch_context, ehr, records, app.settings)
     g.launch = launch  # a refusal later in this request is audited for this launch

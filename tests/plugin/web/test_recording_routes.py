@@ -21,7 +21,7 @@ THERAPIST = "alliance-checkin-therapist"
 ANSWERS = {"goal-1": "3", "goal-2": "4", "task-1": "2", "task-2": "3", "bond-1": "4",
            "bond-2": "3"}
 CAPABILITY = {"resourceType": "CapabilityStatement", "rest": [{
-    "mode": "server", "interaction": [{"code": "transaction"}, {"code": "batch"}],
+    "mode": "server", "interaction": [{"code": "transaction"}],
     "resource": [{"type": t, "interaction": [{"code": "create"}, {"code": "update"}]}
                  for t in ("QuestionnaireResponse", "Observation", "Provenance")]}]}
 
