@@ -6,14 +6,15 @@ seen; the authorize request's scopes and the backend token's scopes are the ones
 from __future__ import annotations
 
 import json
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
 
 from plugin.deploy.interactions import EHR, INTERACTIONS, RARE, RECORDS, Key, key_of
 from plugin.deploy.registration import registrations
 from tests.support.launched import ANSWERS, THERAPIST, filled, open_launch, saved_id
 
 
-def run_flow(dep) -> None:
+def run_flow(dep) -> list[str]:
+    """The flow; returns the scope of the authorize request the launch redirected to."""
     run = open_launch(dep)
     qr_id = saved_id(run.post(f"/record/{THERAPIST}", filled(run.get(f"/record/{THERAPIST}"))))
     correct = run.get(f"/responses/{qr_id}/correct")
@@ -22,6 +23,7 @@ def run_flow(dep) -> None:
     assert done.status_code == 303, done.text[:800]
     assert run.get(f"/responses/{qr_id}").status_code == 200
     assert run.get("").status_code == 200
+    return run.authorize_scope
 
 
 def keys_sent(dep, base: str) -> set[Key]:
@@ -59,22 +61,14 @@ def the_registration(dep):
     return found
 
 
-def authorize_scope(dep) -> list[str]:
-    """The scope of the authorize request a fresh launch redirects the browser to."""
-    page = dep.launch_ehr(dep.browser(), dep.patient_ids()[1])
-    assert page.status_code == 200
-    authorize = next(r.url for r in page.history if "/authorize" in urlsplit(r.url).path)
-    return parse_qs(urlsplit(authorize).query)["scope"][0].split()
-
-
 def test_the_registration_is_what_the_app_sends_with_records_in_the_ehr(deploy):
     dep = deploy()
-    run_flow(dep)
+    scope = run_flow(dep)
     sent = keys_sent(dep, dep.iss)
     assert sent <= declared({EHR, RECORDS}), sent - declared({EHR, RECORDS})
     assert expected({EHR, RECORDS}) <= sent, expected({EHR, RECORDS}) - sent
     registration = the_registration(dep)
-    assert authorize_scope(dep) == registration.scopes["v2"]  # the sandbox offers v2
+    assert scope == registration.scopes["v2"]  # the sandbox offers v2
     assert registration.client_type == "public" and registration.jwks_url is None
     assert registration.redirect_uri == f"{dep.app.url}/callback"
     assert registration.launch_url == dep.sandbox_settings.app_launch_url
@@ -83,14 +77,14 @@ def test_the_registration_is_what_the_app_sends_with_records_in_the_ehr(deploy):
 def test_the_registration_is_what_the_app_sends_with_a_companion_store(deploy):
     dep = deploy(client_kind="asymmetric", companion=True,
                  ehr_writable=frozenset({"Observation", "Provenance"}))  # no QR: companion
-    run_flow(dep)
+    scope = run_flow(dep)
     assert keys_sent(dep, dep.iss) <= declared({EHR})
     assert expected({EHR}) <= keys_sent(dep, dep.iss)
     companion = keys_sent(dep, dep.companion_fhir)
     assert companion <= declared({RECORDS}), companion - declared({RECORDS})
     assert expected({RECORDS}) <= companion, expected({RECORDS}) - companion
     registration = the_registration(dep)
-    assert authorize_scope(dep) == registration.scopes["v2"]
+    assert scope == registration.scopes["v2"]
     assert registration.client_type == "confidential asymmetric"
     assert registration.jwks_url == f"{dep.app.url}/.well-known/jwks.json"
     assert registration.backend is not None
