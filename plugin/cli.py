@@ -146,10 +146,12 @@ def main(argv: list[str] | None = None) -> int:
     from plugin.audit.command import register as register_audit
     from plugin.deploy.command import register as register_deploy
     from plugin.deploy.keys_command import register as register_keys
+    from plugin.deploy.registration_command import register as register_registration
 
     register_audit(commands)
     register_deploy(commands)
     register_keys(commands)
+    register_registration(commands)
     args = parser.parse_args(argv)
     return int(args.run(args))
 

@@ -6,6 +6,9 @@ writes (QuestionnaireResponse, Observation, Provenance) and its audit trail (Aud
 verdict uses the app's own rule (plugin.fhir.stores.accepted_record_types): records go to the
 EHR when it accepts creates of all three record types, else a companion store is needed.
 
+It also sends a harmless batch (a Patient search for one result) and says whether the EHR takes
+batch: where it does not, the panel reads with the same searches side by side.
+
 Exit codes: 0 records in the EHR, 1 a companion store is needed, 2 the EHR cannot be used (no
 discovery, no EHR launch, no PKCE S256, or no CapabilityStatement).
 """
@@ -16,7 +19,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from plugin.fhir.errors import FhirError
+from plugin.fhir.batch_reads import batch_refused, declares_batch
+from plugin.fhir.errors import FhirAuthError, FhirError
 from plugin.fhir.stores import RECORD_TYPES, accepted_record_types, supports_transaction
 from smart_launch import SmartConfiguration, SmartLaunchError
 
@@ -121,9 +125,42 @@ def _check_capabilities(report: Readiness, capability: Mapping[str, Any]) -> Non
                else "the EHR takes no AuditEvents: use the JSON-lines audit log")
 
 
+BATCH_PROBE = {"resourceType": "Bundle", "type": "batch",
+               "entry": [{"request": {"method": "GET", "url": "Patient?_count=1"}}]}
+
+
+def _check_batch(report: Readiness, capability: Mapping[str, Any],
+                 post: Callable[[Mapping[str, Any]], dict[str, Any]]) -> None:
+    """Send a read-only batch (one Patient search, one result) and say how the EHR took it.
+    The panel reads with one batch; where it is refused, with the same searches side by side."""
+    declared = "declared" if declares_batch(capability) else "not declared"
+    try:
+        answer = post(BATCH_PROBE)
+    except FhirAuthError as err:
+        report.add("reads", "batch", "warning", f"not tested: the EHR wants a token for it "
+                   f"({err.message}); give --client-id and --key-file or --token-env. "
+                   f"The CapabilityStatement: batch {declared}")
+        return
+    except FhirError as err:
+        refused = batch_refused(err) or not declares_batch(capability)
+        report.add("reads", "batch", "warning" if refused else "missing",
+                   ("REFUSED: the panel will send its searches side by side (several round "
+                    "trips per view) instead of one batch; " if refused else
+                    "the batch failed: ") + err.message)
+        return
+    if answer.get("type") != "batch-response":
+        report.add("reads", "batch", "warning",
+                   f"answered with a {answer.get('type') or 'non-Bundle'} instead of a "
+                   "batch-response; the panel reads side by side if it fails")
+        return
+    report.add("reads", "batch", "ok", "accepted: the panel reads in one round trip")
+
+
 def check_ehr(iss: str, *, discover: Callable[[str], SmartConfiguration],
-              capabilities: Callable[[], dict[str, Any]]) -> Readiness:
-    """The readiness report for ``iss``: rows and verdict. Never raises for a bad EHR."""
+              capabilities: Callable[[], dict[str, Any]],
+              batch: Callable[[Mapping[str, Any]], dict[str, Any]] | None = None) -> Readiness:
+    """The readiness report for ``iss``: rows and verdict. Never raises for a bad EHR.
+    ``batch`` posts a Bundle to the FHIR base (a batch is then tried)."""
     report = Readiness(iss.rstrip("/"))
     try:
         config = discover(report.iss)
@@ -137,6 +174,8 @@ def check_ehr(iss: str, *, discover: Callable[[str], SmartConfiguration],
         report.add("records", "CapabilityStatement", "missing", err.message)
         return report
     _check_capabilities(report, capability)
+    if batch is not None:
+        _check_batch(report, capability, batch)
     if not usable:
         return report
     accepted = accepted_record_types(capability)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Mapping
 from typing import Any
 
 import requests
@@ -21,6 +22,8 @@ CONFORMANCE_SCOPES = ("system/CodeSystem.cruds", "system/ValueSet.cruds",
                       "system/StructureDefinition.cruds", "system/Questionnaire.cruds",
                       "system/CapabilityStatement.cruds")
 
+PROBE_SCOPES = ("system/Patient.rs",)
+
 
 def register(commands: Any) -> None:
     """Add `check` and `install` to the `alliance` parser's subparsers."""
@@ -28,6 +31,7 @@ def register(commands: Any) -> None:
                                 "where records will go")
     check.add_argument("--iss", required=True, metavar="URL", help="the EHR's FHIR base URL")
     check.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    add_access_arguments(check)
     check.set_defaults(run=run_check)
     install = commands.add_parser("install", help="load the fhir_profiles package into a "
                                   "FHIR server (idempotent)")
@@ -50,7 +54,17 @@ def run_check(args: argparse.Namespace) -> int:
     smart = SmartClient(ClientConfig(client_id="alliance-check",
                                      redirect_uri="https://localhost/unused"), http=http)
     fhir = FhirClient(args.iss, http=http, retries=0)
-    report = check_ehr(args.iss, discover=smart.discover, capabilities=fhir.capabilities)
+    try:  # a token, when given, lets the batch probe read
+        reader = fhir_client_from_arguments(args.iss, args, PROBE_SCOPES)
+    except (DeployError, FhirError) as err:
+        print(f"alliance check: {err.message}", file=sys.stderr)
+        return 2
+
+    def post_batch(bundle: Mapping[str, Any]) -> dict[str, Any]:
+        return reader.transaction(bundle, idempotent=True)
+
+    report = check_ehr(args.iss, discover=smart.discover, capabilities=fhir.capabilities,
+                       batch=post_batch)
     print(json.dumps(report.as_json(), indent=2) if args.json else format_readiness(report))
     return report.exit_code
 

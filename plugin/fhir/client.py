@@ -19,7 +19,18 @@ from urllib.parse import urlsplit
 import orjson
 import requests
 
-from plugin.fhir.errors import FhirTransportError, FhirUnsafeUrl, error_for_status
+from plugin.fhir.batch_reads import (
+    batch_refused,
+    read_in_parallel,
+    refused_lately,
+    remember_refusal,
+)
+from plugin.fhir.errors import (
+    FhirResponseError,
+    FhirTransportError,
+    FhirUnsafeUrl,
+    error_for_status,
+)
 from plugin.fhir.url_safety import (
     REDIRECT_STATUSES,
     check_batch_entry,
@@ -117,16 +128,32 @@ class FhirClient:
         bundle = self._json("GET", f"{path}/_history", what="Reading the history")
         return bundle_resources(bundle)
 
-    def batch(self, requests_: Sequence[str]) -> list[Json]:
-        """Several GETs in one batch Bundle: each entry's resource (a Bundle for a search)."""
+    def get(self, url: str) -> Json:
+        """One batch-style entry (a search or a read by id) on its own: ``Encounter?patient=1``."""
+        return self._json("GET", check_batch_entry(url), what="Reading")
+
+    def batch(self, requests_: Sequence[str], *, fallback: bool = True) -> list[Json]:
+        """Several GETs in one batch Bundle: each entry's resource (a Bundle for a search).
+
+        Where the server refuses batch (plugin/fhir/batch_reads.py), the same GETs are sent side
+        by side, unless ``fallback`` is False (`alliance check` wants the refusal itself)."""
+        urls = [check_batch_entry(url) for url in requests_]
+        if fallback and refused_lately(self._http, self.base_url):
+            return read_in_parallel(self.get, urls)
         bundle = {
             "resourceType": "Bundle",
             "type": "batch",
-            "entry": [
-                {"request": {"method": "GET", "url": check_batch_entry(url)}} for url in requests_
-            ],
+            "entry": [{"request": {"method": "GET", "url": url}} for url in urls],
         }
-        answer = self._json("POST", "", body=bundle, what="Reading in a batch", idempotent=True)
+        try:
+            answer = self._json("POST", "", body=bundle, what="Reading in a batch",
+                                idempotent=True)
+        except FhirResponseError as err:
+            if not (fallback and batch_refused(err)):
+                raise
+            log.info("%s refused a batch (%s); reading side by side", self.base_url, err.code)
+            remember_refusal(self._http, self.base_url)
+            return read_in_parallel(self.get, urls)
         results = []
         for entry in answer.get("entry") or []:
             status = str((entry.get("response") or {}).get("status", "200")).split(" ")[0]

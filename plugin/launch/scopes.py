@@ -18,3 +18,6 @@ NEEDS: Mapping[str, str] = {
     "Provenance": "crs",
 }
 REQUIRED: Mapping[str, str] = {"Patient": "r", "Encounter": "rs"}
+# What the app's own backend-services token asks of a companion store when the AuditEvents go
+# there (ALLIANCE_AUDIT_DESTINATION=record-store).
+AUDIT_BACKEND_SCOPES = ("system/AuditEvent.c",)

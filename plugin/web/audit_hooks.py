@@ -24,11 +24,12 @@ from plugin.config import Settings
 from plugin.errors import ConfigError
 from plugin.fhir.client import FhirClient
 from plugin.fhir.stores import RecordStores
+from plugin.launch.scopes import AUDIT_BACKEND_SCOPES
 from plugin.web.current import CurrentLaunch
 
 log = logging.getLogger(__name__)
 
-AUDIT_SCOPES = ("system/AuditEvent.c",)
+AUDIT_SCOPES = AUDIT_BACKEND_SCOPES
 
 
 def build_auditor(settings: Settings, stores: RecordStores,

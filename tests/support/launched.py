@@ -3,7 +3,7 @@ browser posts them, and read what landed in the sandbox EHR's own store."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlsplit
 
 import requests
@@ -24,6 +24,7 @@ class Open:
     patient: str
     encounter: str
     practitioner: str
+    authorize_scope: list[str] = field(default_factory=list)  # what the launch asked for
 
     def url(self, path: str = "") -> str:
         return f"{self.dep.app.url}/panel/{self.handle}{path}"
@@ -44,8 +45,10 @@ def open_launch(dep, patient_index: int = 0) -> Open:
     context = dep.flask_app.extensions["alliance"].launches.context(
         handle, browser.cookies.get("ap_browser"))
     assert context.encounter and context.patient
+    authorize = [r.url for r in page.history if urlsplit(r.url).path.endswith("/authorize")]
+    scope = parse_qs(urlsplit(authorize[0]).query)["scope"][0].split() if authorize else []
     return Open(dep, browser, handle, context.patient, context.encounter,
-                context.fhir_user.rstrip("/").split("/")[-1])
+                context.fhir_user.rstrip("/").split("/")[-1], scope)
 
 
 def form_fields(page: requests.Response) -> dict[str, str]:

@@ -93,3 +93,45 @@ def test_a_v2_claim_with_only_v1_scopes_is_flagged() -> None:
     _, rows, _ = run(smart, capability())
     row = rows[("smart", "scope syntax")]
     assert row.result == "warning" and 'scope_syntax = "v1"' in row.detail
+
+
+def run_with_batch(answer: tuple[int, dict], statement: dict | None = None):
+    http, transport = fake_session()
+    transport.add("GET", f"{ISS}/.well-known/smart-configuration", (200, SMART))
+    transport.add("GET", f"{ISS}/metadata", (200, statement or capability()))
+    transport.add("POST", ISS, answer)
+    client = SmartClient(ClientConfig(client_id="check", redirect_uri="https://a.example/cb"),
+                         http=http)
+    fhir = FhirClient(ISS, http=http, retries=0)
+    report = check_ehr(ISS, discover=client.discover, capabilities=fhir.capabilities,
+                       batch=lambda bundle: fhir.transaction(bundle, idempotent=True))
+    posted = [r.json() for r in transport.calls("POST", ISS)]
+    return report, {(r.area, r.item): r for r in report.rows}, posted
+
+
+def test_check_sends_a_read_only_batch_and_says_the_ehr_takes_it() -> None:
+    report, rows, posted = run_with_batch(
+        (200, {"resourceType": "Bundle", "type": "batch-response", "entry": []}))
+    assert posted == [{"resourceType": "Bundle", "type": "batch", "entry": [
+        {"request": {"method": "GET", "url": "Patient?_count=1"}}]}]
+    assert rows[("reads", "batch")].result == "ok"
+    assert report.verdict == IN_EHR
+
+
+@pytest.mark.parametrize("answer", [
+    (405, {}), (501, {}),
+    (400, {"resourceType": "OperationOutcome", "issue": [
+        {"severity": "error", "code": "not-supported", "diagnostics": "batch not supported"}]})])
+def test_check_reports_clearly_when_the_ehr_refuses_batch(answer: tuple[int, dict]) -> None:
+    report, rows, _ = run_with_batch(answer)
+    row = rows[("reads", "batch")]
+    assert row.result == "warning" and row.detail.startswith("REFUSED")
+    assert "side by side" in row.detail
+    assert "batch" in format_readiness(report)
+    assert report.verdict == IN_EHR  # the panel still works, in several round trips
+
+
+def test_check_says_when_batch_could_not_be_tried_without_a_token() -> None:
+    _, rows, _ = run_with_batch((401, {}))
+    assert rows[("reads", "batch")].result == "warning"
+    assert "--token-env" in rows[("reads", "batch")].detail
