@@ -109,7 +109,8 @@ def read_body(response: requests.Response, limits: ReadLimits, scope: Deadline |
     closed when the answer is refused. Raises ResponseLimitExceeded, TransportError, or a
     requests exception for a broken connection."""
     raw = response.raw
-    if raw is None or not hasattr(raw, "release_conn"):  # read already (a test's transport)
+    already = getattr(response, "_content_consumed", False)  # read by the session's own code
+    if raw is None or not hasattr(raw, "release_conn") or already:  # or a test's transport
         data = response.content or b""
         if len(data) > limits.max_bytes:
             raise too_large(limits, url)
