@@ -53,8 +53,10 @@ def json_shape(data: bytes, limit: int) -> tuple[int, int]:
     Brackets inside strings do not count. Linear in the size of ``data`` and done in C for the
     most part: the brackets and quotes are kept (escaped quotes and backslashes removed first),
     strings dropped, and innermost ``()`` pairs removed once per level."""
-    if b"\\" in data:
-        data = data.replace(b"\\\\", b"").replace(b'\\"', b"")
+    if b"\\\\" in data:  # an escaped backslash, which could precede a closing quote
+        data = data.replace(b"\\\\", b"")
+    if b'\\"' in data:
+        data = data.replace(b'\\"', b"")
     marks = data.translate(_AS_PARENS, _DROP)
     brackets = marks.replace(b'""', b"")  # exact unless a string holds a bracket
     if b'"' in brackets:  # the k-th quote opens a string when k is even
