@@ -92,6 +92,13 @@ HINTS = {
     "norms_file": "a JSON file of local norms (cut-offs, SDs, test-retest reliabilities, each "
     "with its source) laid over the shipped ones in fhir_profiles/norms/; see "
     "plugin/alliance/README.md",
+    "response_max_mib": "the largest answer read from an EHR or store, in MiB, as received and "
+    "after decompression (default 32; an [issuers] table may set its own)",
+    "response_max_entries": "the most entries read in one Bundle (one page of a search) "
+    "(default 10000)",
+    "response_max_depth": "how deeply an answer's JSON may nest objects and arrays (default 64)",
+    "response_deadline_seconds": "how long one request to an EHR or store may take in all, "
+    "connecting, waiting and reading (default 30)",
     "organization": "a FHIR reference to the organisation the app acts for, "
     "e.g. Organization/123 (recorded in each Provenance)",
 }
@@ -155,6 +162,12 @@ class Settings:
     norms_file: Path | None = None
     norms: NormSet | None = field(default=None, repr=False)  # the site's, validated
     development: bool = False  # http allowed (public_url, allowed_iss, SMART endpoints)
+    # Bounds on every answer read from outside (smart_launch.limits.ReadLimits); the defaults
+    # for every EHR, which an [issuers] table may override. docs/security.md says why.
+    response_max_mib: float = 32.0
+    response_max_entries: int = 10_000
+    response_max_depth: int = 64
+    response_deadline_seconds: float = 30.0
 
     @property
     def redirect_uri(self) -> str:
@@ -196,6 +209,13 @@ class _SettingsSchema(Schema):
     audit_checkpoint_dir = fields.String(load_default=None)
     ops_token = fields.String(load_default=None)
     issuers = fields.Dict(keys=fields.String(), load_default=dict)
+    response_max_mib = fields.Float(load_default=32.0, validate=validate.Range(min=0.0625,
+                                                                              max=1024))
+    response_max_entries = fields.Integer(load_default=10_000,
+                                          validate=validate.Range(min=10, max=1_000_000))
+    response_max_depth = fields.Integer(load_default=64, validate=validate.Range(min=8, max=256))
+    response_deadline_seconds = fields.Float(load_default=30.0,
+                                             validate=validate.Range(min=1, max=600))
 
     @pre_load
     def _issuer_defaults(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
@@ -352,6 +372,10 @@ class _SettingsSchema(Schema):
             norms_file=Path(data["norms_file"]) if data.get("norms_file") else None,
             norms=norms,
             development=bool(data.get("development")),
+            response_max_mib=float(data["response_max_mib"]),
+            response_max_entries=int(data["response_max_entries"]),
+            response_max_depth=int(data["response_max_depth"]),
+            response_deadline_seconds=float(data["response_deadline_seconds"]),
         )
 
 

@@ -38,6 +38,7 @@ from .errors import (
 )
 from .id_token import fhir_user_from_claims, validate_id_token
 from .keys import SigningKey, load_signing_key, public_jwks
+from .limits import DEFAULT_LIMITS, ReadLimits
 from .pkce import generate_code_verifier, generate_token
 from .replay import OneTimeValues
 from .scopes import build_scope_list
@@ -73,7 +74,10 @@ class SmartClient:
         discovery_ttl: float = 3600.0,
         timeout: float = 10.0,
         keys: KeySource | None = None,
+        limits: ReadLimits = DEFAULT_LIMITS,
     ) -> None:
+        """``timeout`` bounds each read; ``limits`` every answer (its bytes, its depth and a
+        deadline for the whole request)."""
         validate_config(config)
         self.config = config
         self._signing_key: SigningKey | None = None
@@ -96,6 +100,7 @@ class SmartClient:
         self._http = harden_session(http if http is not None else requests.Session())
         self._clock = clock
         self._timeout = timeout
+        self.limits = limits
         self._configs: TtlCache[str, SmartConfiguration] = TtlCache(discovery_ttl, clock)
         self._jwks: TtlCache[str, dict[str, Any]] = TtlCache(discovery_ttl, clock)
         self._backend: TtlCache[tuple[str, str], TokenSet] = TtlCache(discovery_ttl, clock)
@@ -111,8 +116,8 @@ class SmartClient:
         if cached is not None:
             return cached
         config = fetch_configuration(
-            self._http, base, timeout=self._timeout, allow_http=self.config.allow_http
-        )
+            self._http, base, timeout=self._timeout, allow_http=self.config.allow_http,
+            limits=self.limits)
         log.info("discovered %s via %s", base, config.source)
         self._configs.put(base, config)
         return config
@@ -123,11 +128,11 @@ class SmartClient:
         if cached is not None:
             return cached
         uri = find_jwks_uri(
-            self._http, config, timeout=self._timeout, allow_http=self.config.allow_http
-        )
+            self._http, config, timeout=self._timeout, allow_http=self.config.allow_http,
+            limits=self.limits)
         if uri is None:
             raise DiscoveryError("no_jwks_uri", f"{config.fhir_base} publishes no jwks_uri")
-        jwks = fetch_jwks(self._http, uri, timeout=self._timeout)
+        jwks = fetch_jwks(self._http, uri, timeout=self._timeout, limits=self.limits)
         self._jwks.put(key, jwks)
         return jwks
 
@@ -293,5 +298,5 @@ class SmartClient:
     ) -> dict[str, Any]:
         return request_token(
             self._http, endpoint, client_id=self.config.client_id, auth=self._auth,
-            grant_type=grant_type, params=params, timeout=self._timeout,
+            grant_type=grant_type, params=params, timeout=self._timeout, limits=self.limits,
         )

@@ -22,6 +22,7 @@ from urllib.parse import urljoin, urlsplit
 import requests
 
 from .errors import ConfigurationError, DiscoveryError
+from .limits import DEFAULT_LIMITS, ReadLimits
 from .transport import get_json
 
 __all__ = [
@@ -195,7 +196,8 @@ def parse_capability_statement(fhir_base: str, raw: Mapping[str, Any]) -> SmartC
 
 
 def fetch_configuration(
-    http: requests.Session, fhir_base: str, *, timeout: float, allow_http: bool = False
+    http: requests.Session, fhir_base: str, *, timeout: float, allow_http: bool = False,
+    limits: ReadLimits = DEFAULT_LIMITS,
 ) -> SmartConfiguration:
     """Fetch smart-configuration, falling back to ``{iss}/metadata`` when it is unusable.
 
@@ -204,22 +206,24 @@ def fetch_configuration(
     """
     check_secure(fhir_base, fhir_base=fhir_base, allow_http=allow_http, what="the FHIR base")
     return check_configuration(
-        _fetch_configuration(http, fhir_base, timeout=timeout), allow_http=allow_http
+        _fetch_configuration(http, fhir_base, timeout=timeout, limits=limits),
+        allow_http=allow_http
     )
 
 
 def _fetch_configuration(
-    http: requests.Session, fhir_base: str, *, timeout: float
+    http: requests.Session, fhir_base: str, *, timeout: float, limits: ReadLimits
 ) -> SmartConfiguration:
     url = f"{fhir_base}/.well-known/smart-configuration"
     try:
-        return parse_smart_configuration(fhir_base, get_json(http, url, timeout=timeout))
+        return parse_smart_configuration(fhir_base, get_json(http, url, timeout=timeout,
+                                                                   limits=limits))
     except DiscoveryError as first:
         log.info("smart-configuration unusable for %s (%s); trying metadata", fhir_base, first.code)
         try:
             statement = get_json(
-                http, f"{fhir_base}/metadata", timeout=timeout, accept="application/fhir+json"
-            )
+                http, f"{fhir_base}/metadata", timeout=timeout, accept="application/fhir+json",
+                limits=limits)
         except DiscoveryError as second:
             raise DiscoveryError(
                 "no_smart_configuration",
@@ -231,7 +235,7 @@ def _fetch_configuration(
 
 def find_jwks_uri(
     http: requests.Session, config: SmartConfiguration, *, timeout: float,
-    allow_http: bool = False,
+    allow_http: bool = False, limits: ReadLimits = DEFAULT_LIMITS,
 ) -> str | None:
     """The issuer's JWKS URL: from smart-configuration, else the issuer's OpenID metadata."""
     if config.jwks_uri:
@@ -239,7 +243,7 @@ def find_jwks_uri(
     if not config.issuer:
         return None
     url = f"{config.issuer}/.well-known/openid-configuration"
-    document = get_json(http, url, timeout=timeout)
+    document = get_json(http, url, timeout=timeout, limits=limits)
     published = document.get("issuer")
     if isinstance(published, str) and published.rstrip("/") != config.issuer:
         raise DiscoveryError(
@@ -251,9 +255,10 @@ def find_jwks_uri(
     return uri
 
 
-def fetch_jwks(http: requests.Session, jwks_uri: str, *, timeout: float) -> dict[str, Any]:
+def fetch_jwks(http: requests.Session, jwks_uri: str, *, timeout: float,
+               limits: ReadLimits = DEFAULT_LIMITS) -> dict[str, Any]:
     """GET a JWK Set and check its shape (``{"keys": [...]}``)."""
-    document = get_json(http, jwks_uri, timeout=timeout)
+    document = get_json(http, jwks_uri, timeout=timeout, limits=limits)
     if not isinstance(document.get("keys"), list):
         raise DiscoveryError("invalid_jwks", f"{jwks_uri} is not a JWK Set")
     return document

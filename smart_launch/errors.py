@@ -10,7 +10,9 @@ Exception tree::
     ├── ConfigurationError           bad client configuration, bad scope needs, unusable key
     ├── DiscoveryError               no usable smart-configuration nor CapabilityStatement
     ├── TransportError               network failure, timeout, unreadable response
-    │   └── RedirectRefused          a server answered with a redirect; it is never followed
+    │   ├── RedirectRefused          a server answered with a redirect; it is never followed
+    │   └── ResponseLimitExceeded    an answer past a bound (limits.ReadLimits): too large,
+    │                                too deep, too many entries, or not done by the deadline
     ├── AuthorizationError           the redirect back from the authorize endpoint is unusable
     │   ├── AuthorizationDenied      the server sent ?error=... (code = the OAuth error code)
     │   ├── StateError               state missing/mismatched, pending expired, stored state bad
@@ -34,6 +36,7 @@ __all__ = [
     "InsufficientScope",
     "IssuerMismatch",
     "RedirectRefused",
+    "ResponseLimitExceeded",
     "SmartLaunchError",
     "StateError",
     "TokenRequestError",
@@ -68,6 +71,16 @@ class TransportError(SmartLaunchError):
 class RedirectRefused(TransportError):
     """A server answered with a redirect. It is not followed: a redirect would carry a code,
     a code_verifier, a client assertion or a bearer token to another address."""
+
+
+class ResponseLimitExceeded(TransportError):
+    """An answer was not read to its end because it passed a bound (``code``:
+    response_too_large, response_too_deep, response_too_many_entries or response_too_slow).
+    ``url`` is the address asked; the message names its server and the bound."""
+
+    def __init__(self, code: str, message: str, *, url: str) -> None:
+        super().__init__(code, message)
+        self.url = url
 
 
 class AuthorizationError(SmartLaunchError):

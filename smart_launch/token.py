@@ -3,13 +3,14 @@ authlib's OAuth2Client on the caller's requests.Session, and the pure parsing of
 
 The request is sent with ``allow_redirects=False`` and a redirect is an error: following a 307
 would re-post the code, the code_verifier and a fresh client assertion to another address and
-accept whatever token response that address sends.
+accept whatever token response that address sends. The answer is read within ReadLimits (its
+bytes, its depth, a deadline for the whole request) before authlib decodes it.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,7 +20,10 @@ from authlib.integrations.requests_client.oauth2_session import OAuth2ClientAuth
 from authlib.oauth2.client import OAuth2Client
 
 from .client_auth import AuthHook
+from .deadline import Deadline, deadline
 from .errors import TokenRequestError
+from .limits import DEFAULT_LIMITS, ReadLimits, check_shape
+from .reading import ACCEPT_ENCODING, close, read_body, too_slow
 from .scopes import GrantedScopes
 from .transport import describe_transport_failure, refuse_redirect
 
@@ -96,25 +100,39 @@ def parse_token_response(
     )
 
 
-def _raise_for_error(response: requests.Response) -> requests.Response:
-    """authlib compliance hook: a redirect becomes RedirectRefused, an HTTP error a
-    TokenRequestError with its OAuth code."""
-    url = str(response.request.url) if response.request else "the token endpoint"
-    refuse_redirect(response, url)
-    if response.status_code < 400:
-        return response
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
-    error = body.get("error") if isinstance(body, dict) else None
-    description = body.get("error_description") if isinstance(body, dict) else None
-    raise TokenRequestError(
-        error if isinstance(error, str) and error else "http_status",
-        description if isinstance(description, str) and description
-        else f"token endpoint answered HTTP {response.status_code}",
-        status_code=response.status_code,
-    )
+TOKEN_HEADERS = {"Accept": "application/json", "Accept-Encoding": ACCEPT_ENCODING,
+                 "Content-Type": "application/x-www-form-urlencoded;charset=UTF-8"}
+
+
+def _read_answer(limits: ReadLimits, scope: Deadline) -> Callable[[requests.Response],
+                                                                  requests.Response]:
+    """authlib compliance hook: read the body within ``limits``, then refuse a redirect (as
+    RedirectRefused) or an HTTP error (as a TokenRequestError with its OAuth code)."""
+
+    def hook(response: requests.Response) -> requests.Response:
+        url = str(response.request.url) if response.request else "the token endpoint"
+        try:
+            refuse_redirect(response, url)
+            data = read_body(response, limits, scope, url)
+        finally:
+            close(response)
+        check_shape(data, limits, url)
+        if response.status_code < 400:
+            return response
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        error = body.get("error") if isinstance(body, dict) else None
+        description = body.get("error_description") if isinstance(body, dict) else None
+        raise TokenRequestError(
+            error if isinstance(error, str) and error else "http_status",
+            description if isinstance(description, str) and description
+            else f"token endpoint answered HTTP {response.status_code}",
+            status_code=response.status_code,
+        )
+
+    return hook
 
 
 class _TokenClient(OAuth2Client):  # type: ignore[misc]
@@ -122,7 +140,7 @@ class _TokenClient(OAuth2Client):  # type: ignore[misc]
 
     client_auth_class = OAuth2ClientAuth
     oauth_error_class = OAuthError
-    SESSION_REQUEST_PARAMS = ("timeout", "allow_redirects")
+    SESSION_REQUEST_PARAMS = ("timeout", "allow_redirects", "stream")
 
 
 def request_token(
@@ -134,34 +152,39 @@ def request_token(
     grant_type: str,
     params: Mapping[str, str],
     timeout: float,
+    limits: ReadLimits = DEFAULT_LIMITS,
 ) -> dict[str, Any]:
-    """POST to the token endpoint; return the JSON response or raise a typed error."""
+    """POST to the token endpoint; return the JSON response or raise a typed error.
+    ``timeout`` bounds each read, ``limits`` the answer and the whole request."""
     client = _TokenClient(http, client_id=client_id, token_endpoint_auth_method=auth[0])
     client.register_client_auth_method(auth)
-    client.register_compliance_hook("access_token_response", _raise_for_error)
-    client.register_compliance_hook("refresh_token_response", _raise_for_error)
-    try:
-        if grant_type == "refresh_token":
-            extra = {k: v for k, v in params.items() if k != "refresh_token"}
-            token = client.refresh_token(
-                token_endpoint, refresh_token=params["refresh_token"], timeout=timeout,
-                allow_redirects=False, **extra
-            )
-        else:
-            token = client.fetch_token(
-                token_endpoint, grant_type=grant_type, timeout=timeout, allow_redirects=False,
-                **params
-            )
-    except OAuthError as err:
-        raise TokenRequestError(str(err.error), str(err.description or err.error)) from err
-    except requests.HTTPError as err:
-        status = err.response.status_code if err.response is not None else None
-        raise TokenRequestError(
-            "http_status", f"token endpoint answered HTTP {status}", status_code=status
-        ) from err
-    except requests.RequestException as err:
-        raise describe_transport_failure(err, token_endpoint) from err
-    except ValueError as err:
-        raise TokenRequestError("invalid_response", "token response is not a JSON object") from err
+    with deadline(limits.deadline) as scope:
+        read = _read_answer(limits, scope)
+        client.register_compliance_hook("access_token_response", read)
+        client.register_compliance_hook("refresh_token_response", read)
+        send = {"timeout": scope.timeout(timeout), "allow_redirects": False, "stream": True,
+                "headers": dict(TOKEN_HEADERS)}
+        try:
+            if grant_type == "refresh_token":
+                extra = {k: v for k, v in params.items() if k != "refresh_token"}
+                token = client.refresh_token(
+                    token_endpoint, refresh_token=params["refresh_token"], **send, **extra)
+            else:
+                token = client.fetch_token(
+                    token_endpoint, grant_type=grant_type, **send, **params)
+        except OAuthError as err:
+            raise TokenRequestError(str(err.error), str(err.description or err.error)) from err
+        except requests.HTTPError as err:
+            status = err.response.status_code if err.response is not None else None
+            raise TokenRequestError(
+                "http_status", f"token endpoint answered HTTP {status}", status_code=status
+            ) from err
+        except requests.RequestException as err:
+            if scope.passed:
+                raise too_slow(scope, token_endpoint) from err
+            raise describe_transport_failure(err, token_endpoint) from err
+        except ValueError as err:
+            raise TokenRequestError(
+                "invalid_response", "token response is not a JSON object") from err
     log.info("token %s grant succeeded at %s", grant_type, token_endpoint)
     return dict(token)

@@ -12,13 +12,17 @@ client assertion or a bearer token to wherever the server pointed, so it is an e
 from __future__ import annotations
 
 import http.cookiejar
+import json
 import logging
 from typing import Any
 from urllib.parse import urlsplit
 
 import requests
 
+from .deadline import deadline, enforce_deadlines
 from .errors import DiscoveryError, RedirectRefused, TransportError
+from .limits import DEFAULT_LIMITS, ReadLimits, check_shape
+from .reading import ACCEPT_ENCODING, close, read_body, too_slow
 
 __all__ = [
     "REDIRECT_STATUSES",
@@ -56,8 +60,10 @@ def _unfollowable(response: requests.Response, *_args: Any, **_kwargs: Any) -> r
 
 
 def harden_session(http: requests.Session) -> requests.Session:
-    """Switch off ``http``'s cookie jar (and empty it) and make redirects unfollowable on it,
-    for every user of the session; returns the same session. Idempotent."""
+    """Switch off ``http``'s cookie jar (and empty it), make redirects unfollowable on it, and
+    let a ``deadline`` cut its requests (deadline.enforce_deadlines), for every user of the
+    session; returns the same session. Idempotent."""
+    enforce_deadlines(http)
     http.cookies.set_policy(_NoCookies())
     http.cookies.clear()
     hooks = http.hooks.setdefault("response", [])
@@ -92,26 +98,42 @@ def get_json(
     *,
     timeout: float,
     accept: str = "application/json",
+    limits: ReadLimits = DEFAULT_LIMITS,
 ) -> dict[str, Any]:
-    """GET ``url`` and return its JSON object body.
+    """GET ``url`` and return its JSON object body, read within ``limits`` (its bytes, its
+    depth, and a deadline for the whole request; ``timeout`` bounds each read).
 
     Raises TransportError when the request cannot be made, RedirectRefused (a TransportError)
-    when the server answers with a redirect, and DiscoveryError when it answers with another
-    non-200 status or with something that is not a JSON object.
+    when the server answers with a redirect, ResponseLimitExceeded (a TransportError) when the
+    answer passes a bound, and DiscoveryError when it answers with another non-200 status or
+    with something that is not a JSON object.
     """
+    with deadline(limits.deadline) as scope:
+        try:
+            response = http.get(
+                url, headers={"Accept": accept, "Accept-Encoding": ACCEPT_ENCODING},
+                timeout=scope.timeout(timeout), allow_redirects=False, stream=True,
+            )
+        except requests.RequestException as err:
+            if scope.passed:
+                raise too_slow(scope, url) from err
+            raise describe_transport_failure(err, url) from err
+        try:
+            refuse_redirect(response, url)
+            if response.status_code != 200:
+                log.info("GET %s answered HTTP %s", url, response.status_code)
+                raise DiscoveryError(
+                    "http_status", f"GET {url} answered HTTP {response.status_code}")
+            try:
+                data = read_body(response, limits, scope, url)
+            except requests.RequestException as err:
+                raise describe_transport_failure(err, url) from err
+        finally:
+            close(response)
+    check_shape(data, limits, url)
     try:
-        response = http.get(
-            url, headers={"Accept": accept}, timeout=timeout, allow_redirects=False
-        )
-    except requests.RequestException as err:
-        raise describe_transport_failure(err, url) from err
-    refuse_redirect(response, url)
-    if response.status_code != 200:
-        log.info("GET %s answered HTTP %s", url, response.status_code)
-        raise DiscoveryError("http_status", f"GET {url} answered HTTP {response.status_code}")
-    try:
-        body = response.json()
-    except ValueError as err:
+        body = json.loads(data)
+    except ValueError as err:  # a UnicodeDecodeError is a ValueError too
         raise DiscoveryError("invalid_json", f"GET {url} did not return JSON") from err
     if not isinstance(body, dict):
         raise DiscoveryError("invalid_json", f"GET {url} did not return a JSON object")

@@ -17,6 +17,7 @@ All windows and factors are project defaults.
 
 from __future__ import annotations
 
+import bisect
 import datetime
 import re
 import statistics
@@ -106,8 +107,26 @@ def cancelled_by(reason: Mapping[str, Any] | None) -> CancelledBy | None:
     return cancellation(reason).by
 
 
-def _rhythm(dates: list[datetime.date], settings: AlertSettings) -> float | None:
-    intervals = [(b - a).days for a, b in zip(dates, dates[1:], strict=False) if b > a][-8:]
+def _gaps(dates: list[datetime.date]) -> tuple[list[int], list[int]]:
+    """The gaps of more than 0 days between consecutive ``dates``: where each ends (the index
+    of its later date) and its days, in order."""
+    ends: list[int] = []
+    days: list[int] = []
+    for index in range(1, len(dates)):
+        gap = (dates[index] - dates[index - 1]).days
+        if gap > 0:
+            ends.append(index)
+            days.append(gap)
+    return ends, days
+
+
+def _rhythm(gaps: tuple[list[int], list[int]], settings: AlertSettings,
+            end: int | None = None) -> float | None:
+    """The median of the last 8 gaps between ``dates[:end]`` (``gaps`` from ``_gaps(dates)``):
+    found by bisection, so asking at every visit stays linear in the number of visits."""
+    ends, days = gaps
+    count = len(days) if end is None else bisect.bisect_left(ends, end)
+    intervals = days[max(0, count - 8):count]
     if len(intervals) < settings.rhythm_min_intervals:
         return None
     return float(statistics.median(intervals))
@@ -148,14 +167,15 @@ def attendance_alerts(visits: Iterable[Visit], settings: AlertSettings,
     today = today or ordered[-1].date
     alerts = [a for a in map(_absence, ordered) if a is not None]
     dates = [v.date for v in ordered]
+    gaps = _gaps(dates)
     for index in range(1, len(ordered)):
         days = (dates[index] - dates[index - 1]).days
-        rhythm = _rhythm(dates[:index], settings)
+        rhythm = _rhythm(gaps, settings, end=index)
         if days > _limit(rhythm, settings):
             alerts.append(_gap(ordered[index].id, dates[index], days, rhythm, settings, False))
     booked = [v.date for v in everything if v.status == "booked" and v.date >= dates[-1]]
     days = (today - dates[-1]).days
-    rhythm = _rhythm(dates, settings)
+    rhythm = _rhythm(gaps, settings)
     if not booked and days > _limit(rhythm, settings):
         alerts.append(_gap(None, today, days, rhythm, settings, True))
     attended = [v.date for v in ordered if v.status == "attended"]

@@ -6,6 +6,10 @@ GETs, conditional writes) on 429/503 and connection failures.
 
 The bearer token goes only where it should: no redirect is followed (a 3xx is an error), and
 paging links, ids and batch entries pass plugin/fhir/url_safety.py before they become a URL.
+
+Every answer is read within the client's ReadLimits (smart_launch.limits, one set per EHR): its
+bytes as received and decompressed, its JSON depth, the entries of each Bundle in it, and a
+deadline for the whole request; past one, FhirLimitExceeded and nothing of the answer is used.
 """
 
 from __future__ import annotations
@@ -13,12 +17,13 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-import orjson
 import requests
 
+from plugin.fhir.answers import decode_answer, limit_exceeded
 from plugin.fhir.batch_reads import (
     batch_refused,
     read_in_parallel,
@@ -38,6 +43,10 @@ from plugin.fhir.url_safety import (
     harden,
     same_server,
 )
+from smart_launch.deadline import Deadline, deadline
+from smart_launch.errors import ResponseLimitExceeded, TransportError
+from smart_launch.limits import DEFAULT_LIMITS, ReadLimits
+from smart_launch.reading import ACCEPT_ENCODING, close, read_body, too_slow
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +74,13 @@ def next_link(bundle: Mapping[str, Any]) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class _Again:
+    """A 429 or 503 answer: try again after ``Retry-After`` (seconds) or the backoff."""
+
+    retry_after: str | None
+
+
 class FhirClient:
     """One FHIR server, one access token source."""
 
@@ -79,7 +95,9 @@ class FhirClient:
         backoff: float = 0.5,
         sleep: Callable[[float], None] = time.sleep,
         max_pages: int = 50,
+        limits: ReadLimits = DEFAULT_LIMITS,
     ) -> None:
+        """``timeout`` bounds each read, ``limits`` each answer and each whole request."""
         self.base_url = base_url.rstrip("/")
         self._token = token
         self._http = harden(http or requests.Session())
@@ -88,6 +106,7 @@ class FhirClient:
         self._backoff = backoff
         self._sleep = sleep
         self._max_pages = max_pages
+        self.limits = limits
 
     # -- reads -------------------------------------------------------------------------------
     def read(self, resource_type: str, resource_id: str) -> Json:
@@ -216,7 +235,7 @@ class FhirClient:
         what: str,
         idempotent: bool | None = None,
     ) -> Json:
-        send_headers = {"Accept": FHIR_JSON, **(headers or {})}
+        send_headers = {"Accept": FHIR_JSON, "Accept-Encoding": ACCEPT_ENCODING, **(headers or {})}
         if body is not None:
             send_headers["Content-Type"] = FHIR_JSON
         token = self._token() if self._token else None
@@ -226,24 +245,38 @@ class FhirClient:
         attempts = self._retries + 1 if may_retry else 1
         url = self._url(path)
         for attempt in range(attempts):
+            retry_left = attempt + 1 < attempts
             try:
-                response = self._http.request(
-                    method,
-                    url,
-                    params=params,
-                    json=body,
-                    headers=send_headers,
-                    timeout=self._timeout,
-                    allow_redirects=False,
-                )
+                with deadline(self.limits.deadline) as scope:
+                    answer = self._send(method, url, params, body, send_headers, what, scope,
+                                        retry_left)
             except requests.RequestException as err:
-                if attempt + 1 < attempts:
+                if retry_left:
                     self._wait(attempt, None)
                     continue
                 raise FhirTransportError(
                     f"{what} failed: the FHIR server at {self.base_url} did not answer "
                     f"({type(err).__name__})."
                 ) from err
+            if isinstance(answer, dict):
+                return answer
+            self._wait(attempt, answer.retry_after)  # 429 / 503: asked to come back
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _send(self, method: str, url: str, params: Mapping[str, str] | None,
+              body: Mapping[str, Any] | None, headers: Mapping[str, str], what: str,
+              scope: Deadline, retry_left: bool) -> Json | _Again:
+        """One attempt within one deadline: the decoded answer, or _Again when the server
+        asked to come back (429/503) and an attempt is left."""
+        try:
+            response = self._http.request(
+                method, url, params=params, json=body, headers=headers,
+                timeout=scope.timeout(self._timeout), allow_redirects=False, stream=True)
+        except requests.RequestException as err:
+            if scope.passed:
+                raise limit_exceeded(too_slow(scope, url), what, self.base_url) from err
+            raise
+        try:
             if response.status_code in REDIRECT_STATUSES:
                 location = response.headers.get("X-Refused-Location") or response.headers.get(
                     "Location"
@@ -256,11 +289,17 @@ class FhirClient:
                     + "); redirects are not followed, so nothing was sent there.",
                     upstream_status=response.status_code,
                 )
-            if response.status_code in RETRY_STATUSES and attempt + 1 < attempts:
-                self._wait(attempt, response.headers.get("Retry-After"))
-                continue
-            return self._decode(response, what)
-        raise AssertionError("unreachable")  # pragma: no cover
+            if response.status_code in RETRY_STATUSES and retry_left:
+                return _Again(response.headers.get("Retry-After"))
+            try:
+                content = read_body(response, self.limits, scope, url)
+            except ResponseLimitExceeded as err:
+                raise limit_exceeded(err, what, self.base_url) from err
+            except TransportError as err:  # a body in an encoding not asked for
+                raise FhirTransportError(f"{what} failed: {err.message}.") from err
+        finally:
+            close(response)
+        return decode_answer(response, content, what, self.limits, self.base_url)
 
     def _wait(self, attempt: int, retry_after: str | None) -> None:
         delay = self._backoff * (2**attempt)
@@ -268,20 +307,3 @@ class FhirClient:
             delay = min(float(retry_after), 30.0)
         log.info("FHIR request retried in %.1fs", delay)
         self._sleep(delay)
-
-    @staticmethod
-    def _decode(response: requests.Response, what: str) -> Json:
-        try:
-            # orjson: a panel view decodes about 0.8 MB of FHIR JSON (the 150-session patient),
-            # a third of the app's time per view with the standard library's decoder.
-            body = orjson.loads(response.content) if response.content else {}
-        except ValueError:  # orjson.JSONDecodeError is a ValueError
-            body = None
-        if response.status_code >= 400:
-            raise error_for_status(response.status_code, body, what)
-        if not isinstance(body, dict):
-            raise error_for_status(502, None, f"{what} (the answer was not FHIR JSON)")
-        etag = response.headers.get("ETag")
-        if etag and body.get("resourceType") and isinstance(body.setdefault("meta", {}), dict):
-            body["meta"].setdefault("versionId", etag.removeprefix("W/").strip('"'))
-        return body

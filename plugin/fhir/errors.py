@@ -4,9 +4,11 @@ reply's status is chosen by plugin/web/errors.py) and ``issues`` its OperationOu
 
     FhirError                  base (code "fhir.error")
     ├── FhirTransportError     no answer: connection refused, timeout, DNS ("fhir.unreachable")
-    │   └── RecordStoreSignInFailed   the companion record store's token could not be had
-    │                      (its token endpoint refused or did not answer): nothing was sent
-    │                      ("fhir.record_store_sign_in")
+    │   ├── RecordStoreSignInFailed   the companion record store's token could not be had
+    │   │                  (its token endpoint refused or did not answer): nothing was sent
+    │   │                  ("fhir.record_store_sign_in")
+    │   └── FhirLimitExceeded  an answer past a bound of the EHR's ReadLimits, not used:
+    │                          fhir.response_too_large, _too_deep, _too_many_entries, _too_slow
     ├── FhirUnsafeUrl          a URL from the server (a paging link) points elsewhere; not followed
     ├── FhirResponseError      the server answered with an error status ("fhir.server_error")
     │   ├── FhirAuthError      401 / 403: token expired, revoked, or scope missing
@@ -47,6 +49,18 @@ class FhirTransportError(FhirError):
 
 class RecordStoreSignInFailed(FhirTransportError):
     code = "fhir.record_store_sign_in"
+
+
+class FhirLimitExceeded(FhirTransportError):
+    """``server`` names the FHIR server (scheme://host) for the page a clinician sees. A
+    transport error for the write path too: an answer cut short says nothing of what the
+    server did, so a save is queued and re-sent as a conditional create."""
+
+    code = "fhir.response_too_large"
+
+    def __init__(self, message: str, *, code: str, server: str) -> None:
+        super().__init__(message, code=code)
+        self.server = server
 
 
 class FhirUnsafeUrl(FhirError):

@@ -6,6 +6,10 @@
     scope_syntax = "v1"                      # auto (default), v1 or v2
     access = "online"                        # offline (default) or online
     record_store_url = "https://records.example.org/fhir"
+    response_max_mib = 32                    # bounds on its answers (ALLIANCE_RESPONSE_*
+    response_max_entries = 10000             # by default; docs/security.md)
+    response_max_depth = 64
+    response_deadline_seconds = 30
 
 Each issuer gets its own SmartClient (its own client id, secret or keys), so one EHR's
 credentials only ever go to that EHR's token endpoint. Without tables, the top-level settings
@@ -27,10 +31,16 @@ from plugin.config import Settings
 from plugin.errors import ConfigError
 from smart_launch import ClientConfig, SmartClient
 from smart_launch.keystore import KeyStore
+from smart_launch.limits import DEFAULT_LIMITS, MIB, ReadLimits
 
 KEYS = ("client_id", "client_secret", "private_key_file", "private_key_alg", "key_dir",
         "scope_syntax", "access", "record_store_url", "record_store_client_id",
-        "record_store_mode")
+        "record_store_mode", "response_max_mib", "response_max_entries", "response_max_depth",
+        "response_deadline_seconds")
+# The bounds on an EHR's answers: (lowest, highest) accepted, as for the ALLIANCE_ settings.
+LIMIT_RANGES: dict[str, tuple[float, float]] = {
+    "response_max_mib": (0.0625, 1024), "response_max_entries": (10, 1_000_000),
+    "response_max_depth": (8, 256), "response_deadline_seconds": (1, 600)}
 CHOICES = {"private_key_alg": ("RS384", "ES384"), "scope_syntax": ("auto", "v1", "v2"),
            "access": ("offline", "online"), "record_store_mode": ("auto", "ehr", "companion")}
 
@@ -48,6 +58,7 @@ class IssuerSettings:
     record_store_url: str | None = None
     record_store_client_id: str | None = None
     record_store_mode: str = "auto"
+    limits: ReadLimits = DEFAULT_LIMITS  # bounds on this EHR's answers
 
     @property
     def extra_scopes(self) -> tuple[str, ...]:
@@ -64,7 +75,30 @@ def _is_http_url(value: str) -> bool:
     return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
-def _one(iss: str, table: Any, problems: list[str]) -> IssuerSettings | None:
+def read_limits(values: Mapping[str, Any], defaults: Mapping[str, Any], name: str,
+                problems: list[str]) -> ReadLimits:
+    """ReadLimits from the response_* keys of ``values``, else of ``defaults`` (the top-level
+    settings); a value out of range is a problem naming ``name`` and the key."""
+    found: dict[str, float] = {}
+    for key, (low, high) in LIMIT_RANGES.items():
+        value = values.get(key, defaults.get(key))
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int | float) or not (
+                low <= value <= high):
+            problems.append(f"{name} {key}: {value!r} is not a number from {low:g} to {high:g}")
+            continue
+        found[key] = value
+    base = DEFAULT_LIMITS
+    return ReadLimits(
+        max_bytes=int(found.get("response_max_mib", base.max_bytes / MIB) * MIB),
+        max_entries=int(found.get("response_max_entries", base.max_entries)),
+        max_depth=int(found.get("response_max_depth", base.max_depth)),
+        deadline=float(found.get("response_deadline_seconds", base.deadline)))
+
+
+def _one(iss: str, table: Any, problems: list[str],
+         defaults: Mapping[str, Any]) -> IssuerSettings | None:
     name = f'[issuers."{iss}"]'
     if not _is_http_url(iss):
         problems.append(f"{name}: the table name must be the EHR's FHIR base URL")
@@ -103,6 +137,7 @@ def _one(iss: str, table: Any, problems: list[str]) -> IssuerSettings | None:
     if key_dir is not None and not (key_dir / "keys.json").is_file():
         problems.append(f"{name} key_dir: {key_dir} has no keys.json; create it with "
                         f"`alliance keys --dir {key_dir} add`")
+    limits = read_limits(values, defaults, name, problems)
     if (url or values.get("record_store_mode") == "companion") and not (pem or key_dir):
         problems.append(f"{name}: a companion record store is reached with SMART backend "
                         "services, which needs private_key_file or key_dir")
@@ -115,10 +150,11 @@ def _one(iss: str, table: Any, problems: list[str]) -> IssuerSettings | None:
         scope_syntax=values.get("scope_syntax", "auto"), access=values.get("access", "offline"),
         record_store_url=str(url).rstrip("/") if url else None,
         record_store_client_id=values.get("record_store_client_id") or None,
-        record_store_mode=values.get("record_store_mode", "auto"))
+        record_store_mode=values.get("record_store_mode", "auto"), limits=limits)
 
 
-def parse_issuer_tables(tables: Any) -> dict[str, IssuerSettings]:
+def parse_issuer_tables(tables: Any,
+                        defaults: Mapping[str, Any] | None = None) -> dict[str, IssuerSettings]:
     """The ``issuers`` tables of the TOML file; ConfigError listing every problem at once."""
     if not isinstance(tables, Mapping) or not tables:
         raise ConfigError("issuers: must hold one table per EHR, e.g. "
@@ -126,7 +162,7 @@ def parse_issuer_tables(tables: Any) -> dict[str, IssuerSettings]:
     problems: list[str] = []
     found = {}
     for iss, table in tables.items():
-        issuer = _one(str(iss), table, problems)
+        issuer = _one(str(iss), table, problems, defaults or {})
         if issuer is not None:
             found[issuer.iss] = issuer
     if problems:
@@ -138,7 +174,8 @@ def parse_issuer_tables(tables: Any) -> dict[str, IssuerSettings]:
 def issuers_from(settings: Settings) -> dict[str, IssuerSettings]:
     """Every allowed issuer's registration: its table when it has one, else the top-level
     client (ALLIANCE_CLIENT_ID and the rest: one EHR configured by environment variables)."""
-    tables = parse_issuer_tables(settings.issuers) if settings.issuers else {}
+    defaults = {key: getattr(settings, key) for key in LIMIT_RANGES}
+    tables = parse_issuer_tables(settings.issuers, defaults) if settings.issuers else {}
     found = dict(tables)
     for iss in settings.allowed_iss:
         base = iss.rstrip("/")
@@ -147,7 +184,8 @@ def issuers_from(settings: Settings) -> dict[str, IssuerSettings]:
             private_key_pem=settings.private_key_pem, private_key_alg=settings.private_key_alg,
             record_store_url=settings.record_store_url,
             record_store_client_id=settings.record_store_client_id,
-            record_store_mode=settings.record_store_mode))
+            record_store_mode=settings.record_store_mode,
+            limits=read_limits(defaults, {}, "settings", [])))
     return found
 
 
@@ -174,4 +212,4 @@ def smart_client_for(issuer: IssuerSettings, redirect_uri: str, *,
                           private_key_pem=issuer.private_key_pem,
                           private_key_alg=issuer.private_key_alg, allow_http=allow_http)
     keys = KeyStore(issuer.key_dir, clock) if issuer.key_dir is not None else None
-    return SmartClient(config, clock=clock, keys=keys, **options)
+    return SmartClient(config, clock=clock, keys=keys, limits=issuer.limits, **options)

@@ -46,6 +46,7 @@ from smart_launch import (
     SmartClient,
     normalize_iss,
 )
+from smart_launch.limits import ReadLimits
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +96,11 @@ class Launches:
             raise LaunchExpired("This EHR is no longer configured. Open Alliance Panel again.",
                                 code="launch.unknown_iss")
         return client
+
+    def read_limits(self, iss: str) -> ReadLimits:
+        """The bounds on this EHR's answers (its [issuers] table, else the top-level ones)."""
+        issuer = self._issuers.get(normalize_iss(iss))
+        return issuer.limits if issuer is not None else self._client_for(iss).limits
 
     def public_jwks(self) -> dict[str, Any]:
         """Every issuer client's public keys, once each (the app's one jwks_uri)."""

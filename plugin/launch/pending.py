@@ -1,8 +1,19 @@
 """Pending launches, between /launch and /callback: their bounds and their browser binding.
 
 Bounds: every launch parameter has a size limit, and launches started are counted per client
-address and in all with the store's atomic ``incr`` (a fixed window of ``PENDING_TTL``), so one
+prefix and in all with the store's atomic ``incr`` (a fixed window of ``PENDING_TTL``), so one
 request cannot store a huge row and one client cannot fill the store.
+
+- A client is its prefix (``client_prefix``): an IPv4 address, or the /64 of an IPv6 address
+  (one host is handed a whole /64, so its addresses are one client): 30 launches per window.
+- Past ``MAX_PENDING_TOTAL`` in all, a prefix may start ``fair_share(total)`` launches: the 30
+  scaled by ``MAX_PENDING_TOTAL / total``, never under ``MIN_SHARE``. The heaviest prefixes
+  are refused first (503). A flood from P prefixes counts at most 30 * P, so every prefix keeps
+  a share of at least ``MAX_PENDING_TOTAL / P``: 180 flooding prefixes (5,400 launches) leave
+  each prefix 27, and a clinic at one address goes on launching. In all, no more than
+  ``MAX_PENDING_TOTAL * CEILING_FACTOR`` are counted per window, whatever the number of
+  prefixes (the store's bound). Only counters are used, so every session store (SQLite,
+  PostgreSQL, Redis) keeps them the same way.
 
 Binding: /launch sets the browser cookie; ``bind_pending`` (at /launch/check) binds the pending
 launch to it when it came back, or else to a fresh random value the starting page keeps in its
@@ -14,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import logging
 import secrets
 from collections.abc import Callable
@@ -24,16 +36,19 @@ from plugin.launch.session_store import SessionStore
 from smart_launch import PendingAuthorization
 
 __all__ = [
-    "MAX_PARAMETER", "MAX_PENDING_PER_ADDRESS", "MAX_PENDING_TOTAL", "PENDING_TTL", "Binding",
-    "bind_pending", "count_pending", "digest", "needs_page_value",
+    "MAX_PARAMETER", "MAX_PENDING_PER_ADDRESS", "MAX_PENDING_TOTAL", "MIN_SHARE", "PENDING_TTL",
+    "Binding", "bind_pending", "client_prefix", "count_pending", "digest", "fair_share",
+    "needs_page_value",
 ]
 
 log = logging.getLogger(__name__)
 
 PENDING_TTL = 600.0
 MAX_PARAMETER = 2048  # characters in iss, launch and every other launch parameter
-MAX_PENDING_PER_ADDRESS = 30  # launches started from one client address per PENDING_TTL
-MAX_PENDING_TOTAL = 5000  # launches started in all per PENDING_TTL
+MAX_PENDING_PER_ADDRESS = 30  # launches started from one client prefix per PENDING_TTL
+MAX_PENDING_TOTAL = 5000  # launches in all per PENDING_TTL before each prefix gets a share
+MIN_SHARE = 3  # the least share of a prefix, however heavy the flood
+CEILING_FACTOR = 10  # no more than MAX_PENDING_TOTAL times this in all, whatever the share
 
 
 def digest(value: str) -> str:
@@ -49,14 +64,38 @@ class Binding:
     page_value: str | None = None  # for "page": what the page keeps in its own state
 
 
+def client_prefix(address: str) -> str:
+    """Whom a launch is counted against: an IPv4 address, the /64 of an IPv6 one (an
+    IPv4-mapped IPv6 address is its IPv4 address); anything else as it is."""
+    try:
+        parsed = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return address
+    if isinstance(parsed, ipaddress.IPv6Address):
+        if parsed.ipv4_mapped is not None:
+            return str(parsed.ipv4_mapped)
+        return str(ipaddress.IPv6Network((parsed, 64), strict=False))
+    return str(parsed)
+
+
+def fair_share(total: int) -> int:
+    """How many launches one prefix may have started when ``total`` were started in all."""
+    if total <= MAX_PENDING_TOTAL:
+        return MAX_PENDING_PER_ADDRESS
+    return max(MIN_SHARE, MAX_PENDING_PER_ADDRESS * MAX_PENDING_TOTAL // total)
+
+
 def count_pending(store: SessionStore, address: str) -> None:
-    """Refuse a launch beyond the bounds on pending launches (LaunchLimited, LaunchBusy)."""
-    if store.incr("pending_from", address, PENDING_TTL) > MAX_PENDING_PER_ADDRESS:
+    """Refuse a launch beyond the bounds on pending launches: LaunchLimited (429) past the
+    prefix's own bound, LaunchBusy (503) past its fair share of a full store."""
+    started = store.incr("pending_from", client_prefix(address), PENDING_TTL)
+    if started > MAX_PENDING_PER_ADDRESS:
         log.warning("too many launches started from one address")
         raise LaunchLimited(
             "Too many launches were started from this address in the last ten minutes. "
             "Wait a few minutes, then launch the app again from the chart.")
-    if store.incr("pending_all", "all", PENDING_TTL) > MAX_PENDING_TOTAL:
+    total = store.incr("pending_all", "all", PENDING_TTL)
+    if total > MAX_PENDING_TOTAL * CEILING_FACTOR or started > fair_share(total):
         log.warning("too many launches pending in all")
         raise LaunchBusy(
             "The app is handling too many sign-ins right now. Try again in a few minutes.")

@@ -45,6 +45,7 @@ from plugin.web.launch_routes import bp as launch_bp
 from plugin.web.panel_routes import bp as panel_bp
 from plugin.web.services import EXTENSION, Services
 from smart_launch import LaunchContext
+from smart_launch.transport import harden_session
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +68,8 @@ def create_app(
     log_redaction.install()  # before anything can log a handle, a code or a token
     settings = config if isinstance(config, Settings) else load_settings(config)
     catalogue = FormCatalogue.from_settings(settings)
-    http = observe(http or requests.Session())  # request id out, latency measured
+    # No cookies, no redirects, deadlines (smart_launch.transport); request id out, latency.
+    http = observe(harden_session(http or requests.Session()))
     issuers = issuers_from(settings)
     clients = {iss: smart_client_for(issuer, settings.redirect_uri, clock=clock, http=http,
                                     allow_http=settings.development)
@@ -86,7 +88,7 @@ def create_app(
 
     def ehr_client(context: LaunchContext) -> FhirClient:  # one quick retry, then the outbox
         return FhirClient(context.iss, token=lambda: context.access_token, http=http,
-                          sleep=sleep, retries=1)
+                          sleep=sleep, retries=1, limits=launches.read_limits(context.iss))
 
     outbox = Outbox(store, OutboxClients(launches, record_stores, ehr_client),
                     clock=clock, policy=outbox_policy)

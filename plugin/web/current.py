@@ -41,7 +41,8 @@ def current_launch(handle: str, *, context: LaunchContext | None = None) -> Curr
         context = app.launches.context(handle, browser_key(request))
     launch_context = context
     ehr = FhirClient(launch_context.iss, token=lambda: launch_context.access_token,
-                     http=app.http, sleep=app.sleep)
+                     http=app.http, sleep=app.sleep,
+                     limits=app.launches.read_limits(launch_context.iss))
     records = app.record_stores.for_launch(launch_context, ehr)
     launch = CurrentLaunch(handle, launch_context, ehr, records, app.settings)
     g.launch = launch  # a refusal later in this request is audited for this launch

@@ -3,7 +3,8 @@
 The style document is fetched without any token, only from the EHR's own hosts (the FHIR
 server's or the authorization server's), cached per URL, and every value is checked against a
 strict pattern: a value that is not plainly a colour, a length or a font list is dropped, so
-nothing from the EHR can inject CSS.
+nothing from the EHR can inject CSS. It is read within STYLE_LIMITS (a few KB of flat JSON in
+practice): a huge, deep or slow answer is dropped like an unreadable one.
 """
 
 from __future__ import annotations
@@ -17,11 +18,15 @@ from urllib.parse import urlsplit
 
 import requests
 
+from smart_launch import SmartLaunchError
 from smart_launch.cache import TtlCache
+from smart_launch.limits import ReadLimits
+from smart_launch.transport import get_json
 
 log = logging.getLogger(__name__)
 
 CACHE_SECONDS = 3600.0
+STYLE_LIMITS = ReadLimits(max_bytes=64 * 1024, max_depth=8, deadline=5.0)  # project defaults
 COLOUR = re.compile(r"^(#[0-9a-fA-F]{3,8}|rgba?\([\d\s.,%]+\))$")
 LENGTH = re.compile(r"^\d{1,3}(\.\d{1,3})?(px|em|rem)$")
 FONTS = re.compile(r"^[A-Za-z0-9 ,'\"-]{1,120}$")
@@ -127,15 +132,10 @@ class StyleFetcher:
         cached = self._cache.get(url)
         if cached is not None:
             return cached
-        try:
-            answer = self._http.get(url, timeout=5, headers={"Accept": "application/json"},
-                                    allow_redirects=False)  # a redirect is not followed
-            answer.raise_for_status()
-            if answer.status_code != 200:
-                raise requests.HTTPError(f"HTTP {answer.status_code}")
-            document = answer.json()
-        except (requests.RequestException, ValueError) as err:
-            log.warning("smart_style_url not readable: %s", type(err).__name__)
+        try:  # no redirect is followed; size, depth and time are bounded (STYLE_LIMITS)
+            document: Any = get_json(self._http, url, timeout=5, limits=STYLE_LIMITS)
+        except SmartLaunchError as err:
+            log.warning("smart_style_url not readable: %s", err.code)
             document = {}
         found = style_variables(document if isinstance(document, dict) else {})
         self._cache.put(url, found)

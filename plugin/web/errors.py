@@ -19,6 +19,7 @@ from plugin.errors import ConfigError
 from plugin.fhir.errors import (
     FhirAuthError,
     FhirError,
+    FhirLimitExceeded,
     FhirNotFound,
     RecordError,
     RecordStoreSignInFailed,
@@ -43,6 +44,7 @@ from smart_launch import (
     TokenRequestError,
     TransportError,
 )
+from smart_launch.errors import ResponseLimitExceeded
 
 log = logging.getLogger(__name__)
 
@@ -61,10 +63,12 @@ REPLY_STATUS: dict[type[Exception], tuple[int, str]] = {
     FhirError: (502, "The EHR could not do this"),
     FhirAuthError: (403, "The EHR did not allow this"),
     FhirNotFound: (404, "Not found in the EHR"),
+    FhirLimitExceeded: (502, "The EHR's answer could not be used"),
     RecordError: (422, "The record could not be built"),
     RecordStoreSignInFailed: (502, "Ratings could not be reached"),
     SmartLaunchError: (400, "Sign-in with the EHR failed"),
     TransportError: (502, "Sign-in with the EHR failed"),
+    ResponseLimitExceeded: (502, "Sign-in with the EHR failed"),
 }
 ROOTS = (ConfigError, LaunchError, RecordingError, AllianceError, FhirError, SmartLaunchError)
 # errors whose code a remote server chose (an OAuth `error`): metrics and logs see only a

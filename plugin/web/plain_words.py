@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from werkzeug.exceptions import HTTPException
 
@@ -21,6 +22,7 @@ from plugin.fhir.errors import (
     FhirAuthError,
     FhirConflict,
     FhirError,
+    FhirLimitExceeded,
     FhirNotFound,
     FhirTransportError,
     FhirUnsafeUrl,
@@ -31,6 +33,7 @@ from plugin.fhir.stores import RecordStore
 from plugin.launch.errors import LaunchError, StoreUnavailable
 from plugin.recording.errors import RecordingError
 from smart_launch import SmartLaunchError
+from smart_launch.errors import ResponseLimitExceeded
 
 TELL_IT = "If it keeps happening, tell your IT team what this page says."
 STORE_UNREACHABLE = ("The place where ratings are kept could not be reached just now, so "
@@ -170,7 +173,33 @@ def error_words(err: Exception) -> ErrorWords:
     return ErrorWords(_by_class(err), technical)
 
 
+# An answer past a bound (smart_launch.limits), by its code's ending: what the server did.
+BOUND_WORDS = {
+    "too_large": "sent an answer larger than Alliance Panel reads",
+    "too_many_entries": "sent a list longer than Alliance Panel reads at once",
+    "too_deep": "sent an answer nested more deeply than Alliance Panel reads",
+    "too_slow": "took longer to answer than Alliance Panel waits",
+}
+
+
+def bound_words(err: FhirLimitExceeded | ResponseLimitExceeded) -> str:
+    """The sentence for an answer past a bound, naming the server (its host) it came from."""
+    where = err.server if isinstance(err, FhirLimitExceeded) else err.url
+    host = urlsplit(where).netloc or where
+    what = next((words for end, words in BOUND_WORDS.items() if err.code.endswith(end)),
+                BOUND_WORDS["too_large"])
+    if isinstance(err, ResponseLimitExceeded):
+        return (f"The EHR's sign-in server at {host} {what}, so Alliance Panel stopped and did "
+                f"not open. Open it again from the patient's chart. {TELL_IT}")
+    slow = err.code.endswith("too_slow")
+    then = "Try again in a moment." if slow else "Trying again may not help."
+    return (f"The EHR at {host} {what}, so Alliance Panel stopped; nothing was changed. {then} "
+            f"{TELL_IT}")
+
+
 def _by_class(err: Exception) -> str:
+    if isinstance(err, FhirLimitExceeded | ResponseLimitExceeded):
+        return bound_words(err)
     if isinstance(err, StoreUnavailable):
         return ("Alliance Panel cannot reach its own storage just now. Nothing already saved is "
                 f"lost. Try again in a minute. {TELL_IT}")

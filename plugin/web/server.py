@@ -9,6 +9,13 @@
   balancer, run one such instance per host with a shared session store
   (ALLIANCE_SESSION_STORE_URL).
 
+Behind proxies (ALLIANCE_TRUSTED_PROXIES > 0) both hand the X-Forwarded-* headers to the app,
+where ProxyFix believes only the last N hops: gunicorn passes them on as they came, and
+waitress, which by default deletes them before the app sees them (its
+``clear_untrusted_proxy_headers``), is told to keep them (``waitress_options``). Otherwise every
+clinician would share the balancer's address, and the per-address bound on launches would lock
+out a whole clinic.
+
 Both print one line, `Alliance Panel listening on http://HOST:PORT (...)`, once the port is
 bound and with the port actually bound: `--port 0` lets the system pick a free one (no other
 program can take it between choosing and binding), and a supervisor or test reads it there.
@@ -48,11 +55,22 @@ def announce(address: tuple[Any, ...], workers: int, threads: int) -> None:
           f"({workers} worker(s) x {threads} threads)", flush=True)
 
 
+def waitress_options(trusted_proxies: int) -> dict[str, Any]:
+    """waitress settings for ALLIANCE_TRUSTED_PROXIES: with trusted hops, X-Forwarded-* reach
+    the app's ProxyFix (the one place that reads them, under either server); without, waitress
+    deletes them, and no ProxyFix is installed to read them anyway."""
+    return {"clear_untrusted_proxy_headers": False} if trusted_proxies > 0 else {}
+
+
 def serve_waitress(app: Flask, host: str, port: int, threads: int) -> None:
     import waitress
 
+    from plugin.web.services import EXTENSION
+
     settle_heap()
-    server = waitress.create_server(app, host=host, port=port, threads=threads, ident=None)
+    options = waitress_options(app.extensions[EXTENSION].settings.trusted_proxies)
+    server = waitress.create_server(app, host=host, port=port, threads=threads, ident=None,
+                                    **options)
     announce(server.socket.getsockname(), 1, threads)
     server.run()
 

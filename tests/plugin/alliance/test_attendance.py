@@ -4,10 +4,20 @@ against the client's own rhythm, only recent ones open."""
 from __future__ import annotations
 
 import datetime
+import statistics
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from plugin.alliance import REASON_CODES, Visit, analyse_trends, cancellation, cancelled_by
+from plugin.alliance import (
+    REASON_CODES,
+    AlertSettings,
+    Visit,
+    analyse_trends,
+    cancellation,
+    cancelled_by,
+)
 
 D = datetime.date
 MONDAY = D(2026, 1, 5)
@@ -145,3 +155,18 @@ def test_one_old_absence_with_sessions_since_is_history_a_repeated_one_is_not():
                                                ("no-show", None)] + [("attended", None)] * 2)
     alerts = analyse_trends([], [], twice, today=twice[-1].date)
     assert [(a.rule, a.open) for a in alerts] == [("client-cancelled", True), ("no-show", True)]
+
+
+@given(st.lists(st.integers(min_value=0, max_value=60), max_size=40))
+def test_the_rhythm_at_each_visit_is_the_median_of_its_last_eight_gaps(steps):
+    from plugin.alliance.attendance import _gaps, _rhythm
+
+    dates = [datetime.date(2024, 1, 1)]
+    for step in steps:
+        dates.append(dates[-1] + datetime.timedelta(days=step))
+    settings = AlertSettings()
+    for end in range(len(dates) + 1):
+        gaps = [(b - a).days for a, b in zip(dates[:end], dates[1:end], strict=False) if b > a]
+        expected = (float(statistics.median(gaps[-8:]))
+                    if len(gaps[-8:]) >= settings.rhythm_min_intervals else None)
+        assert _rhythm(_gaps(dates), settings, end=end) == expected

@@ -143,3 +143,26 @@ def test_environment_variables_alone_still_configure_one_ehr(tmp_path: Path) -> 
     issuers = issuers_from(settings)
     assert {i.client_id for i in issuers.values()} == {"only-one"}
     assert {i.scope_syntax for i in issuers.values()} == {"auto"}
+
+
+def test_each_ehr_has_its_own_bounds_on_answers_over_the_top_level_ones(tmp_path: Path) -> None:
+    from plugin.config import load_settings
+    from plugin.launch.issuers import issuers_from
+
+    settings = load_settings({
+        "public_url": "https://alliance.example.org", "client_id": "top",
+        "secret_key": secrets.token_urlsafe(32), "data_dir": str(tmp_path),
+        "response_deadline_seconds": "12",
+        "issuers": {EPIC: {"client_id": "e", "response_max_mib": 2, "response_max_depth": 100},
+                    ORACLE: {"client_id": "o"}}})
+    found = issuers_from(settings)
+    assert found[EPIC].limits.max_bytes == 2 * 1024 * 1024
+    assert found[EPIC].limits.max_depth == 100
+    assert found[EPIC].limits.deadline == 12.0  # the top-level setting, not overridden
+    assert found[ORACLE].limits.max_bytes == 32 * 1024 * 1024  # the project default
+    assert found[ORACLE].limits.max_entries == 10_000
+    with pytest.raises(ConfigError) as refused:
+        parse_issuer_tables({EPIC: {"client_id": "e", "response_max_depth": 100_000,
+                                    "response_deadline_seconds": "soon"}})
+    assert "response_max_depth: 100000 is not a number from 8 to 256" in str(refused.value)
+    assert "response_deadline_seconds: 'soon'" in str(refused.value)

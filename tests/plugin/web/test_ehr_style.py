@@ -54,3 +54,15 @@ def test_colours_that_would_make_text_hard_to_read_are_not_applied():
     assert pale == {"--warn": "#b3261e"}  # pale blue and grey text fail 4.5:1 on white
     dark_page = style_variables({"color_background": "#202020"})
     assert dark_page == {}  # the panel's dark text would vanish on it
+
+
+def test_a_huge_or_deeply_nested_style_document_is_dropped_not_raised():
+    http, transport = fake_session()
+    deep = b'{"a": ' * 100_000 + b"1" + b"}" * 100_000
+    transport.add("GET", "https://ehr.example/deep.json", (200, deep))
+    huge = b'{"x": "' + b" " * 200_000 + b'"}'
+    transport.add("GET", "https://ehr.example/huge.json", (200, huge))
+    fetcher = StyleFetcher(http)
+    ehr = ["https://ehr.example/fhir"]
+    assert fetcher.variables("https://ehr.example/deep.json", ehr) == {}  # no RecursionError
+    assert fetcher.variables("https://ehr.example/huge.json", ehr) == {}  # over 64 KiB
