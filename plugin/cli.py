@@ -8,6 +8,7 @@ import logging
 import os
 import subprocess
 import sys
+from importlib.machinery import PathFinder
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
 
 def _serve(args: argparse.Namespace) -> int:
     from plugin.config import load_settings
-    from plugin.errors import ConfigError
+    from plugin.errors import ConfigError, require_extra
     from plugin.launch.errors import StoreUnavailable
 
     if args.log_format == "json":
@@ -30,6 +31,7 @@ def _serve(args: argparse.Namespace) -> int:
         return 2
     if args.workers > 1:
         try:
+            require_extra("gunicorn", "gunicorn", "--workers above 1")
             _check_store(load_settings())  # fail here, once, rather than in every worker
         except (ConfigError, StoreUnavailable) as err:
             print(err.message, file=sys.stderr)
@@ -86,8 +88,17 @@ def port_problem(err: OSError, port: int, option: str) -> str:
     return f"Port {port} {why}. Choose another with {option}, e.g. {option} {port + 10}."
 
 
+DEMO_NEEDS_CHECKOUT = (
+    "alliance demo runs the development EHR (ehr_sandbox), which lives in the repository and "
+    "is not part of the installed package: run it from a checkout (`make demo`).")
+
+
 def _demo(args: argparse.Namespace) -> int:
-    # The demo lives with the development EHR, which the product itself never imports.
+    # The demo lives with the development EHR, which the product itself never imports: it runs
+    # as a module of the checkout (the working folder), never from the installed package.
+    if PathFinder.find_spec("ehr_sandbox", [os.getcwd()]) is None:  # `-m` looks there first
+        print(DEMO_NEEDS_CHECKOUT, file=sys.stderr)
+        return 2
     command = [
         sys.executable, "-m", "ehr_sandbox.demo", "--ehr-port", str(args.ehr_port),
         "--app-port", str(args.app_port), "--data-dir", str(args.data_dir),
@@ -134,7 +145,9 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--log-format", choices=["json", "text"], default="json",
                        help="json: one JSON object per line with the request id (default)")
     serve.set_defaults(run=_serve)
-    demo = commands.add_parser("demo", help="run the app on the embedded sandbox EHR")
+    demo = commands.add_parser(
+        "demo", help="run the app on the sandbox EHR (needs a checkout of the repository: "
+        "the sandbox is not part of the installed package)")
     demo.add_argument("--ehr-port", type=int, default=8081, help="the sandbox EHR's port")
     demo.add_argument("--app-port", type=int, default=8080, help="the app's port")
     demo.add_argument("--data-dir", default="var/demo", help="where both keep their files")
@@ -151,7 +164,13 @@ def main(argv: list[str] | None = None) -> int:
     register_deploy(commands)
     register_keys(commands)
     args = parser.parse_args(argv)
-    return int(args.run(args))
+    from plugin.errors import ConfigError
+
+    try:
+        return int(args.run(args))
+    except ConfigError as err:  # a bad setting or a missing extra: said once, no traceback
+        print(f"alliance {args.command}: {err.message}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from plugin import __version__
 from plugin.config import Settings, load_settings
 from plugin.fhir.client import FhirClient
+from plugin.fhir.sessions import outbound_session
 from plugin.fhir.stores import RecordStores
 from plugin.launch.issuers import issuers_from, settings_for, smart_client_for
 from plugin.launch.launches import Launches
@@ -67,7 +68,7 @@ def create_app(
     log_redaction.install()  # before anything can log a handle, a code or a token
     settings = config if isinstance(config, Settings) else load_settings(config)
     catalogue = FormCatalogue.from_settings(settings)
-    http = observe(http or requests.Session())  # request id out, latency measured
+    http = observe(http or outbound_session(settings.ca_bundle))  # request id out, latency measured
     issuers = issuers_from(settings)
     clients = {iss: smart_client_for(issuer, settings.redirect_uri, clock=clock, http=http,
                                     allow_http=settings.development)
