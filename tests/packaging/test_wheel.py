@@ -66,8 +66,8 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Installed]:
     (wheel,) = (root / "dist").glob("alliance_panel-*.whl")
     venv = root / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
-    _pip(str(venv / "bin" / "pip"), "install", "--quiet", "--disable-pip-version-check", "--no-compile",
-         str(wheel), cwd=root)
+    _pip(str(venv / "bin" / "pip"), "install", "--quiet", "--disable-pip-version-check",
+         "--no-compile", str(wheel), cwd=root)  # no .pyc for fhir.resources' models: ~15 s
     workdir = root / "work"
     workdir.mkdir()
     yield Installed(wheel, venv, workdir)
