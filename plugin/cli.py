@@ -20,22 +20,26 @@ def _serve(args: argparse.Namespace) -> int:
     from plugin.config import load_settings
     from plugin.errors import ConfigError, require_extra
     from plugin.launch.errors import StoreUnavailable
+    from plugin.ops.json_logs import json_line, use_json_logs
 
     if args.log_format == "json":
-        from plugin.ops.json_logs import use_json_logs
-
         use_json_logs()
-    if args.workers > 1 and sys.platform == "win32":
-        print("--workers needs a Unix host (gunicorn); on Windows run one process per port "
-              "behind the balancer.", file=sys.stderr)
+
+    def refuse(message: str) -> int:  # why serve stops, as a log line of the chosen format
+        if args.log_format == "json":
+            message = json_line(message, level=logging.ERROR, logger="plugin.cli")
+        print(message, file=sys.stderr)
         return 2
+
+    if args.workers > 1 and sys.platform == "win32":
+        return refuse("--workers needs a Unix host (gunicorn); on Windows run one process per "
+                      "port behind the balancer.")
     if args.workers > 1:
         try:
             require_extra("gunicorn", "gunicorn", "--workers above 1")
             _check_store(load_settings())  # fail here, once, rather than in every worker
         except (ConfigError, StoreUnavailable) as err:
-            print(err.message, file=sys.stderr)
-            return 2
+            return refuse(err.message)
         from plugin.ops.metrics_folder import prepare_metrics_folder
 
         # Before anything imports prometheus_client, so the workers share one folder.
@@ -50,15 +54,13 @@ def _serve(args: argparse.Namespace) -> int:
     try:
         app = create_app(outbox_interval=1.0)  # queued saves are retried in the background
     except (ConfigError, StoreUnavailable) as err:  # a bad setting, or a store that is down
-        print(err.message, file=sys.stderr)
-        return 2
+        return refuse(err.message)
     try:
-        server.serve_waitress(app, args.host, args.port, args.threads)
+        server.serve_waitress(app, args.host, args.port, args.threads, args.log_format == "json")
     except OSError as err:
         if err.errno not in (errno.EADDRINUSE, errno.EACCES, errno.EADDRNOTAVAIL):
             raise
-        print(port_problem(err, args.port, "--port"), file=sys.stderr)
-        return 2
+        return refuse(port_problem(err, args.port, "--port"))
     return 0
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -58,11 +59,25 @@ def _pip(*args: str, cwd: Path) -> None:
         raise AssertionError(f"{' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
 
 
+def _checkout_copy(into: Path) -> Path:
+    """The checkout's files (tracked or new, not ignored) in a fresh folder: a build there
+    sees no build/ left over from an earlier one and leaves none in the checkout."""
+    listed = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard"],
+                            cwd=REPO, capture_output=True, text=True, check=True, timeout=60)
+    for name in listed.stdout.splitlines():
+        source = REPO / name
+        if source.is_file():
+            (into / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, into / name)
+    return into
+
+
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Installed]:
     root = tmp_path_factory.mktemp("packaging")
+    source = _checkout_copy(root / "source")
     _pip(sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(root / "dist"),
-         str(REPO), cwd=root)
+         str(source), cwd=root)
     (wheel,) = (root / "dist").glob("alliance_panel-*.whl")
     venv = root / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
