@@ -98,10 +98,13 @@ def create_app(
 
     app = Flask(__name__)
     if settings.trusted_proxies:
-        # Behind a balancer: the client's address (launches are counted per address) and
-        # scheme come from the X-Forwarded-* headers the trusted hops add, and only those.
+        # Behind a balancer: the client's address (launches are counted per address), the
+        # scheme and the path prefix the app is served under (X-Forwarded-Prefix, e.g.
+        # /alliance: every URL the app builds carries it) come from the X-Forwarded-* headers
+        # the trusted hops add, and only those.
+        hops = settings.trusted_proxies
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
-            app.wsgi_app, x_for=settings.trusted_proxies, x_proto=settings.trusted_proxies)
+            app.wsgi_app, x_for=hops, x_proto=hops, x_prefix=hops)
     app.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=256 * 1024)
     app.extensions[EXTENSION] = Services(
         settings=settings,
