@@ -128,10 +128,8 @@ def _keygen(args: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+def build_parser() -> argparse.ArgumentParser:
+    """The `alliance` command line: every subcommand and its options."""
     parser = argparse.ArgumentParser(prog="alliance", description="Alliance Panel")
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="run the app with a production WSGI server")
@@ -165,7 +163,14 @@ def main(argv: list[str] | None = None) -> int:
     register_audit(commands)
     register_deploy(commands)
     register_keys(commands)
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    args = build_parser().parse_args(argv)
     from plugin.errors import ConfigError
 
     try:
