@@ -71,8 +71,10 @@ def serve_gunicorn(host: str, port: int, workers: int, threads: int, json_logs: 
             announce(listener.sock.getsockname(), workers, threads, json_logs)
 
     def child_exit(_server: Any, worker: Any) -> None:
-        from prometheus_client import multiprocess
-
+        try:
+            from prometheus_client import multiprocess
+        except ImportError:  # no `metrics` extra: no samples to mark
+            return
         multiprocess.mark_process_dead(worker.pid)  # type: ignore[no-untyped-call]
 
     def post_fork(_server: Any, _worker: Any) -> None:

@@ -4,7 +4,7 @@ each optional feature, asked for without its extra, stops with a message naming 
 
 Building the wheel fetches setuptools (build isolation) and installing it fetches the
 dependencies: from pip's cache when warm, else from PyPI. Without either the module skips
-loudly (fails under CI=true). About 40 s on a quiet two-core machine.
+loudly (fails under CI=true). About 50 s on a quiet two-core machine.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import zipfile
@@ -22,8 +23,10 @@ from pathlib import Path
 import pytest
 import requests
 
+pytestmark = pytest.mark.packaging
+
 import plugin
-from tests.support.processes import ManagedProcess, require_tools
+from tests.support.processes import ManagedProcess, children, require_tools
 
 REPO = Path(__file__).resolve().parents[2]
 PIP_DEADLINE = 300  # seconds for a build or an install: a cold cache on a slow network
@@ -113,9 +116,7 @@ def test_the_version_is_written_once_and_read_by_the_package_metadata(
 
 def test_the_installed_command_runs_without_extras_or_the_checkout(
         installed: Installed) -> None:
-    for args in (("alliance", "--help"), ("alliance", "check", "--help"),
-                 ("alliance", "serve", "--help"), ("alliance", "install", "--help"),
-                 ("alliance", "audit", "--help"), ("alliance", "keys", "--help")):
+    for args in (("alliance", "--help"), ("alliance", "check", "--help")):
         done = installed.run(*args)
         assert done.returncode == 0, (args, done.stderr)
         assert "usage: alliance" in done.stdout
@@ -123,6 +124,9 @@ def test_the_installed_command_runs_without_extras_or_the_checkout(
                            "('psycopg', 'redis', 'gunicorn', 'prometheus_client', 'ehr_sandbox',"
                            " 'pytest') if u.find_spec(m)])")
     assert extras.stdout.strip() == "[]"
+    commands = installed.run("alliance", "--help").stdout
+    for command in ("serve", "check", "install", "audit", "keys"):
+        assert command in commands
     demo = installed.run("alliance", "demo")
     assert demo.returncode == 2
     assert "not part of the installed package" in demo.stderr
@@ -170,5 +174,34 @@ def test_serve_answers_without_extras_and_metrics_names_its_extra(
         assert "pip install 'alliance-panel[metrics]'" in metrics.text
         ready = requests.get(f"{base}/readyz", timeout=10).json()
         assert ready["checks"]["metrics"]["ok"] is True, ready
+    finally:
+        server.stop()
+
+
+def test_workers_without_the_metrics_extra_serve_and_survive_a_worker_exit(
+        installed: Installed, tmp_path: Path) -> None:
+    """Runs last: it adds the gunicorn extra to the venv (the others need it absent)."""
+    _pip(str(installed.venv / "bin" / "pip"), "install", "--quiet", "--no-compile",
+         "--disable-pip-version-check", "-c", str(REPO / "constraints.txt"),
+         f"{installed.wheel}[gunicorn]", cwd=installed.workdir)
+    log = tmp_path / "serve.log"
+    server = ManagedProcess("alliance serve", [
+        str(installed.venv / "bin" / "alliance"), "serve", "--host", "127.0.0.1", "--port", "0",
+        "--workers", "2", "--threads", "2"], log, cwd=installed.workdir,
+        env=_settings(tmp_path))
+    try:
+        found: list[str] = []
+
+        def booted(count: int) -> bool:
+            text = log.read_text(errors="replace")
+            found[:] = re.findall(r"listening on (http://\S+)", text)
+            return bool(found) and text.count("Booting worker") >= count
+
+        server.wait_until(lambda: booted(2), 60)
+        os.kill(children(server.pid)[0], signal.SIGTERM)  # the master replaces it, with no metrics to mark dead
+        server.wait_until(lambda: booted(3), 60)
+        assert requests.get(f"{found[0]}/healthz", timeout=10).status_code == 200
+        assert requests.get(f"{found[0]}/metrics", timeout=10).status_code == 501
+        assert "Traceback" not in log.read_text(errors="replace")
     finally:
         server.stop()
