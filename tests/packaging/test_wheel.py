@@ -23,10 +23,10 @@ from pathlib import Path
 import pytest
 import requests
 
-pytestmark = pytest.mark.packaging
-
 import plugin
 from tests.support.processes import ManagedProcess, children, require_tools
+
+pytestmark = pytest.mark.packaging
 
 REPO = Path(__file__).resolve().parents[2]
 PIP_DEADLINE = 300  # seconds for a build or an install: a cold cache on a slow network
