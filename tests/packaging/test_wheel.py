@@ -198,7 +198,8 @@ def test_workers_without_the_metrics_extra_serve_and_survive_a_worker_exit(
             return bool(found) and text.count("Booting worker") >= count
 
         server.wait_until(lambda: booted(2), 60)
-        os.kill(children(server.pid)[0], signal.SIGTERM)  # the master replaces it, with no metrics to mark dead
+        # the master replaces it, with no metrics to mark dead
+        os.kill(children(server.pid)[0], signal.SIGTERM)
         server.wait_until(lambda: booted(3), 60)
         assert requests.get(f"{found[0]}/healthz", timeout=10).status_code == 200
         assert requests.get(f"{found[0]}/metrics", timeout=10).status_code == 501
