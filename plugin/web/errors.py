@@ -14,6 +14,7 @@ from flask import Flask, g, render_template
 from werkzeug.exceptions import HTTPException
 
 from plugin.alliance import AllianceError
+from plugin.config import CA_BUNDLE_HINT
 from plugin.errors import ConfigError
 from plugin.fhir.errors import (
     FhirAuthError,
@@ -69,6 +70,9 @@ ROOTS = (ConfigError, LaunchError, RecordingError, AllianceError, FhirError, Sma
 REMOTE_CODES = (AuthorizationDenied, TokenRequestError)
 
 
+TLS_UNTRUSTED = frozenset({"tls_untrusted", "fhir.tls_untrusted"})  # the operator's CA setting
+
+
 def reply_for(err: Exception) -> tuple[int, str]:
     """Our reply's status and title for an error: its nearest class in REPLY_STATUS."""
     for cls in type(err).__mro__:
@@ -93,7 +97,10 @@ def _domain(err: Exception) -> tuple[str, int]:
     label = remote_error_label(code) if isinstance(err, REMOTE_CODES) else code
     words = plain_words.error_words(err)
     audit_refusal(services().auditor, label, status)
-    if status >= 500 or isinstance(err, (FhirError, SmartLaunchError)):
+    if code in TLS_UNTRUSTED:
+        log.warning("request failed: %s (%s): an EHR's TLS certificate could not be verified. "
+                    "%s", label, type(err).__name__, CA_BUNDLE_HINT)
+    elif status >= 500 or isinstance(err, (FhirError, SmartLaunchError)):
         log.warning("request failed: %s (%s)", label, type(err).__name__)
     else:
         log.info("refused: %s", label)

@@ -116,3 +116,21 @@ def test_a_ca_bundle_that_holds_no_certificate_is_refused_naming_the_setting(
     assert main(["check", "--iss", "https://ehr.example.org/fhir"]) == 2
     said = capsys.readouterr().err
     assert "ALLIANCE_CA_BUNDLE" in said and "holds no PEM certificate" in said
+
+
+def test_serve_names_the_ca_setting_when_an_ehr_certificate_is_not_trusted(
+        deploy: Callable[..., Deployment], monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+        caplog: pytest.LogCaptureFixture) -> None:
+    ca = make_test_ca(tmp_path / "ca")
+    ehr = deploy(tls=ca)
+    for name in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
+        monkeypatch.delenv(name, raising=False)
+    settings = {"public_url": ehr.app.url, "client_id": ehr.client_id, "allowed_iss": ehr.iss,
+                "secret_key": "Vq3r-8NcZ0pLw2xY7tKd4hJm9sFb6gRe1uAi5oTy",
+                "data_dir": str(tmp_path / "serve")}
+    browser = create_app(settings).test_client()
+    answer = browser.get("/launch", query_string={"iss": ehr.iss, "launch": "x"})
+    assert answer.status_code == 502
+    said = [r.getMessage() for r in caplog.records if r.name == "plugin.web.errors"]
+    assert any("could not be verified" in line and "ALLIANCE_CA_BUNDLE" in line
+               for line in said), said
