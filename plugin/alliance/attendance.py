@@ -10,7 +10,8 @@ the client's own rhythm, and every cancellation read for who cancelled and why.
   absence. A clinic cancellation, or one whose record does not say who, is never the client's.
 - A gap is a stretch with nothing booked at all (an absence is never also a gap; a booked
   future session counts), longer than ``gap_factor`` times the client's usual interval.
-- Open: within ``recent_days`` of ``today``; older alerts are kept, marked as history.
+- Open: within ``recent_days`` of ``today`` and, for a single absence, until two attended
+  sessions follow it (a repeated one stays open); older alerts are kept, marked as history.
 All windows and factors are project defaults.
 """
 
@@ -157,8 +158,22 @@ def attendance_alerts(visits: Iterable[Visit], settings: AlertSettings,
     rhythm = _rhythm(dates, settings)
     if not booked and days > _limit(rhythm, settings):
         alerts.append(_gap(None, today, days, rhythm, settings, True))
-    return [a if (today - a.date).days <= settings.recent_days else
+    attended = [v.date for v in ordered if v.status == "attended"]
+    return [a if _still_open(a, alerts, attended, today, settings) else
             Alert(**{**a.__dict__, "open": False}) for a in alerts]
+
+
+def _still_open(alert: Alert, alerts: list[Alert], attended: list[datetime.date],
+                today: datetime.date, settings: AlertSettings) -> bool:
+    """Recent, and for a single absence also not yet followed by two attended sessions: one
+    cancellation weeks ago with sessions since is history, a repeated one is not."""
+    if (today - alert.date).days > settings.recent_days:
+        return False
+    if alert.rule == "gap" or alert.rule == "client-unhappy":
+        return True
+    repeated = any(a is not alert and a.rule != "gap" and abs((a.date - alert.date).days)
+                   <= settings.recent_days for a in alerts)
+    return repeated or sum(1 for d in attended if d > alert.date) < 2
 
 
 def _gap(visit_id: str | None, day: datetime.date, days: int, rhythm: float | None,

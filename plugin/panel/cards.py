@@ -41,7 +41,7 @@ SITUATIONS = {
 
 
 STATUS_WORDS = {"rupture": "rupture", "low-alliance": "low", "falling-trend": "sliding down",
-                "discrepancy": "raters apart", "attendance": "missed sessions",
+                "discrepancy": "raters apart",
                 "attendance-unhappy": "cancelled as unhappy", "attendance-gap": "a long gap"}
 
 
@@ -135,18 +135,28 @@ def _group(alerts: Iterable[Alert]) -> list[Card]:
         situation = situation_of(alert)
         together = situation == "attendance" and alert.open
         groups.setdefault((situation, None if together else alert.date), []).append(alert)
-    return [_absences(members) if situation == "attendance" and len(members) > 1
+    return [_absences(members) if situation == "attendance"
             else _card(situation, members) for (situation, _), members in groups.items()]
+
+
+ABSENCE_WORDS = {"client-cancelled": "Cancelled by the client", "no-show": "Did not attend"}
+
+
+def _absence_heading(members: Sequence[Alert]) -> str:
+    """The session list's own words: cancelled by the client, did not attend, or both."""
+    rules = {a.rule for a in members}
+    return ABSENCE_WORDS[rules.pop()] if len(rules) == 1 and rules <= set(ABSENCE_WORDS) else (
+        "Cancelled by the client or did not attend")
 
 
 def _absences(members: Sequence[Alert]) -> Card:
     """Recent absences as one card: how many since when, the latest in its own words."""
     ordered = sorted(members, key=lambda a: a.date)
     card = _card("attendance", [ordered[-1]])
-    return replace(card, first=ordered[0].date, summary=(
+    return replace(card, first=ordered[0].date, heading=_absence_heading(ordered), summary=(
         f"{len(ordered)} sessions missed since {wording.day(ordered[0].date)}, the latest on "
-        f"{wording.day(ordered[-1].date)}."), evidence=tuple(_evidence(a)
-                                                         for a in reversed(ordered)))
+        f"{wording.day(ordered[-1].date)}." if len(ordered) > 1 else ordered[0].reason),
+        evidence=tuple(_evidence(a) for a in reversed(ordered)))
 
 
 def _fold_slides(cards: list[Card]) -> list[Card]:
@@ -237,6 +247,18 @@ def _missing(scored: Sequence[ScoredSession], attended: Sequence[str]) -> list[s
     return out
 
 
+def _open_words(card: Card) -> str:
+    """'rupture since 3 Nov 2026 (client)'; absences in the session list's words."""
+    if card.situation != "attendance":
+        words = STATUS_WORDS.get(card.situation, card.heading.lower())
+        return f"{words} since {wording.day(card.first)}{_who(card)}"
+    words = card.heading[0].lower() + card.heading[1:]
+    count = len(card.evidence)
+    if count == 1:
+        return f"{words} on {wording.day(card.first)}"
+    return f"{words}, {count} times since {wording.day(card.first)}"
+
+
 def _who(card: Card) -> str:
     who = " and ".join(card.raters)
     return f" ({who})" if who else ""
@@ -256,9 +278,7 @@ def status_line(open_cards: Sequence[Card], prompts: Sequence[Card], good: Seque
         sentences.append("Worth asking about today: " + "; ".join(
             c.heading.lower() + _who(c) for c in prompts) + ".")
     if open_cards:
-        sentences.append("Open: " + "; ".join(
-            f"{STATUS_WORDS.get(c.situation, c.heading.lower())} since "
-            f"{wording.day(c.first)}{_who(c)}" for c in open_cards) + ".")
+        sentences.append("Open: " + "; ".join(map(_open_words, open_cards)) + ".")
     for card in good[:1]:
         sentences.append(f"Back near usual on {wording.day(card.last)}{_who(card)}.")
     sentences += _missing(scored, attended)

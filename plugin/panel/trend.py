@@ -21,11 +21,13 @@ from dataclasses import dataclass
 from plugin.alliance import Instrument, NormSet, ScoredSession
 from plugin.fhir.readers import Session
 from plugin.panel import wording
+from plugin.panel.months import by_month
 from plugin.panel.view import PanelView, Response, SessionRow
 
 WIDTH, HEIGHT = 320.0, 132.0
 LEFT, RIGHT, TOP, BOTTOM = 30.0, 12.0, 16.0, 32.0
 RECENT = 12  # sessions shown by default (project default: about three months of weekly work)
+MONTHLY_AFTER = 40  # a whole course longer than this many rated dates is drawn by month
 USUAL_MIN = 4  # ratings before a usual range is drawn (project default)
 MISSED = ("cancelled", "no-show")
 
@@ -37,7 +39,7 @@ class Point:
     value: float
     day: datetime.date
     encounter_id: str
-    alert: str  # "alert", "prompt" or "" (the strongest signal on this rater's rating)
+    alert: str  # "alert", "prompt", "news" or "": the strongest signal on this rating and scale
     prorated: bool = False
 
 
@@ -66,6 +68,8 @@ class TrendChart:
     threshold: tuple[float, str] | None  # y and label of the instrument's low line
     usual: tuple[float, float, str] | None = None  # y top, y bottom, label: the client's usual
     second_threshold: tuple[float, str] | None = None  # the therapist form's low line, when apart
+    published: bool = False  # the low line is a published cut-off, not a project default
+    monthly: bool = False  # a long course drawn as one point a month (the month's mean)
     width: float = WIDTH
     height: float = HEIGHT
 
@@ -85,8 +89,13 @@ class TrendChart:
                       f"{self.second_threshold[1]} (therapist)")
         elif self.threshold:
             extra += f"; the low line is at {self.threshold[1]}"
+        if self.threshold:
+            extra += (", a published cut-off" if self.published else
+                      ", set by the project (not a published cut-off)")
         if self.usual:
             extra += f"; the shaded band is the client's usual range, {self.usual[2]}"
+        if self.monthly:
+            extra += "; one point a month, the mean of that month's ratings"
         return f"{self.title}. " + "; ".join(parts) + extra + "."
 
 
@@ -150,10 +159,11 @@ def usual_range(values: Sequence[float]) -> tuple[float, float] | None:
 
 
 def _cutoffs(norms: NormSet | None, members: Sequence[ScoredSession],
-             code: str) -> dict[str, float]:
-    """Each rater's low line of a scale from the norms (client and therapist forms have their
-    own cut-offs; most forms have none: then no line is drawn rather than one borrowed)."""
-    found: dict[str, float] = {}
+             code: str) -> dict[str, tuple[float, bool]]:
+    """Each rater's low line of a scale from the norms, and whether it is published (client and
+    therapist forms have their own; most forms have none: then no line is drawn rather than one
+    borrowed)."""
+    found: dict[str, tuple[float, bool]] = {}
     if norms is None:
         return found
     for rater in wording.RATER_ORDER:
@@ -161,17 +171,23 @@ def _cutoffs(norms: NormSet | None, members: Sequence[ScoredSession],
             form = norms.get(url, rater)
             cutoff = form.scale(code).cutoff if form else None
             if cutoff is not None and cutoff.value is not None:
-                found.setdefault(rater, cutoff.value)
+                published = not cutoff.source.lower().startswith("project default")
+                found.setdefault(rater, (cutoff.value, published))
     return found
 
 
 def build_trends(scored: Sequence[ScoredSession], instruments: Sequence[Instrument],
-                 marks: Mapping[tuple[str, str], str], sessions: Sequence[Session] = (),
+                 marks: Mapping[tuple[str, str, str], str], sessions: Sequence[Session] = (),
                  show_all: bool = False, norms: NormSet | None = None) -> list[TrendChart]:
-    """The charts of every instrument in `scored`, over the window of sessions."""
+    """The charts of every instrument in `scored`, over the window of sessions; a course longer
+    than ``MONTHLY_AFTER`` rated dates, shown whole, as one point a month."""
     days = window(sessions, scored, show_all)
     if not days:
         return []
+    monthly = show_all and len(days) > MONTHLY_AFTER
+    if monthly:
+        scored, sessions, marks = by_month(scored), (), {}
+        days = sorted({s.date for s in scored})
     step = (WIDTH - LEFT - RIGHT) / max(len(days) - 1, 1)
     x_of = {day: LEFT + i * step for i, day in enumerate(days)}
     missed_days = sorted({s.day for s in sessions if s.day in x_of and s.status in MISSED})
@@ -196,7 +212,8 @@ def build_trends(scored: Sequence[ScoredSession], instruments: Sequence[Instrume
             for rater in wording.RATER_ORDER:
                 points = tuple(
                     Point(x_of[s.date], _y(v, lo, hi), v, s.date, s.encounter_id,
-                          marks.get((s.encounter_id, rater), ""), s.score.scale(code).prorated)
+                          marks.get((s.encounter_id, rater, code), ""),
+                          s.score.scale(code).prorated)
                     for s in sorted(members, key=lambda s: s.date)
                     if s.rater == rater and (v := s.score.scale(code).sum) is not None
                 )
@@ -206,9 +223,11 @@ def build_trends(scored: Sequence[ScoredSession], instruments: Sequence[Instrume
                 continue
             threshold = None
             usual = other = None
-            cutoffs = {r: v for r, v in _cutoffs(norms, members, code).items()
+            lines_of = _cutoffs(norms, members, code)
+            cutoffs = {r: v for r, (v, _) in lines_of.items()
                        if lo <= v <= hi and any(line.rater == r for line in lines)}
             ordered = [cutoffs[r] for r in wording.RATER_ORDER if r in cutoffs]
+            published = all(p for r, (_, p) in lines_of.items() if r in cutoffs)
             if ordered:
                 threshold = (_y(ordered[0], lo, hi), f"{ordered[0]:g}")
             if len(ordered) > 1 and ordered[1] != ordered[0]:
@@ -221,7 +240,7 @@ def build_trends(scored: Sequence[ScoredSession], instruments: Sequence[Instrume
             charts.append(TrendChart(
                 f"{family.lower().replace(' ', '-')}-{code}", code, title,
                 members[0].score.instrument_url, lo, hi, tuple(lines), y_ticks, x_ticks,
-                missed, threshold, usual, other))
+                missed, threshold, usual, other, bool(ordered) and published, monthly))
     return charts
 
 
@@ -242,11 +261,16 @@ def in_window(day: datetime.date | None, days: Sequence[datetime.date], show_all
 
 def window_rows(view: PanelView, days: Sequence[datetime.date],
                 show_all: bool) -> list[SessionRow]:
-    """The sessions table over the charts' window, and the session in context wherever it is.
-    The first view draws these only; the whole log is one click away (``?sessions=all``)."""
+    """The latest ``RECENT`` sessions by count (rated or not: every one the heading counts,
+    when there are no more), and the session in context wherever it is. The first view draws
+    these only; the whole log is one click away (``?sessions=all``)."""
+    del days  # the table is counted in sessions, not in the charts' rated dates
+    if show_all:
+        return list(view.rows)
     current = view.current.id if view.current else None
-    return [r for r in view.rows if in_window(r.session.day, days, show_all)
-            or (r.session.id == current and r.session.resource_type == "Encounter")]
+    latest = view.rows[:RECENT]
+    return latest + [r for r in view.rows[RECENT:]
+                     if r.session.id == current and r.session.resource_type == "Encounter"]
 
 
 def window_responses(view: PanelView, days: Sequence[datetime.date],

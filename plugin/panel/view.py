@@ -36,9 +36,11 @@ from plugin.fhir.readers import (
     referenced_id,
     sessions,
 )
+from plugin.panel import wording
 from plugin.panel.alert_list import AlertGroup, alert_list
 from plugin.panel.cards import Cards, build_cards
 from plugin.panel.reads import PanelReads
+from plugin.panel.today import Comment, Today, today_of
 
 HIDDEN_STATUSES = frozenset({"entered-in-error", "stopped"})
 COUNTED_STATUSES = frozenset({"completed", "amended"})  # in-progress: shown, never scored
@@ -66,6 +68,7 @@ class Response:
     instrument: Instrument | None
     score: Score | None
     problem: str | None = None
+    comment: str | None = None  # the rater's own words (the form's free-text item), as typed
 
     @property
     def counts(self) -> bool:
@@ -75,6 +78,19 @@ class Response:
     def rater_rank(self) -> int:
         """Client first, then therapist: one order of raters on every page."""
         return {"client": 0, "therapist": 1}.get(self.rater or "", 2)
+
+
+def comment_of(qr: dict[str, Any], instrument: Instrument | None) -> str | None:
+    """The answer to the form's free-text item(s), joined, as typed; None when left empty."""
+    if instrument is None or not instrument.text_items:
+        return None
+    said = [str(answer.get("valueString")).strip()
+            for item in qr.get("item") or [] if isinstance(item, dict)
+            and item.get("linkId") in instrument.text_items
+            for answer in item.get("answer") or [] if isinstance(answer, dict)
+            and isinstance(answer.get("valueString"), str)]
+    text = " ".join(s for s in said if s)
+    return text or None
 
 
 def read_response(qr: dict[str, Any], encounter_days: dict[str, datetime.date]) -> Response:
@@ -100,6 +116,7 @@ def read_response(qr: dict[str, Any], encounter_days: dict[str, datetime.date]) 
         instrument=instrument,
         score=score,
         problem=problem,
+        comment=comment_of(qr, instrument),
     )
 
 
@@ -108,6 +125,7 @@ class SessionRow:
     session: Session
     raters: tuple[str, ...]
     alerts: tuple[str, ...]
+    scores: tuple[str, ...] = ()  # "Check-in 14, client", client first
 
 
 @dataclass(frozen=True)
@@ -121,7 +139,7 @@ class PanelView:
     instruments: dict[str, Instrument]  # per rater, the one drawn on the trend
     scored: list[ScoredSession]
     alerts: list[AlertGroup]  # newest first, persisting conditions folded
-    marks: dict[tuple[str, str], str]  # (encounter, rater) -> "alert" or "prompt" on the trend
+    marks: dict[tuple[str, str, str], str]  # (encounter, rater, scale) -> the mark on the trend
     notes: list[str] = field(default_factory=list)
     cards: Cards | None = None  # the status line, open alerts, good news and history
     latest_session: str | None = None  # the newest rated session (the status line's evidence)
@@ -133,6 +151,8 @@ class PanelView:
     # instrument url -> the sentence its scores are never shown without (the check-in's
     # "a feedback tool, not a validated measure"), from the norms
     caveats: dict[str, str] = field(default_factory=dict)
+    today: Today = field(default_factory=lambda: Today((), ()))  # the session in context first
+    comments: list[Comment] = field(default_factory=list)  # in the raters' own words, newest first
 
     @property
     def trend_caveats(self) -> list[str]:
@@ -142,20 +162,24 @@ class PanelView:
         return list(dict.fromkeys(c for c in found if c))
 
 
-def marks_of(alerts: Iterable[Alert], scored: Iterable[ScoredSession]) -> dict[tuple[str, str],
-                                                                          str]:
-    """Per rated (encounter, rater): "alert" where an alert concerns that rating, else "prompt"
-    where one is worth asking about. A comparison of both raters marks both."""
+MARK_RANK = {"news": 0, "prompt": 1, "alert": 2}
+
+
+def marks_of(alerts: Iterable[Alert],
+             scored: Iterable[ScoredSession]) -> dict[tuple[str, str, str], str]:
+    """Per rated (encounter, rater, scale): the strongest signal that concerns exactly that
+    rating and scale: "alert", "prompt" (worth asking) or "news" (back near usual). A
+    comparison of both raters marks both raters' totals; absences mark no rating."""
     rated = {(s.encounter_id, s.rater) for s in scored}
-    marks: dict[tuple[str, str], str] = {}
+    marks: dict[tuple[str, str, str], str] = {}
     for alert in alerts:
-        if alert.kind in ("attendance", "repair") or not alert.encounter_id:
+        if alert.kind == "attendance" or not alert.encounter_id:
             continue
-        raters = [alert.rater] if alert.rater else ["client", "therapist"]
-        for rater in raters:
-            key = (alert.encounter_id, rater)
-            if key in rated and marks.get(key) != "alert":
-                marks[key] = "alert" if alert.level == "alert" else "prompt"
+        for rater in [alert.rater] if alert.rater else ["client", "therapist"]:
+            key = (alert.encounter_id, rater, alert.scale or "total")
+            if (key[0], rater) in rated and MARK_RANK[alert.level] > MARK_RANK.get(
+                    marks.get(key, ""), -1):
+                marks[key] = alert.level
     return marks
 
 
@@ -218,10 +242,18 @@ def build_panel(reads: PanelReads, encounter_id: str | None, today: datetime.dat
     for r in counted:
         if r.encounter_id and r.rater:
             raters.setdefault(r.encounter_id, set()).add(r.rater)
+    scores: dict[str, list[str]] = {}
+    for r in sorted(counted, key=lambda r: r.rater_rank):
+        if r.encounter_id and r.score is not None:
+            scores.setdefault(r.encounter_id, []).append(wording.score(
+                r.score.total.sum, r.score.instrument_url, None, r.rater))
     rows = [
-        SessionRow(s, tuple(sorted(raters.get(s.id, ()))), tuple(alerts_by_session.get(s.id, ())))
+        SessionRow(s, tuple(sorted(raters.get(s.id, ()))), tuple(alerts_by_session.get(s.id, ())),
+                   tuple(scores.get(s.id, ())))
         for s in all_sessions
     ]
+    comments = [Comment(r.day, r.rater, r.comment, r.encounter_id) for r in responses
+                if r.comment and r.status not in HIDDEN_STATUSES]
     current = next((s for s in all_sessions if s.id == encounter_id
                     and s.resource_type == "Encounter"), None)
     current_responses = [r for r in responses if encounter_id and r.encounter_id == encounter_id]
@@ -255,4 +287,7 @@ def build_panel(reads: PanelReads, encounter_id: str | None, today: datetime.dat
         marks=marks_of(alerts, every),
         notes=notes,
         caveats=caveats_of(norms),
+        today=today_of(current.id if current else None, current.day if current else None,
+                       today, every, alerts, comments),
+        comments=comments,
     )

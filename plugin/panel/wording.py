@@ -112,10 +112,9 @@ def session_status(status: str | None) -> str:
 
 
 def activity(code: str | None) -> str:
-    """A Provenance activity in words."""
+    """A Provenance activity in words; a code this app does not write says "changed"."""
     return {"create": "recorded", "update": "corrected", "delete": "removed",
-            "CREATE": "recorded", "UPDATE": "corrected", "DELETE": "removed"}.get(
-        code or "", (code or "").lower())
+            "nullify": "removed: recorded by mistake"}.get((code or "").lower(), "changed")
 
 
 ALERT_WORDS = {"drop": "lower than usual", "under-line": "under the line",

@@ -61,6 +61,13 @@ class StoredRecord:
         return rater_of(self.qr) or self.form.rater
 
     @property
+    def entered_by(self) -> str:
+        """Who entered the answers: "client" (their own hand, a hand-off or a portal) or
+        "clinician" (the clinician's own rating, or a client's paper form typed in)."""
+        author = reference(self.qr, "author").split("/", 1)[0]
+        return "client" if author in ("Patient", "RelatedPerson") else "clinician"
+
+    @property
     def submission_id(self) -> str:
         identifier = self.qr.get("identifier") or {}
         return str(identifier.get("value") or self.id)

@@ -9,8 +9,9 @@ specific class listed wins); a FHIR server's own status stays ``FhirError.upstre
 from __future__ import annotations
 
 import logging
+from urllib.parse import quote
 
-from flask import Flask, g, render_template
+from flask import Flask, g, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from plugin.alliance import AllianceError
@@ -85,8 +86,12 @@ def _page(status: int, title: str, message: str, code: str,
           details: str = "", label: str | None = None) -> tuple[str, int]:
     g.error_code = label or code  # for the launches metric (plugin/web/ops_routes.py)
     ERRORS.labels(label or code).inc()
+    handle = (request.view_args or {}).get("handle") if request.path.startswith("/panel/") \
+        else None
+    back = f"/panel/{quote(str(handle), safe='')}" if handle and request.endpoint not in (
+        "panel.panel",) else None
     return render_template("error.html", title=title, message=message, code=code,
-                           details=details), status
+                           details=details, back=back), status
 
 
 def _domain(err: Exception) -> tuple[str, int]:

@@ -54,6 +54,9 @@ from plugin.web.record_pages import (
 from plugin.web.services import services
 
 bp = Blueprint("record", __name__)
+CLIENTS_ANSWERS = ("These are the client's answers: no one can change them here. If they were "
+                   "recorded by mistake, remove them from the record's page; the client can then "
+                   "answer again.")
 
 
 @bp.app_template_global("csrf_token")
@@ -111,8 +114,9 @@ def _new_form(launch: CurrentLaunch, form: RecordForm, *, action: str, mode: str
     slot = slot_of(launch.records, who(launch), form.rater, str(form.questionnaire.get("url")))
     existing = saving.existing(launch.records, slot)
     if existing is not None and existing.qr_id:
-        return redirect(url_for("record.correct", handle=launch.handle, qr_id=existing.qr_id,
-                                existing=1), code=303)
+        to = "record.response" if form.rater == "client" else "record.correct"
+        return redirect(url_for(to, handle=launch.handle, qr_id=existing.qr_id, existing=1),
+                        code=303)
     if existing is not None:
         return redirect(url_for("panel.panel", handle=launch.handle,
                                 queued=existing.submission_id), code=303)
@@ -182,6 +186,7 @@ def response(handle: str, qr_id: str) -> Page:
     caveat = caveats_of(norms).get(record.form.instrument.url)
     return render("record/response.html", handle=handle, record=record, labels=labels,
                    saved=request.args.get("saved"), caveat=caveat,
+                   existing=bool(request.args.get("existing")),
                    names=practitioner_names(launch, [a for a in agents if a]))
 
 
@@ -194,6 +199,8 @@ def correct(handle: str, qr_id: str) -> Page:
     if record.status == "entered-in-error":
         raise RecordingRefused("This rating was removed as recorded by mistake, so it cannot be "
                                "corrected.", code="recording.entered_in_error")
+    if record.rater == "client":
+        raise RecordingRefused(CLIENTS_ANSWERS, code="recording.clients_answers")
     stored_raw = raw_from_answers(record.form.display, record.answers)
     if request.method == "GET":
         notice = ("This session already has a rating on this form, so it opens as a correction "

@@ -67,7 +67,7 @@ def test_queued_hand_off_answers_are_listed_as_the_clients_once_and_cleared_when
     assert len(mine(dep, run)) == 1
     after = run.get("").text
     assert "Ratings not yet stored" not in after and WAITING not in after
-    assert CLIENTS_WORDS not in after
+    assert f"“{CLIENTS_WORDS}”" in after  # once stored, the client's words are on the panel
 
 
 def test_queued_hand_off_answers_are_sent_after_the_unlock_without_a_panel_view(deploy):

@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
+import requests
+
 from plugin.fhir.record_resources import SUBMISSION_SYSTEM
 from tests.support.launched import (
     ANSWERS,
@@ -93,7 +95,9 @@ def test_client_hand_off_stores_a_client_rating_and_locks_the_panel(deploy):
     assert code not in run.get("/handoff").text  # the chart's page hides the code now
 
     qr_id = None
-    sent = client.post(client_url, data=filled(form), timeout=20, allow_redirects=False)
+    said = "I felt rushed today & I am not sure this is helping"
+    sent = client.post(client_url, data=filled(form, **{"item-helpful": said}), timeout=20,
+                       allow_redirects=False)
     assert sent.status_code == 200 and "Thank you" in sent.text
     assert patient_name not in sent.text
     assert client.get(client_url, timeout=20).status_code == 410  # the capability is dead
@@ -109,7 +113,21 @@ def test_client_hand_off_stores_a_client_rating_and_locks_the_panel(deploy):
     locked_handle = run.handle
     run.handle = urlsplit(unlocked.headers["Location"]).path.split("/")[2]
     assert run.handle not in (first_handle, locked_handle)
-    assert run.get("", allow_redirects=False).status_code == 200
+    panel = run.get("", allow_redirects=False)
+    assert panel.status_code == 200
+    # the client's answers stay theirs: the record says whose they are and cannot be edited
+    page = run.get(f"/responses/{qr_id}").text
+    assert "The client's own answers, as they gave them." in page and ">Correct<" not in page
+    assert "Remove: recorded by mistake" in page
+    refused = run.get(f"/responses/{qr_id}/correct")
+    assert refused.status_code >= 400 and "no one can change them here" in refused.text
+    again = run.get(f"/record/{CLIENT}", allow_redirects=False)
+    assert again.status_code == 303 and f"/responses/{qr_id}?existing=1" in again.headers[
+        "Location"]
+    # the client's own words lead the panel, marked as theirs, and are listed with the others
+    current = panel.text.split('id="current-h"', 1)[1].split("</section>", 1)[0]
+    assert "The client wrote:</span> “I felt rushed today &amp; I am not sure" in current
+    assert panel.text.count("I felt rushed today &amp; I am not sure this is helping") == 3
 
     qr, observations, provenances = records_of(dep, qr_id)
     patient_ref = {"reference": f"Patient/{run.patient}"}
@@ -271,3 +289,14 @@ def test_an_unreachable_server_during_save_queues_it_then_sends_it_once(deploy):
     assert len(mine) == 1 and mine[0]["status"] == "completed"
     assert "Ratings not yet stored" not in run.get("").text
 
+
+
+def test_every_error_page_has_a_way_out(deploy):
+    dep = deploy()
+    run = open_launch(dep)
+    missing = run.get("/responses/no-such-record")
+    assert missing.status_code == 404
+    assert f'<a href="/panel/{run.handle}">Back to the panel</a>' in missing.text
+    outside = requests.get(f"{dep.app.url}/panel/not-a-handle", timeout=10)
+    assert outside.status_code >= 400
+    assert "open Alliance Panel again from the patient's chart" in outside.text

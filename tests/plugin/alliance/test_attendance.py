@@ -135,3 +135,13 @@ def test_a_booked_session_ahead_is_not_a_gap():
     ahead = Visit("next", today + datetime.timedelta(days=3), "booked")
     assert analyse_trends([], [], [*visits, ahead], today=today) == []
     assert [a.rule for a in analyse_trends([], [], visits, today=today)] == ["gap"]
+
+
+def test_one_old_absence_with_sessions_since_is_history_a_repeated_one_is_not():
+    once = weekly([("attended", None)] * 3 + [("cancelled", "client")] + [("attended", None)] * 3)
+    alerts = analyse_trends([], [], once, today=once[-1].date)
+    assert [(a.rule, a.open) for a in alerts] == [("client-cancelled", False)]
+    twice = weekly([("attended", None)] * 3 + [("cancelled", "client"), ("attended", None),
+                                               ("no-show", None)] + [("attended", None)] * 2)
+    alerts = analyse_trends([], [], twice, today=twice[-1].date)
+    assert [(a.rule, a.open) for a in alerts] == [("client-cancelled", True), ("no-show", True)]

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime
 import json
 
+import pytest
+
 import fhir_profiles
 from plugin.alliance import Alert, parse_site_norms
 from plugin.fhir.record_bundles import Submission, build_submission_records
@@ -108,7 +110,8 @@ def test_trend_charts_draw_both_raters_on_the_instruments_range():
     assert total.threshold is not None and total.threshold[1] == "18"
     assert total.second_threshold is not None and total.second_threshold[1] == "15"
     assert total.second_threshold[0] > total.threshold[0]  # 15 drawn below 18
-    assert total.description.endswith("the low lines are at 18 (client) and 15 (therapist).")
+    assert total.description.endswith("the low lines are at 18 (client) and 15 (therapist), "
+                                      "set by the project (not a published cut-off).")
 
 
 def test_the_trend_shows_the_last_12_sessions_with_missed_ones_marked_and_all_on_demand():
@@ -137,9 +140,11 @@ def test_a_low_alliance_that_persists_is_one_alert_saying_for_how_long():
     # make one alert dated from the first, closed by the two high sessions
     assert [(a.encounter_id, a.open) for a in lows] == [("e0", False)]
     assert "in each of the last 4 ratings, since 1 Sep 2026" in lows[0].reasons[0]
-    marks = {e for (e, rater), _ in view.marks.items() if rater == "therapist"}
+    marks = {e for (e, rater, scale), _ in view.marks.items()
+             if rater == "therapist" and scale == "total"}
     assert {"e0", "e1", "e2", "e3", "e4", "e7", "e8"} <= marks  # every low one on the trend
-    assert "e5" not in marks and view.marks[("e8", "therapist")] == "prompt"
+    assert "e5" not in marks and view.marks[("e8", "therapist", "total")] == "prompt"
+    assert not [k for k in view.marks if k[1] == "client"]  # rings only on the rater concerned
 
 
 def test_the_open_alerts_label_every_number_with_instrument_scale_and_rater():
@@ -165,7 +170,7 @@ def test_only_an_absence_open_says_where_the_ratings_stand_too():
     view = build_panel(data, None, DAY0 + datetime.timedelta(weeks=6))
     assert view.cards is not None
     assert view.cards.status == ("Latest ratings, 29 Sep 2026: Check-in 20 of 24, client "
-                                 "(usual 20). Open: missed sessions since 6 Oct 2026.")
+                                 "(usual 20). Open: did not attend on 6 Oct 2026.")
 
 
 def srs_response(n: int, marks: float) -> dict:
@@ -321,3 +326,68 @@ def test_cancellation_codes_are_read_as_hl7_defines_them():
     assert rules == {"a4": ("client-unhappy",), "a5": ("client-cancelled",)}  # no gap: booked
     reasons = {row.session.id: row.session.reason for row in view.rows}
     assert reasons["a3"] is not None and reasons["a3"].why == "the record says the client has died"
+
+
+def test_the_session_in_context_leads_with_its_ratings_the_clients_words_and_a_next_step():
+    history = [response(n, "client", "high") for n in range(5)]
+    today = response(5, "client", "low")
+    today["item"].append({"linkId": "helpful", "answer": [
+        {"valueString": "I felt rushed today and I am not sure this is helping"}]})
+    history += [today, response(5, "therapist", "high")]
+    day = DAY0 + datetime.timedelta(weeks=5)
+    view = build_panel(reads([encounter(n) for n in range(6)], history), "e5", day)
+    client = view.today.ratings[0]
+    assert (client.rater, client.score, client.usual) == ("client", "Check-in 4 of 24, client",
+                                                          "20")
+    assert set(client.signals) == {"lower than usual", "under the line",
+                                   "the client rated it lower than the therapist"}
+    assert client.comment == "I felt rushed today and I am not sure this is helping"
+    assert set(view.today.steps) == {
+        "Lower than this client's usual: ask how the session felt before the client leaves.",
+        "Under the line of 18 (a project default): worth asking about before the client "
+        "leaves.",
+        "The client rated it lower than the therapist: ask what they saw, before the client "
+        "leaves."}
+    assert [(c.rater, c.text[:14]) for c in view.comments] == [("client", "I felt rushed ")]
+    row = next(r for r in view.rows if r.session.id == "e5")
+    assert row.scores == ("Check-in 4, client", "Check-in 20, therapist")
+    # a day later the same session says "at the next session"
+    later = build_panel(reads([encounter(n) for n in range(6)], history), "e5",
+                        day + datetime.timedelta(days=1))
+    assert all(s.endswith("at the next session.") for s in later.today.steps)
+
+
+@pytest.mark.parametrize("count", [1, 2, 5, 7, 10, 12, 13, 20, 40])
+def test_every_session_the_heading_counts_is_listed_up_to_the_window(count):
+    from plugin.panel.trend import RECENT, window, window_rows
+
+    # every other session rated from the third on: the oldest ones attended and not rated
+    history = [response(n, "client", "high") for n in range(2, count, 2)]
+    view = build_panel(reads([encounter(n) for n in range(count)], history), None,
+                       DAY0 + datetime.timedelta(weeks=count))
+    shown = window_rows(view, window(view.sessions, view.all_scored, False), False)
+    assert len(view.rows) == count
+    assert [r.session.id for r in shown] == [f"e{n}" for n in reversed(range(count))][:RECENT]
+
+
+def test_a_long_course_shown_whole_is_drawn_by_month_and_lines_say_if_published():
+    history = [response(n, "client", "high") for n in range(45)]
+    view = build_panel(reads([encounter(n) for n in range(45)], history), None,
+                       DAY0 + datetime.timedelta(weeks=45))
+    whole = build_trends(view.all_scored, view.all_instruments, view.marks, view.sessions,
+                         show_all=True, norms=view.norms)[0]
+    assert whole.monthly and 10 <= len(whole.lines[0].points) <= 12  # 45 weeks: 11 months
+    assert "one point a month" in whole.description
+    assert not whole.published and "set by the project" in whole.description  # check-in's 18
+    recent = build_trends(view.all_scored, view.all_instruments, view.marks, view.sessions,
+                          norms=view.norms)[0]
+    assert not recent.monthly and len(recent.lines[0].points) == 12
+
+
+def test_a_return_to_usual_is_marked_as_good_news_on_its_own_scale():
+    history = [response(n, "client", "high") for n in range(5)]
+    history += [response(5, "client", "low"), response(6, "client", "high")]
+    view = build_panel(reads([encounter(n) for n in range(7)], history), None,
+                       DAY0 + datetime.timedelta(weeks=7))
+    assert view.marks[("e6", "client", "total")] == "news"
+    assert view.marks[("e5", "client", "total")] == "prompt"
