@@ -9,9 +9,8 @@ specific class listed wins); a FHIR server's own status stays ``FhirError.upstre
 from __future__ import annotations
 
 import logging
-from urllib.parse import quote
 
-from flask import Flask, g, render_template, request
+from flask import Flask, g, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
 
 from plugin.alliance import AllianceError
@@ -88,8 +87,8 @@ def _page(status: int, title: str, message: str, code: str,
     ERRORS.labels(label or code).inc()
     handle = (request.view_args or {}).get("handle") if request.path.startswith("/panel/") \
         else None
-    back = f"/panel/{quote(str(handle), safe='')}" if handle and request.endpoint not in (
-        "panel.panel",) else None
+    back = url_for("panel.panel", handle=str(handle)) if handle and request.endpoint not in (
+        "panel.panel",) else None  # under the path prefix too (X-Forwarded-Prefix)
     return render_template("error.html", title=title, message=message, code=code,
                            details=details, back=back), status
 

@@ -139,6 +139,10 @@ def test_a_launch_under_a_path_prefix_keeps_the_prefix_and_logs_no_secret(
     records = next(link for link in links if link.endswith("/record"))
     assert browser.get(urljoin(panel.url, records), timeout=10).status_code == 200
 
+    missing = browser.get(f"{public_url}/panel/{handle}/responses/no-such-record", timeout=10)
+    assert missing.status_code == 404  # an error page's way back keeps the prefix too
+    assert f'href="{PREFIX}/panel/{handle}"' in missing.text, missing.text[-600:]
+
     access = behind_prefix.access_log.read_text()
     assert f"{PREFIX}/panel/*" in access and f"{PREFIX}/callback" in access, access
     assert handle not in access and code not in access, access
