@@ -4,16 +4,27 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint unit clean interop toxiproxy accuracy
+.PHONY: demo test lint unit clean interop toxiproxy accuracy constraints
 
-$(STAMP): pyproject.toml
+# Exact versions from constraints.txt, the same here and in CI.
+$(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
+# The development EHR (ehr_sandbox) is not part of the installed package: it runs as a module
+# of this checkout.
 demo: $(STAMP)
-	$(BIN)/alliance demo
+	$(BIN)/python -m ehr_sandbox.demo
+
+# After a change to pyproject.toml's dependencies: resolve afresh and write the exact versions.
+constraints:
+	rm -rf .venv-constraints && $(PYTHON) -m venv .venv-constraints
+	.venv-constraints/bin/pip install --quiet -e '.[dev]'
+	{ sed -n '1,3p' constraints.txt; .venv-constraints/bin/pip freeze --exclude-editable; } \
+	  > constraints.txt.new && mv constraints.txt.new constraints.txt
+	rm -rf .venv-constraints
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -8,6 +8,7 @@ import logging
 import os
 import subprocess
 import sys
+from importlib.machinery import PathFinder
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,23 +18,28 @@ if TYPE_CHECKING:
 
 def _serve(args: argparse.Namespace) -> int:
     from plugin.config import load_settings
-    from plugin.errors import ConfigError
+    from plugin.errors import ConfigError, require_extra
     from plugin.launch.errors import StoreUnavailable
+    from plugin.ops.json_logs import json_line, use_json_logs
 
     if args.log_format == "json":
-        from plugin.ops.json_logs import use_json_logs
-
         use_json_logs()
-    if args.workers > 1 and sys.platform == "win32":
-        print("--workers needs a Unix host (gunicorn); on Windows run one process per port "
-              "behind the balancer.", file=sys.stderr)
+
+    def refuse(message: str) -> int:  # why serve stops, as a log line of the chosen format
+        if args.log_format == "json":
+            message = json_line(message, level=logging.ERROR, logger="plugin.cli")
+        print(message, file=sys.stderr)
         return 2
+
+    if args.workers > 1 and sys.platform == "win32":
+        return refuse("--workers needs a Unix host (gunicorn); on Windows run one process per "
+                      "port behind the balancer.")
     if args.workers > 1:
         try:
+            require_extra("gunicorn", "gunicorn", "--workers above 1")
             _check_store(load_settings())  # fail here, once, rather than in every worker
         except (ConfigError, StoreUnavailable) as err:
-            print(err.message, file=sys.stderr)
-            return 2
+            return refuse(err.message)
         from plugin.ops.metrics_folder import prepare_metrics_folder
 
         # Before anything imports prometheus_client, so the workers share one folder.
@@ -48,15 +54,13 @@ def _serve(args: argparse.Namespace) -> int:
     try:
         app = create_app(outbox_interval=1.0)  # queued saves are retried in the background
     except (ConfigError, StoreUnavailable) as err:  # a bad setting, or a store that is down
-        print(err.message, file=sys.stderr)
-        return 2
+        return refuse(err.message)
     try:
-        server.serve_waitress(app, args.host, args.port, args.threads)
+        server.serve_waitress(app, args.host, args.port, args.threads, args.log_format == "json")
     except OSError as err:
         if err.errno not in (errno.EADDRINUSE, errno.EACCES, errno.EADDRNOTAVAIL):
             raise
-        print(port_problem(err, args.port, "--port"), file=sys.stderr)
-        return 2
+        return refuse(port_problem(err, args.port, "--port"))
     return 0
 
 
@@ -86,8 +90,17 @@ def port_problem(err: OSError, port: int, option: str) -> str:
     return f"Port {port} {why}. Choose another with {option}, e.g. {option} {port + 10}."
 
 
+DEMO_NEEDS_CHECKOUT = (
+    "alliance demo runs the development EHR (ehr_sandbox), which lives in the repository and "
+    "is not part of the installed package: run it from a checkout (`make demo`).")
+
+
 def _demo(args: argparse.Namespace) -> int:
-    # The demo lives with the development EHR, which the product itself never imports.
+    # The demo lives with the development EHR, which the product itself never imports: it runs
+    # as a module of the checkout (the working folder), never from the installed package.
+    if PathFinder.find_spec("ehr_sandbox", [os.getcwd()]) is None:  # `-m` looks there first
+        print(DEMO_NEEDS_CHECKOUT, file=sys.stderr)
+        return 2
     command = [
         sys.executable, "-m", "ehr_sandbox.demo", "--ehr-port", str(args.ehr_port),
         "--app-port", str(args.app_port), "--data-dir", str(args.data_dir),
@@ -115,10 +128,8 @@ def _keygen(args: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+def build_parser() -> argparse.ArgumentParser:
+    """The `alliance` command line: every subcommand and its options."""
     parser = argparse.ArgumentParser(prog="alliance", description="Alliance Panel")
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="run the app with a production WSGI server")
@@ -134,7 +145,9 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--log-format", choices=["json", "text"], default="json",
                        help="json: one JSON object per line with the request id (default)")
     serve.set_defaults(run=_serve)
-    demo = commands.add_parser("demo", help="run the app on the embedded sandbox EHR")
+    demo = commands.add_parser(
+        "demo", help="run the app on the sandbox EHR (needs a checkout of the repository: "
+        "the sandbox is not part of the installed package)")
     demo.add_argument("--ehr-port", type=int, default=8081, help="the sandbox EHR's port")
     demo.add_argument("--app-port", type=int, default=8080, help="the app's port")
     demo.add_argument("--data-dir", default="var/demo", help="where both keep their files")
@@ -152,8 +165,21 @@ def main(argv: list[str] | None = None) -> int:
     register_deploy(commands)
     register_keys(commands)
     register_registration(commands)
-    args = parser.parse_args(argv)
-    return int(args.run(args))
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    args = build_parser().parse_args(argv)
+    from plugin.errors import ConfigError
+
+    try:
+        return int(args.run(args))
+    except ConfigError as err:  # a bad setting or a missing extra: said once, no traceback
+        print(f"alliance {args.command}: {err.message}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -99,6 +99,10 @@ HINTS = {
     "response_max_depth": "how deeply an answer's JSON may nest objects and arrays (default 64)",
     "response_deadline_seconds": "how long one request to an EHR or store may take in all, "
     "connecting, waiting and reading (default 30)",
+    "ca_bundle": "a PEM file of the certificate authorities trusted for every outbound HTTPS "
+    "request (the EHRs, their authorization servers, the companion store), e.g. the hospital's "
+    "internal CA with the public ones it needs, /etc/ssl/certs/ca-certificates.crt (unset: "
+    "the public authorities that requests trusts)",
     "organization": "a FHIR reference to the organisation the app acts for, "
     "e.g. Organization/123 (recorded in each Provenance)",
 }
@@ -168,6 +172,7 @@ class Settings:
     response_max_entries: int = 10_000
     response_max_depth: int = 64
     response_deadline_seconds: float = 30.0
+    ca_bundle: Path | None = None  # authorities trusted for outbound HTTPS (None: requests')
 
     @property
     def redirect_uri(self) -> str:
@@ -176,6 +181,65 @@ class Settings:
     @property
     def secure_cookies(self) -> bool:
         return self.public_url.startswith("https://")
+
+
+CA_BUNDLE_HINT = (
+    "If its certificate comes from an internal certificate authority, set ALLIANCE_CA_BUNDLE "
+    "to a PEM file of that authority's certificate")
+
+
+def ca_bundle_problem(value: str) -> str | None:
+    """Why ``value`` cannot serve as ALLIANCE_CA_BUNDLE, or None when it can."""
+    try:
+        text = Path(value).read_bytes()
+    except OSError as err:
+        return f"cannot read {value}: {err.strerror or err}"
+    if b"-----BEGIN CERTIFICATE-----" not in text:
+        return f"{value} holds no PEM certificate (-----BEGIN CERTIFICATE-----)"
+    return None
+
+
+def plain_http_problem(values: list[str]) -> str | None:
+    """The rule outside development, for `serve` and `check` alike: every URL the app serves
+    or trusts is https. The message for the plain-http ones, or None."""
+    plain = [v for v in values if urlsplit(v).scheme == "http"]
+    if not plain:
+        return None
+    return (f"{', '.join(plain)} is plain http; use https (or set ALLIANCE_DEVELOPMENT=true "
+            "on a developer's machine)")
+
+
+class _OutboundSchema(Schema):
+    """The settings every outbound request obeys, for the commands that need no others."""
+
+    ca_bundle = fields.String(load_default=None)
+    development = fields.Boolean(load_default=False)
+
+    @validates("ca_bundle")
+    def _check_ca_bundle(self, value: str | None, **_: Any) -> None:
+        problem = ca_bundle_problem(value) if value else None
+        if problem:
+            raise ValidationError(problem)
+
+
+@dataclass(frozen=True)
+class Outbound:
+    ca_bundle: Path | None
+    development: bool
+
+
+def load_outbound(environ: Mapping[str, str] | None = None) -> Outbound:
+    """ALLIANCE_CA_BUNDLE and ALLIANCE_DEVELOPMENT (or their TOML keys) alone, validated as
+    `serve` validates them: what `check`, `install` and `audit` need to reach a server."""
+    raw, origins = read_settings_with_origins(os.environ if environ is None else environ)
+    wanted = {k: v for k, v in raw.items() if k in _OutboundSchema().fields}
+    try:
+        data = _OutboundSchema().load(wanted)
+    except ValidationError as err:
+        messages = err.messages if isinstance(err.messages, dict) else {"settings": err.messages}
+        raise ConfigError(_explain(messages, origins)) from err
+    return Outbound(ca_bundle=Path(data["ca_bundle"]) if data.get("ca_bundle") else None,
+                    development=bool(data["development"]))
 
 
 class _SettingsSchema(Schema):
@@ -208,6 +272,7 @@ class _SettingsSchema(Schema):
     audit_key_dir = fields.String(load_default=None)
     audit_checkpoint_dir = fields.String(load_default=None)
     ops_token = fields.String(load_default=None)
+    ca_bundle = fields.String(load_default=None)
     issuers = fields.Dict(keys=fields.String(), load_default=dict)
     response_max_mib = fields.Float(load_default=32.0, validate=validate.Range(min=0.0625,
                                                                               max=1024))
@@ -271,6 +336,12 @@ class _SettingsSchema(Schema):
         if problem:
             raise ValidationError(problem)
 
+    @validates("ca_bundle")
+    def _check_ca_bundle(self, value: str | None, **_: Any) -> None:
+        problem = ca_bundle_problem(value) if value else None
+        if problem:
+            raise ValidationError(problem)
+
     @validates("ops_token")
     def _check_ops_token(self, value: str | None, **_: Any) -> None:
         if value is not None and (len(value) < 32 or secret_bits(value) < MIN_SECRET_BITS):
@@ -303,11 +374,9 @@ class _SettingsSchema(Schema):
         for name in ("public_url", "allowed_iss", "record_store_url"):
             value = data.get(name)
             values = value if isinstance(value, list) else [value] if value else []
-            plain = [v for v in values if urlsplit(v).scheme == "http"]
-            if plain:
-                raise ValidationError(
-                    f"{', '.join(plain)} is plain http; use https (or set "
-                    "ALLIANCE_DEVELOPMENT=true on a developer's machine)", field_name=name)
+            problem = plain_http_problem(values)
+            if problem:
+                raise ValidationError(problem, field_name=name)
 
     @validates_schema
     def _check_companion(self, data: dict[str, Any], **_: Any) -> None:
@@ -376,6 +445,7 @@ class _SettingsSchema(Schema):
             response_max_entries=int(data["response_max_entries"]),
             response_max_depth=int(data["response_max_depth"]),
             response_deadline_seconds=float(data["response_deadline_seconds"]),
+            ca_bundle=Path(data["ca_bundle"]) if data.get("ca_bundle") else None,
         )
 
 

@@ -2,6 +2,8 @@
 
     ConfigError          a setting is missing or wrong; the message names it and how to fix it
                          (code "config.invalid"); raised at start-up, before any request
+    └── MissingExtra     a feature asked for needs a package from an optional extra that is
+                         not installed ("config.missing_extra"); the message names the extra
 
 Each package has one root, in its own errors.py:
 
@@ -30,3 +32,18 @@ class ConfigError(Exception):
         self.message = message
         if code:
             self.code = code
+
+
+class MissingExtra(ConfigError):
+    code = "config.missing_extra"
+
+
+def require_extra(module: str, extra: str, feature: str) -> None:
+    """Raise MissingExtra unless ``module`` can be imported: ``feature`` (what the operator
+    asked for, in words) needs the optional extra ``extra`` of the alliance-panel package."""
+    import importlib.util
+
+    if importlib.util.find_spec(module) is None:
+        raise MissingExtra(
+            f"{feature} needs the '{extra}' extra, which is not installed: "
+            f"pip install 'alliance-panel[{extra}]' (the Python package {module} is missing)")

@@ -88,6 +88,9 @@ def refuse_redirect(response: requests.Response, url: str) -> None:
 
 def describe_transport_failure(err: requests.RequestException, url: str) -> TransportError:
     """Turn a requests exception into a TransportError that names the URL, not secrets."""
+    if isinstance(err, requests.exceptions.SSLError):
+        return TransportError("tls_untrusted", f"request to {url} failed: its TLS certificate "
+                              "could not be verified (SSLError)")
     code = "timeout" if isinstance(err, requests.Timeout) else "network_error"
     return TransportError(code, f"request to {url} failed: {type(err).__name__}")
 

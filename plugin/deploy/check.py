@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from plugin.config import CA_BUNDLE_HINT
 from plugin.fhir.batch_reads import batch_refused, declares_batch
 from plugin.fhir.errors import FhirAuthError, FhirError
 from plugin.fhir.stores import RECORD_TYPES, accepted_record_types, supports_transaction
@@ -165,13 +166,15 @@ def check_ehr(iss: str, *, discover: Callable[[str], SmartConfiguration],
     try:
         config = discover(report.iss)
     except SmartLaunchError as err:
-        report.add("discovery", "SMART configuration", "missing", err.message)
+        hint = f". {CA_BUNDLE_HINT}" if err.code == "tls_untrusted" else ""
+        report.add("discovery", "SMART configuration", "missing", err.message + hint)
         return report
     usable = _check_smart(report, config)
     try:
         capability = capabilities()
     except FhirError as err:
-        report.add("records", "CapabilityStatement", "missing", err.message)
+        hint = f" {CA_BUNDLE_HINT}." if err.code == "fhir.tls_untrusted" else ""
+        report.add("records", "CapabilityStatement", "missing", err.message + hint)
         return report
     _check_capabilities(report, capability)
     if batch is not None:

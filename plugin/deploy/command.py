@@ -8,14 +8,14 @@ import sys
 from collections.abc import Mapping
 from typing import Any
 
-import requests
-
+from plugin.config import load_outbound, plain_http_problem
 from plugin.deploy.check import check_ehr, format_readiness
 from plugin.deploy.errors import DeployError
 from plugin.deploy.install import install_package, package_resources
 from plugin.fhir.cli_access import add_access_arguments, fhir_client_from_arguments
 from plugin.fhir.client import FhirClient
 from plugin.fhir.errors import FhirAuthError, FhirError
+from plugin.fhir.sessions import outbound_session
 from smart_launch import ClientConfig, SmartClient
 
 CONFORMANCE_SCOPES = ("system/CodeSystem.cruds", "system/ValueSet.cruds",
@@ -43,16 +43,16 @@ def register(commands: Any) -> None:
     install.set_defaults(run=run_install)
 
 
-def _session() -> requests.Session:
-    session = requests.Session()
-    session.max_redirects = 0
-    return session
-
-
 def run_check(args: argparse.Namespace) -> int:
-    http = _session()
+    outbound = load_outbound()  # ALLIANCE_CA_BUNDLE and ALLIANCE_DEVELOPMENT, as serve reads them
+    refused = plain_http_problem([args.iss]) if not outbound.development else None
+    if refused:
+        print(f"alliance check: --iss {refused}.", file=sys.stderr)
+        return 2
+    http = outbound_session(outbound.ca_bundle, follow_redirects=False)
     smart = SmartClient(ClientConfig(client_id="alliance-check",
-                                     redirect_uri="https://localhost/unused"), http=http)
+                                     redirect_uri="https://localhost/unused",
+                                     allow_http=outbound.development), http=http)
     fhir = FhirClient(args.iss, http=http, retries=0)
     try:  # a token, when given, lets the batch probe read
         reader = fhir_client_from_arguments(args.iss, args, PROBE_SCOPES)

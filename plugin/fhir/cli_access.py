@@ -12,8 +12,10 @@ from pathlib import Path
 
 import requests
 
+from plugin.config import load_outbound
 from plugin.fhir.client import FhirClient
 from plugin.fhir.errors import FhirError
+from plugin.fhir.sessions import outbound_session
 from smart_launch import ClientConfig, SmartClient, SmartLaunchError
 
 
@@ -34,9 +36,9 @@ def add_access_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _no_redirects() -> requests.Session:
-    session = requests.Session()
-    session.max_redirects = 0
-    return session
+    """A session for a command: the CA bundle of ALLIANCE_CA_BUNDLE (checked as `serve` checks
+    it), no redirects. Raises plugin.errors.ConfigError for a bad bundle."""
+    return outbound_session(load_outbound().ca_bundle, follow_redirects=False)
 
 
 def fhir_client_from_arguments(base: str, args: argparse.Namespace,

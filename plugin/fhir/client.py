@@ -254,6 +254,11 @@ class FhirClient:
                 if retry_left:
                     self._wait(attempt, None)
                     continue
+                if isinstance(err, requests.exceptions.SSLError):
+                    raise FhirTransportError(
+                        f"{what} failed: the TLS certificate of the FHIR server at "
+                        f"{self.base_url} could not be verified (SSLError).",
+                        code="fhir.tls_untrusted") from err
                 raise FhirTransportError(
                     f"{what} failed: the FHIR server at {self.base_url} did not answer "
                     f"({type(err).__name__})."

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from plugin.errors import ConfigError
+from plugin.errors import ConfigError, require_extra
 from plugin.launch.session_store import SessionStore, SqliteSessionStore
 
 POSTGRES_SCHEMES = ("postgresql", "postgres")
@@ -43,10 +43,12 @@ def open_session_store(
         return SqliteSessionStore(data_dir / "sessions.sqlite3", secret_key, clock=clock)
     scheme = urlsplit(url).scheme
     if scheme in POSTGRES_SCHEMES:
+        require_extra("psycopg_pool", "postgres", "ALLIANCE_SESSION_STORE_URL=postgresql://...")
         from plugin.launch.session_store_postgres import PostgresSessionStore
 
         return PostgresSessionStore(url, secret_key, clock=clock)
     if scheme in REDIS_SCHEMES:
+        require_extra("redis", "redis", "ALLIANCE_SESSION_STORE_URL=redis://...")
         from plugin.launch.session_store_redis import RedisSessionStore
 
         return RedisSessionStore(url, secret_key, clock=clock)

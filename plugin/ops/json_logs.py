@@ -46,9 +46,38 @@ class JsonFormatter(logging.Formatter):
 
 
 def use_json_logs(level: int = logging.INFO) -> None:
-    """Sends every log record of the process to stderr as JSON lines."""
+    """Sends every log record of the process to stderr as JSON lines, Python's warnings too."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    logging.captureWarnings(True)
+
+
+def json_line(message: str, *, level: int = logging.INFO, logger: str = "alliance") -> str:
+    """One line as JsonFormatter writes it, for what is printed rather than logged."""
+    record = logging.LogRecord(logger, level, __file__, 0, message, None, None)
+    return JsonFormatter().format(record)
+
+
+def gunicorn_log_config() -> dict[str, object]:
+    """gunicorn's logconfig_dict: its error log (the master's and the workers' own lines)
+    through JsonFormatter to stderr, like the app's. Its access log is kept silent: its lines
+    hold each request's path and query (a launch handle, the callback's code); the app logs
+    every request itself, by route pattern (plugin.web.ops_routes)."""
+    handler = {"class": "logging.StreamHandler", "formatter": "json",
+               "stream": "ext://sys.stderr"}
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"json": {"()": f"{__name__}.JsonFormatter"}},
+        "handlers": {"json": handler},
+        "root": {"level": "INFO", "handlers": ["json"]},
+        "loggers": {
+            "gunicorn.error": {"level": "INFO", "handlers": ["json"], "propagate": False,
+                               "qualname": "gunicorn.error"},
+            "gunicorn.access": {"level": "WARNING", "handlers": ["json"], "propagate": False,
+                                "qualname": "gunicorn.access"},
+        },
+    }

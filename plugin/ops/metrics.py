@@ -12,17 +12,19 @@ from __future__ import annotations
 import os
 import platform
 from importlib import metadata
+from typing import Any
 
-from prometheus_client import (
-    CONTENT_TYPE_LATEST,
-    REGISTRY,
-    CollectorRegistry,
-    Counter,
-    Gauge,
-    Histogram,
-    generate_latest,
-    multiprocess,
-)
+from plugin.errors import require_extra
+
+try:
+    from prometheus_client import Counter, Gauge, Histogram
+
+    AVAILABLE = True
+except ImportError:  # the `metrics` extra is not installed: metrics are recorded nowhere
+    from plugin.ops.metric_stubs import Metric
+
+    Counter = Gauge = Histogram = Metric  # type: ignore[assignment,misc]
+    AVAILABLE = False
 
 LAUNCHES = Counter(
     "alliance_launches_total", "Launches by issuer and outcome (completed, or the error code)",
@@ -102,9 +104,19 @@ def build_labels() -> tuple[str, str]:
 
 
 def exposition() -> tuple[bytes, str]:
-    """The text format for /metrics: summed over workers when they share a folder."""
+    """The text format for /metrics: summed over workers when they share a folder. Raises
+    plugin.errors.MissingExtra when prometheus_client (the `metrics` extra) is not installed."""
+    require_extra("prometheus_client", "metrics", "/metrics")
+    from prometheus_client import (
+        CONTENT_TYPE_LATEST,
+        REGISTRY,
+        CollectorRegistry,
+        generate_latest,
+        multiprocess,
+    )
+
+    registry: Any = REGISTRY
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
-        return generate_latest(registry), CONTENT_TYPE_LATEST
-    return generate_latest(REGISTRY), CONTENT_TYPE_LATEST
+    return generate_latest(registry), CONTENT_TYPE_LATEST

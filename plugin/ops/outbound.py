@@ -90,7 +90,9 @@ def _proxies_read_once(http: requests.Session) -> None:
                 found[key] = dict(get_environ_proxies(key[0], no_proxy=key[1]))
             for name, value in found[key].items():
                 proxies.setdefault(name, value)
-        if verify is True or verify is None:
+        # The environment's bundle only where the session names none of its own: a bundle set
+        # on the session (ALLIANCE_CA_BUNDLE, plugin.fhir.sessions) wins.
+        if (verify is True or verify is None) and http.verify is True:
             verify = (os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
                       or verify)
         return {"proxies": setting(proxies, http.proxies), "stream": setting(stream, http.stream),

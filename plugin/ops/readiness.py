@@ -28,6 +28,7 @@ from pathlib import Path
 
 from plugin.launch.errors import StoreUnavailable
 from plugin.launch.session_store import SessionStore
+from plugin.ops.metrics import AVAILABLE as METRICS_AVAILABLE
 from plugin.ops.metrics import UNCONFIGURED, exposition
 
 STUCK_AFTER = 15 * 60.0
@@ -74,6 +75,8 @@ def check_keys(secret_key: str, load_private_key: Callable[[], object] | None) -
 
 def check_metrics() -> Check:
     """The workers' shared metrics folder (when there is one) is usable and readable."""
+    if not METRICS_AVAILABLE:
+        return Check("metrics", True, "off (the metrics extra is not installed)")
     named = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
     if named:
         folder = Path(named)

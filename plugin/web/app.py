@@ -18,6 +18,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from plugin import __version__
 from plugin.config import Settings, load_settings
 from plugin.fhir.client import FhirClient
+from plugin.fhir.sessions import outbound_session
 from plugin.fhir.stores import RecordStores
 from plugin.launch.issuers import issuers_from, settings_for, smart_client_for
 from plugin.launch.launches import Launches
@@ -68,8 +69,9 @@ def create_app(
     log_redaction.install()  # before anything can log a handle, a code or a token
     settings = config if isinstance(config, Settings) else load_settings(config)
     catalogue = FormCatalogue.from_settings(settings)
-    # No cookies, no redirects, deadlines (smart_launch.transport); request id out, latency.
-    http = observe(harden_session(http or requests.Session()))
+    # No cookies, no redirects, deadlines (smart_launch.transport); the CA bundle; request id
+    # out, latency measured.
+    http = observe(harden_session(http or outbound_session(settings.ca_bundle)))
     issuers = issuers_from(settings)
     clients = {iss: smart_client_for(issuer, settings.redirect_uri, clock=clock, http=http,
                                     allow_http=settings.development)
@@ -99,10 +101,13 @@ def create_app(
 
     app = Flask(__name__)
     if settings.trusted_proxies:
-        # Behind a balancer: the client's address (launches are counted per address) and
-        # scheme come from the X-Forwarded-* headers the trusted hops add, and only those.
+        # Behind a balancer: the client's address (launches are counted per address), the
+        # scheme and the path prefix the app is served under (X-Forwarded-Prefix, e.g.
+        # /alliance: every URL the app builds carries it) come from the X-Forwarded-* headers
+        # the trusted hops add, and only those.
+        hops = settings.trusted_proxies
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
-            app.wsgi_app, x_for=settings.trusted_proxies, x_proto=settings.trusted_proxies)
+            app.wsgi_app, x_for=hops, x_proto=hops, x_prefix=hops)
     app.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=256 * 1024)
     app.extensions[EXTENSION] = Services(
         settings=settings,

@@ -9,12 +9,12 @@ specific class listed wins); a FHIR server's own status stays ``FhirError.upstre
 from __future__ import annotations
 
 import logging
-from urllib.parse import quote
 
-from flask import Flask, g, render_template, request
+from flask import Flask, g, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
 
 from plugin.alliance import AllianceError
+from plugin.config import CA_BUNDLE_HINT
 from plugin.errors import ConfigError
 from plugin.fhir.errors import (
     FhirAuthError,
@@ -76,6 +76,9 @@ ROOTS = (ConfigError, LaunchError, RecordingError, AllianceError, FhirError, Sma
 REMOTE_CODES = (AuthorizationDenied, TokenRequestError)
 
 
+TLS_UNTRUSTED = frozenset({"tls_untrusted", "fhir.tls_untrusted"})  # the operator's CA setting
+
+
 def reply_for(err: Exception) -> tuple[int, str]:
     """Our reply's status and title for an error: its nearest class in REPLY_STATUS."""
     for cls in type(err).__mro__:
@@ -90,8 +93,8 @@ def _page(status: int, title: str, message: str, code: str,
     ERRORS.labels(label or code).inc()
     handle = (request.view_args or {}).get("handle") if request.path.startswith("/panel/") \
         else None
-    back = f"/panel/{quote(str(handle), safe='')}" if handle and request.endpoint not in (
-        "panel.panel",) else None
+    back = url_for("panel.panel", handle=str(handle)) if handle and request.endpoint not in (
+        "panel.panel",) else None  # under the path prefix too (X-Forwarded-Prefix)
     return render_template("error.html", title=title, message=message, code=code,
                            details=details, back=back), status
 
@@ -104,7 +107,10 @@ def _domain(err: Exception) -> tuple[str, int]:
     label = remote_error_label(code) if isinstance(err, REMOTE_CODES) else code
     words = plain_words.error_words(err)
     audit_refusal(services().auditor, label, status)
-    if status >= 500 or isinstance(err, (FhirError, SmartLaunchError)):
+    if code in TLS_UNTRUSTED:
+        log.warning("request failed: %s (%s): an EHR's TLS certificate could not be verified. "
+                    "%s", label, type(err).__name__, CA_BUNDLE_HINT)
+    elif status >= 500 or isinstance(err, (FhirError, SmartLaunchError)):
         log.warning("request failed: %s (%s)", label, type(err).__name__)
     else:
         log.info("refused: %s", label)

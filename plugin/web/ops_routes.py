@@ -18,6 +18,7 @@ import time
 
 from flask import Blueprint, Flask, Response, g, jsonify, request
 
+from plugin.errors import MissingExtra
 from plugin.launch.errors import StoreUnavailable
 from plugin.ops import metrics, readiness
 from plugin.ops.request_ids import HEADER, begin_request, end_request
@@ -95,6 +96,11 @@ def prometheus() -> Response | tuple[Response, int]:
     refused = _operator_refused()
     if refused is not None:
         return refused
+    if not metrics.AVAILABLE:
+        try:
+            metrics.exposition()
+        except MissingExtra as err:
+            return Response(err.message + "\n", status=501, content_type="text/plain")
     health = services().auditor.health()  # read when scraped: a failing destination shows
     metrics.AUDIT_PENDING.set(max(health["pending"], 0))
     metrics.AUDIT_DESTINATION_OK.set(1 if health["ok"] else 0)

@@ -28,6 +28,7 @@ from typing import Any
 
 from flask import Flask
 
+from plugin.ops.json_logs import gunicorn_log_config, json_line
 from plugin.ops.metrics_folder import MetricsFolder
 
 GRACEFUL_TIMEOUT = 20  # seconds a stopping worker gets to finish its requests
@@ -47,12 +48,14 @@ def settle_heap() -> None:
     gc.freeze()
 
 
-def announce(address: tuple[Any, ...], workers: int, threads: int) -> None:
-    """The line that says where this instance listens: the bound address, not the asked one."""
+def announce(address: tuple[Any, ...], workers: int, threads: int, json_logs: bool) -> None:
+    """The line that says where this instance listens: the bound address, not the asked one
+    (a JSON object's message under --log-format json)."""
     host, port = str(address[0]), int(address[1])
     host = f"[{host}]" if ":" in host else host
-    print(f"Alliance Panel listening on http://{host}:{port} "
-          f"({workers} worker(s) x {threads} threads)", flush=True)
+    line = f"Alliance Panel listening on http://{host}:{port} ({workers} worker(s) x " \
+        f"{threads} threads)"
+    print(json_line(line, logger=__name__) if json_logs else line, flush=True)
 
 
 def waitress_options(trusted_proxies: int) -> dict[str, Any]:
@@ -62,7 +65,7 @@ def waitress_options(trusted_proxies: int) -> dict[str, Any]:
     return {"clear_untrusted_proxy_headers": False} if trusted_proxies > 0 else {}
 
 
-def serve_waitress(app: Flask, host: str, port: int, threads: int) -> None:
+def serve_waitress(app: Flask, host: str, port: int, threads: int, json_logs: bool) -> None:
     import waitress
 
     from plugin.web.services import EXTENSION
@@ -71,7 +74,7 @@ def serve_waitress(app: Flask, host: str, port: int, threads: int) -> None:
     options = waitress_options(app.extensions[EXTENSION].settings.trusted_proxies)
     server = waitress.create_server(app, host=host, port=port, threads=threads, ident=None,
                                     **options)
-    announce(server.socket.getsockname(), 1, threads)
+    announce(server.socket.getsockname(), 1, threads, json_logs)
     server.run()
 
 
@@ -83,11 +86,13 @@ def serve_gunicorn(host: str, port: int, workers: int, threads: int, json_logs: 
 
     def when_ready(server: Any) -> None:  # the master has bound its port; workers start next
         for listener in server.LISTENERS:
-            announce(listener.sock.getsockname(), workers, threads)
+            announce(listener.sock.getsockname(), workers, threads, json_logs)
 
     def child_exit(_server: Any, worker: Any) -> None:
-        from prometheus_client import multiprocess
-
+        try:
+            from prometheus_client import multiprocess
+        except ImportError:  # no `metrics` extra: no samples to mark
+            return
         multiprocess.mark_process_dead(worker.pid)  # type: ignore[no-untyped-call]
 
     def post_fork(_server: Any, _worker: Any) -> None:
@@ -106,6 +111,8 @@ def serve_gunicorn(host: str, port: int, workers: int, threads: int, json_logs: 
                 "post_fork": post_fork, "proc_name": "alliance-panel",
             }.items():
                 self.cfg.set(name, value)
+            if json_logs:  # gunicorn's own lines as JSON too
+                self.cfg.set("logconfig_dict", gunicorn_log_config())
             if "control_socket_disable" in self.cfg.settings:  # gunicorn 25.1 and later
                 # No gunicornc control socket: its default path ($HOME/.gunicorn/gunicorn.ctl)
                 # is one per user, so instances on one host would replace (and, stopping,

@@ -218,7 +218,9 @@ def test_audit_fails_naming_an_altered_observation_and_an_altered_log_line(
 
 
 def _check(iss: str, capsys) -> tuple[int, dict]:
-    code = main(["check", "--iss", iss, "--json"])
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("ALLIANCE_DEVELOPMENT", "true")  # HAPI on loopback speaks plain http
+        code = main(["check", "--iss", iss, "--json"])
     return code, json.loads(capsys.readouterr().out)
 
 
