@@ -17,6 +17,7 @@ HTTP and clock, so tests/support/launched.py's helpers work on either.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from ehr_sandbox import create_sandbox
@@ -38,12 +39,18 @@ def _public_jwks(client_id: str, pem: bytes) -> dict:
                                     private_key_pem=pem, private_key_alg="RS384")).public_jwks()
 
 
+Tables = Callable[[dict[str, dict[str, str]]], dict[str, dict[str, str]]]
+
+
 def start_two_ehrs(tmp_path: Path, started: list[LiveServer], *,
-                   layout: str = "tables",
-                   audit: str = "record-store") -> tuple[Deployment, Deployment]:
+                   layout: str = "tables", audit: str = "record-store",
+                   tables: Tables | None = None,
+                   keep_records: frozenset[str] = frozenset()) -> tuple[Deployment, Deployment]:
     """Start EHR A and B, their companion stores and the app; `started` collects the servers
     for the caller to stop. `audit`: ALLIANCE_AUDIT_DESTINATION (each EHR's own store, or
-    "log")."""
+    "log"). `tables`: the issuer tables, made from each side's facts (iss, key_file, client_id,
+    store_url, store_client); `keep_records`: the EHRs ("a", "b") that take the ratings
+    themselves."""
     clock = FakeClock()
     app_server = LiveServer(hostname="127.0.0.1")  # in `started` once it serves
     sides: dict[str, dict] = {}
@@ -59,7 +66,8 @@ def start_two_ehrs(tmp_path: Path, started: list[LiveServer], *,
                 client_id=client_id, kind="asymmetric",
                 redirect_uris=(f"{app_server.url}/callback",),
                 jwks=_public_jwks(client_id, pem)),),
-            db_path=tmp_path / f"ehr-{name}.sqlite3", writable_types=WITHOUT_RESPONSES,
+            db_path=tmp_path / f"ehr-{name}.sqlite3",
+            **({} if name in keep_records else {"writable_types": WITHOUT_RESPONSES}),
             alliance_histories=False, clock=clock)
         flask_sandbox = create_sandbox(sandbox_settings)
         started.append(ehr.start(flask_sandbox))
@@ -87,7 +95,12 @@ def start_two_ehrs(tmp_path: Path, started: list[LiveServer], *,
         "data_dir": str(tmp_path / "app"), "audit_destination": audit,
         "frame_ancestors": f"'self' {sides['a']['ehr'].url} {sides['b']['ehr'].url}",
     }
-    if layout == "tables":
+    if tables is not None:
+        config["issuers"] = tables({n: {
+            "iss": f"{sides[n]['ehr'].url}/fhir", "key_file": sides[n]["key_file"],
+            "client_id": sides[n]["client_id"], "store_client": sides[n]["store_client"],
+            "store_url": f"{sides[n]['companion'].url}/fhir"} for n in ("a", "b")})
+    elif layout == "tables":
         config["issuers"] = {a_iss: table("a"), b_iss: table("b")}
     else:  # A by the top-level settings, B by its own table
         top = table("a")
