@@ -11,10 +11,9 @@ here and never gets a panel."""
 
 from __future__ import annotations
 
-import html
-import re
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import parse_qs
 
 import pytest
 
@@ -35,22 +34,25 @@ def _attackers_callback(browser: Any, dep: Any) -> tuple[str, str, str]:
     context = browser.new_context()
     kept: dict[str, str] = {}
 
-    def seen(response: Any) -> None:  # /launch/check and GET /callback come after redirects
-        url = response.url
-        if url.startswith(f"{dep.app.url}/launch/check"):
-            found = re.search(r'data-state="([^"]+)" data-value="([^"]+)"', response.text())
-            if found:
-                kept["state"], kept["value"] = (html.unescape(g) for g in found.groups())
-        elif url.startswith(f"{dep.app.url}/callback?"):
-            kept["callback"] = url
+    def posted(route: Any) -> None:
+        """The attacker's frame's own POST /callback: its state and page value are read from
+        what it sends (what the attacker's own browser knows), and it goes no further, so
+        the code stays unused."""
+        sent = parse_qs(route.request.post_data or "")
+        if sent.get("page_value", [""])[0]:
+            kept["state"], kept["value"] = sent["state"][0], sent["page_value"][0]
+        route.abort()
+
+    def seen(response: Any) -> None:  # GET /callback comes after the EHR's redirect
+        if response.url.startswith(f"{dep.app.url}/callback?"):
+            kept["callback"] = response.url
 
     context.on("response", seen)
-    # The attacker's frame stops at its own POST /callback: the code stays unused.
-    context.route(f"{dep.app.url}/callback", lambda route: route.abort())
+    context.route(f"{dep.app.url}/callback", posted)
     page = context.new_page()
     page.goto(f"{dep.ehr.url}/chart/{dep.patient_ids()[2]}")
-    for _ in range(300):  # until the attacker's frame reached /callback (15 s at most)
-        if "callback" in kept:
+    for _ in range(300):  # until the attacker's frame posted /callback (15 s at most)
+        if "value" in kept:
             break
         page.wait_for_timeout(50)
     context.close()

@@ -233,9 +233,13 @@ def test_the_panel_shows_the_stored_scores_and_an_alert_for_the_low_client_ratin
     # therapist's ANSWERS, 6 for the client's LOW: the reverse-keyed items count 4 - answer),
     # labelled with instrument, scale and rater, the client first.
     current = page.text.split('id="current-h"', 1)[1].split("</section>", 1)[0]
-    found = re.findall(r"Check-in (\d+) of 24, (client|therapist)", current)
+    state = current.split('class="current"', 1)[1].split("</p>", 1)[0]  # the state line
+    found = re.findall(r"Check-in (\d+) of 24, (client|therapist)", state)
     assert found == [(f"{total_of(CLIENT, LOW):.0f}", "client"),
                      (f"{total_of(THERAPIST, ANSWERS):.0f}", "therapist")], current
+    # and each again against the usual, with what the rules saw in the client's low rating
+    assert "The client rated it lower than the therapist" in current or "under the line" in (
+        current)
 
 
 def test_correction_uses_if_match_and_makes_version_2_with_readable_history(

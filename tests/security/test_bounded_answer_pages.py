@@ -57,6 +57,7 @@ def test_a_dripping_ehr_is_cut_at_its_own_deadline(hostile, tmp_path):
 def test_alliance_check_on_a_hostile_server_exits_2_with_the_reason(hostile, capsys, monkeypatch,
                                                                    path, answer, words):
     monkeypatch.setattr(logging.root, "handlers", [])  # main() logs to this test's stderr
+    monkeypatch.setenv("ALLIANCE_DEVELOPMENT", "true")  # the hostile server speaks plain http
     server = hostile()
     server.json("GET", "/fhir/.well-known/smart-configuration", {
         "authorization_endpoint": f"{server.url}/authorize",
