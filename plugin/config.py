@@ -88,7 +88,7 @@ HINTS = {
     "only requests with Authorization: Bearer <token> (unset: they answer anyone)",
     "issuers": "one TOML table per EHR, [issuers.\"https://ehr.example.org/fhir\"], with its "
     "client_id and optionally client_secret, private_key_file or key_dir, scope_syntax, access "
-    "and record_store_url (see README, Deploying to an EHR)",
+    "and record_store_url (see docs/integrators.md)",
     "norms_file": "a JSON file of local norms (cut-offs, SDs, test-retest reliabilities, each "
     "with its source) laid over the shipped ones in fhir_profiles/norms/; see "
     "plugin/alliance/README.md",

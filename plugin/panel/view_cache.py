@@ -8,7 +8,7 @@ only when its fingerprint matches: every resource read (type, id, ``meta.version
 context, the day and the norms. So a view served from the cache is the view ``build_panel``
 would build from the same read, and an instance that has not seen the launch builds the same
 page; nothing is shared between processes. Bounded: at most ``capacity`` launches, the least
-recently viewed dropped first (see README "Speed" for the memory per entry).
+recently viewed dropped first (see docs/performance.md for the memory per entry).
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """A newcomer's first steps: `alliance demo` with its options, a busy port named with the option
-that changes it, `/` saying what the app is, and `/healthz` answering what the README says."""
+that changes it, `/` saying what the app is, and `/healthz` answering what the docs say."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from tests.plugin.web.test_headers_and_cookies import app_over
 from tests.support.servers import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
-README = ROOT / "README.md"
+README = ROOT / "docs" / "integrators.md"  # where the command and its answers are documented
 
 
 def _alliance(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
@@ -113,5 +113,5 @@ def test_healthz_answers_what_the_readme_says(tmp_path):
     client, _ = app_over("https://alliance.example", tmp_path)
     answered = client.get("/healthz").get_json()
     documented = re.search(r"`/healthz`\s+answers\s+`(\{[^`]*\})`", README.read_text())
-    assert documented, "the README no longer says what /healthz answers"
+    assert documented, "docs/integrators.md no longer says what /healthz answers"
     assert json.loads(documented.group(1)) == answered
