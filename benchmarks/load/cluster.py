@@ -85,15 +85,25 @@ def load_hapi(hapi: str, clinicians: int = 0) -> tuple[list[dict], dict]:
     long_course = next(c for c, p in zip(contexts, cohort.patients, strict=True)
                        if p.shape == "long-course")
     encounters = {r["id"]: r for r in cohort.resources if r["resourceType"] == "Encounter"}
-    extra: list[dict] = []
-    for n in range(max(0, clinicians - len(contexts))):
-        base = contexts[n % len(contexts)]
-        copy = {**encounters[base["encounter"]], "id": f"{base['encounter']}-v{n + 1}"}
-        extra.append(copy)
-        contexts.append({**base, "encounter": copy["id"]})
+    contexts, extra = one_session_each(contexts, encounters, clinicians)
     if extra:
         _put_all(hapi, extra)
     return contexts, long_course
+
+
+def one_session_each(contexts: list[dict], encounters: dict[str, dict],
+                     clinicians: int) -> tuple[list[dict], list[dict]]:
+    """At least one launch context per clinician, each a session of its own: past the
+    cohort's own sessions, copies of them in turn (the copies' Encounters returned to store)."""
+    contexts = list(contexts)
+    originals = list(contexts)
+    extra: list[dict] = []
+    for n in range(max(0, clinicians - len(originals))):
+        base = originals[n % len(originals)]
+        copy = {**encounters[base["encounter"]], "id": f"{base['encounter']}-v{n + 1}"}
+        extra.append(copy)
+        contexts.append({**base, "encounter": copy["id"]})
+    return contexts, extra
 
 
 def _process(command: list[str], log: Path, **kwargs: object) -> subprocess.Popen[bytes]:
