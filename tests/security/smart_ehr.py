@@ -102,9 +102,10 @@ def s256(verifier: str) -> str:
     return base64.urlsafe_b64encode(digest).decode("ascii").rstrip("=")
 
 
-def smart_client(http: requests.Session | None = None, **config: Any) -> SmartClient:
+def smart_client(http: requests.Session | None = None, *, discovery_ttl: float = 3600.0,
+                 **config: Any) -> SmartClient:
     return SmartClient(ClientConfig(CLIENT_ID, REDIRECT, **config),
-                       http=http or requests.Session(), timeout=5)
+                       http=http or requests.Session(), timeout=5, discovery_ttl=discovery_ttl)
 
 
 def begin(client: SmartClient, ehr: SmartEhr) -> tuple[str, PendingAuthorization]:

@@ -97,13 +97,15 @@ def test_mix_up_response_naming_another_server_is_refused(hostile):
 
 
 def test_the_token_endpoint_comes_from_the_launch_not_from_later_discovery(hostile):
-    """After the redirect, a changed discovery document cannot reroute the code."""
+    """After the redirect, a changed discovery document cannot reroute the code. Discovery is
+    not cached here (TTL 0), so a client that asked again would see the attacker's endpoint."""
     honest, attacker = SmartEhr(hostile()), SmartEhr(hostile())
-    client = smart_client()
+    client = smart_client(discovery_ttl=0)
     _, pending = begin(client, honest)
     honest.config["token_endpoint"] = f"{attacker.server.url}/token"
     client.complete_launch(pending, {"code": honest.code, "state": pending.state})
     assert attacker.server.received == []
+    assert len(honest.server.requests_to("/token")) == 1
 
 
 # -- the iss allow-list --------------------------------------------------------------------------
