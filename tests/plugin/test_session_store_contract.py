@@ -5,6 +5,11 @@ Each test opens several store objects on one backend (separate connections, as s
 instances have) and checks what instances rely on: a `state` taken once across instances,
 `add` and `incr` atomic under concurrent threads, expiry enforced by the store itself, nothing
 readable at rest, and the live values of one kind listed.
+
+Time: SQLite and PostgreSQL compare expiry with the store's clock, so their stores get one
+FakeClock that the tests move by hand. Redis expires keys on its own real clock: there the
+short-lived values live SHORT_REAL seconds and the tests poll for them to go, with a deadline,
+never asserting on measured durations.
 """
 
 from __future__ import annotations
@@ -21,12 +26,15 @@ import pytest
 
 from plugin.launch.session_store import SessionStore, hash_key
 from plugin.launch.session_stores import open_session_store
+from tests.support.clock import FakeClock
 from tests.support.postgres import PostgresServer, postgres_missing, running_postgres
 from tests.support.processes import poll_event, require_tools
 from tests.support.redis_server import RedisServer, redis_missing, running_redis
 
 SECRET = "k" * 32
 EXPIRY_DEADLINE = 10.0  # seconds to wait for a short-lived value to disappear
+SHORT_REAL = 2.0  # a short TTL on a real clock: long enough to read the value back under load
+SHORT = 0.5  # a short TTL on the fake clock
 
 
 @pytest.fixture(scope="module")
@@ -50,6 +58,17 @@ class Backend:
     raw: Callable[[], bytes]  # everything the backend holds at rest
     # copy(kind, key, to_kind, to_key): the stored row, copied as is (someone with write access)
     copy: Callable[[str, str, str, str], None]
+    clock: FakeClock | None  # the stores' clock; None when the backend expires on its own
+
+    @property
+    def short(self) -> float:
+        """A TTL for values a test watches expire."""
+        return SHORT if self.clock else SHORT_REAL
+
+    def pass_time(self, seconds: float) -> None:
+        """Moves the stores' clock on; a real-clock backend's time passes by itself."""
+        if self.clock is not None:
+            self.clock.advance(seconds)
 
 
 def _sqlite(tmp_path: Path) -> Backend:
@@ -62,8 +81,9 @@ def _sqlite(tmp_path: Path) -> Backend:
                          " WHERE key = ?", (hash_key(to_kind, to_key), to_kind,
                                             hash_key(kind, key)))
 
-    return Backend("sqlite", lambda key=SECRET: open_session_store(None, key, tmp_path), raw,
-                   copy)
+    clock = FakeClock()
+    return Backend("sqlite", lambda key=SECRET: open_session_store(None, key, tmp_path,
+                                                                   clock=clock), raw, copy, clock)
 
 
 def _postgres(server: PostgresServer) -> Backend:
@@ -82,8 +102,10 @@ def _postgres(server: PostgresServer) -> Backend:
                          " ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
                          (hash_key(to_kind, to_key), to_kind, hash_key(kind, key)))
 
-    return Backend("postgresql", lambda key=SECRET: open_session_store(server.url, key, Path()),
-                   raw, copy)
+    clock = FakeClock()
+    return Backend("postgresql", lambda key=SECRET: open_session_store(server.url, key, Path(),
+                                                                       clock=clock),
+                   raw, copy, clock)
 
 
 def _redis(server: RedisServer) -> Backend:
@@ -107,7 +129,7 @@ def _redis(server: RedisServer) -> Backend:
         client.zadd(f"alliance:i:{to_kind}", {name: time.time() + 60})
 
     return Backend("redis", lambda key=SECRET: open_session_store(server.url, key, Path()), raw,
-                   copy)
+                   copy, None)
 
 
 @pytest.fixture(params=["sqlite", "postgresql", "redis"])
@@ -124,7 +146,7 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]
         opened.append(made.open(key))
         return opened[-1]
 
-    yield Backend(made.name, open_, made.raw, made.copy)
+    yield Backend(made.name, open_, made.raw, made.copy, made.clock)
     for store in opened:
         getattr(store, "close", lambda: None)()
 
@@ -146,13 +168,12 @@ def _race(workers: list[Callable[[], Any]]) -> list[Any]:
     return results
 
 
-def _until_gone(read: Callable[[], Any]) -> float:
-    """Polls `read` until it returns nothing; the seconds that took (fails at the deadline)."""
-    start = time.monotonic()
+def _until_gone(read: Callable[[], Any]) -> None:
+    """Polls `read` until it returns nothing (fails at the deadline)."""
+    deadline = time.monotonic() + EXPIRY_DEADLINE
     while read():
-        assert time.monotonic() - start < EXPIRY_DEADLINE, "the value never expired"
+        assert time.monotonic() < deadline, "the value never expired"
         poll_event(0.05)
-    return time.monotonic() - start
 
 
 def test_a_state_is_taken_once_across_instances(backend: Backend) -> None:
@@ -186,9 +207,10 @@ def test_incr_counts_every_call_once_across_threads_and_connections(backend: Bac
 
 def test_the_store_forgets_expired_values(backend: Backend) -> None:
     a, b = backend.open(), backend.open()
-    a.put("launch", "short", {"v": 1}, ttl=0.5)
+    a.put("launch", "short", {"v": 1}, ttl=backend.short)
     a.put("launch", "long", {"v": 2}, ttl=60)
     assert b.get("launch", "short") == {"v": 1}
+    backend.pass_time(backend.short + 0.01)
     _until_gone(lambda: b.get("launch", "short"))
     assert b.take("launch", "short") is None
     assert b.values("launch") == [{"v": 2}]
@@ -197,14 +219,23 @@ def test_the_store_forgets_expired_values(backend: Backend) -> None:
 
 
 def test_counting_never_extends_a_counter(backend: Backend) -> None:
+    """A counter lives `ttl` from its first count; later counts do not push its end back."""
     store = backend.open()
     assert store.incr("tries", "h", ttl=1.0) == 1
-    first = time.monotonic()
+    if backend.clock is not None:
+        backend.pass_time(0.6)
+        assert store.incr("tries", "h", ttl=1.0) == 2
+        backend.pass_time(0.3)  # 0.9 s after the first count: still the same counter
+        assert store.incr("tries", "h", ttl=1.0) == 3
+        backend.pass_time(0.2)  # 1.1 s: past the first count's TTL, however often counted
+        assert store.incr("tries", "h", ttl=1.0) == 1
+        return
+    # Redis: counting every 50 ms would keep an extended counter alive forever.
+    deadline = time.monotonic() + EXPIRY_DEADLINE
     while (n := store.incr("tries", "h", ttl=1.0)) != 1:
         assert n > 1
-        assert time.monotonic() - first < EXPIRY_DEADLINE, "the counter never expired"
+        assert time.monotonic() < deadline, "the counter never expired"
         poll_event(0.05)
-    assert time.monotonic() - first >= 0.9
 
 
 def test_nothing_readable_at_rest_and_another_key_opens_nothing(backend: Backend) -> None:
@@ -226,9 +257,10 @@ def test_values_lists_the_live_values_of_one_kind(backend: Backend) -> None:
     a, b = backend.open(), backend.open()
     a.put("outbox", "1", {"n": 1}, ttl=60)
     a.put("outbox", "2", {"n": 2}, ttl=60)
-    a.put("outbox", "3", {"n": 3}, ttl=0.5)
+    a.put("outbox", "3", {"n": 3}, ttl=backend.short)
     a.put("launch", "1", {"n": 4}, ttl=60)
     assert sorted(v["n"] for v in b.values("outbox")) == [1, 2, 3]
+    backend.pass_time(backend.short + 0.01)
     _until_gone(lambda: len(b.values("outbox")) == 3)
     assert sorted(v["n"] for v in b.values("outbox")) == [1, 2]
     b.delete("outbox", "1")
