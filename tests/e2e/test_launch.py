@@ -37,8 +37,28 @@ def test_ehr_launch_shows_the_charts_patient_and_sessions(deploy):
     assert panel_patient(page) == chart_patient(dep, patient)
     assert not has_banner(page.text), "inside the chart, whose banner names the patient"
     assert "This session" in page.text and "in progress" in page.text
-    assert re.search(r"Sessions <span class=\"count\">\((\d+)\)", page.text)
-    assert "no-show" in page.text or "cancelled" in page.text or "attended" in page.text
+    _lists_the_patients_sessions(dep, patient, page.text)
+
+
+# The panel's words for the sandbox's Appointment statuses (plugin/panel/wording.py).
+SESSION_WORDS = {"arrived": "in progress", "fulfilled": "attended",
+                 "cancelled": "cancelled by the client", "noshow": "did not attend"}
+SESSIONS_SHOWN = 12  # the panel lists the last 12 sessions unless asked for all
+
+
+def _lists_the_patients_sessions(dep, patient_id: str, text: str) -> None:
+    """The session list is the sandbox's course for this patient: its length, and the last
+    twelve sessions newest first, each with its status."""
+    from ehr_sandbox.cohort import build_cohort
+
+    settings = dep.sandbox_settings
+    plan = next(p for p in build_cohort(settings.seed, settings.clock()).patients
+                if p.patient_id == patient_id)
+    count = re.search(r"Sessions <span class=\"count\">\((\d+)\)", text)
+    assert count and int(count.group(1)) == len(plan.sessions)
+    shown = re.findall(r'<span class="status status-[a-z-]+">([^<]+)</span>', text)
+    expected = [SESSION_WORDS[s.status] for s in reversed(plan.sessions)][:SESSIONS_SHOWN]
+    assert shown == expected
 
 
 def test_standalone_launch_picks_a_patient_at_the_ehr(deploy):

@@ -110,7 +110,8 @@ SHAPE_ALERTS = {
     "rupture-repair": ({"rupture", "repair"}, set()),
     "decline-dropout": ({"attendance"}, set()),
     "low-early": ({"low-alliance"}, set()),
-    "disagreement": (set(), set()),  # the client rating higher is the usual pattern
+    # The client rating higher is the usual pattern: no rater alert, and nothing else is wrong.
+    "disagreement": (set(), {"rupture", "low-alliance", "discrepancy"}),
     "long-course": ({"rupture", "repair"}, set()),
 }
 
@@ -134,8 +135,23 @@ def test_each_cohort_shape_shows_its_alerts_on_the_panel(deploy):
         assert expected <= kinds, (plan.shape, kinds)
         assert not (forbidden & kinds), (plan.shape, kinds)
         assert "This session" in page.text and "not yet recorded" in page.text
+        if plan.shape == "disagreement":
+            _shows_both_raters_apart_as_usual(page.text)
         seen_shapes.add(plan.shape)
     assert seen_shapes == set(SHAPE_ALERTS)
+
+
+def _shows_both_raters_apart_as_usual(text: str) -> None:
+    """The status line names both raters' latest and usual ratings, each where the cohort's
+    disagreement shape puts it: the client's ratings drawn within 20-24 of 24, the therapist's
+    within 13-17 (ehr_sandbox/cohort_alliance.py), so each usual lies in that range too."""
+    line = re.search(r'<p class="status-line">(.*?)</p>', text, re.S)
+    assert line, "no status line"
+    said = {rater: (int(latest), int(usual)) for latest, rater, usual in re.findall(
+        r"Check-in (\d+) of 24, (client|therapist) \(usual (\d+)\)", line.group(1))}
+    assert set(said) == {"client", "therapist"}, line.group(1)
+    assert all(20 <= n <= 24 for n in said["client"]), said
+    assert all(13 <= n <= 17 for n in said["therapist"]), said
 
 
 def test_the_ehrs_style_reaches_the_panel_as_css_variables(deploy):
