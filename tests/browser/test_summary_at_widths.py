@@ -21,7 +21,9 @@ from playwright.sync_api import expect
 
 from tests.support.browser import (
     APP_FRAME,
+    app_patient_name,
     axe_violations,
+    chart_name,
     describe,
     handle_of,
     open_chart,
@@ -361,14 +363,26 @@ def test_a_launch_with_fewer_permissions_at_every_width(dep, browser, spare_pati
         ctx.close()
 
 
+def png_size(path) -> tuple[int, int]:
+    """Width and height from a PNG's IHDR chunk."""
+    head = path.read_bytes()[:24]
+    assert head[:8] == b"\x89PNG\r\n\x1a\n" and head[12:16] == b"IHDR", path
+    return int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
+
+
 def test_readme_screenshots(dep, shapes, browser):
-    """The panel in the chart, the sidebar at 340 px, the record chooser, a form, a record."""
+    """The panel in the chart, the sidebar at 340 px, the record chooser and a form: each
+    picture shows what the README says it does (the chart's patient in the panel; at 340 px
+    the page fits, its heading in view) at the size it was taken."""
     ctx = browser.new_context(viewport={"width": 1280, "height": 900})
     try:
         page = ctx.new_page()
         frame = open_chart(page, dep, dep.patient_ids()[3])
         frame.locator(".status-line").wait_for()
-        shoot(page, "readme-panel-in-chart")
+        picture = shoot(page, "readme-panel-in-chart")
+        assert app_patient_name(frame) == chart_name(page)
+        expect(frame.locator(".status-line")).to_be_visible()
+        assert png_size(picture) == (1280, 900)
     finally:
         ctx.close()
     url = shapes["decline-dropout"]
@@ -380,6 +394,11 @@ def test_readme_screenshots(dep, shapes, browser):
             ("readme-form", f"{base}/panel/{handle}/record/alliance-checkin-therapist", True)):
         ctx, page = open_page(browser, target, 340)
         try:
-            shoot(page, name, full_page=full)
+            picture = shoot(page, name, full_page=full)
+            check_layout(page, name)
+            expect(page.locator("main h1").first).to_be_in_viewport()
+            width, height = png_size(picture)
+            assert width == 340 and (height >= 640 if full else height == 640), (name, width,
+                                                                               height)
         finally:
             ctx.close()
