@@ -20,7 +20,6 @@ import requests
 from flask import Flask
 from flask.testing import FlaskClient
 
-from plugin.config import Settings
 from plugin.web import create_app
 
 from .hostile import HostileServer, json_response
@@ -158,9 +157,8 @@ def app_under_attack(server: HostileServer, tmp_path: Path, *,
         "allowed_iss": ehr.iss,
         "secret_key": SECRET_KEY,
         "data_dir": str(tmp_path / "app"),
+        "development": True,  # the hostile servers speak plain http on loopback
         **settings,
     }
-    if "development" in Settings.__dataclass_fields__:  # (absent on main before issue 10)
-        config["development"] = True  # the hostile servers speak plain http on loopback
     flask = create_app(config, http=http, clock=clock)
     return AppUnderAttack(ehr, fhir, flask, http)

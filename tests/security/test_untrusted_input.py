@@ -10,11 +10,7 @@ from pathlib import Path
 import pytest
 
 import fhir_profiles
-
-try:
-    from plugin.recording.answers import read_answers
-except ImportError:  # main before the restructure (the "fails before" run of issue 10)
-    from plugin.web.forms import read_answers  # type: ignore[no-redef]
+from plugin.recording.answers import read_answers
 
 from .app_harness import app_under_attack
 
