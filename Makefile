@@ -59,8 +59,17 @@ $(TOXIPROXY):
 
 toxiproxy: $(TOXIPROXY)
 
+# The unit and security tiers (markers set from each test's folder by conftest.py): no servers
+# but the tests' own in-process fakes, on two processes (pytest-xdist).
+UNIT_TIERS := -m "unit or security"
+
+unit: $(STAMP)
+	$(BIN)/pytest -n 2 $(UNIT_TIERS)
+
+# The unit and security tiers in parallel, then the tiers with real servers one test at a time.
 test: lint tests/browser/node_modules interop toxiproxy
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2 $(UNIT_TIERS)
+	$(BIN)/pytest -m "not (unit or security)"
 
 # Alert accuracy on simulated clients (docs/alert-accuracy.md): the full run; its short form runs in `test`.
 accuracy: $(STAMP)

@@ -59,8 +59,9 @@ def test_a_predictable_secret_key_is_refused(key):
         load_settings({**GOOD, "secret_key": key})
 
 
+# Fresh keys each run, with fixed test ids (so every pytest-xdist worker collects the same tests).
 @pytest.mark.parametrize("key", [secrets.token_urlsafe(32), secrets.token_hex(32),
-                                 secrets.token_hex(16)])
+                                 secrets.token_hex(16)], ids=["urlsafe-32", "hex-32", "hex-16"])
 def test_a_random_secret_key_is_accepted(key):
     assert load_settings({**GOOD, "secret_key": key}).secret_key == key
 
