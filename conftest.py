@@ -9,9 +9,12 @@ so a new folder is given a tier on purpose.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.support.toxiproxy import Toxiproxy, require_toxiproxy
 
 TESTS = Path(__file__).parent / "tests"
 
@@ -73,6 +76,19 @@ def tier_of(path: Path) -> str:
     if folder not in FOLDER_TIERS:
         raise pytest.UsageError(f"tests/{folder} has no tier: add it to FOLDER_TIERS in {__file__}")
     return FOLDER_TIERS[folder]
+
+
+@pytest.fixture(scope="module")
+def toxiproxy(request: pytest.FixtureRequest,
+              tmp_path_factory: pytest.TempPathFactory) -> Iterator[Toxiproxy]:
+    """Toxiproxy (`make toxiproxy`) on a free port, once per module, for the fault tier and the
+    interop tier's fault and crash runs; without it the tests skip loudly (fail under CI=true).
+    A module's TOXIPROXY_SEED seeds its toxicity draws, so they repeat (default 1)."""
+    binary = require_toxiproxy()
+    seed = getattr(request.module, "TOXIPROXY_SEED", 1)
+    with Toxiproxy.start(tmp_path_factory.mktemp("toxiproxy"), binary=binary,
+                         seed=seed) as server:
+        yield server
 
 
 @pytest.hookimpl(tryfirst=True)  # before `-m` deselects by marker

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.interop.test_faults import toxiproxy  # noqa: F401 - the module's fixture
 from tests.support.interop import Servers
 from tests.support.toxiproxy import Toxiproxy
 
 pytestmark = pytest.mark.interop
+TOXIPROXY_SEED = 7  # the toxiproxy fixture's (conftest.py): the same draws each run
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from benchmarks import crash_run, fault_run  # noqa: E402
@@ -22,7 +22,7 @@ from benchmarks import crash_run, fault_run  # noqa: E402
 CLEAN = "lost: 0; duplicated: 0; incomplete: 0; told something untrue: 0"
 
 
-def test_crash_run_short(servers: Servers, toxiproxy: Toxiproxy,  # noqa: F811
+def test_crash_run_short(servers: Servers, toxiproxy: Toxiproxy,
                          tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     crash_run.run(crash_run.parse(["--short"]), servers, toxiproxy, tmp_path,
                   servers.spare_ports[2])
@@ -31,7 +31,7 @@ def test_crash_run_short(servers: Servers, toxiproxy: Toxiproxy,  # noqa: F811
     assert CLEAN in out, out
 
 
-def test_fault_run_short(servers: Servers, toxiproxy: Toxiproxy,  # noqa: F811
+def test_fault_run_short(servers: Servers, toxiproxy: Toxiproxy,
                          tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     fault_run.run(fault_run.parse(["--short"]), servers, toxiproxy, tmp_path,
                   servers.spare_ports[1])

@@ -10,18 +10,18 @@ from pathlib import Path
 
 import pytest
 
-from tests.interop.test_faults import toxiproxy  # noqa: F401 - the module's fixture
 from tests.support.crash_clinic import run_crashes
 from tests.support.interop import Servers
 from tests.support.toxiproxy import Toxiproxy
 
 pytestmark = pytest.mark.interop
+TOXIPROXY_SEED = 7  # the toxiproxy fixture's (conftest.py): the same draws each run
 
 CLINICIANS, SESSIONS, KILLS = 2, 3, 4  # 12 saves, 4 kills
 
 
 def test_kill_9_mid_save_loses_and_duplicates_nothing(
-        servers: Servers, toxiproxy: Toxiproxy, tmp_path: Path) -> None:  # noqa: F811
+        servers: Servers, toxiproxy: Toxiproxy, tmp_path: Path) -> None:
     report = run_crashes(servers, toxiproxy, tmp_path, clinicians=CLINICIANS,
                          sessions=SESSIONS, kills=KILLS, port=servers.spare_ports[2], seed=5)
     print(f"\ncrash run (short): {report}")

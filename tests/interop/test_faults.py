@@ -10,7 +10,6 @@ The long run: benchmarks/fault_run.py."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,19 +20,13 @@ from tests.support.fault_clinic import Clinician, Tally, drain, faulty_path, jud
 from tests.support.fault_corrections import Correction, correct, judge_corrections
 from tests.support.interop import CLIENT_IDS, Servers
 from tests.support.servers import LiveServer
-from tests.support.toxiproxy import Toxiproxy, require_toxiproxy
+from tests.support.toxiproxy import Toxiproxy
 
 pytestmark = pytest.mark.interop
+TOXIPROXY_SEED = 7  # the toxiproxy fixture's (conftest.py): the same draws each run
 
 CLINICIANS, SESSIONS = 3, 4  # 3 x 4 sessions x 2 forms = 24 saves
 DRAIN_DEADLINE = 120.0
-
-
-@pytest.fixture(scope="module")
-def toxiproxy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Toxiproxy]:
-    binary = require_toxiproxy()
-    with Toxiproxy.start(tmp_path_factory.mktemp("toxiproxy"), binary=binary, seed=7) as server:
-        yield server
 
 
 def test_concurrent_saves_under_faults_are_stored_once_each_and_told_truly(
