@@ -31,9 +31,6 @@ def _serve(args: argparse.Namespace) -> int:
         print(message, file=sys.stderr)
         return 2
 
-    if args.workers > 1 and sys.platform == "win32":
-        return refuse("--workers needs a Unix host (gunicorn); on Windows run one process per "
-                      "port behind the balancer.")
     if args.workers > 1:
         try:
             require_extra("gunicorn", "gunicorn", "--workers above 1")
@@ -139,7 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--threads", type=int, default=8, help="threads per worker")
     serve.add_argument(
         "--workers", type=int, default=1,
-        help="worker processes (gunicorn, Unix); 1 runs waitress in this process. Several "
+        help="worker processes (gunicorn); 1 runs waitress in this process. Several "
         "instances or workers need a shared ALLIANCE_SESSION_STORE_URL to share launches "
         "across hosts (workers of one host may share the SQLite default)")
     serve.add_argument("--log-format", choices=["json", "text"], default="json",
