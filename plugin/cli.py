@@ -1,4 +1,7 @@
-"""The `alliance` command: serve the app, run the demo, write a signing key."""
+"""The `alliance` command: serve the app, write a signing key, and the integrator's commands.
+
+The demo with the development EHR is not one of them: it lives with the sandbox, in the
+repository only (`python -m ehr_sandbox.demo`, which `make demo` runs)."""
 
 from __future__ import annotations
 
@@ -6,9 +9,7 @@ import argparse
 import errno
 import logging
 import os
-import subprocess
 import sys
-from importlib.machinery import PathFinder
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -87,27 +88,6 @@ def port_problem(err: OSError, port: int, option: str) -> str:
     return f"Port {port} {why}. Choose another with {option}, e.g. {option} {port + 10}."
 
 
-DEMO_NEEDS_CHECKOUT = (
-    "alliance demo runs the development EHR (ehr_sandbox), which lives in the repository and "
-    "is not part of the installed package: run it from a checkout (`make demo`).")
-
-
-def _demo(args: argparse.Namespace) -> int:
-    # The demo lives with the development EHR, which the product itself never imports: it runs
-    # as a module of the checkout (the working folder), never from the installed package.
-    if PathFinder.find_spec("ehr_sandbox", [os.getcwd()]) is None:  # `-m` looks there first
-        print(DEMO_NEEDS_CHECKOUT, file=sys.stderr)
-        return 2
-    command = [
-        sys.executable, "-m", "ehr_sandbox.demo", "--ehr-port", str(args.ehr_port),
-        "--app-port", str(args.app_port), "--data-dir", str(args.data_dir),
-    ]
-    try:
-        return subprocess.call(command)  # noqa: S603 - our own interpreter and module
-    except KeyboardInterrupt:
-        return 0
-
-
 def _keygen(args: argparse.Namespace) -> int:
     from smart_launch.keys import generate_private_key_pem
 
@@ -142,13 +122,6 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--log-format", choices=["json", "text"], default="json",
                        help="json: one JSON object per line with the request id (default)")
     serve.set_defaults(run=_serve)
-    demo = commands.add_parser(
-        "demo", help="run the app on the sandbox EHR (needs a checkout of the repository: "
-        "the sandbox is not part of the installed package)")
-    demo.add_argument("--ehr-port", type=int, default=8081, help="the sandbox EHR's port")
-    demo.add_argument("--app-port", type=int, default=8080, help="the app's port")
-    demo.add_argument("--data-dir", default="var/demo", help="where both keep their files")
-    demo.set_defaults(run=_demo)
     keygen = commands.add_parser("keygen", help="write a private key for private_key_jwt")
     keygen.add_argument("path")
     keygen.add_argument("--alg", choices=["RS384", "ES384"], default="RS384")
