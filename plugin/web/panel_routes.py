@@ -67,6 +67,9 @@ def panel(handle: str) -> str:
         record_missing=record_missing,
         saved=request.args.get("saved"),
         queued=queued,
+        # the save this page follows, as data (plugin/web/record_pages.py: Outcome)
+        outcome="saved" if request.args.get("saved") else
+        "queued" if request.args.get("queued") else "",
         unsent=unsent,
         recent_alerts=RECENT_ALERTS,
         fhir_base=context.iss,

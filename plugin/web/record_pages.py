@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 from flask import redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -31,6 +31,14 @@ from plugin.web.services import services
 
 log = logging.getLogger(__name__)
 Page = ResponseReturnValue
+# What a page after a change says happened, as data on its <main data-outcome="...">, for the
+# harnesses (tests/support/fault_clinic.py) rather than the clinician's sentences: saved and
+# queued reach the panel; taken (the session is already rated on this form), conflict (the
+# rating changed meanwhile, or another window's mark), refused (nothing was saved), invalid
+# (answers to fix), unchanged (a correction identical to the stored answers); error pages
+# say "error".
+Outcome = Literal["saved", "queued", "taken", "conflict", "refused", "invalid", "unchanged",
+                  "error"]
 
 
 def ref(launch: CurrentLaunch, reference: str | None) -> str | None:
@@ -60,6 +68,11 @@ def session_refs(launch: CurrentLaunch) -> tuple[str, str]:
             code="recording.no_encounter")
     return launch.records.ref("Patient", context.patient), launch.records.ref(
         "Encounter", context.encounter)
+
+
+def outcome_of(status: int) -> Outcome:
+    """A page's outcome after a change the EHR did not store, from the status it is sent with."""
+    return "conflict" if status == 409 else "refused"
 
 
 def failure_message(err: FhirError, *, client: bool = False) -> tuple[str, int]:
@@ -143,7 +156,7 @@ def submit(launch: CurrentLaunch, form: RecordForm, *, action: str, mode: str, p
     if owner is not None:  # what was typed is kept, whatever happens next
         keep_draft(owner, launch, request.form.to_dict())
     if errors:
-        return form_page(errors=errors, status=422, **page)
+        return form_page(errors=errors, status=422, outcome="invalid", **page)
     try:
         submission = new_submission(
             form, read.answers, patient=patient, encounter=encounter, author=author,
@@ -158,18 +171,20 @@ def submit(launch: CurrentLaunch, form: RecordForm, *, action: str, mode: str, p
         log.warning("answers not recorded: %s", err.code)
         return form_page(errors={}, message=plain_words.not_recorded(client=client),
                           details=None if client else plain_words.for_it(err.code),
-                          status=422, **page)
+                          status=422, outcome="refused", **page)
     SAVES.labels(outcome.state).inc()
     if outcome.state == "conflict":  # the id is another launch's: a fresh one, nothing lost
         page["submission_id"] = str(uuid.uuid4())
         return form_page(errors={}, message=plain_words.submission_conflict(client=client),
-                          status=409, **page)
+                          status=409, outcome="conflict", **page)
     if outcome.state == "taken":
         return form_page(errors={}, message=taken_message(outcome, form, client=client),
-                          status=409, existing=outcome.existing if not client else None, **page)
+                          status=409, outcome="taken",
+                          existing=outcome.existing if not client else None, **page)
     if outcome.state == "failed":
         message, status = plain_words.save_failed(None, client=client)
-        return form_page(errors={}, status=status, message=message, **page,
+        return form_page(errors={}, status=status, message=message, outcome=outcome_of(status),
+                          **page,
                           details=None if client else plain_words.for_it(outcome.reason))
     if outcome.state == "queued":
         if client:  # a client's window: never the panel; the answers are kept
