@@ -77,7 +77,7 @@ def retryable(err: FhirError) -> bool:
 
 def why_unsent(err: FhirError) -> str:
     """Why an item is not stored, as a machine word the web layer turns into the clinician's
-    sentence (plugin/web/plain_words.py): "unreachable", "store_unreachable" (no token from the
+    sentence (plugin/wording/trouble.py): "unreachable", "store_unreachable" (no token from the
     companion record store), "not_allowed", "busy", "ehr_error" (worth retrying) or "refused"
     (no retry can change it)."""
     if isinstance(err, RecordStoreSignInFailed):

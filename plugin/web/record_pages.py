@@ -16,7 +16,6 @@ from plugin.alliance import AllianceError
 from plugin.fhir.errors import FhirError, RecordError
 from plugin.fhir.record_bundles import build_submission_bundle
 from plugin.ops.metrics import SAVES
-from plugin.panel.wording import day
 from plugin.recording.answers import form_fields, read_answers, submission_id_from
 from plugin.recording.catalogue import RecordForm
 from plugin.recording.drafts import DraftOwner
@@ -28,6 +27,7 @@ from plugin.web.audit_hooks import audit_refusal
 from plugin.web.current import CurrentLaunch
 from plugin.web.draft_keeping import keep_draft
 from plugin.web.services import services
+from plugin.wording import day
 
 log = logging.getLogger(__name__)
 Page = ResponseReturnValue

@@ -23,6 +23,7 @@ from plugin.fhir.errors import (
 from plugin.launch.errors import LaunchExpired, LaunchRefused, StoreUnavailable
 from plugin.recording.errors import RecordingRefused
 from plugin.web import plain_words
+from plugin.wording import trouble
 from smart_launch import TokenRequestError
 
 SERVER_WORDS = re.compile(r"\bFHIR\b|server|HTTP|token|https?://|\biss\b|`", re.IGNORECASE)
@@ -95,9 +96,9 @@ def test_retry_is_offered_only_where_it_can_help():
     assert "will not help" in refused and "Press Save again" in busy
 
 
-@pytest.mark.parametrize("why", [*plain_words.UNSENT, "something new"])
+@pytest.mark.parametrize("why", [*trouble.UNSENT, "something new"])
 def test_every_reason_a_rating_waits_is_said_plainly(why):
-    assert not SERVER_WORDS.search(plain_words.unsent(why))
+    assert not SERVER_WORDS.search(trouble.unsent(why))
 
 
 def test_werkzeugs_server_words_are_replaced_but_a_routes_own_words_kept():
