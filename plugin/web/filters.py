@@ -6,7 +6,7 @@ from flask import Flask
 
 from plugin import wording
 from plugin.web import plain_words
-from plugin.wording import trouble
+from plugin.wording import panel, trouble
 
 
 def init_app(app: Flask) -> None:
@@ -23,6 +23,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["SCALE_NAMES"] = wording.SCALE_NAMES
     app.add_template_filter(caveat_of, "caveat_of")
     app.add_template_global(trouble.unsent, "unsent_words")
+    app.jinja_env.globals["panel_words"] = panel
     app.add_template_global(plain_words.store_note, "store_note")
     app.add_template_global(plain_words.store_details, "store_details")
 
