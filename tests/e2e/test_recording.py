@@ -3,6 +3,7 @@ the way a browser posts them, and the stored records checked in the sandbox's ow
 
 from __future__ import annotations
 
+import html
 import re
 from urllib.parse import urlsplit
 
@@ -119,7 +120,7 @@ def test_client_hand_off_stores_a_client_rating_and_locks_the_panel(deploy):
     panel = run.get("", allow_redirects=False)
     assert panel.status_code == 200
     # the client's answers stay theirs: the record says whose they are and cannot be edited
-    page = run.get(f"/responses/{qr_id}").text
+    page = html.unescape(run.get(f"/responses/{qr_id}").text)
     assert "The client's own answers, as they gave them." in page and ">Correct<" not in page
     assert "Remove: recorded by mistake" in page
     refused = run.get(f"/responses/{qr_id}/correct")

@@ -17,7 +17,8 @@ TEMPLATES = Path(plugin.web.__file__).resolve().parent / "templates"
 TAGS = re.compile(r"\{%.*?%\}|\{\{.*?\}\}|\{#.*?#\}|<[^>]*>", re.DOTALL)
 LONGEST = 100  # characters of text on one template line
 # The families whose sentences are in the catalogue.
-FAMILIES = ["panel.html", "panel/*.html"]
+FAMILIES = ["panel.html", "panel/*.html", "record/response.html", "record/entered_in_error.html",
+            "record/expired.html", "record/_macros.html", "record/form.html"]
 
 
 def _long_lines(pattern: str) -> list[str]:
