@@ -14,8 +14,8 @@ Exactly once: the Bundle's entries are conditional creates on the submission's i
 a resend after an answer was lost matches what the first send stored; a lease (an atomic `add`)
 keeps two senders from sending one item at the same time. A correction or an entered-in-error
 (kind "correction" / "entered-in-error") is an item too: its updates carry If-Match, and a resend
-after an interruption recognises the ones already made (plugin/recording/save.py), so the change
-completes once, on a server with transactions or entry by entry.
+after an interruption recognises the ones already made (plugin/recording/bundle_sender.py), so
+the change completes once, on a server with transactions or entry by entry.
 
 Which server and token: `connect(item)` (given by the web layer) returns a FhirClient: the
 launch's own, refreshed with its refresh token while the launch lives, or the companion store's
@@ -40,8 +40,8 @@ from plugin.fhir.errors import (
     RecordStoreSignInFailed,
 )
 from plugin.launch.session_store import SessionStore
+from plugin.recording.bundle_sender import send_bundle
 from plugin.recording.errors import OutboxWaiting, RecordingRefused
-from plugin.recording.save import send_bundle
 
 log = logging.getLogger(__name__)
 
