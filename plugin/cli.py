@@ -68,7 +68,7 @@ def _check_store(settings: Settings) -> None:
     The default SQLite store is left to the workers: no connection is kept across a fork."""
     if not settings.session_store_url:
         return
-    from plugin.launch.session_stores import open_session_store
+    from plugin.launch.store_from_url import open_session_store
 
     store = open_session_store(settings.session_store_url, settings.secret_key,
                                settings.data_dir)

@@ -22,7 +22,7 @@ from plugin.fhir.sessions import outbound_session
 from plugin.fhir.stores import RecordStores
 from plugin.launch.issuers import issuers_from, settings_for, smart_client_for
 from plugin.launch.launches import Launches
-from plugin.launch.session_stores import open_session_store
+from plugin.launch.store_from_url import open_session_store
 from plugin.ops.outbound import observe
 from plugin.panel.view_cache import PanelCache
 from plugin.recording.catalogue import FormCatalogue
