@@ -6,7 +6,7 @@ from flask import Flask
 
 from plugin import wording
 from plugin.web import plain_words
-from plugin.wording import panel, record, trouble
+from plugin.wording import handoff, panel, record, trouble
 
 
 def init_app(app: Flask) -> None:
@@ -25,6 +25,7 @@ def init_app(app: Flask) -> None:
     app.add_template_global(trouble.unsent, "unsent_words")
     app.jinja_env.globals["panel_words"] = panel
     app.jinja_env.globals["record_words"] = record
+    app.jinja_env.globals["handoff_words"] = handoff
     app.add_template_global(plain_words.store_note, "store_note")
     app.add_template_global(plain_words.store_details, "store_details")
 
