@@ -5,7 +5,8 @@
     │   │                not configured, a parameter too long ("launch.missing_iss",
     │   │                "launch.unknown_iss", "launch.parameter_too_long")
     │   └── LaunchLimited  too many launches pending from one client address
-    │       │            ("launch.too_many_launches")
+    │       │            ("launch.too_many_launches") or one browser
+    │       │            ("launch.too_many_from_browser")
     │       └── LaunchBusy  too many launches pending in all ("launch.busy")
     ├── LaunchExpired    the handle or state is unknown, expired, used, or bound to another
     │                    browser ("launch.expired", "launch.unknown_state", "launch.other_browser")
