@@ -12,6 +12,7 @@ import importlib
 from plugin.launch.errors import LaunchBusy, LaunchLimited
 from plugin.launch.pending import (
     CEILING_FACTOR,
+    MAX_ATTEMPTS_PER_ADDRESS,
     MAX_PENDING_PER_ADDRESS,
     MAX_PENDING_PER_BROWSER,
     MAX_PENDING_TOTAL,
@@ -81,10 +82,13 @@ def test_one_browser_is_stopped_by_its_own_bound_and_its_clinic_goes_on():
     assert clinic_morning(store) == ["ok"] * CLINIC_BUSIEST  # its refusals spent nothing
 
 
-def test_new_browser_values_do_not_get_past_the_address_ceiling():
+def test_new_browser_values_do_not_get_past_the_address_ceiling_nor_fill_the_store():
     store = Counters()
-    results = [admitted(store, "203.0.113.9", f"forged-{n}") for n in range(400)]
+    results = [admitted(store, "203.0.113.9", f"forged-{n}")
+               for n in range(MAX_ATTEMPTS_PER_ADDRESS + 1_000)]
     assert results.count("ok") == MAX_PENDING_PER_ADDRESS
+    browsers = [key for key in store.counts if key[0] == "pending_browser"]
+    assert len(browsers) == MAX_ATTEMPTS_PER_ADDRESS  # past its attempts, nothing is created
 
 
 def test_the_flood_of_180_addresses_at_their_ceiling_does_not_starve_a_clinic():
