@@ -1,8 +1,9 @@
 """Checks on single values, shared by the settings, the issuer tables and the commands.
 
-Pure functions (no disk) except ``ca_bundle_problem`` and ``writable_folder_problem``, which
-try what they check for real; the marshmallow validators raise ValidationError with the
-sentence a person reads after the setting's name.
+The URL, secret and store checks are pure; the file checks read the file they name, and only
+``writable_folder_problem`` writes (plugin.config.checking calls it, loading never does). The
+marshmallow validators raise ValidationError with the sentence a person reads after the
+setting's name.
 """
 
 from __future__ import annotations

@@ -136,7 +136,11 @@ def load_issuer_tables(tables: Any) -> tuple[dict[str, dict[str, Any]], list[str
         if unknown:
             continue
         if values.get("private_key_file"):
-            values["private_key_pem"] = checks.read_private_key(values["private_key_file"])
+            try:  # read once checked; gone or changed in between, it is named as then
+                values["private_key_pem"] = checks.read_private_key(values["private_key_file"])
+            except ValidationError as err:
+                problems.extend(_named(name, {"private_key_file": err.messages}))
+                continue
         loaded[str(iss).rstrip("/")] = values
     return loaded, problems
 

@@ -74,7 +74,10 @@ class _Rules(Schema):
     @post_load
     def _build(self, data: dict[str, Any], **_: Any) -> Settings:
         key_file = data.get("private_key_file")
-        pem = checks.read_private_key(key_file) if key_file else None
+        try:  # read once checked; gone or changed in between, it is named as then
+            pem = checks.read_private_key(key_file) if key_file else None
+        except ValidationError as err:
+            raise ValidationError(err.messages, field_name="private_key_file") from err
         return Settings(**data, private_key_pem=pem)
 
 
