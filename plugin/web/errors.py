@@ -1,8 +1,8 @@
 """The one place that turns an error from any layer into a page a person can read.
 
-There is a handler for every error root (plugin.errors, plugin.launch, plugin.recording,
-plugin.fhir, plugin.alliance, smart_launch) and for werkzeug's HTTP errors, so no domain error
-reaches a user as a bare 500. Our reply's status and title come from the one table,
+There is a handler for the app's one error root (app_errors.AppError: every package's errors,
+smart_launch's included) and for werkzeug's HTTP errors, so no domain error reaches a user as a
+bare 500. Our reply's status and title come from the one table,
 plugin/web/replies.py; the sentence from plugin/web/plain_words.py.
 """
 
@@ -13,15 +13,10 @@ import logging
 from flask import Flask, g, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
 
-from plugin.alliance import AllianceError
-from plugin.audit.errors import AuditError
+from app_errors import AppError
 from plugin.config import CA_BUNDLE_HINT
-from plugin.deploy.errors import DeployError
-from plugin.errors import ConfigError
 from plugin.fhir.errors import FhirError
-from plugin.launch.errors import LaunchError
 from plugin.ops.metrics import ERRORS, remote_error_label
-from plugin.recording.errors import RecordingError
 from plugin.web import plain_words
 from plugin.web.audit_hooks import audit_refusal
 from plugin.web.replies import reply_for
@@ -30,8 +25,6 @@ from smart_launch import AuthorizationDenied, SmartLaunchError, TokenRequestErro
 
 log = logging.getLogger(__name__)
 
-ROOTS = (ConfigError, LaunchError, RecordingError, AllianceError, FhirError, AuditError,
-         DeployError, SmartLaunchError)
 # errors whose code a remote server chose (an OAuth `error`): metrics and logs see only a
 # registered OAuth code or "other" (plugin/ops/metrics.py)
 REMOTE_CODES = (AuthorizationDenied, TokenRequestError)
@@ -52,7 +45,7 @@ def _page(status: int, title: str, message: str, code: str,
                            details=details, back=back), status
 
 
-def _domain(err: Exception) -> tuple[str, int]:
+def _domain(err: AppError) -> tuple[str, int]:
     """Our status and title (plugin/web/replies.py), the clinician's sentence and the IT details
     (plugin/web/plain_words.py); the error's own code and message go to the log only as code."""
     status, title = reply_for(err)
@@ -76,6 +69,5 @@ def _http(err: HTTPException) -> tuple[str, int]:
 
 
 def init_app(app: Flask) -> None:
-    for root in ROOTS:
-        app.register_error_handler(root, _domain)
+    app.register_error_handler(AppError, _domain)
     app.register_error_handler(HTTPException, _http)

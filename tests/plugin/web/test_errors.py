@@ -74,7 +74,7 @@ def test_an_invalid_instrument_while_building_a_form_is_a_clear_page(app, monkey
     (error_for_status(403, {}, "Reading"), 403),
     (AuditSinkError("the audit spool cannot be written"), 503),
     (InstallRefused("the server refused the Questionnaire"), 502),
-    (TokenRequestError("invalid_grant", "The code was already used."), 400),
+    (TokenRequestError("The code was already used.", code="invalid_grant"), 400),
 ])
 def test_every_error_root_has_a_page_with_our_status(app, error, status):
     def fail() -> str:

@@ -57,7 +57,7 @@ ERRORS = [
                      code="recording.unknown_questionnaire"),
     InvalidInstrument("Item goal-1 has no answer options."),
     ConfigError("ALLIANCE_CLIENT_ID is missing."),
-    TokenRequestError("invalid_grant", "token endpoint answered HTTP 400"),
+    TokenRequestError("token endpoint answered HTTP 400", code="invalid_grant"),
 ]
 
 
