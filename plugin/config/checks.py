@@ -27,7 +27,9 @@ CA_BUNDLE_HINT = (
     "If its certificate comes from an internal certificate authority, set ALLIANCE_CA_BUNDLE "
     "to a PEM file of that authority's certificate")
 
-SESSION_STORE_SCHEMES = ("postgresql", "postgres", "redis", "rediss")
+POSTGRES_SCHEMES = ("postgresql", "postgres")
+REDIS_SCHEMES = ("redis", "rediss")
+SESSION_STORE_SCHEMES = POSTGRES_SCHEMES + REDIS_SCHEMES
 
 
 def is_http_url(value: str) -> bool:
