@@ -19,15 +19,11 @@ Constructor and code conventions: see plugin/errors.py. plugin/web/errors.py map
 
 from __future__ import annotations
 
+from app_errors import AppError
 
-class LaunchError(Exception):
+
+class LaunchError(AppError):
     code = "launch.error"
-
-    def __init__(self, message: str, *, code: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        if code:
-            self.code = code
 
 
 class LaunchRefused(LaunchError):

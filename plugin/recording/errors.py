@@ -19,15 +19,11 @@ a plugin.errors.ConfigError. Conventions: see plugin/errors.py.
 
 from __future__ import annotations
 
+from app_errors import AppError
 
-class RecordingError(Exception):
+
+class RecordingError(AppError):
     code = "recording.error"
-
-    def __init__(self, message: str, *, code: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        if code:
-            self.code = code
 
 
 class RecordingRefused(RecordingError):

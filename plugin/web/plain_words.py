@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from werkzeug.exceptions import HTTPException
 
 from plugin.alliance import AllianceError
+from plugin.audit.errors import AuditError
 from plugin.errors import ConfigError
 from plugin.fhir.errors import (
     FhirAuthError,
@@ -29,9 +30,11 @@ from plugin.fhir.errors import (
     RecordError,
     RecordStoreSignInFailed,
 )
+from plugin.fhir.retry import retryable
 from plugin.fhir.stores import RecordStore
 from plugin.launch.errors import LaunchError, StoreUnavailable
 from plugin.recording.errors import RecordingError
+from plugin.web.replies import reply_for
 from smart_launch import SmartLaunchError
 from smart_launch.errors import ResponseLimitExceeded
 
@@ -60,38 +63,40 @@ def unsent(why: str) -> str:
 
 # -- a save (or a correction, or a removal) that did not go through ------------------------------
 KEPT = "Your answers are not lost: they are still on this page."
+REFUSED_STATUS = 502  # the outbox found a save refused for good (the EHR's answer is gone)
 CLIENT_NOT_SENT = ("Your answers could not be sent just now. They are still on this page: "
                    "press Send to try again, or hand the device back to your therapist.")
 
 
 def save_failed(err: FhirError | None, *, client: bool = False) -> tuple[str, int]:
-    """The page's sentence and our status for a change the EHR did not store (``None``: a
-    save the outbox found refused for good)."""
+    """The page's sentence and our status (plugin/web/replies.py) for a change the EHR did not
+    store (``None``: a save the outbox found refused for good)."""
+    status = reply_for(err)[0] if err is not None else REFUSED_STATUS
     if client:
-        return CLIENT_NOT_SENT, 409 if isinstance(err, FhirConflict) else 502
+        return CLIENT_NOT_SENT, status
     if isinstance(err, FhirConflict):
         return ("Nothing was saved: this rating was changed since the form was opened (perhaps "
                 "it was already saved). Open the rating again to see its current version. "
-                f"{KEPT}", 409)
+                f"{KEPT}", status)
     if isinstance(err, RecordStoreSignInFailed):
         text = "The place where ratings are kept could not be reached, so nothing was saved."
         then = "Press Save again in a moment."
     elif isinstance(err, FhirTransportError):
         text = "The EHR did not answer, so nothing was saved."
         then = "Press Save again in a moment."
-    elif isinstance(err, FhirAuthError):
+    elif isinstance(err, FhirAuthError) and retryable(err):
         text = ("The EHR did not let Alliance Panel save to the patient's record, so nothing "
                 "was saved.")
         then = ("Press Save again; if the EHR still refuses, open Alliance Panel again from the "
                 "chart.")
-    elif err is None or not retry_may_help(err):
+    elif err is None or not retryable(err):
         text = "The EHR refused to store this rating, so nothing was saved."
         then = "Trying again will not help: tell your IT team what this page says."
-        return f"{text} {KEPT} {then}", 502
+        return f"{text} {KEPT} {then}", status
     else:
         text = "The EHR had a problem and nothing was saved."
         then = "Press Save again in a moment."
-    return f"{text} {KEPT} {then} {TELL_IT}", 502
+    return f"{text} {KEPT} {then} {TELL_IT}", status
 
 
 def submission_conflict(*, client: bool = False) -> str:
@@ -100,11 +105,6 @@ def submission_conflict(*, client: bool = False) -> str:
         return CLIENT_NOT_SENT
     return ("Nothing was saved: this page was sent with the mark of a rating saved from "
             f"another window, so it was not used for this one. {KEPT} Press Save to save them.")
-
-
-def retry_may_help(err: FhirError) -> bool:
-    status = err.upstream_status
-    return status is None or status >= 500 or status in (408, 425, 429)
 
 
 def not_recorded(*, client: bool = False) -> str:
@@ -205,6 +205,9 @@ def _by_class(err: Exception) -> str:
                 f"lost. Try again in a minute. {TELL_IT}")
     if isinstance(err, ConfigError):
         return "Alliance Panel is not set up correctly, so it cannot go on. " + TELL_IT
+    if isinstance(err, AuditError):
+        return ("Alliance Panel cannot keep its audit trail just now, so it did not go on. Nothing "
+                f"already saved is lost. {TELL_IT}")
     if isinstance(err, AllianceError):
         return ("This form could not be used: its definition has a problem. Tell your IT team "
                 "what this page says.")
@@ -222,8 +225,11 @@ def _by_class(err: Exception) -> str:
     if isinstance(err, FhirUnsafeUrl):
         return ("The EHR's answer pointed somewhere Alliance Panel does not go, so it stopped; "
                 "nothing was sent there. Tell your IT team what this page says.")
-    if isinstance(err, FhirError):
+    if isinstance(err, FhirError) and retryable(err):
         return f"The EHR could not do this just now; nothing was changed. Try again. {TELL_IT}"
+    if isinstance(err, FhirError):
+        return ("The EHR could not do this, so nothing was changed. Trying again will not help: "
+                "tell your IT team what this page says.")
     if isinstance(err, SmartLaunchError):
         return ("Signing in with the EHR did not work, so Alliance Panel did not open. Open it "
                 f"again from the patient's chart. {TELL_IT}")
