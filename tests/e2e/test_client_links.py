@@ -1,0 +1,112 @@
+"""A client's one-time link, with real servers: the clinician makes it from the record page, the
+client answers on their own browser, the answers land in the companion store through the app's
+backend-services access, and the clinician's panel shows them and the link's state."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from pathlib import Path
+
+import requests
+
+from tests.support.forms import read_form
+from tests.support.launched import ANSWERS, CLIENT, open_launch
+
+WITHOUT_RESPONSES = frozenset({"Observation", "Provenance", "Questionnaire"})
+
+
+def make_link(run) -> tuple[str, str]:
+    """From the record page, the link form of the client check-in; the link and its page."""
+    chooser = run.get("/record").text
+    forms = re.findall(r'<form method="post" action="([^"]+/links)">(.*?)</form>', chooser,
+                       re.S)
+    assert forms, "the record page offers no client link"
+    action, body = next((a, b) for a, b in forms if f'value="{CLIENT}"' in b)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', body).group(1)
+    made = run.browser.post(f"{run.dep.app.url}{action}", timeout=20, allow_redirects=False,
+                            data={"csrf_token": token, "questionnaire_id": CLIENT})
+    assert made.status_code == 200, made.text[:1500]
+    link = html.unescape(re.search(r'id="client-link"[^>]*value="([^"]+)"', made.text).group(1))
+    return link, made.text
+
+
+def answer(phone: requests.Session, link: str) -> requests.Response:
+    page = phone.get(link, timeout=20)
+    assert page.status_code == 200, page.text[:1500]
+    form = read_form(page.text, page.url)
+    data = {**form.hidden, **{f"item-{k}": v for k, v in ANSWERS.items()}}
+    return phone.post(form.action, data=data, timeout=20, allow_redirects=False)
+
+
+def _audit_events(tmp_path: Path) -> list[dict]:
+    events = []
+    for log in tmp_path.glob("app-*/audit/audit.jsonl"):
+        for line in log.read_text().splitlines():
+            entry = json.loads(line)
+            events.append(entry.get("event", entry))
+    return events
+
+
+def test_the_client_answers_with_a_link_and_the_panel_shows_it(deploy, tmp_path) -> None:
+    dep = deploy(client_kind="asymmetric", ehr_writable=WITHOUT_RESPONSES, companion=True)
+    run = open_launch(dep)
+    link, made = make_link(run)
+    assert link.startswith(f"{dep.app.url}/answer/") and run.handle not in link
+    assert "<svg" in made and "QR code of the client" in made  # the same link, to scan
+    assert "works once" in made
+
+    panel = run.get("").text
+    assert "Links sent to the client for this session" in panel and "waiting" in panel
+
+    phone = requests.Session()  # the client's own phone: no cookie of the clinician's
+    form_page = phone.get(link, timeout=20)
+    assert form_page.headers["Referrer-Policy"] == "no-referrer"
+    assert form_page.headers["Cache-Control"] == "no-store"
+    text = form_page.text
+    assert "A few questions" in text and 'type="radio"' in text
+    assert run.handle not in text and "/panel/" not in text  # nothing of the clinician's
+    sent = answer(phone, link)
+    assert sent.status_code == 200 and "Thank you" in sent.text, sent.text[:1500]
+    assert "saved for your therapist" in sent.text
+
+    companion = dep.flask_companion.extensions["ehr_sandbox"]["store"]
+    stored = [qr for qr in companion.scan("QuestionnaireResponse")
+              if qr["subject"]["reference"] == f"{dep.iss}/Patient/{run.patient}"]
+    assert len(stored) == 1
+    qr = stored[0]
+    assert qr["encounter"]["reference"] == f"{dep.iss}/Encounter/{run.encounter}"
+    assert qr["author"]["reference"] == f"{dep.iss}/Patient/{run.patient}"
+    ehr = dep.flask_sandbox.extensions["ehr_sandbox"]["store"]
+    assert not ehr.scan("QuestionnaireResponse", run.patient) or all(
+        r.get("identifier", {}).get("value") != qr["identifier"]["value"]
+        for r in ehr.scan("QuestionnaireResponse", run.patient))
+    token_calls = dep.http.to(f"{dep.companion.url}/auth/token")
+    assert token_calls and all("client_credentials" in c.body for c in token_calls)
+
+    written = [e for e in _audit_events(tmp_path) if e.get("action") == "C"
+               and any(en.get("what", {}).get("reference") == f"QuestionnaireResponse/{qr['id']}"
+                       for en in e.get("entity", []))]
+    assert written, "no AuditEvent for the client's answers"
+    requestor = next(a for a in written[0]["agent"] if a.get("requestor"))
+    assert requestor["who"] == {"reference": f"Patient/{run.patient}"}  # the client is the user
+
+    again = phone.get(link, timeout=20)  # the same link from the phone's history
+    assert again.status_code == 410 and 'type="radio"' not in again.text
+
+    panel = run.get("").text
+    assert "answered" in panel and "with the link" in panel
+    status = re.search(r'<p class="current">(.*?)</p>', panel, re.S).group(1)
+    assert "client" in status.lower()  # counted in the status line like any other rating
+
+
+def test_without_backend_access_the_record_page_offers_no_link_and_says_why(deploy) -> None:
+    dep = deploy()  # the EHR takes the records with the clinician's own token: no companion
+    run = open_launch(dep)
+    chooser = run.get("/record").text
+    assert "/links" not in chooser
+    assert "Links for the client's own phone are off for this EHR" in html.unescape(chooser)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', chooser).group(1)
+    refused = run.post("/links", {"csrf_token": token, "questionnaire_id": CLIENT})
+    assert refused.status_code >= 400 and "/answer/" not in refused.text
