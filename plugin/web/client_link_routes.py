@@ -166,3 +166,17 @@ def _links_here() -> list[ClientLink]:
 def link_time(at: float) -> str:
     """A link's moment (made, used, expiring) as 3 Nov 2026, 14:05 (UTC)."""
     return moment(datetime.datetime.fromtimestamp(at, datetime.UTC).isoformat())
+
+
+CHANNEL_WORDS = {
+    "link": "on their own phone, with a link",
+    "portal": "on their own device, from their patient portal",
+    "handoff": "on your device, handed over in the session",
+    "paper": "on a paper form, typed in",
+}
+
+
+@bp.app_template_global("channel_words")
+def channel_words(channel: str | None) -> str:
+    """How a client's answers came, in the clinician's words."""
+    return CHANNEL_WORDS.get(channel or "", "how is not recorded (saved before this was kept)")

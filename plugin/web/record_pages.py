@@ -31,6 +31,9 @@ from plugin.web.services import services
 
 log = logging.getLogger(__name__)
 Page = ResponseReturnValue
+# How a client's answers came, by the page's mode (or the origin a caller names)
+CHANNEL_OF = {"link": "link", "portal": "portal", "handoff": "handoff", "client": "paper",
+              "transcription": "paper"}
 
 
 def ref(launch: CurrentLaunch, reference: str | None) -> str | None:
@@ -150,7 +153,8 @@ def submit(launch: CurrentLaunch, form: RecordForm, *, action: str, mode: str, p
         submission = new_submission(
             form, read.answers, patient=patient, encounter=encounter, author=author,
             enterer=enterer, submission_id=submission_id,
-            organization=launch.settings.organization, now=services().now)
+            organization=launch.settings.organization, now=services().now,
+            channel=CHANNEL_OF.get(origin or mode))
         outcome = saving.save(launch.records, who(launch), build_submission_bundle(submission),
                               rater=form.rater,
                               questionnaire_url=str(form.questionnaire.get("url")),

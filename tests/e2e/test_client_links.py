@@ -11,8 +11,9 @@ from pathlib import Path
 
 import requests
 
+from fhir_profiles import CANONICAL
 from tests.support.forms import read_form
-from tests.support.launched import ANSWERS, CLIENT, open_launch
+from tests.support.launched import ANSWERS, CLIENT, filled, open_launch
 
 WITHOUT_RESPONSES = frozenset({"Observation", "Provenance", "Questionnaire"})
 
@@ -58,7 +59,8 @@ def test_the_client_answers_with_a_link_and_the_panel_shows_it(deploy, tmp_path)
     assert "works once" in made
 
     panel = run.get("").text
-    assert "Links sent to the client for this session" in panel and "waiting" in panel
+    assert "Links sent to the client" in panel and "waiting" in panel
+    assert "No answers from the client for this session yet" in panel
 
     phone = requests.Session()  # the client's own phone: no cookie of the clinician's
     form_page = phone.get(link, timeout=20)
@@ -78,6 +80,8 @@ def test_the_client_answers_with_a_link_and_the_panel_shows_it(deploy, tmp_path)
     qr = stored[0]
     assert qr["encounter"]["reference"] == f"{dep.iss}/Encounter/{run.encounter}"
     assert qr["author"]["reference"] == f"{dep.iss}/Patient/{run.patient}"
+    assert {"system": f"{CANONICAL}/answer-channel", "code": "link"} in [
+        {k: t[k] for k in ("system", "code")} for t in qr["meta"].get("tag", [])]
     ehr = dep.flask_sandbox.extensions["ehr_sandbox"]["store"]
     assert not ehr.scan("QuestionnaireResponse", run.patient) or all(
         r.get("identifier", {}).get("value") != qr["identifier"]["value"]
@@ -95,8 +99,10 @@ def test_the_client_answers_with_a_link_and_the_panel_shows_it(deploy, tmp_path)
     again = phone.get(link, timeout=20)  # the same link from the phone's history
     assert again.status_code == 410 and 'type="radio"' not in again.text
 
-    panel = run.get("").text
-    assert "answered" in panel and "with the link" in panel
+    panel = html.unescape(run.get("").text)
+    assert "used</strong>: answered with the link" in panel
+    mine = re.search(r'<ul class="client-answer-list">(.*?)</ul>', panel, re.S).group(1)
+    assert "on their own phone, with a link" in mine and "answered " in mine
     status = re.search(r'<p class="current">(.*?)</p>', panel, re.S).group(1)
     assert "client" in status.lower()  # counted in the status line like any other rating
 
@@ -110,3 +116,14 @@ def test_without_backend_access_the_record_page_offers_no_link_and_says_why(depl
     token = re.search(r'name="csrf_token" value="([^"]+)"', chooser).group(1)
     refused = run.post("/links", {"csrf_token": token, "questionnaire_id": CLIENT})
     assert refused.status_code >= 400 and "/answer/" not in refused.text
+
+
+def test_a_paper_form_typed_in_is_listed_as_paper(deploy) -> None:
+    dep = deploy()
+    run = open_launch(dep)
+    form = run.get(f"/record/{CLIENT}")
+    saved = run.post(f"/record/{CLIENT}", filled(form))
+    assert saved.status_code == 303, saved.text[:1500]
+    panel = html.unescape(run.get("").text)
+    mine = re.search(r'<ul class="client-answer-list">(.*?)</ul>', panel, re.S).group(1)
+    assert "on a paper form, typed in" in mine
