@@ -19,6 +19,7 @@ from tests.support.forms import read_form
 
 from .app_harness import AppUnderAttack, app_under_attack
 from .companion_store import CompanionStore
+from .smart_ehr import SmartEhr
 
 CLIENT_FORM = "alliance-checkin-client"
 ANSWERS = {"goal-1": "3", "goal-2": "4", "task-1": "2", "task-2": "3", "bond-1": "4",
@@ -173,3 +174,19 @@ def test_a_link_never_opens_the_clinicians_routes_nor_a_handle_the_clients(hosti
     # the client's page carries nothing of the clinician's launch
     body = phone.get(path).get_data(as_text=True)
     assert handle not in body and "/panel/" not in body
+
+
+def test_a_patients_sign_in_never_opens_the_clinicians_panel(hostile, tmp_path):
+    app, _store, _ = _app(hostile, tmp_path)
+    ehr = app.ehr
+    for user in (f"{ehr.iss}/Patient/p1", "RelatedPerson/rp1"):
+        ehr.id_token = lambda _user=user, **claims: SmartEhr.id_token(  # type: ignore[method-assign]
+            ehr, **{"fhirUser": _user, **claims})
+        browser = app.browser()
+        handle = app.launch(browser)
+        for url in (f"/panel/{handle}", f"/panel/{handle}/record",
+                    f"/panel/{handle}/record/{CLIENT_FORM}"):
+            refused = browser.get(url)
+            assert refused.status_code == 400, (user, url, refused.status_code)
+            text = refused.get_data(as_text=True)
+            assert "Alliance across sessions" not in text and "for clinicians" in text
