@@ -12,25 +12,9 @@ from pathlib import Path
 import requests
 
 from fhir_profiles import CANONICAL
+from tests.support.client_links import WITHOUT_RESPONSES, make_link
 from tests.support.forms import read_form
 from tests.support.launched import ANSWERS, CLIENT, filled, open_launch
-
-WITHOUT_RESPONSES = frozenset({"Observation", "Provenance", "Questionnaire"})
-
-
-def make_link(run) -> tuple[str, str]:
-    """From the record page, the link form of the client check-in; the link and its page."""
-    chooser = run.get("/record").text
-    forms = re.findall(r'<form method="post" action="([^"]+/links)">(.*?)</form>', chooser,
-                       re.S)
-    assert forms, "the record page offers no client link"
-    action, body = next((a, b) for a, b in forms if f'value="{CLIENT}"' in b)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', body).group(1)
-    made = run.browser.post(f"{run.dep.app.url}{action}", timeout=20, allow_redirects=False,
-                            data={"csrf_token": token, "questionnaire_id": CLIENT})
-    assert made.status_code == 200, made.text[:1500]
-    link = html.unescape(re.search(r'id="client-link"[^>]*value="([^"]+)"', made.text).group(1))
-    return link, made.text
 
 
 def answer(phone: requests.Session, link: str) -> requests.Response:
