@@ -27,7 +27,7 @@ from plugin.panel.wording import moment
 from plugin.recording.client_links import ClientLink, ClientLinks, digest
 from plugin.recording.errors import RecordingRefused
 from plugin.recording.one_rating import Slot
-from plugin.web.audit_hooks import audit_write
+from plugin.web.audit_hooks import audit_panel_view, audit_write
 from plugin.web.csrf import check_csrf
 from plugin.web.current import CurrentLaunch, current_launch
 from plugin.web.qr import qr_svg
@@ -126,14 +126,17 @@ def answer(capability: str) -> Page:
     form = services().catalogue.form(link.questionnaire_id)
     url = str(form.questionnaire.get("url"))
     action = url_for("client_link.answer", capability=capability)
+    launch = _launch_for(link, capability, store)
+    patient = store.ref("Patient", link.patient)
     if request.method == "GET":
-        if _already_answered(link, store, url):  # rated meanwhile (paper, hand-off, a link)
+        answered = _already_answered(link, store, url)  # rated meanwhile (paper, hand-off...)
+        audit_panel_view(services().auditor, launch, [  # that search, the client as the user
+            (store.client.base_url, f"QuestionnaireResponse?subject={patient}")])
+        if answered:
             return render("client/closed.html", 410, answered=True)
         return form_page(capability, form, action=action, mode="handoff", raw={}, errors={},
                          submission_id=link.submission_id)
     check_csrf(capability)
-    launch = _launch_for(link, capability, store)
-    patient = store.ref("Patient", link.patient)
 
     def saved(qr_id: str) -> Page:
         links.used(capability, qr_id)

@@ -79,6 +79,10 @@ def test_the_client_answers_with_a_link_and_the_panel_shows_it(deploy, tmp_path)
     assert written, "no AuditEvent for the client's answers"
     requestor = next(a for a in written[0]["agent"] if a.get("requestor"))
     assert requestor["who"] == {"reference": f"Patient/{run.patient}"}  # the client is the user
+    searched = [e for e in _audit_events(tmp_path) if e.get("action") == "E" and any(
+        a.get("requestor") and a["who"] == {"reference": f"Patient/{run.patient}"}
+        for a in e["agent"])]
+    assert searched, "no AuditEvent for the search the client's page made"
 
     again = phone.get(link, timeout=20)  # the same link from the phone's history
     assert again.status_code == 410 and 'type="radio"' not in again.text
