@@ -80,3 +80,23 @@ def test_the_client_answers_on_a_phone(dep, browser, width):
         assert not axe_violations(page)
     finally:
         ctx.close()
+
+
+def test_the_clinicians_link_page_fits_a_sidebar(dep, browser):
+    run = open_launch(dep, patient_index=2)
+    ctx = browser.new_context(bypass_csp=True, viewport={"width": 360, "height": 800})
+    try:
+        ctx.add_cookies([{"name": c.name, "value": c.value, "url": dep.app.url}
+                         for c in run.browser.cookies])
+        page = ctx.new_page()
+        page.goto(run.url("/record"))
+        page.get_by_role("button", name="Make a link for the client's phone").first.click()
+        page.get_by_role("heading", name="A link for the client's own phone").wait_for()
+        assert page.locator("svg.qr").count() == 1
+        assert page.locator("#client-link").input_value().startswith(f"{dep.app.url}/answer/")
+        _fits(page)
+        violations = axe_violations(page)
+        assert not violations, describe(violations)
+        shoot(page, "client-link-made-360px", full_page=True)
+    finally:
+        ctx.close()
