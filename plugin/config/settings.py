@@ -90,6 +90,10 @@ class Settings:
         help="space-separated origins allowed to frame the app (CSP frame-ancestors)")
     session_hours: float = setting(
         8.0, kind=number(0.1, 72), example="10", help="how many hours a launch stays usable")
+    client_link_hours: float = setting(
+        72.0, kind=number(0.25, 336), example="48",
+        help="how many hours a client's one-time link stays usable (project default 72; "
+        "docs/clients.md)")
     record_store_url: str | None = setting(
         None, kind=URL, validate=[checks.http_url], example="https://records.example.org/fhir",
         help="the FHIR base URL of a companion store for records the EHR will not accept "

@@ -17,6 +17,7 @@ from fhir_profiles import CANONICAL
 from plugin.alliance import Answer, Instrument, ScaleScore, Score
 from plugin.alliance.vocabulary import CODE_SYSTEM, INSTRUMENT_EXTENSION, RATER_ROLE_EXTENSION
 from plugin.fhir.errors import RecordInvalid
+from plugin.fhir.readers import CHANNEL_SYSTEM, CHANNELS
 
 PROFILE_QR = f"{CANONICAL}/StructureDefinition/alliance-questionnaireresponse"
 PROFILE_OBSERVATION = f"{CANONICAL}/StructureDefinition/alliance-score-observation"
@@ -68,7 +69,7 @@ def build_questionnaire_response(
     *, questionnaire: Mapping[str, Any], instrument: Instrument, answers: Mapping[str, Answer],
     rater: str, patient: str, encounter: str, author: str, source: str,
     authored: datetime.datetime, submission_id: str, status: str = "completed",
-    resource_id: str | None = None,
+    resource_id: str | None = None, channel: str | None = None,
 ) -> Resource:
     """The QuestionnaireResponse; item text only for an instrument whose wording we may copy."""
     items = []
@@ -97,7 +98,10 @@ def build_questionnaire_response(
         "author": {"reference": author}, "source": {"reference": source},
         "item": items,
     })
+    if channel in CHANNELS:
+        qr["meta"]["tag"] = [{"system": CHANNEL_SYSTEM, "code": channel}]
     return validate_resource(qr)
+
 
 
 def _quantity(value: float) -> Resource:

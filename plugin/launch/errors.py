@@ -3,7 +3,8 @@
     LaunchError          base (code "launch.error")
     ├── LaunchRefused    a launch request the app will not start: no ``iss``, an issuer that is
     │   │                not configured, a parameter too long ("launch.missing_iss",
-    │   │                "launch.unknown_iss", "launch.parameter_too_long")
+    │   │                "launch.unknown_iss", "launch.parameter_too_long"), or a
+    │   │                patient's sign-in on a clinician's route ("launch.patient_user")
     │   └── LaunchLimited  too many launches pending from one client address
     │       │            ("launch.too_many_launches") or one browser
     │       │            ("launch.too_many_from_browser")

@@ -26,6 +26,7 @@ from plugin.launch.session_stores import open_session_store
 from plugin.ops.outbound import observe
 from plugin.panel.view_cache import PanelCache
 from plugin.recording.catalogue import FormCatalogue
+from plugin.recording.client_links import ClientLinks
 from plugin.recording.drafts import Drafts
 from plugin.recording.handoff import Handoffs
 from plugin.recording.one_rating import OneRating
@@ -33,6 +34,7 @@ from plugin.recording.outbox import Outbox, OutboxPolicy, OutboxWorker
 from plugin.recording.saving import OutboxClients, Saving
 from plugin.web import (
     audit_hooks,
+    client_link_routes,
     errors,
     filters,
     handoff_routes,
@@ -127,6 +129,7 @@ def create_app(
         record_stores=record_stores,
         catalogue=catalogue,
         handoffs=Handoffs(store, settings.secret_key),
+        client_links=ClientLinks(store, clock),
         saving=saving,
         styles=StyleFetcher(http, clock=clock),
         http=http,
@@ -140,6 +143,7 @@ def create_app(
     app.register_blueprint(panel_bp)
     app.register_blueprint(record_routes.bp)
     app.register_blueprint(handoff_routes.bp)
+    app.register_blueprint(client_link_routes.bp)
     security.init_app(app, settings)
     errors.init_app(app)
     filters.init_app(app)
