@@ -28,7 +28,7 @@ constraints:
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/mypy smart_launch plugin ehr_sandbox
+	$(BIN)/mypy app_errors smart_launch plugin ehr_sandbox
 	$(BIN)/lint-imports
 
 # axe-core for the browser tests, when npm is there (without it those tests skip, or fail in CI).

@@ -18,7 +18,6 @@ if TYPE_CHECKING:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from plugin.config import load_settings
     from plugin.errors import ConfigError, require_extra
     from plugin.launch.errors import StoreUnavailable
     from plugin.ops.json_logs import json_line, use_json_logs
@@ -35,7 +34,9 @@ def _serve(args: argparse.Namespace) -> int:
     if args.workers > 1:
         try:
             require_extra("gunicorn", "gunicorn", "--workers above 1")
-            _check_store(load_settings())  # fail here, once, rather than in every worker
+            from plugin.web.app import checked_settings
+
+            _check_store(checked_settings()[0])  # fail here, once, rather than in every worker
         except (ConfigError, StoreUnavailable) as err:
             return refuse(err.message)
         from plugin.ops.metrics_folder import prepare_metrics_folder

@@ -15,12 +15,9 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from plugin.config.checks import POSTGRES_SCHEMES, REDIS_SCHEMES
 from plugin.errors import ConfigError, require_extra
 from plugin.launch.session_store import SessionStore, SqliteSessionStore
-
-POSTGRES_SCHEMES = ("postgresql", "postgres")
-REDIS_SCHEMES = ("redis", "rediss")
-SCHEMES = POSTGRES_SCHEMES + REDIS_SCHEMES
 
 
 def describe_store_url(url: str) -> str:

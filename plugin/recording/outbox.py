@@ -2,8 +2,9 @@
 
 A save is first put in the session store (kind "outbox", encrypted like everything there, keyed
 by its business identifier, the submission id) and only then sent. When the FHIR server takes
-it, the item is marked sent. When it cannot take it now (no connection, a timeout, 429, 5xx, an
-expired token, a launch that ended), the item stays queued and is retried with backoff by
+it, the item is marked sent. When it cannot take it now (no connection, a timeout, a status
+plugin/fhir/retry.py calls worth another try such as 429, 503 or an expired token's 401, a launch
+that ended), the item stays queued and is retried with backoff by
 `OutboxWorker`, also after a restart of the app (`values("outbox")` lists what is left). A
 refusal that no retry can change (the server says the record is invalid) marks it failed, with
 the reason; nothing is deleted without being stored. Each unsent item keeps `reason` (technical:
@@ -35,10 +36,10 @@ from plugin.fhir.client import FhirClient
 from plugin.fhir.errors import (
     FhirAuthError,
     FhirError,
-    FhirResponseError,
     FhirTransportError,
     RecordStoreSignInFailed,
 )
+from plugin.fhir.retry import retryable
 from plugin.launch.session_store import SessionStore
 from plugin.recording.bundle_sender import send_bundle
 from plugin.recording.errors import OutboxWaiting, RecordingRefused
@@ -49,7 +50,6 @@ KIND = "outbox"
 LEASE = "outbox-lease"
 OWNER = "outbox-owner"
 OWNER_FIELDS = ("iss", "practitioner", "patient", "encounter", "rater", "questionnaire")
-RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
 
 
 @dataclass(frozen=True)
@@ -68,13 +68,6 @@ class OutboxPolicy:
         return float(min(self.first_retry * 2 ** max(attempts - 1, 0), self.max_retry))
 
 
-def retryable(err: FhirError) -> bool:
-    """Worth sending again later: no answer, an overloaded or failing server, a token refused."""
-    if isinstance(err, FhirTransportError | FhirAuthError):
-        return True
-    return isinstance(err, FhirResponseError) and err.upstream_status in RETRY_STATUSES
-
-
 def why_unsent(err: FhirError) -> str:
     """Why an item is not stored, as a machine word the web layer turns into the clinician's
     sentence (plugin/wording/trouble.py): "unreachable", "store_unreachable" (no token from the
@@ -84,11 +77,13 @@ def why_unsent(err: FhirError) -> str:
         return "store_unreachable"
     if isinstance(err, FhirTransportError):
         return "unreachable"
+    if not retryable(err):
+        return "refused"
     if isinstance(err, FhirAuthError):
         return "not_allowed"
     if err.upstream_status in (429, 503):
         return "busy"
-    return "ehr_error" if retryable(err) else "refused"
+    return "ehr_error"
 
 
 def owner_of(item: Mapping[str, Any]) -> dict[str, str]:

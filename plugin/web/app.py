@@ -16,7 +16,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from plugin import __version__
-from plugin.config import Settings, load_settings
+from plugin.config import Settings, check_settings, load_settings
 from plugin.fhir.client import FhirClient
 from plugin.fhir.sessions import outbound_session
 from plugin.fhir.stores import RecordStores
@@ -26,6 +26,7 @@ from plugin.launch.store_from_url import open_session_store
 from plugin.ops.outbound import observe
 from plugin.panel.view_cache import PanelCache
 from plugin.recording.catalogue import FormCatalogue
+from plugin.recording.client_links import ClientLinks
 from plugin.recording.drafts import Drafts
 from plugin.recording.handoff import Handoffs
 from plugin.recording.one_rating import OneRating
@@ -33,6 +34,7 @@ from plugin.recording.outbox import Outbox, OutboxPolicy, OutboxWorker
 from plugin.recording.saving import OutboxClients, Saving
 from plugin.web import (
     audit_hooks,
+    client_link_routes,
     errors,
     filters,
     handoff_routes,
@@ -51,6 +53,18 @@ from smart_launch.transport import harden_session
 log = logging.getLogger(__name__)
 
 
+def checked_settings(
+    config: Settings | Mapping[str, Any] | None = None,
+) -> tuple[Settings, FormCatalogue]:
+    """The settings loaded (unless given) and checked against the machine, and the form
+    catalogue: the instruments are built once, here, and the site's norms checked against
+    them. ConfigError naming every problem otherwise."""
+    settings = config if isinstance(config, Settings) else load_settings(config)
+    catalogue = FormCatalogue.from_settings(settings)
+    instruments = [form.instrument for form in catalogue.offered()]
+    return check_settings(settings, instruments), catalogue
+
+
 def create_app(
     config: Settings | Mapping[str, Any] | None = None,
     *,
@@ -67,8 +81,7 @@ def create_app(
     (retries of queued saves) every so many seconds; `alliance serve` and the demo run it every
     second, tests drive `saving.outbox.run_due()` themselves. `outbox_policy`: retry timing."""
     log_redaction.install()  # before anything can log a handle, a code or a token
-    settings = config if isinstance(config, Settings) else load_settings(config)
-    catalogue = FormCatalogue.from_settings(settings)
+    settings, catalogue = checked_settings(config)
     # No cookies, no redirects, deadlines (smart_launch.transport); the CA bundle; request id
     # out, latency measured.
     http = observe(harden_session(http or outbound_session(settings.ca_bundle)))
@@ -116,6 +129,7 @@ def create_app(
         record_stores=record_stores,
         catalogue=catalogue,
         handoffs=Handoffs(store, settings.secret_key),
+        client_links=ClientLinks(store, clock),
         saving=saving,
         styles=StyleFetcher(http, clock=clock),
         http=http,
@@ -129,6 +143,7 @@ def create_app(
     app.register_blueprint(panel_bp)
     app.register_blueprint(record_routes.bp)
     app.register_blueprint(handoff_routes.bp)
+    app.register_blueprint(client_link_routes.bp)
     security.init_app(app, settings)
     errors.init_app(app)
     filters.init_app(app)

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from werkzeug.exceptions import HTTPException
 
 from plugin.alliance import AllianceError
+from plugin.audit.errors import AuditError
 from plugin.errors import ConfigError
 from plugin.fhir.errors import (
     FhirAuthError,
@@ -28,9 +29,11 @@ from plugin.fhir.errors import (
     RecordError,
     RecordStoreSignInFailed,
 )
+from plugin.fhir.retry import retryable
 from plugin.fhir.stores import RecordStore
 from plugin.launch.errors import LaunchError, StoreUnavailable
 from plugin.recording.errors import RecordingError
+from plugin.web.replies import reply_for
 from plugin.wording import error_pages as page
 from plugin.wording import trouble
 from plugin.wording.error_pages import BOUND_WORDS, BY_CODE, HTTP_WORDS
@@ -38,25 +41,28 @@ from plugin.wording.trouble import CLIENT_NOT_SENT
 from smart_launch import SmartLaunchError
 from smart_launch.errors import ResponseLimitExceeded
 
-
 # -- a save (or a correction, or a removal) that did not go through ------------------------------
+REFUSED_STATUS = 502  # the outbox found a save refused for good (the EHR's answer is gone)
+
+
 def save_failed(err: FhirError | None, *, client: bool = False) -> tuple[str, int]:
-    """The page's sentence and our status for a change the EHR did not store (``None``: a
-    save the outbox found refused for good)."""
+    """The page's sentence and our status (plugin/web/replies.py) for a change the EHR did not
+    store (``None``: a save the outbox found refused for good)."""
+    status = reply_for(err)[0] if err is not None else REFUSED_STATUS
     if client:
-        return CLIENT_NOT_SENT, 409 if isinstance(err, FhirConflict) else 502
+        return CLIENT_NOT_SENT, status
     if isinstance(err, FhirConflict):
-        return trouble.CHANGED_MEANWHILE, 409
+        return trouble.CHANGED_MEANWHILE, status
     if isinstance(err, RecordStoreSignInFailed):
-        return trouble.not_saved(trouble.STORE_DID_NOT_SAVE, trouble.SAVE_AGAIN), 502
+        return trouble.not_saved(trouble.STORE_DID_NOT_SAVE, trouble.SAVE_AGAIN), status
     if isinstance(err, FhirTransportError):
-        return trouble.not_saved(trouble.EHR_SILENT_NOT_SAVED, trouble.SAVE_AGAIN), 502
-    if isinstance(err, FhirAuthError):
-        return trouble.not_saved(trouble.EHR_DENIED_NOT_SAVED, trouble.EHR_DENIED_THEN), 502
-    if err is None or not retry_may_help(err):
+        return trouble.not_saved(trouble.EHR_SILENT_NOT_SAVED, trouble.SAVE_AGAIN), status
+    if isinstance(err, FhirAuthError) and retryable(err):
+        return trouble.not_saved(trouble.EHR_DENIED_NOT_SAVED, trouble.EHR_DENIED_THEN), status
+    if err is None or not retryable(err):
         return trouble.not_saved(trouble.EHR_REFUSED_NOT_SAVED, trouble.RETRY_WONT_HELP,
-                                 tell_it=False), 502
-    return trouble.not_saved(trouble.EHR_PROBLEM_NOT_SAVED, trouble.SAVE_AGAIN), 502
+                                 tell_it=False), status
+    return trouble.not_saved(trouble.EHR_PROBLEM_NOT_SAVED, trouble.SAVE_AGAIN), status
 
 
 def submission_conflict(*, client: bool = False) -> str:
@@ -64,11 +70,6 @@ def submission_conflict(*, client: bool = False) -> str:
     if client:
         return CLIENT_NOT_SENT
     return trouble.OTHER_WINDOWS_MARK
-
-
-def retry_may_help(err: FhirError) -> bool:
-    status = err.upstream_status
-    return status is None or status >= 500 or status in (408, 425, 429)
 
 
 def not_recorded(*, client: bool = False) -> str:
@@ -132,6 +133,8 @@ def _by_class(err: Exception) -> str:
         return page.OWN_STORAGE_DOWN
     if isinstance(err, ConfigError):
         return page.NOT_SET_UP
+    if isinstance(err, AuditError):
+        return page.AUDIT_TRAIL_DOWN
     if isinstance(err, AllianceError):
         return page.FORM_DEFINITION_BROKEN
     if isinstance(err, RecordError):
@@ -146,8 +149,10 @@ def _by_class(err: Exception) -> str:
         return page.EHR_NOT_FOUND
     if isinstance(err, FhirUnsafeUrl):
         return page.EHR_POINTED_ELSEWHERE
-    if isinstance(err, FhirError):
+    if isinstance(err, FhirError) and retryable(err):
         return page.EHR_COULD_NOT
+    if isinstance(err, FhirError):
+        return page.EHR_COULD_NOT_FOR_GOOD
     if isinstance(err, SmartLaunchError):
         return page.SIGN_IN_FAILED
     return page.SOMETHING_WENT_WRONG

@@ -39,6 +39,9 @@ Page = ResponseReturnValue
 # say "error".
 Outcome = Literal["saved", "queued", "taken", "conflict", "refused", "invalid", "unchanged",
                   "error"]
+# How a client's answers came, by the page's mode (or the origin a caller names)
+CHANNEL_OF = {"link": "link", "portal": "portal", "handoff": "handoff", "client": "paper",
+              "transcription": "paper"}
 
 
 def ref(launch: CurrentLaunch, reference: str | None) -> str | None:
@@ -134,13 +137,15 @@ def taken_message(outcome: SaveOutcome, form: RecordForm, *, client: bool = Fals
 
 def submit(launch: CurrentLaunch, form: RecordForm, *, action: str, mode: str, patient: str,
             encounter: str, author: str, enterer: str | None, on_saved: Callable[[str], Page],
-            fixed_submission_id: str | None = None, page_key: str | None = None) -> Page:
+            fixed_submission_id: str | None = None, page_key: str | None = None,
+            origin: str | None = None) -> Page:
     """Read the posted answers and save them: one rating per session, rater and form, written
     to the outbox first. The clinician is told what happened (plugin/web/plain_words.py):
     saved, queued (kept, sent when the EHR takes it), already rated, or refused; a page that
     did not save keeps what was typed, and a clinician's typed answers are kept as a draft
     whatever happens. `page_key`: what the page is keyed by when it is not the launch's
-    handle (a client capability), for its CSRF token; the handle never reaches that page."""
+    handle (a client capability), for its CSRF token; the handle never reaches that page.
+    `origin`: whose hands the answers came through, when not the mode's ("link")."""
     handle = page_key or launch.handle
     client = page_key is not None  # the client's own page: never a clinician's detail
     read = read_answers(form.display, request.form)
@@ -161,12 +166,13 @@ def submit(launch: CurrentLaunch, form: RecordForm, *, action: str, mode: str, p
         submission = new_submission(
             form, read.answers, patient=patient, encounter=encounter, author=author,
             enterer=enterer, submission_id=submission_id,
-            organization=launch.settings.organization, now=services().now)
+            organization=launch.settings.organization, now=services().now,
+            channel=CHANNEL_OF.get(origin or mode))
         outcome = saving.save(launch.records, who(launch), build_submission_bundle(submission),
                               rater=form.rater,
                               questionnaire_url=str(form.questionnaire.get("url")),
                               submission_id=submission_id, draft=owner,
-                              origin="handoff" if mode == "handoff" else "clinician")
+                              origin=origin or ("handoff" if mode == "handoff" else "clinician"))
     except (AllianceError, RecordError) as err:  # before FhirError: RecordError is one
         log.warning("answers not recorded: %s", err.code)
         return form_page(errors={}, message=plain_words.not_recorded(client=client),

@@ -51,6 +51,8 @@ RECORD_STORE_DOWN = f"{STORE_UNREACHABLE} Try again in a moment. {TELL_IT}"
 OWN_STORAGE_DOWN = ("Alliance Panel cannot reach its own storage just now. Nothing already saved "
                     f"is lost. Try again in a minute. {TELL_IT}")
 NOT_SET_UP = "Alliance Panel is not set up correctly, so it cannot go on. " + TELL_IT
+AUDIT_TRAIL_DOWN = ("Alliance Panel cannot keep its audit trail just now, so it did not go on. "
+                    f"Nothing already saved is lost. {TELL_IT}")
 FORM_DEFINITION_BROKEN = ("This form could not be used: its definition has a problem. Tell your "
                           "IT team what this page says.")
 EHR_SILENT = f"The EHR did not answer, so nothing was changed. Try again in a moment. {TELL_IT}"
@@ -61,6 +63,8 @@ EHR_POINTED_ELSEWHERE = ("The EHR's answer pointed somewhere Alliance Panel does
                          "stopped; nothing was sent there. Tell your IT team what this page "
                          "says.")
 EHR_COULD_NOT = f"The EHR could not do this just now; nothing was changed. Try again. {TELL_IT}"
+EHR_COULD_NOT_FOR_GOOD = ("The EHR could not do this, so nothing was changed. Trying again will "
+                          "not help: tell your IT team what this page says.")
 SIGN_IN_FAILED = ("Signing in with the EHR did not work, so Alliance Panel did not open. Open it "
                   f"again from the patient's chart. {TELL_IT}")
 SOMETHING_WENT_WRONG = f"Something went wrong. Open Alliance Panel again from the chart. {TELL_IT}"

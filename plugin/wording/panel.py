@@ -31,6 +31,8 @@ def unsent_what(item: Mapping[str, Any]) -> str:
     """Which rating an outbox item is: the client's own answers, a correction, a removal."""
     if item.get("origin") == "handoff":
         return "The client's own answers (given on the device you handed over)"
+    if item.get("origin") == "link":
+        return "The client's own answers (sent from their own phone with a link)"
     if item.get("kind") == "correction":
         return f"Correction of the {item.get('rater')} rating"
     if item.get("kind") == "entered-in-error":
@@ -42,6 +44,8 @@ def not_stored_then(item: Mapping[str, Any], why: str) -> str:
     """After "not stored": why, and what the clinician does about it."""
     if item.get("origin") == "handoff":
         then = "hand the questions to the client again"
+    elif item.get("origin") == "link":
+        then = "send the client a new link"
     elif item.get("kind") in ("correction", "entered-in-error"):
         then = "open the record and make the change again"
     else:

@@ -97,7 +97,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Installed]:
 def test_the_wheel_holds_the_product_only(installed: Installed) -> None:
     names = zipfile.ZipFile(installed.wheel).namelist()
     top = {name.split("/")[0] for name in names}
-    assert top == {"plugin", "smart_launch", "fhir_profiles",
+    assert top == {"app_errors", "plugin", "smart_launch", "fhir_profiles",
                    f"alliance_panel-{plugin.__version__}.dist-info"}, top
     assert not [n for n in names if "ehr_sandbox" in n or n.startswith("tests/")]
     # the FHIR package's data, the pages' templates and static files travel with the code

@@ -162,7 +162,7 @@ def test_without_a_session_in_context_recording_is_refused(env):
 
 def test_a_therapist_rating_needs_a_practitioner(env):
     app, _ = env
-    handle = launch(app, fhir_user=f"{ISS}/Patient/p1")
+    handle = launch(app, fhir_user=f"{ISS}/Person/x1")  # (a Patient's sign-in opens nothing)
     answer = app.test_client().get(f"/panel/{handle}/record/{THERAPIST}")
     assert answer.status_code == 409 and "fhirUser" in answer.get_data(as_text=True)
 
