@@ -84,12 +84,41 @@ def filled(request: pytest.FixtureRequest, renderer_pages: dict[str, RendererPag
         q = questionnaire(questionnaire_id)
         page = opened.page
         page.evaluate("([q, tx]) => window.renderForm(q, tx)", [q, site.terminology])
-        fill(opened.renderer, page, q, ANSWER_SETS[questionnaire_id][answer_set])
+        answers = ANSWER_SETS[questionnaire_id][answer_set]
+        fill(opened.renderer, page, q, answers)
+        settle_calculations(page, q, hand_scores(questionnaire_id, answers))
         exported = page.evaluate("() => window.currentResponse()")
         FILLED[key] = Filled(exported, with_our_context(exported, q),
                              opened.blocked[before[0]:], opened.page_errors[before[1]:],
                              opened.console_errors[before[2]:], LOOKUPS[before[3]:])
     return FILLED[key]
+
+
+# True once every calculated item's answer equals the value given for it (the renderers compute
+# after each answer, asynchronously: the last answer's total can lag the answer itself).
+CALCULATED_AS = """(want) => {
+  const values = {};
+  const walk = (items) => (items || []).forEach((i) => {
+    const a = (i.answer || [])[0];
+    if (a) values[i.linkId] = a.valueDecimal ?? a.valueInteger ?? (a.valueQuantity || {}).value;
+    walk(i.item);
+  });
+  walk(window.currentResponse().item);
+  return Object.entries(want).every(([link, v]) => Math.abs((values[link] ?? NaN) - v) < 1e-6);
+}"""
+
+
+def settle_calculations(page: Any, q: dict[str, Any], expected: dict[str, float]) -> None:
+    """Wait (a few seconds at most) for the renderer's totals to reach the hand key; a renderer
+    that never does is then caught by the test that compares them."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    want = {link: expected[scale] for link, scale in calculated_items(q).items()}
+    if want:
+        try:
+            page.wait_for_function(CALCULATED_AS, arg=want, timeout=5_000)
+        except PlaywrightTimeout:
+            pass
 
 
 def case_ids(case: tuple[str, str, str]) -> str:
