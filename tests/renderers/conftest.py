@@ -2,11 +2,11 @@
 package-lock.json) in Debian's Chromium, each on a page of the tier's local site, and HAPI FHIR
 (the interop tier's launcher) with our conformance package loaded, to validate what they export.
 
-One browser, one page per renderer for the whole run (each form is rendered into the same page
-again), one HAPI. Every request a page makes is routed: anything not to the local site is
-aborted and counted, as are uncaught page errors and console errors (tests assert none).
-Without the npm packages, the bundle, Chromium, Playwright or java the tier skips loudly, and
-fails under CI=true.
+One browser, one page per renderer (each form is rendered into the same page again) and one
+HAPI, for the module: stopped when it ends. Every request a page makes is routed: anything not
+to the local site is aborted and counted, as are uncaught page errors and console errors (the
+tests assert none). Without the npm packages, the bundle, Chromium, Playwright or java the tier
+skips loudly, and fails under CI=true.
 """
 
 from __future__ import annotations
@@ -71,14 +71,14 @@ def renderer_tools() -> None:
     pytest.skip(f"SKIPPED LOUDLY: {reason}")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def site(renderer_tools: None) -> Iterator[Site]:
     served = Site(LOOKUPS)
     yield served
     served.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def hapi(renderer_tools: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """HAPI FHIR with our package (terminology, profiles, Questionnaires): its FHIR base."""
     port = free_port()
@@ -99,7 +99,7 @@ def hapi(renderer_tools: None, tmp_path_factory: pytest.TempPathFactory) -> Iter
         stop_process(process)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(renderer_tools: None) -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
@@ -131,7 +131,7 @@ def _open(browser: Any, site: Site, renderer: Renderer) -> RendererPage:
     return opened
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def renderer_pages(browser: Any, site: Site) -> dict[str, RendererPage]:
     for renderer in RENDERERS:
         FIGURES[renderer.name] = _open(browser, site, renderer)
