@@ -66,6 +66,19 @@ def questionnaire(url_or_id: str) -> dict[str, Any]:
     raise ProfileNotFound(url_or_id)
 
 
+def code_display(system: str, code: str) -> str | None:
+    """The display of ``code`` in a CodeSystem of the package; None for any other system/code."""
+    for res in _resources():
+        if res.get("resourceType") == "CodeSystem" and res.get("url") == system:
+            stack = list(res.get("concept", []))
+            while stack:
+                concept = stack.pop()
+                if concept.get("code") == code:
+                    return str(concept["display"])
+                stack += concept.get("concept", [])
+    return None
+
+
 def questionnaires() -> list[dict[str, Any]]:
     """Every shipped Questionnaire."""
     return [r for r in load_resources() if r.get("resourceType") == "Questionnaire"]

@@ -27,7 +27,13 @@ from plugin.alliance.errors import (
     UnknownOption,
     UnknownQuestionnaire,
 )
-from plugin.alliance.instruments import Instrument, ItemDef, ScaleDef, instrument_from_questionnaire
+from plugin.alliance.instruments import (
+    Instrument,
+    ItemDef,
+    ScaleDef,
+    instrument_from_questionnaire,
+    is_calculated,
+)
 from plugin.alliance.norms import FormNorms, NormSet, ScaleNorms, Sourced, shipped_norms
 from plugin.alliance.scoring import (
     Answer,
@@ -48,7 +54,7 @@ __all__ = [
     "ScaleDef", "ScaleNorms", "ScaleScore", "Score", "ScoredSession", "Sourced", "TextPackError",
     "UnknownItem", "UnknownOption", "UnknownQuestionnaire", "Visit", "analyse_trends",
     "answers_from_questionnaire_response", "apply_text_pack", "cancellation", "cancelled_by",
-    "check_norms_fit", "instrument_from_questionnaire", "is_transcription_mode",
+    "check_norms_fit", "instrument_from_questionnaire", "is_calculated", "is_transcription_mode",
     "parse_site_norms", "requires_text_pack", "score_answers", "score_questionnaire_response",
     "shipped_norms",
 ]
