@@ -41,6 +41,22 @@ ANSWER_SETS: dict[str, dict[str, Answers]] = {
 }
 
 
+# A site's text pack for the licensed instruments, made up here (placeholders, not the wording):
+# the "text-pack" case renders the pack-worded Questionnaire and fills in the "mixed" answers.
+TEXT_PACK_CASE = "text-pack"
+MARK = "[licensed"
+TEXT_PACKS = {
+    "wai-sr-client": {"en": {**{str(n): f"{MARK} item {n}]" for n in range(1, 13)},
+                             "@options": {str(n): f"{MARK} anchor {n}]" for n in range(1, 6)}}},
+    "srs": {"en": {str(n): f"{MARK} line {n}]" for n in range(1, 5)}},
+}
+
+
+def answers_for(questionnaire_id: str, answer_set: str) -> Answers:
+    sets = ANSWER_SETS[questionnaire_id]
+    return sets["mixed"] if answer_set == TEXT_PACK_CASE else sets[answer_set]
+
+
 def hand_scores(questionnaire_id: str, answers: Answers) -> dict[str, float]:
     """Scale code -> sum, counted from the instrument's key ("total" always)."""
     if questionnaire_id.startswith("alliance-checkin-"):

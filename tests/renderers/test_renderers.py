@@ -8,6 +8,7 @@ leaves the machine and the page throws nothing."""
 from __future__ import annotations
 
 import datetime
+import json
 import math
 import uuid
 from dataclasses import dataclass
@@ -17,13 +18,21 @@ import pytest
 import requests
 
 import fhir_profiles
-from plugin.alliance import instrument_from_questionnaire
+from plugin.alliance import apply_text_pack, instrument_from_questionnaire
 from plugin.alliance.scoring import score_questionnaire_response
 from plugin.alliance.vocabulary import CODE_SYSTEM, TOTAL
+from plugin.fhir.foreign_responses import response_for_storage
 from plugin.fhir.record_resources import build_questionnaire_response
 from tests.renderers.conftest import FHIR_JSON, LOOKUPS, VALIDATION_WARNINGS, RendererPage
 from tests.renderers.drivers import RENDERERS, fill
-from tests.renderers.hand_key import ANSWER_SETS, hand_scores
+from tests.renderers.hand_key import (
+    ANSWER_SETS,
+    MARK,
+    TEXT_PACK_CASE,
+    TEXT_PACKS,
+    answers_for,
+    hand_scores,
+)
 from tests.renderers.site import Site
 
 pytestmark = [pytest.mark.browser, pytest.mark.interop]
@@ -31,7 +40,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.interop]
 CALCULATED = "http://hl7.org/fhir/uv/sdc/StructureDefinition/sdc-questionnaire-calculatedExpression"
 # The context our app adds (plugin/fhir's builder) and the stored response takes from it.
 CONTEXT = ("extension", "identifier", "subject", "encounter", "author", "source", "authored")
-CASES = [(r.name, q, s) for r in RENDERERS for q, sets in ANSWER_SETS.items() for s in sets]
+CASES = [(r.name, q, s) for r in RENDERERS for q, sets in ANSWER_SETS.items()
+         for s in [*sets, *([TEXT_PACK_CASE] if q in TEXT_PACKS else [])]]
 
 
 def questionnaire(questionnaire_id: str) -> dict[str, Any]:
@@ -52,8 +62,9 @@ class Filled:
 
 
 def with_our_context(exported: dict[str, Any], q: dict[str, Any]) -> dict[str, Any]:
-    """The renderer's response with the context our app's builder writes, status completed
-    (the host app's call once the person finishes) and our profile in meta.profile."""
+    """The renderer's response as the app stores another tool's response (no licensed wording),
+    with the context our app's builder writes, status completed (the host app's call once the
+    person finishes) and our profile in meta.profile."""
     rater = "therapist" if q["id"].endswith("-therapist") else "client"
     author = "Practitioner/renderer-tier" if rater == "therapist" else "Patient/renderer-tier"
     ours = build_questionnaire_response(
@@ -61,7 +72,7 @@ def with_our_context(exported: dict[str, Any], q: dict[str, Any]) -> dict[str, A
         patient="Patient/renderer-tier", encounter="Encounter/renderer-tier", author=author,
         source=author, authored=datetime.datetime.now(datetime.UTC),
         submission_id=str(uuid.uuid4()))
-    stored = {k: v for k, v in exported.items() if k != "id"}
+    stored = {k: v for k, v in response_for_storage(exported).items() if k != "id"}
     stored.update({k: ours[k] for k in CONTEXT})
     stored["meta"] = {**exported.get("meta", {}), "profile": ours["meta"]["profile"]}
     stored["status"] = "completed"
@@ -82,9 +93,11 @@ def filled(request: pytest.FixtureRequest, renderer_pages: dict[str, RendererPag
         before = (len(opened.blocked), len(opened.page_errors), len(opened.console_errors),
                   len(LOOKUPS))
         q = questionnaire(questionnaire_id)
+        if answer_set == TEXT_PACK_CASE:  # shown with the site's wording
+            q = apply_text_pack(q, TEXT_PACKS[questionnaire_id], "en")
         page = opened.page
         page.evaluate("([q, tx]) => window.renderForm(q, tx)", [q, site.terminology])
-        answers = ANSWER_SETS[questionnaire_id][answer_set]
+        answers = answers_for(questionnaire_id, answer_set)
         fill(opened.renderer, page, q, answers)
         settle_calculations(page, q, hand_scores(questionnaire_id, answers))
         exported = page.evaluate("() => window.currentResponse()")
@@ -162,11 +175,19 @@ def test_our_scorer_gives_the_hand_key(filled: Filled,
                                        request: pytest.FixtureRequest) -> None:
     _, questionnaire_id, answer_set = request.node.callspec.params["filled"]
     q = questionnaire(questionnaire_id)
-    expected = hand_scores(questionnaire_id, ANSWER_SETS[questionnaire_id][answer_set])
+    expected = hand_scores(questionnaire_id, answers_for(questionnaire_id, answer_set))
     score = score_questionnaire_response(instrument_from_questionnaire(q), filled.stored)
     got = {code: s.sum for code, s in score.scales.items() if code in expected}
     assert got == pytest.approx(expected)
     assert set(got) == set(expected)
+
+
+@pytest.mark.parametrize("filled", [c for c in CASES if c[2] == TEXT_PACK_CASE], ids=case_ids,
+                         indirect=True)
+def test_a_response_filled_from_a_text_pack_is_stored_without_the_wording(
+        filled: Filled) -> None:
+    assert MARK in json.dumps(filled.exported)  # the renderer copied the pack's wording in
+    assert MARK not in json.dumps(filled.stored)
 
 
 def calculated_items(q: dict[str, Any]) -> dict[str, str]:
@@ -212,7 +233,7 @@ def test_the_renderers_own_total_gives_the_hand_key(filled: Filled,
     computed = calculated_items(q)
     if not computed:
         pytest.skip(f"{questionnaire_id} has no calculatedExpression item: nothing to compute")
-    expected = hand_scores(questionnaire_id, ANSWER_SETS[questionnaire_id][answer_set])
+    expected = hand_scores(questionnaire_id, answers_for(questionnaire_id, answer_set))
     got = {link: answered_number(filled.exported, link) for link in computed}
     want = {link: expected[scale] for link, scale in computed.items()}
     assert all(v is not None and math.isclose(v, want[k], abs_tol=1e-6)
