@@ -25,7 +25,7 @@ ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")  # FHIR's id syntax
 # How a client's answers came (a QuestionnaireResponse's meta.tag): "link" (their own phone,
 # a one-time link), "portal" (a patient launch), "handoff" (the clinician's device), "paper"
 # (a paper form typed in). A therapist's rating carries none.
-CHANNEL_SYSTEM = f"{CANONICAL}/answer-channel"
+CHANNEL_SYSTEM = f"{CANONICAL}/CodeSystem/alliance-answer-channel"
 CHANNELS = ("link", "portal", "handoff", "paper")
 
 

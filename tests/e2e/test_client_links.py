@@ -64,7 +64,7 @@ def test_the_client_answers_with_a_link_and_the_panel_shows_it(deploy, tmp_path)
     qr = stored[0]
     assert qr["encounter"]["reference"] == f"{dep.iss}/Encounter/{run.encounter}"
     assert qr["author"]["reference"] == f"{dep.iss}/Patient/{run.patient}"
-    assert {"system": f"{CANONICAL}/answer-channel", "code": "link"} in [
+    assert {"system": f"{CANONICAL}/CodeSystem/alliance-answer-channel", "code": "link"} in [
         {k: t[k] for k in ("system", "code")} for t in qr["meta"].get("tag", [])]
     ehr = dep.flask_sandbox.extensions["ehr_sandbox"]["store"]
     assert not ehr.scan("QuestionnaireResponse", run.patient) or all(
