@@ -34,7 +34,7 @@ def _serve(args: argparse.Namespace) -> int:
     if args.workers > 1:
         try:
             require_extra("gunicorn", "gunicorn", "--workers above 1")
-            from plugin.web.app import checked_settings
+            from plugin.recording.catalogue import checked_settings
 
             _check_store(checked_settings()[0])  # fail here, once, rather than in every worker
         except (ConfigError, StoreUnavailable) as err:
