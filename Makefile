@@ -28,13 +28,20 @@ constraints:
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/mypy smart_launch plugin ehr_sandbox
+	$(BIN)/mypy app_errors smart_launch plugin ehr_sandbox
 	$(BIN)/lint-imports
 
 # axe-core for the browser tests, when npm is there (without it those tests skip, or fail in CI).
 tests/browser/node_modules: tests/browser/package-lock.json
 	if command -v npm >/dev/null 2>&1; then npm ci --prefix tests/browser --no-audit --no-fund \
 	  && touch $@; fi
+
+# The SDC renderer tier (tests/renderers): LHC-Forms and the Smart Forms renderer from npm, and the
+# esbuild bundle of the Smart Forms page. Without npm that tier skips (and fails under CI=true).
+tests/renderers/node_modules: tests/renderers/package-lock.json tests/renderers/build.mjs \
+    tests/renderers/smart-forms-entry.jsx
+	if command -v npm >/dev/null 2>&1; then npm ci --prefix tests/renderers --no-audit --no-fund \
+	  && npm run --prefix tests/renderers --silent build && touch $@; fi
 
 # The interop tier's servers (tests/interop): our HAPI FHIR JPA launcher, built once with Maven
 # (downloads cached in ~/.m2), and oidc-provider from npm. Without java/mvn/node those tests
@@ -67,7 +74,7 @@ unit: $(STAMP)
 	$(BIN)/pytest -n 2 $(UNIT_TIERS)
 
 # The unit and security tiers in parallel, then the tiers with real servers one test at a time.
-test: lint tests/browser/node_modules interop toxiproxy
+test: lint tests/browser/node_modules tests/renderers/node_modules interop toxiproxy
 	$(BIN)/pytest -n 2 $(UNIT_TIERS)
 	$(BIN)/pytest -m "not (unit or security)"
 

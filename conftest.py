@@ -32,6 +32,8 @@ FOLDER_TIERS = {
     "scale": "scale",
     "benchmarks": "benchmarks",
     "packaging": "packaging",
+    # Two third-party SDC form renderers in Chromium, saving to HAPI (marked interop as well).
+    "renderers": "browser",
 }
 
 # Files whose folder says unit but which start server processes (PostgreSQL, Redis,

@@ -35,7 +35,7 @@ sys.path.insert(0, str(REPO))
 from benchmarks.load.app_time import measure_app_time  # noqa: E402
 from benchmarks.load.cluster import Cluster, running_cluster  # noqa: E402
 from benchmarks.load.sampler import Sampler  # noqa: E402
-from benchmarks.load.visit import STEPS  # noqa: E402
+from benchmarks.load.visit import STEPS, workstation  # noqa: E402
 
 SHORT_USERS, SHORT_SECONDS = 3, 6
 
@@ -76,11 +76,14 @@ def locust(prefix: Path, host: str, settings: dict[str, str], pids: dict[str, in
 
 
 def warm_up(cluster: Cluster) -> None:
-    """One launch and panel per patient, so HAPI's JIT and caches are not what is measured."""
-    for context in cluster.contexts:
+    """One launch and panel per patient, so HAPI's JIT and caches are not what is measured;
+    each from its clinician's workstation (load/locustfile.py), as the app counts launches
+    per address."""
+    for n, context in enumerate(cluster.contexts):
         launch = requests.post(f"{cluster.oidc}/ehr/launch", json=context, timeout=30).json()
         page = requests.Session().get(f"{cluster.front}/launch", timeout=120, params={
-            "iss": cluster.fhir_base, "launch": launch["launch"]})
+            "iss": cluster.fhir_base, "launch": launch["launch"]},
+            headers={"X-Forwarded-For": workstation(n)})
         page.raise_for_status()
 
 

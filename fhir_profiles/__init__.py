@@ -3,7 +3,7 @@
 Owns: the JSON resources in this folder (one resource per file, NPM-package layout), the
 project's canonical base URL, read from ``package.json``, and the norms each instrument is
 scored against (``norms/``: one file per instrument and rater, every value with its source).
-Imports only the standard library.
+Imports only the standard library and the app's error root (app_errors).
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ import json
 from functools import cache
 from pathlib import Path
 from typing import Any
+
+from app_errors import AppError
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -27,14 +29,14 @@ PACKAGE: dict[str, Any] = _read_json(PACKAGE_DIR / "package.json")
 CANONICAL: str = PACKAGE["canonical"]
 
 
-class ProfileNotFound(LookupError):
+class ProfileNotFound(AppError, LookupError):
     """No resource in the package has the requested url or id."""
 
     code = "fhir_profiles.not_found"
 
-    def __init__(self, key: str) -> None:
-        self.message = f"No conformance resource {key!r} in the {PACKAGE['name']} package."
-        super().__init__(self.message)
+
+def _not_found(key: str) -> ProfileNotFound:
+    return ProfileNotFound(f"No conformance resource {key!r} in the {PACKAGE['name']} package.")
 
 
 @cache
@@ -54,7 +56,7 @@ def resource_by_url(url: str) -> dict[str, Any]:
     for res in _resources():
         if res.get("url") == bare:
             return copy.deepcopy(res)
-    raise ProfileNotFound(url)
+    raise _not_found(url)
 
 
 def questionnaire(url_or_id: str) -> dict[str, Any]:
@@ -63,7 +65,20 @@ def questionnaire(url_or_id: str) -> dict[str, Any]:
     for res in _resources():
         if res.get("resourceType") == "Questionnaire" and bare in (res.get("url"), res.get("id")):
             return copy.deepcopy(res)
-    raise ProfileNotFound(url_or_id)
+    raise _not_found(url_or_id)
+
+
+def code_display(system: str, code: str) -> str | None:
+    """The display of ``code`` in a CodeSystem of the package; None for any other system/code."""
+    for res in _resources():
+        if res.get("resourceType") == "CodeSystem" and res.get("url") == system:
+            stack = list(res.get("concept", []))
+            while stack:
+                concept = stack.pop()
+                if concept.get("code") == code:
+                    return str(concept["display"])
+                stack += concept.get("concept", [])
+    return None
 
 
 def questionnaires() -> list[dict[str, Any]]:

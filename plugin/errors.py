@@ -5,33 +5,33 @@
     └── MissingExtra     a feature asked for needs a package from an optional extra that is
                          not installed ("config.missing_extra"); the message names the extra
 
-Each package has one root, in its own errors.py:
+The app has one root, app_errors.AppError; each package's tree grows from it, in its own
+errors.py:
 
-    plugin.errors.ConfigError             configuration (this module)
-    plugin.launch.errors.LaunchError      a launch refused or no longer usable
-    plugin.fhir.errors.FhirError          FHIR access and the records the app builds
-    plugin.recording.errors.RecordingError  a recording the app will not carry out
-    plugin.alliance.errors.AllianceError  the alliance domain (instruments, answers, text packs)
-    smart_launch.errors.SmartLaunchError  the SMART client (its own package, its own rules)
+    app_errors.AppError
+    ├── plugin.errors.ConfigError             configuration (this module)
+    ├── plugin.launch.errors.LaunchError      a launch refused or no longer usable
+    ├── plugin.fhir.errors.FhirError          FHIR access and the records the app builds
+    ├── plugin.recording.errors.RecordingError  a recording the app will not carry out
+    ├── plugin.alliance.errors.AllianceError  the alliance domain (instruments, answers, norms)
+    ├── plugin.audit.errors.AuditError        the audit trail and its verifier
+    ├── plugin.deploy.errors.DeployError      the integrator's commands
+    └── smart_launch.errors.SmartLaunchError  the SMART client (OAuth codes, its own package)
 
-One convention throughout plugin/: ``Error(message, *, code=None)``. ``message`` is a sentence for
-people (never a token or answer text); ``code`` is machine-readable, ``<package>.<reason>``, a
-class default that a raise may make more specific. HTTP is not the domain's business: the reply's
-status is chosen in one place, plugin/web/errors.py; a FHIR server's own status is
-``FhirError.upstream_status``.
+One convention throughout (app_errors): ``Error(message, *, code=None)``. ``message`` is a
+sentence for people (never a token or answer text); ``code`` is machine-readable,
+``<package>.<reason>`` in plugin, a class default that a raise may make more specific. HTTP is
+not the domain's business: our reply's status is chosen in one table, plugin/web/replies.py; a
+FHIR server's own status is ``FhirError.upstream_status``.
 """
 
 from __future__ import annotations
 
+from app_errors import AppError
 
-class ConfigError(Exception):
+
+class ConfigError(AppError):
     code = "config.invalid"
-
-    def __init__(self, message: str, *, code: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        if code:
-            self.code = code
 
 
 class MissingExtra(ConfigError):

@@ -69,7 +69,8 @@ class PendingAuthorization:
             else:
                 ok = isinstance(value, str) or (value is None and f.name in optional)
             if not ok:
-                raise StateError("invalid_stored_state", f"pending authorization: bad {f.name}")
+                raise StateError(f"pending authorization: bad {f.name}",
+                                 code="invalid_stored_state")
             values[f.name] = value
         return cls(**values)
 
@@ -112,7 +113,7 @@ def _check_iss(pending: PendingAuthorization, returned: str) -> None:
         accepted.add(pending.issuer.rstrip("/"))
     if returned.rstrip("/") not in accepted:
         raise IssuerMismatch(
-            "issuer_mismatch", "the authorization response came from an unexpected issuer"
+            "the authorization response came from an unexpected issuer", code="issuer_mismatch"
         )
 
 
@@ -121,32 +122,32 @@ def validate_callback(
 ) -> str:
     """Check the redirect's query parameters and return the authorization code."""
     if pending.is_expired(now):
-        raise StateError("authorization_expired", "the launch took longer than ten minutes")
+        raise StateError("the launch took longer than ten minutes", code="authorization_expired")
     error = params.get("error")
     state = params.get("state")
     if state is None and error:
         state = pending.state  # some servers omit state on errors; the error is shown only
     if not state:
-        raise StateError("missing_state", "the authorization response has no state")
+        raise StateError("the authorization response has no state", code="missing_state")
     if not _same(state, pending.state):
-        raise StateError("state_mismatch", "the authorization response state does not match")
+        raise StateError("the authorization response state does not match", code="state_mismatch")
     returned_iss = params.get("iss")
     if returned_iss is not None:
         _check_iss(pending, returned_iss)
     elif pending.iss_required:
         raise IssuerMismatch(
-            "missing_iss",
             "the authorization response has no iss, though this server promises one on every "
             "response (authorization_response_iss_parameter_supported); it may come from "
             "another server",
+            code="missing_iss",
         )
     if error:
         raise AuthorizationDenied(
-            error,
             params.get("error_description") or f"the authorization server answered {error}",
+            code=error,
             error_uri=params.get("error_uri"),
         )
     code = params.get("code")
     if not code:
-        raise AuthorizationError("missing_code", "the authorization response has no code")
+        raise AuthorizationError("the authorization response has no code", code="missing_code")
     return code

@@ -88,7 +88,8 @@ class SmartClient:
             )
         if keys is not None and (self._signing_key or config.client_secret):
             raise ConfigurationError(
-                "ambiguous_client_auth", "give either a key source or one private key, not both")
+                "give either a key source or one private key, not both",
+                code="ambiguous_client_auth")
         self._auth = token_endpoint_auth(
             config.client_id,
             client_secret=config.client_secret,
@@ -131,7 +132,7 @@ class SmartClient:
             self._http, config, timeout=self._timeout, allow_http=self.config.allow_http,
             limits=self.limits)
         if uri is None:
-            raise DiscoveryError("no_jwks_uri", f"{config.fhir_base} publishes no jwks_uri")
+            raise DiscoveryError(f"{config.fhir_base} publishes no jwks_uri", code="no_jwks_uri")
         jwks = fetch_jwks(self._http, uri, timeout=self._timeout, limits=self.limits)
         self._jwks.put(key, jwks)
         return jwks
@@ -154,15 +155,16 @@ class SmartClient:
         that claim one syntax and serve the other.
         """
         if scope_syntax not in ("auto", "v1", "v2"):
-            raise ConfigurationError("invalid_scope_syntax",
-                                     f"scope_syntax must be auto, v1 or v2, not {scope_syntax!r}")
+            raise ConfigurationError(f"scope_syntax must be auto, v1 or v2, not {scope_syntax!r}",
+                                     code="invalid_scope_syntax")
         config = self.discover(iss)
         if config.authorization_endpoint is None:
             raise DiscoveryError(
-                "no_authorization_endpoint", f"{config.fhir_base} has no authorization_endpoint"
+                f"{config.fhir_base} has no authorization_endpoint",
+                code="no_authorization_endpoint"
             )
         if launch is not None and not launch.strip():
-            raise ConfigurationError("missing_launch", "EHR launch without a launch value")
+            raise ConfigurationError("EHR launch without a launch value", code="missing_launch")
         extras = list(extra_scopes)
         if not config.issuer and any(s in ID_TOKEN_SCOPES for s in extras):
             log.info("%s publishes no issuer; not asking for an id_token", config.fhir_base)
@@ -192,7 +194,7 @@ class SmartClient:
         """Check the redirect back, exchange the code, validate the id_token."""
         code = validate_callback(pending, params, now=self._clock())
         if not self._used_states.claim(pending.state):  # single use, even if replayed
-            raise StateError("state_reused", "this authorization response was already used")
+            raise StateError("this authorization response was already used", code="state_reused")
         body = self._token_request(
             pending.token_endpoint,
             "authorization_code",
@@ -215,7 +217,7 @@ class SmartClient:
     def _check_id_token(self, iss: str, id_token: str, nonce: str | None) -> dict[str, Any]:
         config = self.discover(iss)
         if not config.issuer:
-            raise IdTokenError("issuer_unknown", f"{iss} publishes no issuer to check against")
+            raise IdTokenError(f"{iss} publishes no issuer to check against", code="issuer_unknown")
 
         def check(jwks: dict[str, Any]) -> dict[str, Any]:
             return validate_id_token(
@@ -237,10 +239,10 @@ class SmartClient:
         """New tokens for ``context``. A rotated-out refresh token is never sent again."""
         old = context.refresh_token
         if not old:
-            raise TokenRequestError("no_refresh_token", "this launch has no refresh token")
+            raise TokenRequestError("this launch has no refresh token", code="no_refresh_token")
         if not self._spent_refresh_tokens.claim(old):  # claimed while in flight
             raise TokenRequestError(
-                "refresh_token_reused", "this refresh token was already exchanged"
+                "this refresh token was already exchanged", code="refresh_token_reused"
             )
         try:
             body = self._token_request(
@@ -270,7 +272,7 @@ class SmartClient:
         """client_credentials with private_key_jwt; cached until shortly before expiry."""
         if self._signing_key is None and self._keys is None:
             raise ConfigurationError(
-                "backend_needs_private_key", "backend services need private_key_pem"
+                "backend services need private_key_pem", code="backend_needs_private_key"
             )
         base = normalize_iss(iss)
         scope = " ".join(scopes)

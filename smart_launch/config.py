@@ -41,23 +41,24 @@ class ClientConfig:
 def validate_config(config: ClientConfig) -> None:
     """Raise ConfigurationError naming the bad setting and what would fix it."""
     if not config.client_id or not config.client_id.strip():
-        raise ConfigurationError("invalid_client_id", "client_id is empty; set the registered id")
+        raise ConfigurationError("client_id is empty; set the registered id",
+                                 code="invalid_client_id")
     parts = urlsplit(config.redirect_uri or "")
     if parts.scheme not in ("http", "https") or not parts.netloc or parts.fragment:
         raise ConfigurationError(
-            "invalid_redirect_uri",
             f"redirect_uri {config.redirect_uri!r} must be an absolute http(s) URL without #",
+            code="invalid_redirect_uri",
         )
     if config.client_secret is not None and config.private_key_pem is not None:
         raise ConfigurationError(
-            "ambiguous_client_auth",
             "set either client_secret (client_secret_basic) or private_key_pem "
             "(private_key_jwt), not both",
+            code="ambiguous_client_auth",
         )
     if config.client_secret is not None and not config.client_secret:
-        raise ConfigurationError("invalid_client_secret", "client_secret is empty")
+        raise ConfigurationError("client_secret is empty", code="invalid_client_secret")
     if config.private_key_alg not in SUPPORTED_ALGORITHMS:
         raise ConfigurationError(
-            "unsupported_algorithm",
             f"private_key_alg {config.private_key_alg!r} must be one of {SUPPORTED_ALGORITHMS}",
+            code="unsupported_algorithm",
         )

@@ -75,7 +75,7 @@ class LaunchContext:
             if not isinstance(data.get("need_patient_banner", True), bool):
                 raise ValueError("need_patient_banner")
         except (KeyError, TypeError, ValueError) as err:
-            raise StateError("invalid_stored_state", f"launch context: bad {err}") from err
+            raise StateError(f"launch context: bad {err}", code="invalid_stored_state") from err
         return cls(**values)
 
 
@@ -117,7 +117,7 @@ def _id_param(params: Mapping[str, Any], name: str) -> str | None:
         return None
     if not isinstance(value, str) or not FHIR_ID.fullmatch(value):
         raise TokenRequestError(
-            "invalid_context", f"the token response's {name} is not a FHIR id; launch refused"
+            f"the token response's {name} is not a FHIR id; launch refused", code="invalid_context"
         )
     return value
 

@@ -79,7 +79,7 @@ def normalize_iss(iss: str) -> str:
     value = (iss or "").strip()
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
-        raise ConfigurationError("invalid_iss", f"not a FHIR base URL: {value!r}")
+        raise ConfigurationError(f"not a FHIR base URL: {value!r}", code="invalid_iss")
     return value.rstrip("/")
 
 
@@ -106,9 +106,9 @@ def check_secure(url: str, *, fhir_base: str, allow_http: bool, what: str) -> No
             and _loopback(url):
         return
     raise DiscoveryError(
-        "insecure_endpoint",
         f"{what} of {fhir_base} is {url}, not https; the app only talks to SMART servers over "
         "https (set the development flag to allow http while developing)",
+        code="insecure_endpoint",
     )
 
 
@@ -136,7 +136,8 @@ def parse_smart_configuration(fhir_base: str, raw: Mapping[str, Any]) -> SmartCo
     token_endpoint = resolve_endpoint(fhir_base, raw.get("token_endpoint"))
     if token_endpoint is None:
         raise DiscoveryError(
-            "missing_token_endpoint", f"smart-configuration of {fhir_base} has no token_endpoint"
+            f"smart-configuration of {fhir_base} has no token_endpoint",
+            code="missing_token_endpoint"
         )
     issuer = raw.get("issuer")
     return SmartConfiguration(
@@ -181,9 +182,9 @@ def parse_capability_statement(fhir_base: str, raw: Mapping[str, Any]) -> SmartC
     token = resolve_endpoint(fhir_base, uris.get("token"))
     if authorize is None or token is None:
         raise DiscoveryError(
-            "no_smart_configuration",
             f"{fhir_base} publishes neither .well-known/smart-configuration nor "
             "oauth-uris in its CapabilityStatement",
+            code="no_smart_configuration",
         )
     return SmartConfiguration(
         fhir_base=fhir_base,
@@ -226,9 +227,9 @@ def _fetch_configuration(
                 limits=limits)
         except DiscoveryError as second:
             raise DiscoveryError(
-                "no_smart_configuration",
                 f"{fhir_base}: smart-configuration failed ({first.message}); "
                 f"metadata failed ({second.message})",
+                code="no_smart_configuration",
             ) from second
         return parse_capability_statement(fhir_base, statement)
 
@@ -247,7 +248,7 @@ def find_jwks_uri(
     published = document.get("issuer")
     if isinstance(published, str) and published.rstrip("/") != config.issuer:
         raise DiscoveryError(
-            "issuer_mismatch", f"{url} names issuer {published!r}, expected {config.issuer!r}"
+            f"{url} names issuer {published!r}, expected {config.issuer!r}", code="issuer_mismatch"
         )
     uri = resolve_endpoint(config.issuer, document.get("jwks_uri"))
     if uri is not None:
@@ -260,5 +261,5 @@ def fetch_jwks(http: requests.Session, jwks_uri: str, *, timeout: float,
     """GET a JWK Set and check its shape (``{"keys": [...]}``)."""
     document = get_json(http, jwks_uri, timeout=timeout, limits=limits)
     if not isinstance(document.get("keys"), list):
-        raise DiscoveryError("invalid_jwks", f"{jwks_uri} is not a JWK Set")
+        raise DiscoveryError(f"{jwks_uri} is not a JWK Set", code="invalid_jwks")
     return document

@@ -36,9 +36,9 @@ def read_header(id_token: str) -> dict[str, Any]:
         segment = id_token.split(".")[0]
         header = json.loads(urlsafe_b64decode(segment.encode("ascii")))
     except (ValueError, UnicodeError) as err:
-        raise IdTokenError("malformed_id_token", "id_token is not a compact JWS") from err
+        raise IdTokenError("id_token is not a compact JWS", code="malformed_id_token") from err
     if not isinstance(header, dict):
-        raise IdTokenError("malformed_id_token", "id_token header is not a JSON object")
+        raise IdTokenError("id_token header is not a JSON object", code="malformed_id_token")
     return header
 
 
@@ -62,22 +62,22 @@ def _check_claims(
 ) -> None:
     iss = claims.get("iss")
     if not isinstance(iss, str) or iss.rstrip("/") != issuer.rstrip("/"):
-        raise IdTokenError("invalid_issuer", "id_token iss is not the authorization server")
+        raise IdTokenError("id_token iss is not the authorization server", code="invalid_issuer")
     audiences = _audiences(claims)
     if client_id not in audiences:
-        raise IdTokenError("invalid_audience", "id_token aud does not contain this client_id")
+        raise IdTokenError("id_token aud does not contain this client_id", code="invalid_audience")
     azp = claims.get("azp")
     if len(audiences) > 1 and azp is not None and azp != client_id:
-        raise IdTokenError("invalid_audience", "id_token azp is not this client_id")
+        raise IdTokenError("id_token azp is not this client_id", code="invalid_audience")
     exp = claims.get("exp")
     if not isinstance(exp, int | float) or isinstance(exp, bool):
-        raise IdTokenError("invalid_expiry", "id_token has no numeric exp")
+        raise IdTokenError("id_token has no numeric exp", code="invalid_expiry")
     if now > exp + leeway:
-        raise IdTokenError("expired", "id_token has expired")
+        raise IdTokenError("id_token has expired", code="expired")
     if nonce is not None:
         sent = claims.get("nonce")
         if not isinstance(sent, str) or not hmac.compare_digest(sent, nonce):
-            raise IdTokenError("invalid_nonce", "id_token nonce does not match the one sent")
+            raise IdTokenError("id_token nonce does not match the one sent", code="invalid_nonce")
 
 
 def validate_id_token(
@@ -99,16 +99,18 @@ def validate_id_token(
     header = read_header(id_token)
     alg = header.get("alg")
     if not isinstance(alg, str) or alg not in ALLOWED_ALGORITHMS:
-        raise IdTokenError("unsigned_or_weak", f"id_token alg {alg!r} is not accepted")
+        raise IdTokenError(f"id_token alg {alg!r} is not accepted", code="unsigned_or_weak")
     try:
         key_set = KeySet.import_key_set(dict(jwks))  # type: ignore[arg-type]
         token = jwt.decode(id_token, key_set, algorithms=[alg])
     except InvalidKeyIdError as err:
-        raise IdTokenError("unknown_key", "no key in the issuer's JWKS matches the kid") from err
+        raise IdTokenError("no key in the issuer's JWKS matches the kid",
+                           code="unknown_key") from err
     except BadSignatureError as err:
-        raise IdTokenError("bad_signature", "id_token signature does not verify") from err
+        raise IdTokenError("id_token signature does not verify", code="bad_signature") from err
     except (JoseError, ValueError, KeyError, TypeError) as err:
-        raise IdTokenError("invalid_id_token", f"id_token rejected: {type(err).__name__}") from err
+        raise IdTokenError(f"id_token rejected: {type(err).__name__}",
+                           code="invalid_id_token") from err
     claims = dict(token.claims)
     _check_claims(claims, issuer=issuer, client_id=client_id, nonce=nonce, now=now, leeway=leeway)
     return claims

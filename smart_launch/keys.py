@@ -47,8 +47,8 @@ class SigningKey:
 def _check_alg(alg: str) -> None:
     if alg not in SUPPORTED_ALGORITHMS:
         raise ConfigurationError(
-            "unsupported_algorithm",
             f"private_key_alg {alg!r} is not supported; use one of {SUPPORTED_ALGORITHMS}",
+            code="unsupported_algorithm",
         )
 
 
@@ -69,12 +69,13 @@ def load_signing_key(pem: bytes, alg: str = "RS384", kid: str | None = None) -> 
         key: RSAKey | ECKey = RSAKey.import_key(pem) if alg == "RS384" else ECKey.import_key(pem)
     except (JoseError, ValueError, TypeError) as err:
         raise ConfigurationError(
-            "invalid_private_key", f"private_key_pem is not a private key usable with {alg}"
+            f"private_key_pem is not a private key usable with {alg}", code="invalid_private_key"
         ) from err
     if not key.is_private:
-        raise ConfigurationError("invalid_private_key", "private_key_pem holds a public key only")
+        raise ConfigurationError("private_key_pem holds a public key only",
+                                 code="invalid_private_key")
     if isinstance(key, ECKey) and key.curve_name != _EC_CURVE:
-        raise ConfigurationError("invalid_private_key", f"ES384 needs a {_EC_CURVE} key")
+        raise ConfigurationError(f"ES384 needs a {_EC_CURVE} key", code="invalid_private_key")
     return SigningKey(alg=alg, kid=kid or key.thumbprint(), key=key)
 
 
@@ -106,7 +107,7 @@ class KeyRing:
         self.keys = tuple(sorted(keys, key=lambda k: (k.active_from, k.created)))
         kids = [k.key.kid for k in self.keys]
         if len(set(kids)) != len(kids):
-            raise ConfigurationError("duplicate_kid", "two keys in the ring share a kid")
+            raise ConfigurationError("two keys in the ring share a kid", code="duplicate_kid")
         self.grace = grace
 
     def signing_key(self, now: float) -> SigningKey:
@@ -115,7 +116,7 @@ class KeyRing:
                   if k.active_from <= now and (k.retired is None or k.retired > now)]
         if not usable:
             raise ConfigurationError(
-                "no_active_key", "no signing key is active: add one with `alliance keys add`")
+                "no signing key is active: add one with `alliance keys add`", code="no_active_key")
         return usable[-1].key
 
     def published(self, now: float) -> list[SigningKey]:

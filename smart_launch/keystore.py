@@ -57,8 +57,8 @@ class KeyStore:
             entries = [KeyEntry(**e) for e in data["keys"]]
             return entries, float(data.get("grace_seconds", DEFAULT_GRACE))
         except (OSError, ValueError, KeyError, TypeError) as err:
-            raise ConfigurationError("invalid_key_folder",
-                                     f"{self.manifest} is not a key manifest") from err
+            raise ConfigurationError(f"{self.manifest} is not a key manifest",
+                                     code="invalid_key_folder") from err
 
     def _save(self, entries: list[KeyEntry], grace: float) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -97,14 +97,14 @@ class KeyStore:
             entries, grace = self._load()
             match = [e for e in entries if e.kid == kid]
             if not match:
-                raise ConfigurationError("unknown_kid", f"no key {kid!r} in {self.folder}")
+                raise ConfigurationError(f"no key {kid!r} in {self.folder}", code="unknown_kid")
             now = self._clock()
             others = [e for e in entries if e.kid != kid and e.retired is None
                       and e.active_from <= now]
             if not others:
                 raise ConfigurationError(
-                    "last_active_key", f"{kid} is the only active key; add another and wait "
-                    "until it is active before retiring this one")
+                    f"{kid} is the only active key; add another and wait "
+                    "until it is active before retiring this one", code="last_active_key")
             retired = KeyEntry(**{**match[0].__dict__, "retired": now})
             self._save([retired if e.kid == kid else e for e in entries], grace)
             return retired

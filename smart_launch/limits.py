@@ -76,12 +76,13 @@ def check_shape(data: bytes, limits: ReadLimits, url: str) -> None:
     depth, containers = json_shape(data, limits.max_depth)
     if depth > limits.max_depth:
         raise ResponseLimitExceeded(
-            "response_too_deep", f"{server_of(url)} answered JSON nested more than "
-            f"{limits.max_depth} levels deep; it was not read", url=url)
+            f"{server_of(url)} answered JSON nested more than "
+            f"{limits.max_depth} levels deep; it was not read", code="response_too_deep", url=url)
     if containers > limits.max_containers:
         raise ResponseLimitExceeded(
-            "response_too_many_entries", f"{server_of(url)} answered JSON of {containers} "
-            f"objects and arrays, more than {limits.max_containers}; it was not read", url=url)
+            f"{server_of(url)} answered JSON of {containers} "
+            f"objects and arrays, more than {limits.max_containers}; it was not read",
+            code="response_too_many_entries", url=url)
 
 
 def server_of(url: str) -> str:

@@ -34,14 +34,14 @@ def close(response: requests.Response) -> None:
 
 def too_large(limits: ReadLimits, url: str) -> ResponseLimitExceeded:
     return ResponseLimitExceeded(
-        "response_too_large", f"{server_of(url)} sent an answer larger than "
-        f"{limits.describe_bytes()}; reading stopped there", url=url)
+        f"{server_of(url)} sent an answer larger than "
+        f"{limits.describe_bytes()}; reading stopped there", code="response_too_large", url=url)
 
 
 def too_slow(scope: Deadline, url: str) -> ResponseLimitExceeded:
     return ResponseLimitExceeded(
-        "response_too_slow", f"{server_of(url)} did not finish its answer within "
-        f"{scope.seconds:g} s; the request was cut", url=url)
+        f"{server_of(url)} did not finish its answer within "
+        f"{scope.seconds:g} s; the request was cut", code="response_too_slow", url=url)
 
 
 class _Inflater:
@@ -82,8 +82,9 @@ class _Inflater:
                 data = self._zlib.unused_data  # another gzip member follows
                 self._zlib = zlib.decompressobj(16 + zlib.MAX_WBITS)
         except zlib.error as err:
-            raise TransportError("unreadable_body", f"{server_of(self.url)} sent a "
-                                 f"{self.coding} body that does not decompress") from err
+            raise TransportError(f"{server_of(self.url)} sent a "
+                                 f"{self.coding} body that does not decompress",
+                                 code="unreadable_body") from err
         return b"".join(out)
 
     def _fits(self, data: bytes, room: int) -> bytes:
@@ -99,8 +100,8 @@ def _coding(response: requests.Response, url: str) -> str:
         return "identity"
     if len(codings) == 1 and codings[0] in ("gzip", "x-gzip", "deflate"):
         return codings[0]
-    raise TransportError("unreadable_body", f"{server_of(url)} sent a body encoded as "
-                         f"{', '.join(codings)}, which was not asked for")
+    raise TransportError(f"{server_of(url)} sent a body encoded as "
+                         f"{', '.join(codings)}, which was not asked for", code="unreadable_body")
 
 
 def read_body(response: requests.Response, limits: ReadLimits, scope: Deadline | None,

@@ -35,10 +35,11 @@ STANDALONE_LAUNCH_SCOPES = ("launch/patient", "launch/encounter")
 def _check_needs(needs: Mapping[str, str]) -> None:
     for resource, letters in needs.items():
         if not _RESOURCE_RE.match(resource):
-            raise ConfigurationError("invalid_needs", f"not a FHIR resource type: {resource!r}")
+            raise ConfigurationError(f"not a FHIR resource type: {resource!r}",
+                                     code="invalid_needs")
         if not letters or any(letter not in INTERACTIONS for letter in letters):
             raise ConfigurationError(
-                "invalid_needs", f"interactions for {resource} must be letters of 'cruds'"
+                f"interactions for {resource} must be letters of 'cruds'", code="invalid_needs"
             )
 
 
@@ -144,7 +145,7 @@ class GrantedScopes:
         """Raise InsufficientScope listing every need that was not granted."""
         gaps = self.missing(needs)
         if gaps:
-            raise InsufficientScope(gaps)
+            raise InsufficientScope(missing=gaps)
 
     def __str__(self) -> str:
         return " ".join(self.scopes)

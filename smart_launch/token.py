@@ -66,7 +66,8 @@ def _optional_str(body: Mapping[str, Any], name: str) -> str | None:
     if value is None or value == "":
         return None
     if not isinstance(value, str):
-        raise TokenRequestError("invalid_response", f"token response field {name} is not a string")
+        raise TokenRequestError(f"token response field {name} is not a string",
+                                code="invalid_response")
     return value
 
 
@@ -76,17 +77,17 @@ def parse_token_response(
     """Check and type a token response; with no ``scope`` the requested scope was granted."""
     access_token = _optional_str(body, "access_token")
     if access_token is None:
-        raise TokenRequestError("invalid_response", "token response has no access_token")
+        raise TokenRequestError("token response has no access_token", code="invalid_response")
     token_type = _optional_str(body, "token_type") or ""
     if token_type.lower() != "bearer":
         raise TokenRequestError(
-            "unsupported_token_type", f"token_type {token_type!r} is not Bearer"
+            f"token_type {token_type!r} is not Bearer", code="unsupported_token_type"
         )
     expires_in = body.get("expires_in")
     try:
         lifetime = float(expires_in) if expires_in is not None else ASSUMED_LIFETIME
     except (TypeError, ValueError) as err:
-        raise TokenRequestError("invalid_response", "expires_in is not a number") from err
+        raise TokenRequestError("expires_in is not a number", code="invalid_response") from err
     scope = _optional_str(body, "scope")
     params = {k: v for k, v in body.items() if k not in TOKEN_FIELDS and k != "expires_at"}
     return TokenSet(
@@ -126,9 +127,9 @@ def _read_answer(limits: ReadLimits, scope: Deadline) -> Callable[[requests.Resp
         error = body.get("error") if isinstance(body, dict) else None
         description = body.get("error_description") if isinstance(body, dict) else None
         raise TokenRequestError(
-            error if isinstance(error, str) and error else "http_status",
             description if isinstance(description, str) and description
             else f"token endpoint answered HTTP {response.status_code}",
+            code=error if isinstance(error, str) and error else "http_status",
             status_code=response.status_code,
         )
 
@@ -173,11 +174,11 @@ def request_token(
                 token = client.fetch_token(
                     token_endpoint, grant_type=grant_type, **send, **params)
         except OAuthError as err:
-            raise TokenRequestError(str(err.error), str(err.description or err.error)) from err
+            raise TokenRequestError(str(err.description or err.error), code=str(err.error)) from err
         except requests.HTTPError as err:
             status = err.response.status_code if err.response is not None else None
             raise TokenRequestError(
-                "http_status", f"token endpoint answered HTTP {status}", status_code=status
+                f"token endpoint answered HTTP {status}", code="http_status", status_code=status
             ) from err
         except requests.RequestException as err:
             if scope.passed:
@@ -185,6 +186,6 @@ def request_token(
             raise describe_transport_failure(err, token_endpoint) from err
         except ValueError as err:
             raise TokenRequestError(
-                "invalid_response", "token response is not a JSON object") from err
+                "token response is not a JSON object", code="invalid_response") from err
     log.info("token %s grant succeeded at %s", grant_type, token_endpoint)
     return dict(token)

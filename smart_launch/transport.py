@@ -80,19 +80,19 @@ def refuse_redirect(response: requests.Response, url: str) -> None:
         where = f" to {target.scheme}://{target.netloc}" if target.netloc else ""
         log.warning("%s answered a redirect (HTTP %s); not followed", url, response.status_code)
         raise RedirectRefused(
-            "redirect_refused",
             f"{url} answered with a redirect (HTTP {response.status_code}{where}); redirects "
             "are not followed, so configure the server's final address instead",
+            code="redirect_refused",
         )
 
 
 def describe_transport_failure(err: requests.RequestException, url: str) -> TransportError:
     """Turn a requests exception into a TransportError that names the URL, not secrets."""
     if isinstance(err, requests.exceptions.SSLError):
-        return TransportError("tls_untrusted", f"request to {url} failed: its TLS certificate "
-                              "could not be verified (SSLError)")
+        return TransportError(f"request to {url} failed: its TLS certificate "
+                              "could not be verified (SSLError)", code="tls_untrusted")
     code = "timeout" if isinstance(err, requests.Timeout) else "network_error"
-    return TransportError(code, f"request to {url} failed: {type(err).__name__}")
+    return TransportError(f"request to {url} failed: {type(err).__name__}", code=code)
 
 
 def get_json(
@@ -126,7 +126,7 @@ def get_json(
             if response.status_code != 200:
                 log.info("GET %s answered HTTP %s", url, response.status_code)
                 raise DiscoveryError(
-                    "http_status", f"GET {url} answered HTTP {response.status_code}")
+                    f"GET {url} answered HTTP {response.status_code}", code="http_status")
             try:
                 data = read_body(response, limits, scope, url)
             except requests.RequestException as err:
@@ -137,7 +137,7 @@ def get_json(
     try:
         body = json.loads(data)
     except ValueError as err:  # a UnicodeDecodeError is a ValueError too
-        raise DiscoveryError("invalid_json", f"GET {url} did not return JSON") from err
+        raise DiscoveryError(f"GET {url} did not return JSON", code="invalid_json") from err
     if not isinstance(body, dict):
-        raise DiscoveryError("invalid_json", f"GET {url} did not return a JSON object")
+        raise DiscoveryError(f"GET {url} did not return a JSON object", code="invalid_json")
     return body

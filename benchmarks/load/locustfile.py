@@ -6,8 +6,11 @@ as clinicians see their own clients) and repeats one visit (benchmarks/load/visi
 "EHR" (oidc-provider) hands out a launch for that session, the clinician opens the app (the
 launch follows every redirect to the rendered panel), looks at the panel, records a therapist
 check-in or, on later visits, corrects the one already stored, and looks again. Think time 1-3 s
-between steps (project default: a clinician reads before clicking). Settings come from the
-environment (load_benchmark.py): LOAD_ISS (FHIR base), LOAD_OIDC (authorization server),
+between steps (project default: a clinician reads before clicking). Each clinician works at a
+workstation of its own address (X-Forwarded-For, which nginx passes on) and each visit is a
+fresh browser session: the app's launch limits (per browser and per address,
+plugin/launch/pending.py) are sized for people, and this is a machine's pace. Settings come
+from the environment (load_benchmark.py): LOAD_ISS (FHIR base), LOAD_OIDC (authorization server),
 LOAD_CONTEXTS (a JSON list of launch contexts, at least one per clinician), LOAD_THINK (the
 think time's bounds in seconds, "1,3"). The short form (load/short_run.py) names the sandbox
 EHR instead, LOAD_CHART: a launch is the app frame of the chart of the context's patient.
@@ -28,7 +31,7 @@ import requests
 from locust import HttpUser, between, task
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from benchmarks.load.visit import visit  # noqa: E402
+from benchmarks.load.visit import visit, workstation  # noqa: E402
 
 ISS = os.environ.get("LOAD_ISS", "")
 OIDC = os.environ.get("LOAD_OIDC", "")
@@ -86,10 +89,14 @@ class Clinician(HttpUser):
             raise RuntimeError(f"{len(CONTEXTS)} launch contexts for more clinicians: "
                                "load_benchmark.py makes one per clinician")
         self.session_context = CONTEXTS[n]  # not `context`: locust's User has a context()
-        # Each clinician at a workstation of its own: the app limits pending launches per
-        # client address (30 per 10 minutes), which one shared address would exceed.
-        self.client.headers["X-Forwarded-For"] = f"10.20.{(n + 1) // 250}.{(n + 1) % 250 + 1}"
+        # Each clinician at a workstation of its own (an address the app counts launches
+        # against): at this pace (a launch every few seconds, far above a person's) a clinic's
+        # shared address would be a flood, not a clinic.
+        self.client.headers["X-Forwarded-For"] = workstation(n)
 
     @task
     def one_visit(self) -> None:
+        # Each visit in a fresh browser session (no cookie kept from the last visit), so the
+        # app's per-browser launch limit, sized for a person, never applies to this pace.
+        self.client.cookies.clear()
         visit(LocustSteps(self.client), launch_url(self.session_context), self.wait)

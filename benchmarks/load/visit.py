@@ -24,6 +24,13 @@ THERAPIST = "alliance-checkin-therapist"
 ANSWERS = {"goal-1": "3", "goal-2": "4", "task-1": "2", "task-2": "3", "bond-1": "4",
            "bond-2": "3"}
 STEPS = ["launch", "panel", "record form", "record save", "correct form", "correct save"]
+VISIT_WAITS = 3  # think times per visit: two in it, locust's wait between visits
+
+
+def workstation(n: int) -> str:
+    """Simulated clinician n's workstation address (its X-Forwarded-For through nginx): each
+    clinician at a workstation of its own, as the app's launch limits count per address."""
+    return f"10.20.{(n + 1) // 250}.{(n + 1) % 250 + 1}"
 
 
 class Steps(Protocol):

@@ -27,8 +27,15 @@ from plugin.alliance.errors import (
     UnknownOption,
     UnknownQuestionnaire,
 )
-from plugin.alliance.instruments import Instrument, ItemDef, ScaleDef, instrument_from_questionnaire
+from plugin.alliance.instruments import (
+    Instrument,
+    ItemDef,
+    ScaleDef,
+    instrument_from_questionnaire,
+    is_calculated,
+)
 from plugin.alliance.norms import FormNorms, NormSet, ScaleNorms, Sourced, shipped_norms
+from plugin.alliance.patient_alerts import analyse_trends
 from plugin.alliance.scoring import (
     Answer,
     ScaleScore,
@@ -39,7 +46,6 @@ from plugin.alliance.scoring import (
 )
 from plugin.alliance.site_norms import check_norms_fit, parse_site_norms
 from plugin.alliance.text_packs import apply_text_pack, is_transcription_mode, requires_text_pack
-from plugin.alliance.trends import analyse_trends
 
 __all__ = [
     "REASON_CODES", "Alert", "AlertKind", "AlertSettings", "AllianceError", "Cancellation",
@@ -48,7 +54,7 @@ __all__ = [
     "ScaleDef", "ScaleNorms", "ScaleScore", "Score", "ScoredSession", "Sourced", "TextPackError",
     "UnknownItem", "UnknownOption", "UnknownQuestionnaire", "Visit", "analyse_trends",
     "answers_from_questionnaire_response", "apply_text_pack", "cancellation", "cancelled_by",
-    "check_norms_fit", "instrument_from_questionnaire", "is_transcription_mode",
+    "check_norms_fit", "instrument_from_questionnaire", "is_calculated", "is_transcription_mode",
     "parse_site_norms", "requires_text_pack", "score_answers", "score_questionnaire_response",
     "shipped_norms",
 ]

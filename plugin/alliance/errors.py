@@ -18,17 +18,13 @@ The web layer maps these to HTTP responses in one place; this package never does
 
 from __future__ import annotations
 
+from app_errors import AppError
 
-class AllianceError(Exception):
+
+class AllianceError(AppError):
     """Base of every alliance domain error."""
 
     code = "alliance.error"
-
-    def __init__(self, message: str, *, code: str | None = None) -> None:
-        self.message = message
-        if code:
-            self.code = code
-        super().__init__(message)
 
 
 class InstrumentError(AllianceError):
@@ -77,6 +73,7 @@ class NormsError(AllianceError):
 
     code = "alliance.norms"
 
-    def __init__(self, message: str, problems: tuple[str, ...] = ()) -> None:
+    def __init__(self, message: str, problems: tuple[str, ...] = (), *,
+                 code: str | None = None) -> None:
         self.problems = problems
-        super().__init__(f"{message}: " + " ".join(problems) if problems else message)
+        super().__init__(f"{message}: " + " ".join(problems) if problems else message, code=code)

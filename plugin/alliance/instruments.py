@@ -17,6 +17,7 @@ from typing import Any
 
 from plugin.alliance.errors import InvalidInstrument
 from plugin.alliance.vocabulary import (
+    CALCULATED_EXPRESSION,
     CODE_SYSTEM,
     ITEM_WEIGHT,
     MAX_VALUE,
@@ -57,6 +58,15 @@ class ScaleDef:
     minimum_answered: float = DEFAULT_MINIMUM_ANSWERED
 
 
+def is_calculated(item: Mapping[str, Any]) -> bool:
+    """An item whose answer a renderer computes (an SDC score): never an input, never scored.
+
+    The app ignores such items: not shown on its forms, not stored, and accepted without effect
+    in responses other tools made (the score is always our scorer's)."""
+    return any(isinstance(e, Mapping) and e.get("url") == CALCULATED_EXPRESSION
+               for e in item.get("extension") or [])
+
+
 @dataclass(frozen=True)
 class Instrument:
     url: str
@@ -66,6 +76,7 @@ class Instrument:
     scales: Mapping[str, ScaleDef]
     text_items: tuple[str, ...] = ()
     text_pack_required: bool = False
+    calculated_items: tuple[str, ...] = ()
 
     @property
     def components(self) -> tuple[str, ...]:
@@ -99,11 +110,15 @@ def _read_item(item: dict[str, Any]) -> ItemDef:
         coding = option.get("valueCoding")
         if not coding or "code" not in coding:
             raise InvalidInstrument(f"Item {link_id}: every answerOption needs a valueCoding.")
-        exts = coding.get("extension", []) + option.get("extension", [])
-        weight = _decimal(exts, ITEM_WEIGHT)
-        weight = _decimal(exts, ORDINAL_VALUE) if weight is None else weight
-        if weight is None:
-            raise InvalidInstrument(f"Item {link_id} option {coding['code']} has no weight.")
+        found = {w for exts in (coding.get("extension", []), option.get("extension", []))
+                 for url in (ITEM_WEIGHT, ORDINAL_VALUE)
+                 if (w := _decimal(exts, url)) is not None}
+        if len(found) != 1:
+            raise InvalidInstrument(
+                f"Item {link_id} option {coding['code']} has "
+                f"{'no weight' if not found else 'different weights'} (itemWeight/ordinalValue "
+                "on the option and on its coding must agree).")
+        weight = found.pop()
         weights[str(coding["code"])] = weight
     if not weights:
         raise InvalidInstrument(f"Choice item {link_id} has no answer options.")
@@ -153,7 +168,8 @@ def instrument_from_questionnaire(q: Mapping[str, Any]) -> Instrument:
         raise InvalidInstrument("An instrument must be a Questionnaire with a url.")
     qd = dict(q)
     try:
-        all_items = _walk_items(qd.get("item", []))
+        walked = _walk_items(qd.get("item", []))
+        all_items = [i for i in walked if not is_calculated(i)]
         scored = [_read_item(i) for i in all_items if i.get("type") in SCORED_TYPES]
     except (KeyError, TypeError, ValueError) as err:
         raise InvalidInstrument(f"Questionnaire {q['url']} has a malformed item: {err}") from err
@@ -181,4 +197,5 @@ def instrument_from_questionnaire(q: Mapping[str, Any]) -> Instrument:
             str(i["linkId"]) for i in all_items if i.get("type") in ("text", "string")
         ),
         text_pack_required=text_pack,
+        calculated_items=tuple(str(i["linkId"]) for i in walked if is_calculated(i)),
     )

@@ -131,7 +131,8 @@ def _score_scale(scale: ScaleDef, weights: Mapping[str, float]) -> ScaleScore:
 def score_answers(instrument: Instrument, answers: Mapping[str, Answer]) -> Score:
     """Score answers keyed by linkId: an option code (or its integer) or a number; None = missing.
 
-    Answers to free-text items are accepted and ignored; any other unknown linkId is an error.
+    Answers to free-text items and to calculated (score) items are accepted and ignored; any
+    other unknown linkId is an error.
     """
     weights: dict[str, float] = {}
     for link_id, answer in answers.items():
@@ -139,6 +140,8 @@ def score_answers(instrument: Instrument, answers: Mapping[str, Answer]) -> Scor
         if item is None:
             if link_id in instrument.text_items and (answer is None or isinstance(answer, str)):
                 continue
+            if link_id in instrument.calculated_items:
+                continue  # a renderer's own score: ours is computed from the answers
             raise UnknownItem(f"{instrument.title} has no scored item {link_id!r}.", link_id)
         if answer is None or answer == "":
             continue

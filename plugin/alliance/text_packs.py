@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from plugin.alliance.errors import TextPackError
+from plugin.alliance.instruments import is_calculated
 from plugin.alliance.vocabulary import TEXT_PACK_REQUIRED_EXTENSION
 
 OPTIONS_KEY = "@options"
@@ -27,9 +28,11 @@ def requires_text_pack(questionnaire: Mapping[str, Any]) -> bool:
 
 
 def _items(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The items a pack words: every item but the calculated scores (our own wording)."""
     out: list[dict[str, Any]] = []
     for item in items:
-        out += [item, *_items(item.get("item", []))]
+        out += [item] if not is_calculated(item) else []
+        out += _items(item.get("item", []))
     return out
 
 

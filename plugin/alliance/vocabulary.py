@@ -16,8 +16,12 @@ ORDINAL_VALUE: Final = "http://hl7.org/fhir/StructureDefinition/ordinalValue"
 ITEM_WEIGHT: Final = "http://hl7.org/fhir/StructureDefinition/itemWeight"
 MIN_VALUE: Final = "http://hl7.org/fhir/StructureDefinition/minValue"
 MAX_VALUE: Final = "http://hl7.org/fhir/StructureDefinition/maxValue"
+CALCULATED_EXPRESSION: Final = (
+    "http://hl7.org/fhir/uv/sdc/StructureDefinition/sdc-questionnaire-calculatedExpression")
 
 TOTAL: Final = "total"
 COMPONENTS: Final = ("goal", "task", "bond")
+#: The display of each scale code in CodeSystem/alliance-panel.
+SCALE_DISPLAY: Final = {"total": "Total", "goal": "Goals", "task": "Tasks", "bond": "Bond"}
 Rater = Literal["client", "therapist"]
 RATERS: Final = ("client", "therapist")

@@ -13,13 +13,11 @@ rows of the report, and the command exits non-zero when there is one.
 
 from __future__ import annotations
 
+from app_errors import AppError
 
-class AuditError(Exception):
+
+class AuditError(AppError):
     code = "audit.error"
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 class AuditEventInvalid(AuditError):

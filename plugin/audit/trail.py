@@ -1,9 +1,9 @@
 """The app's audit trail: every AuditEvent is first written to a local spool (SQLite, one
 transaction, durable before `record` returns), then delivered to its destination, the local
-JSON-lines log or the record store, by `deliver_pending` (a background thread in the app, a
-direct call in tests). Delivery that fails leaves the events in the spool with the error and
-is tried again; nothing is dropped. `health()` says how many wait and since when, for readiness
-and metrics.
+JSON-lines log or the record store, by `deliver_pending` (called as each request that spooled
+an event ends, plugin/web/audit_hooks.py; directly in tests). Delivery that fails leaves the
+events in the spool with the error and is tried again; nothing is dropped. `health()` says
+how many wait and since when, for readiness and metrics.
 
 With several EHRs each event is spooled with the EHR (issuer) it concerns, and ``route`` gives
 each EHR's own destination (its companion record store): events are delivered per EHR, never
@@ -208,13 +208,3 @@ class AuditTrail:
             return TrailHealth(-1, 0.0, AuditSinkError.code)
         age = max(0.0, self._clock() - oldest) if oldest is not None else 0.0
         return TrailHealth(int(count), age, self._last_error)
-
-    def run_in_background(self, stop: threading.Event, interval: float = 2.0) -> threading.Thread:
-        """Deliver until ``stop`` is set: at once while events wait, else every ``interval``."""
-        def loop() -> None:
-            while not stop.is_set():
-                if self.deliver_pending() == 0:
-                    stop.wait(interval)
-        thread = threading.Thread(target=loop, name="audit-delivery", daemon=True)
-        thread.start()
-        return thread

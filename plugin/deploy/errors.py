@@ -8,13 +8,11 @@ A check that finds an EHR unsuitable is not an error: it is the check's verdict 
 
 from __future__ import annotations
 
+from app_errors import AppError
 
-class DeployError(Exception):
+
+class DeployError(AppError):
     code = "deploy.error"
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 class InstallRefused(DeployError):

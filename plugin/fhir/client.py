@@ -2,7 +2,8 @@
 
 Reads stay plain dicts (no pydantic on the hot path); the record builders validate what the app
 writes. Retries with backoff happen only for requests that are safe to repeat (GET, batches of
-GETs, conditional writes) on 429/503 and connection failures.
+GETs, conditional writes), on connection failures and on the statuses plugin/fhir/retry.py lists
+(a 401 only when the token source has a fresh token by then).
 
 The bearer token goes only where it should: no redirect is followed (a 3xx is an error), and
 paging links, ids and batch entries pass plugin/fhir/url_safety.py before they become a URL.
@@ -36,6 +37,7 @@ from plugin.fhir.errors import (
     FhirUnsafeUrl,
     error_for_status,
 )
+from plugin.fhir.retry import retryable
 from plugin.fhir.url_safety import (
     REDIRECT_STATUSES,
     check_batch_entry,
@@ -51,7 +53,6 @@ from smart_launch.reading import ACCEPT_ENCODING, close, read_body, too_slow
 log = logging.getLogger(__name__)
 
 FHIR_JSON = "application/fhir+json"
-RETRY_STATUSES = frozenset({429, 503})
 Json = dict[str, Any]  # a FHIR resource or Bundle as decoded JSON
 
 
@@ -76,7 +77,8 @@ def next_link(bundle: Mapping[str, Any]) -> str | None:
 
 @dataclass(frozen=True)
 class _Again:
-    """A 429 or 503 answer: try again after ``Retry-After`` (seconds) or the backoff."""
+    """An answer worth sending the request again for (plugin/fhir/retry.py): try again after
+    ``Retry-After`` (seconds) or the backoff."""
 
     retry_after: str | None
 
@@ -238,14 +240,14 @@ class FhirClient:
         send_headers = {"Accept": FHIR_JSON, "Accept-Encoding": ACCEPT_ENCODING, **(headers or {})}
         if body is not None:
             send_headers["Content-Type"] = FHIR_JSON
-        token = self._token() if self._token else None
-        if token:
-            send_headers["Authorization"] = f"Bearer {token}"
         may_retry = method == "GET" if idempotent is None else idempotent
         attempts = self._retries + 1 if may_retry else 1
         url = self._url(path)
         for attempt in range(attempts):
             retry_left = attempt + 1 < attempts
+            token = self._token() if self._token else None
+            if token:
+                send_headers["Authorization"] = f"Bearer {token}"
             try:
                 with deadline(self.limits.deadline) as scope:
                     answer = self._send(method, url, params, body, send_headers, what, scope,
@@ -265,14 +267,14 @@ class FhirClient:
                 ) from err
             if isinstance(answer, dict):
                 return answer
-            self._wait(attempt, answer.retry_after)  # 429 / 503: asked to come back
+            self._wait(attempt, answer.retry_after)  # worth another try (retry.py)
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _send(self, method: str, url: str, params: Mapping[str, str] | None,
               body: Mapping[str, Any] | None, headers: Mapping[str, str], what: str,
               scope: Deadline, retry_left: bool) -> Json | _Again:
-        """One attempt within one deadline: the decoded answer, or _Again when the server
-        asked to come back (429/503) and an attempt is left."""
+        """One attempt within one deadline: the decoded answer, or _Again when the answer is
+        worth another try (plugin/fhir/retry.py) and an attempt is left."""
         try:
             response = self._http.request(
                 method, url, params=params, json=body, headers=headers,
@@ -294,7 +296,8 @@ class FhirClient:
                     + "); redirects are not followed, so nothing was sent there.",
                     upstream_status=response.status_code,
                 )
-            if response.status_code in RETRY_STATUSES and retry_left:
+            if retry_left and retryable(response.status_code) and (
+                    response.status_code != 401 or self._fresh_token(headers)):
                 return _Again(response.headers.get("Retry-After"))
             try:
                 content = read_body(response, self.limits, scope, url)
@@ -305,6 +308,11 @@ class FhirClient:
         finally:
             close(response)
         return decode_answer(response, content, what, self.limits, self.base_url)
+
+    def _fresh_token(self, sent: Mapping[str, str]) -> bool:
+        """After a 401: does the token source give another token than the one refused?"""
+        token = self._token() if self._token else None
+        return bool(token) and sent.get("Authorization") != f"Bearer {token}"
 
     def _wait(self, attempt: int, retry_after: str | None) -> None:
         delay = self._backoff * (2**attempt)

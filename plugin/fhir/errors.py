@@ -27,18 +27,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from app_errors import AppError
 
-class FhirError(Exception):
+
+class FhirError(AppError):
     code = "fhir.error"
 
     def __init__(
         self, message: str, *, code: str | None = None, upstream_status: int | None = None,
         issues: list[dict[str, Any]] | None = None,
     ) -> None:
-        super().__init__(message)
-        self.message = message
-        if code:
-            self.code = code
+        super().__init__(message, code=code)
         self.upstream_status = upstream_status
         self.issues = issues or []
 

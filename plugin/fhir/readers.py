@@ -13,12 +13,30 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from fhir_profiles import CANONICAL
 from plugin.alliance import Cancellation, CancelledBy, cancellation
 from plugin.alliance.vocabulary import RATER_ROLE_EXTENSION, Rater
 
 UNKNOWN = "—"
 FIRST_VERSION = "1"  # a resource served without meta.versionId is taken as its first version
 ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")  # FHIR's id syntax
+
+
+# How a client's answers came (a QuestionnaireResponse's meta.tag): "link" (their own phone,
+# a one-time link), "portal" (a patient launch), "handoff" (the clinician's device), "paper"
+# (a paper form typed in). A therapist's rating carries none.
+CHANNEL_SYSTEM = f"{CANONICAL}/CodeSystem/alliance-answer-channel"
+CHANNELS = ("link", "portal", "handoff", "paper")
+
+
+def channel_of(qr: Mapping[str, Any]) -> str | None:
+    """How a stored response's answers came (``CHANNELS``), when it says."""
+    meta = qr.get("meta")
+    for tag in (meta.get("tag") or []) if isinstance(meta, dict) else []:
+        if isinstance(tag, dict) and tag.get("system") == CHANNEL_SYSTEM \
+                and tag.get("code") in CHANNELS:
+            return str(tag["code"])
+    return None
 
 
 def rater_of(resource: Mapping[str, Any]) -> Rater | None:

@@ -33,7 +33,7 @@ from fhir_profiles import CANONICAL
 from plugin.alliance import Answer, Score, instrument_from_questionnaire, score_answers
 from plugin.alliance.vocabulary import RATERS
 from plugin.fhir.errors import InvalidSubmission, RecordInvalid
-from plugin.fhir.readers import reference, version_id
+from plugin.fhir.readers import channel_of, reference, version_id
 from plugin.fhir.record_resources import (
     RESOLVE_AS_VERSION_SPECIFIC,
     SCORE_SYSTEM,
@@ -76,6 +76,7 @@ class Submission:
     enterer: str | None = None
     reason: str | None = None
     text_pack: str | None = None  # "<pack id>|sha256:<hex>" of the wording the rater saw
+    channel: str | None = None  # how a client's answers came (record_resources.CHANNELS)
 
 
 @dataclass(frozen=True)
@@ -116,7 +117,8 @@ def build_submission_records(sub: Submission) -> SubmissionRecords:
     qr = build_questionnaire_response(
         questionnaire=sub.questionnaire, instrument=instrument, answers=sub.answers,
         rater=sub.rater, patient=sub.patient, encounter=sub.encounter, author=sub.author,
-        source=sub.source or sub.author, authored=sub.authored, submission_id=sub.submission_id)
+        source=sub.source or sub.author, authored=sub.authored, submission_id=sub.submission_id,
+        channel=sub.channel)
     observations: dict[str, Resource] = {}
     for scale in scored_scales(score):
         urls[scale.scale] = _urn(sub.submission_id, f"score/{scale.scale}")
@@ -213,7 +215,8 @@ def build_correction_bundle(sub: Submission, current_qr: Mapping[str, Any], qr_v
     qr_id = str(current_qr["id"])
     original = reference(current_qr, "author") or sub.author
     source = reference(current_qr, "source") or original
-    rec = build_submission_records(dataclasses.replace(sub, author=original, source=source))
+    rec = build_submission_records(dataclasses.replace(
+        sub, author=original, source=source, channel=channel_of(current_qr) or sub.channel))
     qr = {**rec.questionnaire_response, "id": qr_id, "status": "amended"}
     entries = [_put(qr, qr_version)]
     qr_ref = f"QuestionnaireResponse/{qr_id}"

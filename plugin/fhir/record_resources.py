@@ -13,10 +13,16 @@ from fhir.resources.R4B.provenance import Provenance
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 from pydantic import ValidationError
 
-from fhir_profiles import CANONICAL
+from fhir_profiles import CANONICAL, code_display
 from plugin.alliance import Answer, Instrument, ScaleScore, Score
-from plugin.alliance.vocabulary import CODE_SYSTEM, INSTRUMENT_EXTENSION, RATER_ROLE_EXTENSION
+from plugin.alliance.vocabulary import (
+    CODE_SYSTEM,
+    INSTRUMENT_EXTENSION,
+    RATER_ROLE_EXTENSION,
+    SCALE_DISPLAY,
+)
 from plugin.fhir.errors import RecordInvalid
+from plugin.fhir.readers import CHANNEL_SYSTEM, CHANNELS
 
 PROFILE_QR = f"{CANONICAL}/StructureDefinition/alliance-questionnaireresponse"
 PROFILE_OBSERVATION = f"{CANONICAL}/StructureDefinition/alliance-score-observation"
@@ -55,12 +61,24 @@ def rater_extension(rater: str) -> Resource:
             "valueCoding": {"system": CODE_SYSTEM, "code": rater, "display": rater.capitalize()}}
 
 
-def _answer(instrument: Instrument, link_id: str, value: Answer) -> Resource:
-    item = instrument.items.get(link_id)
+def _option_coding(q_item: Mapping[str, Any], code: str) -> Resource:
+    """The option's system and code, and the display its CodeSystem in fhir_profiles gives
+    (never a text pack's anchor, even from a Questionnaire a pack was applied to)."""
+    for option in q_item.get("answerOption", []):
+        coding = option.get("valueCoding") or {}
+        if str(coding.get("code")) == code and coding.get("system"):
+            display = code_display(str(coding["system"]), code)
+            return {"system": coding["system"], "code": code,
+                    **({"display": display} if display else {})}
+    return {"code": code}
+
+
+def _answer(instrument: Instrument, q_item: Mapping[str, Any], value: Answer) -> Resource:
+    item = instrument.items.get(str(q_item["linkId"]))
     if item is None:
         return {"valueString": str(value)}
     if not item.numeric:
-        return {"valueCoding": {"code": str(value)}}
+        return {"valueCoding": _option_coding(q_item, str(value))}
     return {"valueDecimal": float(value)} if value is not None else {}
 
 
@@ -68,7 +86,7 @@ def build_questionnaire_response(
     *, questionnaire: Mapping[str, Any], instrument: Instrument, answers: Mapping[str, Answer],
     rater: str, patient: str, encounter: str, author: str, source: str,
     authored: datetime.datetime, submission_id: str, status: str = "completed",
-    resource_id: str | None = None,
+    resource_id: str | None = None, channel: str | None = None,
 ) -> Resource:
     """The QuestionnaireResponse; item text only for an instrument whose wording we may copy."""
     items = []
@@ -80,7 +98,7 @@ def build_questionnaire_response(
         item: Resource = {"linkId": link_id}
         if "text" in q_item and not instrument.text_pack_required:
             item["text"] = q_item["text"]
-        item["answer"] = [_answer(instrument, link_id, value)]
+        item["answer"] = [_answer(instrument, q_item, value)]
         items.append(item)
     qr: Resource = {"resourceType": "QuestionnaireResponse"}
     if resource_id:
@@ -97,7 +115,10 @@ def build_questionnaire_response(
         "author": {"reference": author}, "source": {"reference": source},
         "item": items,
     })
+    if channel in CHANNELS:
+        qr["meta"]["tag"] = [{"system": CHANNEL_SYSTEM, "code": channel}]
     return validate_resource(qr)
+
 
 
 def _quantity(value: float) -> Resource:
@@ -125,7 +146,7 @@ def build_score_observation(
             "system": "http://terminology.hl7.org/CodeSystem/observation-category",
             "code": "survey", "display": "Survey"}]}],
         "code": {"coding": [{"system": CODE_SYSTEM, "code": scale.scale,
-                             "display": scale.scale.capitalize()}],
+                             "display": SCALE_DISPLAY.get(scale.scale, scale.scale)}],
                  "text": f"{instrument.title}: {scale.scale} ({rater}-rated)"},
         "subject": {"reference": patient}, "encounter": {"reference": encounter},
         "effectiveDateTime": fhir_datetime(effective),

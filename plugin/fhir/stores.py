@@ -143,6 +143,20 @@ class RecordStores:
         return FhirClient(base, token=self._token(base, scopes), http=self._http,
                           sleep=self._sleep)
 
+    def backend_store(self, iss: str) -> RecordStore | None:
+        """The record store of the EHR ``iss`` that the app reaches with its own token
+        (backend services), for answers that come without a launch (a client's one-time link):
+        that EHR's companion store, else None (the EHR's own server is reached only with a
+        launch's token)."""
+        own = self.for_issuer(iss)
+        if own is None or own._backend is None or not own._settings.record_store_url:
+            return None
+        base = own._settings.record_store_url
+        client = FhirClient(base, token=own._token(base, BACKEND_SCOPES), http=own._http,
+                            sleep=own._sleep)
+        return RecordStore(client, "companion", f"Records are stored in the companion store "
+                           f"{base}.", supports_transaction(own.capability(base)), iss)
+
     def _token(self, base: str, scopes: tuple[str, ...]) -> Callable[[], str]:
         """The companion store's backend token; a token request that fails is the record
         store's failure (RecordStoreSignInFailed), not a failed sign-in with the EHR."""

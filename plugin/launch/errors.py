@@ -3,9 +3,11 @@
     LaunchError          base (code "launch.error")
     ├── LaunchRefused    a launch request the app will not start: no ``iss``, an issuer that is
     │   │                not configured, a parameter too long ("launch.missing_iss",
-    │   │                "launch.unknown_iss", "launch.parameter_too_long")
+    │   │                "launch.unknown_iss", "launch.parameter_too_long"), or a
+    │   │                patient's sign-in on a clinician's route ("launch.patient_user")
     │   └── LaunchLimited  too many launches pending from one client address
-    │       │            ("launch.too_many_launches")
+    │       │            ("launch.too_many_launches") or one browser
+    │       │            ("launch.too_many_from_browser")
     │       └── LaunchBusy  too many launches pending in all ("launch.busy")
     ├── LaunchExpired    the handle or state is unknown, expired, used, or bound to another
     │                    browser ("launch.expired", "launch.unknown_state", "launch.other_browser")
@@ -18,15 +20,11 @@ Constructor and code conventions: see plugin/errors.py. plugin/web/errors.py map
 
 from __future__ import annotations
 
+from app_errors import AppError
 
-class LaunchError(Exception):
+
+class LaunchError(AppError):
     code = "launch.error"
-
-    def __init__(self, message: str, *, code: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        if code:
-            self.code = code
 
 
 class LaunchRefused(LaunchError):

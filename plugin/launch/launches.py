@@ -4,11 +4,11 @@ Framework-free; plugin/web calls it. Each launch gets its own handle, so two cha
 browser never share a patient. A launch may be bound to a browser cookie when the browser keeps
 cookies; a browser that blocks them (third-party frames) is served by the handle alone.
 
-Bounds: every launch parameter has a size limit; pending launches are counted per client
-address and in all (the store's atomic ``incr``, a fixed ten-minute window); each launch stores
-its absolute expiry (``session_hours`` after sign-in) and no refresh, rotation or hand-off ever
-moves it. ``rotate`` gives a launch a new handle and kills the old one (the hand-off uses it);
-``rotated_out`` tells such a handle from one that ended by its lifetime.
+Bounds: every launch parameter has a size limit; pending launches are counted per browser, per
+client address and in all (the store's atomic ``incr``, a fixed ten-minute window); each launch
+stores its absolute expiry (``session_hours`` after sign-in) and no refresh, rotation or
+hand-off ever moves it. ``rotate`` gives a launch a new handle and kills the old one (the
+hand-off uses it); ``rotated_out`` tells such a handle from one that ended by its lifetime.
 """
 
 from __future__ import annotations
@@ -143,7 +143,7 @@ class Launches:
                 f"({iss}). An administrator can add it to ALLIANCE_ALLOWED_ISS.",
                 code="launch.unknown_iss",
             )
-        count_pending(self._store, address)
+        count_pending(self._store, address, browser_key)
         issuer = self._issuers.get(base)
         if issuer is None:
             url, pending = self._clients[base].begin_launch(

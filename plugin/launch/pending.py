@@ -1,16 +1,26 @@
 """Pending launches, between /launch and /callback: their bounds and their browser binding.
 
-Bounds: every launch parameter has a size limit, and launches started are counted per client
-prefix and in all with the store's atomic ``incr`` (a fixed window of ``PENDING_TTL``), so one
-request cannot store a huge row and one client cannot fill the store.
+Bounds: every launch parameter has a size limit, and launches started are counted per browser,
+per client prefix and in all with the store's atomic ``incr`` (a fixed window of
+``PENDING_TTL``), so one request cannot store a huge row, one browser cannot spend its clinic's
+launches and one client cannot fill the store.
 
+- A browser is its launch-binding cookie (its digest): 32 launches per window. A clinician
+  opens a chart at most every few seconds; the busiest browser of a simulated clinic morning
+  (benchmarks/clinic_morning.py) started 16, so the limit is twice that. A launch refused here
+  is not counted against the browser's address, so the clinic's other browsers go on. A browser
+  without the cookie (a first launch, a frame that blocks cookies) counts against its address
+  only. Every launch request also counts as an attempt of its prefix (3,000 per window, ten
+  times its launches), and past them nothing else is counted or created for it.
 - A client is its prefix (``client_prefix``): an IPv4 address, or the /64 of an IPv6 address
-  (one host is handed a whole /64, so its addresses are one client): 30 launches per window.
-- Past ``MAX_PENDING_TOTAL`` in all, a prefix may start ``fair_share(total)`` launches: the 30
-  scaled by ``MAX_PENDING_TOTAL / total``, never under ``MIN_SHARE``. The heaviest prefixes
-  are refused first (503). A flood from P prefixes counts at most 30 * P, so every prefix keeps
-  a share of at least ``MAX_PENDING_TOTAL / P``: 180 flooding prefixes (5,400 launches) leave
-  each prefix 27, and a clinic at one address goes on launching. In all, no more than
+  (one host is handed a whole /64, so its addresses are one client): 300 launches per window,
+  twice the busiest ten minutes of 40 clinicians behind one address (149, the same simulation;
+  docs/security.md).
+- Past ``MAX_PENDING_TOTAL`` in all, a prefix may start ``fair_share(total)`` launches: the
+  ceiling scaled by ``MAX_PENDING_TOTAL / total``, never under ``MIN_SHARE``. The heaviest
+  prefixes are refused first (503). A flood from P prefixes counts at most 300 * P, so every
+  prefix keeps a share of at least ``MAX_PENDING_TOTAL / P``: 180 flooding prefixes (54,000
+  launches) leave each prefix 166, more than a clinic's busiest window. In all, no more than
   ``MAX_PENDING_TOTAL * CEILING_FACTOR`` are counted per window, whatever the number of
   prefixes (the store's bound). Only counters are used, so every session store (SQLite,
   PostgreSQL, Redis) keeps them the same way.
@@ -36,7 +46,8 @@ from plugin.launch.session_store import SessionStore
 from smart_launch import PendingAuthorization
 
 __all__ = [
-    "MAX_PARAMETER", "MAX_PENDING_PER_ADDRESS", "MAX_PENDING_TOTAL", "MIN_SHARE", "PENDING_TTL",
+    "MAX_ATTEMPTS_PER_ADDRESS", "MAX_PARAMETER", "MAX_PENDING_PER_ADDRESS",
+    "MAX_PENDING_PER_BROWSER", "MAX_PENDING_TOTAL", "MIN_SHARE", "PENDING_TTL",
     "Binding", "bind_pending", "client_prefix", "count_pending", "digest", "fair_share",
     "needs_page_value",
 ]
@@ -45,10 +56,19 @@ log = logging.getLogger(__name__)
 
 PENDING_TTL = 600.0
 MAX_PARAMETER = 2048  # characters in iss, launch and every other launch parameter
-MAX_PENDING_PER_ADDRESS = 30  # launches started from one client prefix per PENDING_TTL
-MAX_PENDING_TOTAL = 5000  # launches in all per PENDING_TTL before each prefix gets a share
+MAX_PENDING_PER_BROWSER = 32  # launches started from one browser (its cookie) per PENDING_TTL
+MAX_PENDING_PER_ADDRESS = 300  # launches started from one client prefix per PENDING_TTL
+MAX_ATTEMPTS_PER_ADDRESS = 3_000  # launch requests of any kind from one prefix per PENDING_TTL
+MAX_PENDING_TOTAL = 30_000  # launches in all per PENDING_TTL before each prefix gets a share
 MIN_SHARE = 3  # the least share of a prefix, however heavy the flood
-CEILING_FACTOR = 10  # no more than MAX_PENDING_TOTAL times this in all, whatever the share
+CEILING_FACTOR = 2  # no more than MAX_PENDING_TOTAL times this in all, whatever the share
+
+
+CLINIC_LIMITED = (
+    "Alliance Panel was opened more often from your clinic's computers in the last ten minutes "
+    "than it allows, so it is not opening just now. Nothing is lost. Wait a few minutes, then "
+    "open it again from the patient's chart. If this happens again, tell your IT team: the "
+    "limit may need raising for your clinic.")
 
 
 def digest(value: str) -> str:
@@ -85,20 +105,37 @@ def fair_share(total: int) -> int:
     return max(MIN_SHARE, MAX_PENDING_PER_ADDRESS * MAX_PENDING_TOTAL // total)
 
 
-def count_pending(store: SessionStore, address: str) -> None:
+def count_pending(store: SessionStore, address: str, browser_key: str | None = None) -> None:
     """Refuse a launch beyond the bounds on pending launches: LaunchLimited (429) past the
-    prefix's own bound, LaunchBusy (503) past its fair share of a full store."""
+    browser's own bound or the prefix's, LaunchBusy (503) past its fair share of a full store.
+    A launch its browser's bound refuses is not counted against the prefix's launches, only
+    against its attempts (ten times as many): a browser counter is created only for an attempt
+    within them, so cookie values made up by the thousand cannot fill the store."""
+    attempts = store.incr("attempts_from", client_prefix(address), PENDING_TTL)
+    if attempts > MAX_ATTEMPTS_PER_ADDRESS:
+        log.warning("too many launch attempts from one address")
+        raise LaunchLimited(CLINIC_LIMITED)
+    if browser_key:
+        opened = store.incr("pending_browser", digest(browser_key), PENDING_TTL)
+        if opened > MAX_PENDING_PER_BROWSER:
+            log.warning("too many launches started from one browser")
+            raise LaunchLimited(
+                "Alliance Panel was opened many times from this browser in the last few "
+                "minutes, so it is pausing here for a while. Nothing is lost. Wait a few "
+                "minutes, then open it again from the patient's chart. If this happens again, "
+                "tell your IT team: something may be opening it over and over.",
+                code="launch.too_many_from_browser")
     started = store.incr("pending_from", client_prefix(address), PENDING_TTL)
     if started > MAX_PENDING_PER_ADDRESS:
         log.warning("too many launches started from one address")
-        raise LaunchLimited(
-            "Too many launches were started from this address in the last ten minutes. "
-            "Wait a few minutes, then launch the app again from the chart.")
+        raise LaunchLimited(CLINIC_LIMITED)
     total = store.incr("pending_all", "all", PENDING_TTL)
     if total > MAX_PENDING_TOTAL * CEILING_FACTOR or started > fair_share(total):
         log.warning("too many launches pending in all")
         raise LaunchBusy(
-            "The app is handling too many sign-ins right now. Try again in a few minutes.")
+            "Alliance Panel is being opened very often right now, so it is not opening for a "
+            "few minutes. Nothing is lost. Wait a few minutes, then open it again from the "
+            "patient's chart. If this happens again, tell your IT team.")
 
 
 def bind_pending(

@@ -18,8 +18,8 @@ import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
+from plugin import wording
 from plugin.alliance import Alert, AlertSettings, ScoredSession
-from plugin.panel import wording
 
 RECENT_DAYS = 42  # project default: six weekly sessions; older news and absences are history
 MISSING_WINDOW = 3  # project default: the last sessions checked for a missing rating
@@ -190,8 +190,8 @@ def build_cards(alerts: Iterable[Alert], scored: Sequence[ScoredSession], today:
     cards = _fold_slides(_group(a for a in every if a.level != "prompt"))
     open_cards = sorted((c for c in cards if c.open and not c.good_news),
                         key=lambda c: (c.weight, -c.first.toordinal()))
-    good = sorted((c for c in cards if c.good_news and (today - c.last).days <= RECENT_DAYS),
-                  key=lambda c: c.last, reverse=True)
+    good = sorted((c for c in cards if c.good_news and (today - c.last).days <= RECENT_DAYS
+                   and not _overtaken(c, every)), key=lambda c: c.last, reverse=True)
     history = sorted((c for c in cards if c not in open_cards and c not in good),
                      key=lambda c: c.last, reverse=True)
     held: dict[tuple[str | None, str | None], float] = {
@@ -199,6 +199,13 @@ def build_cards(alerts: Iterable[Alert], scored: Sequence[ScoredSession], today:
         if a.kind == "rupture" and a.open and a.scale == "total" and "usual" in a.values}
     status = status_line(open_cards, today_prompts, good, scored, attended, current, held)
     return Cards(status, tuple(today_prompts), tuple(open_cards), tuple(good), tuple(history))
+
+
+def _overtaken(news: Card, alerts: Sequence[Alert]) -> bool:
+    """Good news is history once the same rater's ratings raised something after it (a
+    repair in November is not news beside a new drop today)."""
+    return any(a.date > news.last and a.rater in news.raters and not a.good_news
+               and a.kind != "attendance" for a in alerts)
 
 
 def usual_level(scored: Sequence[ScoredSession], newest: ScoredSession) -> float | None:

@@ -11,8 +11,8 @@ import datetime
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from plugin import wording
 from plugin.alliance import Alert, ScoredSession
-from plugin.panel import wording
 from plugin.panel.cards import usual_level
 
 SIGNAL_WORDS = {"drop": "lower than usual", "under-line": "under the line",
@@ -40,21 +40,37 @@ class TodayRating:
 @dataclass(frozen=True)
 class Today:
     ratings: tuple[TodayRating, ...]
-    steps: tuple[str, ...]  # plain next steps ("talk about it before the client leaves")
+    steps: tuple[str, ...]  # at most one plain next step ("... before the client leaves")
 
 
-def _step(alert: Alert, now: bool) -> str | None:
-    when = "before the client leaves" if now else "at the next session"
+def _reason(alert: Alert) -> tuple[str, bool] | None:
+    """What the alert saw, in words, and whether it is a published cut-off (a firmer step)."""
     if alert.kind == "under-line":
         line = wording.number(alert.values.get("threshold"), alert.instrument)
         if "project default" in alert.source:
-            return f"Under the line of {line} (a project default): worth asking about {when}."
-        return f"Under {line}: talk about it with the client {when}."
+            return f"under the line of {line} (a project default)", False
+        return f"under {line}, the published cut-off", True
     if alert.kind == "drop" and alert.scale == "total":
-        return f"Lower than this client's usual: ask how the session felt {when}."
+        return "lower than this client's usual", False
     if alert.kind == "discrepancy":
-        return f"The client rated it lower than the therapist: ask what they saw, {when}."
+        return "rated lower by the client than by the therapist", False
     return None
+
+
+def next_step(alerts: Iterable[Alert], now: bool) -> str | None:
+    """One plain next step for everything the rules saw in the client's rating of the session:
+    the reasons in words, then what to do and when ("... before the client leaves")."""
+    order = {"under-line": 0, "drop": 1, "discrepancy": 2}
+    seen = [r for a in sorted(alerts, key=lambda a: order.get(a.kind, 9))
+            if (r := _reason(a)) is not None]
+    if not seen:
+        return None
+    reasons = list(dict.fromkeys(words for words, _ in seen))
+    said = reasons[0] if len(reasons) == 1 else ", ".join(reasons[:-1]) + " and " + reasons[-1]
+    when = "before the client leaves" if now else "at the next session"
+    firm = any(published for _, published in seen)
+    action = "talk about it with the client" if firm else "ask how the session felt"
+    return f"{said[0].upper()}{said[1:]}: {action} {when}."
 
 
 def today_of(current: str | None, day: datetime.date | None, today: datetime.date,
@@ -79,7 +95,5 @@ def today_of(current: str | None, day: datetime.date | None, today: datetime.dat
                                    s.score.total.maximum, s.rater),
             wording.number(usual, s.score.instrument_url) if usual is not None else None,
             signals, said))
-    steps = tuple(dict.fromkeys(step for a in mine
-                                if a.rater in ("client", None)
-                                and (step := _step(a, day == today)) is not None))
-    return Today(tuple(ratings), steps)
+    step = next_step((a for a in mine if a.rater in ("client", None)), day == today)
+    return Today(tuple(ratings), (step,) if step else ())

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import fhir_profiles
+from plugin import wording
 from plugin.alliance import (
     Alert,
     AllianceError,
@@ -29,6 +30,7 @@ from plugin.alliance import (
 from plugin.fhir.readers import (
     PatientSummary,
     Session,
+    channel_of,
     current_version,
     parse_date,
     rater_of,
@@ -36,7 +38,6 @@ from plugin.fhir.readers import (
     referenced_id,
     sessions,
 )
-from plugin.panel import wording
 from plugin.panel.alert_list import AlertGroup, alert_list
 from plugin.panel.cards import Cards, build_cards
 from plugin.panel.reads import PanelReads
@@ -69,6 +70,8 @@ class Response:
     score: Score | None
     problem: str | None = None
     comment: str | None = None  # the rater's own words (the form's free-text item), as typed
+    authored: str | None = None  # when the answers were given (FHIR dateTime, as stored)
+    channel: str | None = None  # how a client's answers came: link, portal, handoff, paper
 
     @property
     def counts(self) -> bool:
@@ -117,6 +120,8 @@ def read_response(qr: dict[str, Any], encounter_days: dict[str, datetime.date]) 
         score=score,
         problem=problem,
         comment=comment_of(qr, instrument),
+        authored=str(qr["authored"]) if qr.get("authored") else None,
+        channel=channel_of(qr),
     )
 
 

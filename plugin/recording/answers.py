@@ -17,7 +17,7 @@ from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
-from plugin.alliance import Answer
+from plugin.alliance import Answer, is_calculated
 from plugin.alliance.vocabulary import COMPONENTS, ITEM_WEIGHT, MAX_VALUE, MIN_VALUE
 
 PREFIX = "item-"
@@ -80,6 +80,8 @@ def form_fields(questionnaire: Mapping[str, Any]) -> list[FormField]:
             if item.get("type") == "group":
                 walk(item.get("item") or [])
                 continue
+            if is_calculated(item):
+                continue  # a renderer's score item: the app computes its own
             kind = {"choice": "choice", "decimal": "number", "integer": "number",
                     "text": "text", "string": "text"}.get(str(item.get("type")))
             if kind is None:

@@ -97,8 +97,5 @@ class Drafts:
         draft = self._store.get(DRAFT, owner.key)
         return dict(draft["raw"]) if draft else None
 
-    def restorable(self, owner: DraftOwner) -> bool:
-        return self._store.get(DRAFT, owner.key) is not None
-
     def discard(self, owner: DraftOwner) -> None:
         self._store.delete(DRAFT, owner.key)

@@ -10,7 +10,9 @@
                            not know ("recording.unknown_questionnaire"), a record marked
                            entered-in-error
                            ("recording.entered_in_error"), a form that cannot be handed to the
-                           client ("recording.no_handoff"), a save answered without the response
+                           client ("recording.no_handoff") or sent to them with a one-time
+                           link ("recording.no_link": not a client form, or no backend access
+                           to the EHR's records), a save answered without the response
                            ("recording.no_response_saved")
 
 FHIR failures stay plugin.fhir.errors.FhirError; a form the catalogue cannot build at start-up is
@@ -19,15 +21,11 @@ a plugin.errors.ConfigError. Conventions: see plugin/errors.py.
 
 from __future__ import annotations
 
+from app_errors import AppError
 
-class RecordingError(Exception):
+
+class RecordingError(AppError):
     code = "recording.error"
-
-    def __init__(self, message: str, *, code: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        if code:
-            self.code = code
 
 
 class RecordingRefused(RecordingError):

@@ -2,8 +2,9 @@
 
 A save is first put in the session store (kind "outbox", encrypted like everything there, keyed
 by its business identifier, the submission id) and only then sent. When the FHIR server takes
-it, the item is marked sent. When it cannot take it now (no connection, a timeout, 429, 5xx, an
-expired token, a launch that ended), the item stays queued and is retried with backoff by
+it, the item is marked sent. When it cannot take it now (no connection, a timeout, a status
+plugin/fhir/retry.py calls worth another try such as 429, 503 or an expired token's 401, a launch
+that ended), the item stays queued and is retried with backoff by
 `OutboxWorker`, also after a restart of the app (`values("outbox")` lists what is left). A
 refusal that no retry can change (the server says the record is invalid) marks it failed, with
 the reason; nothing is deleted without being stored. Each unsent item keeps `reason` (technical:
@@ -14,8 +15,8 @@ Exactly once: the Bundle's entries are conditional creates on the submission's i
 a resend after an answer was lost matches what the first send stored; a lease (an atomic `add`)
 keeps two senders from sending one item at the same time. A correction or an entered-in-error
 (kind "correction" / "entered-in-error") is an item too: its updates carry If-Match, and a resend
-after an interruption recognises the ones already made (plugin/recording/save.py), so the change
-completes once, on a server with transactions or entry by entry.
+after an interruption recognises the ones already made (plugin/recording/bundle_sender.py), so
+the change completes once, on a server with transactions or entry by entry.
 
 Which server and token: `connect(item)` (given by the web layer) returns a FhirClient: the
 launch's own, refreshed with its refresh token while the launch lives, or the companion store's
@@ -35,13 +36,13 @@ from plugin.fhir.client import FhirClient
 from plugin.fhir.errors import (
     FhirAuthError,
     FhirError,
-    FhirResponseError,
     FhirTransportError,
     RecordStoreSignInFailed,
 )
+from plugin.fhir.retry import retryable
 from plugin.launch.session_store import SessionStore
+from plugin.recording.bundle_sender import send_bundle
 from plugin.recording.errors import OutboxWaiting, RecordingRefused
-from plugin.recording.save import send_bundle
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +50,6 @@ KIND = "outbox"
 LEASE = "outbox-lease"
 OWNER = "outbox-owner"
 OWNER_FIELDS = ("iss", "practitioner", "patient", "encounter", "rater", "questionnaire")
-RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
 
 
 @dataclass(frozen=True)
@@ -68,27 +68,22 @@ class OutboxPolicy:
         return float(min(self.first_retry * 2 ** max(attempts - 1, 0), self.max_retry))
 
 
-def retryable(err: FhirError) -> bool:
-    """Worth sending again later: no answer, an overloaded or failing server, a token refused."""
-    if isinstance(err, FhirTransportError | FhirAuthError):
-        return True
-    return isinstance(err, FhirResponseError) and err.upstream_status in RETRY_STATUSES
-
-
 def why_unsent(err: FhirError) -> str:
     """Why an item is not stored, as a machine word the web layer turns into the clinician's
-    sentence (plugin/web/plain_words.py): "unreachable", "store_unreachable" (no token from the
+    sentence (plugin/wording/trouble.py): "unreachable", "store_unreachable" (no token from the
     companion record store), "not_allowed", "busy", "ehr_error" (worth retrying) or "refused"
     (no retry can change it)."""
     if isinstance(err, RecordStoreSignInFailed):
         return "store_unreachable"
     if isinstance(err, FhirTransportError):
         return "unreachable"
+    if not retryable(err):
+        return "refused"
     if isinstance(err, FhirAuthError):
         return "not_allowed"
     if err.upstream_status in (429, 503):
         return "busy"
-    return "ehr_error" if retryable(err) else "refused"
+    return "ehr_error"
 
 
 def owner_of(item: Mapping[str, Any]) -> dict[str, str]:

@@ -23,15 +23,17 @@ Now = Callable[[], datetime.datetime]
 
 def new_submission(form: RecordForm, answers: Mapping[str, Answer], *, patient: str,
                    encounter: str, author: str, enterer: str | None, submission_id: str,
-                   organization: str | None, now: Now) -> Submission:
-    """A first rating of a session: ``author`` is whom it is by, ``enterer`` who typed it."""
+                   organization: str | None, now: Now, channel: str | None = None
+                   ) -> Submission:
+    """A first rating of a session: ``author`` is whom it is by, ``enterer`` who typed it,
+    ``channel`` how a client's answers came ("link", "handoff", "paper"...)."""
     moment = now()
     return Submission(
         questionnaire=form.questionnaire, answers=answers, rater=form.rater, patient=patient,
         encounter=encounter, author=author, authored=moment, submission_id=submission_id,
         app_name=APP_NAME, app_version=__version__, organization=organization, source=author,
         recorded=moment, enterer=enterer if enterer != author else None,
-        text_pack=form.text_pack)
+        text_pack=form.text_pack, channel=channel if form.rater == "client" else None)
 
 
 def _moment(value: object, now: Now) -> datetime.datetime:

@@ -16,16 +16,17 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from plugin import __version__
-from plugin.config import Settings, load_settings
+from plugin.config import Settings
 from plugin.fhir.client import FhirClient
 from plugin.fhir.sessions import outbound_session
 from plugin.fhir.stores import RecordStores
 from plugin.launch.issuers import issuers_from, settings_for, smart_client_for
 from plugin.launch.launches import Launches
-from plugin.launch.session_stores import open_session_store
+from plugin.launch.store_from_url import open_session_store
 from plugin.ops.outbound import observe
 from plugin.panel.view_cache import PanelCache
-from plugin.recording.catalogue import FormCatalogue
+from plugin.recording.catalogue import checked_settings
+from plugin.recording.client_links import ClientLinks
 from plugin.recording.drafts import Drafts
 from plugin.recording.handoff import Handoffs
 from plugin.recording.one_rating import OneRating
@@ -33,6 +34,7 @@ from plugin.recording.outbox import Outbox, OutboxPolicy, OutboxWorker
 from plugin.recording.saving import OutboxClients, Saving
 from plugin.web import (
     audit_hooks,
+    client_link_routes,
     errors,
     filters,
     handoff_routes,
@@ -67,8 +69,7 @@ def create_app(
     (retries of queued saves) every so many seconds; `alliance serve` and the demo run it every
     second, tests drive `saving.outbox.run_due()` themselves. `outbox_policy`: retry timing."""
     log_redaction.install()  # before anything can log a handle, a code or a token
-    settings = config if isinstance(config, Settings) else load_settings(config)
-    catalogue = FormCatalogue.from_settings(settings)
+    settings, catalogue = checked_settings(config)
     # No cookies, no redirects, deadlines (smart_launch.transport); the CA bundle; request id
     # out, latency measured.
     http = observe(harden_session(http or outbound_session(settings.ca_bundle)))
@@ -116,6 +117,7 @@ def create_app(
         record_stores=record_stores,
         catalogue=catalogue,
         handoffs=Handoffs(store, settings.secret_key),
+        client_links=ClientLinks(store, clock),
         saving=saving,
         styles=StyleFetcher(http, clock=clock),
         http=http,
@@ -129,6 +131,7 @@ def create_app(
     app.register_blueprint(panel_bp)
     app.register_blueprint(record_routes.bp)
     app.register_blueprint(handoff_routes.bp)
+    app.register_blueprint(client_link_routes.bp)
     security.init_app(app, settings)
     errors.init_app(app)
     filters.init_app(app)

@@ -12,6 +12,7 @@ from flask import g, request
 from plugin.config import Settings
 from plugin.fhir.client import FhirClient
 from plugin.fhir.stores import RecordStore
+from plugin.launch.errors import LaunchRefused
 from plugin.web.security import browser_key
 from plugin.web.services import services
 from smart_launch import LaunchContext
@@ -33,12 +34,27 @@ class CurrentLaunch:
         return tail if tail.startswith(("Practitioner/", "PractitionerRole/")) else None
 
 
+PATIENT_USERS = ("Patient/", "RelatedPerson/")
+
+
+def refuse_patient_user(context: LaunchContext) -> None:
+    """The clinician's routes are for a clinician's launch: a launch whose signed-in user is a
+    Patient or RelatedPerson (a portal's token) never opens the panel or records a rating."""
+    user = "/".join((context.fhir_user or "").rstrip("/").split("/")[-2:])
+    if user.startswith(PATIENT_USERS):
+        raise LaunchRefused(
+            "Alliance Panel's panel is for clinicians: this sign-in is a patient's (or a "
+            "patient's relative's), so the panel does not open. A client answers with the link "
+            "their clinic sends.", code="launch.patient_user")
+
+
 def current_launch(handle: str, *, context: LaunchContext | None = None) -> CurrentLaunch:
     """The launch behind `handle` (checked against this browser's binding), or, with
     `context` given, that already-authorised context (a client capability's)."""
     app = services()
     if context is None:
         context = app.launches.context(handle, browser_key(request))
+        refuse_patient_user(context)
     launch_context = context
     ehr = FhirClient(launch_context.iss, token=lambda: launch_context.access_token,
                      http=app.http, sleep=app.sleep,

@@ -20,6 +20,7 @@ from plugin.fhir.stores import RecordStores
 from plugin.launch.launches import Launches
 from plugin.panel.view_cache import PanelCache
 from plugin.recording.catalogue import FormCatalogue
+from plugin.recording.client_links import ClientLinks
 from plugin.recording.handoff import Handoffs
 from plugin.recording.saving import Saving
 from plugin.web.ehr_style import StyleFetcher
@@ -36,6 +37,7 @@ class Services:
     record_stores: RecordStores
     catalogue: FormCatalogue
     handoffs: Handoffs
+    client_links: ClientLinks  # a client's one-time links (their own phone)
     saving: Saving  # one rating per session, drafts, the outbox
     styles: StyleFetcher
     http: requests.Session

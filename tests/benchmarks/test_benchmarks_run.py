@@ -22,6 +22,8 @@ BENCHMARKS = REPO / "benchmarks"
 
 # script -> what its short form must print (each a regular expression)
 SHORT_FORMS = {
+    "clinic_morning.py": [r"per address: median \d+, worst \d+ launches \(ceiling \d+",
+                          r"per browser: median \d+, worst \d+ launches \(limit \d+"],
     "audit_overhead.py": [r"spooling one panel view .*: median [\d.]+ ms",
                           r"verifying the chain of \d+ lines: \d+ ms \(0 problems\)"],
     "panel_app_time.py": [r"first view of a launch .*: 2 views, median [\d.]+ ms",

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 import requests
 
+from plugin.launch.pending import MAX_PENDING_PER_ADDRESS
 from plugin.web import create_app
 from tests.support.servers import LiveServer
 
@@ -42,7 +43,7 @@ def _launch_statuses(url: str, iss: str, addresses: list[str]) -> list[int]:
 
 def test_behind_a_trusted_balancer_launches_are_counted_per_clinician_address(deploy):
     """Behind nginx every request comes from nginx's address: without ALLIANCE_TRUSTED_PROXIES
-    the per-address launch limit (30 per 10 minutes) would soon refuse a whole hospital."""
+    the per-address launch limit (300 per 10 minutes, a clinic's) would refuse a hospital."""
     dep = deploy()
     settings = dep.flask_app.extensions["alliance"].settings
     behind = LiveServer(hostname="127.0.0.1").start(create_app(
@@ -50,13 +51,14 @@ def test_behind_a_trusted_balancer_launches_are_counted_per_clinician_address(de
     try:
         many = _launch_statuses(behind.url, dep.iss, [f"10.0.0.{n}" for n in range(1, 41)])
         assert 429 not in many, "forty clinicians, one launch each"
-        one = _launch_statuses(behind.url, dep.iss, ["10.9.9.9"] * 31)
-        assert one[:30] == [many[0]] * 30 and one[30] == 429
+        one = _launch_statuses(behind.url, dep.iss, ["10.9.9.9"] * (MAX_PENDING_PER_ADDRESS + 1))
+        assert one[:-1] == [many[0]] * MAX_PENDING_PER_ADDRESS and one[-1] == 429
     finally:
         behind.stop()
     # Not trusted (the default): the header is the client's to forge, so it is ignored.
-    spoofed = _launch_statuses(dep.app.url, dep.iss, [f"10.1.0.{n}" for n in range(1, 32)])
-    assert spoofed[30] == 429
+    spoofed = _launch_statuses(dep.app.url, dep.iss, [f"10.1.{n // 250}.{n % 250 + 1}"
+                                                      for n in range(MAX_PENDING_PER_ADDRESS + 1)])
+    assert spoofed[-1] == 429
 
 
 def test_an_instance_that_never_drew_the_panel_draws_the_same_page(deploy):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -95,9 +96,12 @@ def test_licensed_instruments_carry_no_wording():
         q = fhir_profiles.questionnaire(qid)
         assert "licence" in q["copyright"] or "permission" in q["copyright"]
         for item in q["item"]:
+            if item["linkId"].startswith("score-"):
+                continue  # the SDC score items: our own wording ("Total score")
             assert "text" not in item
             for option in item.get("answerOption", []):
-                assert "display" not in option["valueCoding"]
+                # neutral point labels only ("1 (lowest)" ... "5 (highest)"), never anchors
+                assert re.fullmatch(r"\d( \((lowest|highest)\))?", option["valueCoding"]["display"])
 
 
 def test_checkin_says_it_is_not_validated_and_has_weights_on_every_option():

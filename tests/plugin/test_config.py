@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import json
 import os
+from collections import Counter
 
 import pytest
 
-from plugin.config import load_settings, read_settings_source
+import fhir_profiles
+from plugin.config import check_settings, load_settings, read_settings_source
 from plugin.errors import ConfigError
+from plugin.recording.catalogue import FormCatalogue
+from plugin.web import create_app
+from plugin.web.services import EXTENSION
+from tests.support.fake_http import fake_session
+
+EHR = "https://ehr.example/fhir"
 
 GOOD = {
     "public_url": "https://alliance.example.org/",
@@ -32,6 +40,9 @@ def test_the_operator_token_and_audit_folders_load_and_the_token_is_not_shown(tm
     settings = load_settings({**GOOD, "ops_token": token, "audit_key_dir": "/srv/keys/audit",
                               "audit_checkpoint_dir": str(tmp_path / "elsewhere")})
     assert settings.ops_token == token and token not in repr(settings)
+    with_table = load_settings({**GOOD, "issuers": {EHR: {"client_id": "e",
+                                                          "client_secret": "t4ble-s3cret"}}})
+    assert "t4ble-s3cret" not in repr(with_table)
     assert str(settings.audit_key_dir) == "/srv/keys/audit"
     assert settings.audit_checkpoint_dir == tmp_path / "elsewhere"
 
@@ -45,8 +56,6 @@ def test_the_operator_token_and_audit_folders_load_and_the_token_is_not_shown(tm
         ("secret_key", "short", "ALLIANCE_SECRET_KEY"),
         ("private_key_alg", "HS256", "ALLIANCE_PRIVATE_KEY_ALG"),
         ("private_key_file", "/nonexistent/key.pem", "cannot read /nonexistent/key.pem"),
-        ("audit_checkpoint_dir", "/proc/no-such-folder", "ALLIANCE_AUDIT_CHECKPOINT_DIR: cannot "
-         "write"),
         ("ops_token", "abcabcabcabcabcabcabcabcabcabcabcabc", "ALLIANCE_OPS_TOKEN: too short or "
          "too predictable"),
     ],
@@ -86,25 +95,39 @@ def test_unreadable_toml_file_names_the_variable(tmp_path):
         read_settings_source({"ALLIANCE_CONFIG": str(bad)})
 
 
-def test_every_problem_is_reported_together_unknown_names_among_them(tmp_path):
-    blocker = tmp_path / "a-file"
-    blocker.write_text("not a folder")
+def test_every_problem_is_reported_together_unknown_names_among_them():
     with pytest.raises(ConfigError) as err:
         load_settings({**GOOD, "clientid": "typo", "secret_key": "short",
-                       "data_dir": str(blocker / "var")})
+                       "session_hours": "0", "issuers": {EHR: {"access": "forever"}}})
     message = err.value.message
     assert "ALLIANCE_CLIENTID: not a setting Alliance Panel knows" in message
     assert "ALLIANCE_SECRET_KEY" in message
-    assert f"ALLIANCE_DATA_DIR: cannot write to {blocker / 'var'}" in message
+    assert "ALLIANCE_SESSION_HOURS: 0.0 is not a number from 0.1 to 72" in message
+    assert f'[issuers."{EHR}"] client_id: missing' in message  # a table's, in the same message
+    assert f"[issuers.\"{EHR}\"] access: 'forever' is not one of offline, online" in message
 
 
-def test_a_data_folder_that_cannot_be_written_stops_start_up(tmp_path):
+def test_a_data_folder_that_cannot_be_written_stops_start_up_when_checked(tmp_path):
     blocker = tmp_path / "a-file"
     blocker.write_text("")
-    with pytest.raises(ConfigError, match="ALLIANCE_DATA_DIR: cannot write to .*a writable"):
-        load_settings({**GOOD, "data_dir": str(blocker)})
+    settings = load_settings({**GOOD, "data_dir": str(blocker),
+                              "audit_checkpoint_dir": "/proc/no-such-folder"})
+    with pytest.raises(ConfigError) as err:
+        check_settings(settings)
+    assert "ALLIANCE_DATA_DIR: cannot write to" in err.value.message
+    assert "Set it to a writable folder" in err.value.message
+    assert "ALLIANCE_AUDIT_CHECKPOINT_DIR: cannot write" in err.value.message
     settings = load_settings({**GOOD, "data_dir": str(tmp_path / "new" / "var")})
-    assert settings.data_dir.is_dir()  # a missing folder is made, and found writable
+    assert not (tmp_path / "new").exists()  # loading writes nothing
+    check_settings(settings)
+    assert settings.data_dir.is_dir()  # checking makes a missing folder, and tries it
+
+
+def test_loading_settings_touches_no_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    load_settings(GOOD)  # the default data folder, ./var
+    load_settings({**GOOD, "audit_checkpoint_dir": str(tmp_path / "witness")})
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_a_toml_key_is_named_as_written_in_its_file(tmp_path):
@@ -128,14 +151,41 @@ def test_a_toml_key_is_named_as_written_in_its_file(tmp_path):
 SRS = "https://alliance-panel.org/fhir/Questionnaire/srs"
 
 
+def offered(settings):
+    return [form.instrument for form in FormCatalogue.from_settings(settings).offered()]
+
+
+def check(source):
+    settings = load_settings(source)
+    return check_settings(settings, offered(settings))
+
+
 def test_a_site_norms_file_is_read_and_validated_at_start_up(tmp_path):
     path = tmp_path / "norms.json"
     path.write_text(json.dumps([{"instrument": SRS, "rater": "client", "scales": {"total": {
         "cutoff": {"value": 34, "source": "local norms, Clinic X 2025"}}}}]))
-    settings = load_settings({**GOOD, "norms_file": str(path)})
+    settings = check({**GOOD, "data_dir": str(tmp_path), "norms_file": str(path)})
     cutoff = settings.norms.get(SRS, "client").scale("total").cutoff
     assert (cutoff.value, cutoff.source) == (34, "local norms, Clinic X 2025")
-    assert load_settings(GOOD).norms is None  # without a file: the shipped norms
+    assert check({**GOOD, "data_dir": str(tmp_path)}).norms is None  # the shipped norms
+
+
+def test_each_instrument_is_built_once_at_start_up(tmp_path, monkeypatch):
+    path = tmp_path / "norms.json"
+    path.write_text(json.dumps([{"instrument": SRS, "rater": "client", "scales": {"total": {
+        "cutoff": {"value": 34, "source": "local norms, Clinic X 2025"}}}}]))
+    read = Counter()
+    questionnaire = fhir_profiles.questionnaire
+
+    def counted(name):
+        read[name] += 1
+        return questionnaire(name)
+
+    monkeypatch.setattr(fhir_profiles, "questionnaire", counted)
+    app = create_app({**GOOD, "data_dir": str(tmp_path), "norms_file": str(path)},
+                     http=fake_session()[0])
+    assert services_of(app).settings.norms is not None
+    assert read and set(read.values()) == {1}, read
 
 
 def test_a_bad_site_norms_file_stops_start_up_naming_every_problem(tmp_path):
@@ -143,11 +193,22 @@ def test_a_bad_site_norms_file_stops_start_up_naming_every_problem(tmp_path):
     path.write_text(json.dumps([{"instrument": SRS, "rater": "client", "scales": {"total": {
         "cutoff": {"value": 34}, "retest": {"value": 1.5, "source": "x"}}}}]))
     with pytest.raises(ConfigError) as err:
-        load_settings({**GOOD, "norms_file": str(path)})
+        check({**GOOD, "data_dir": str(tmp_path), "norms_file": str(path)})
     message = err.value.message
     assert "ALLIANCE_NORMS_FILE" in message and "Set it to a JSON file of local norms" in message
     assert "every value needs a source" in message
     assert "a reliability must be at least 0 and under 1, got 1.5" in message
     with pytest.raises(ConfigError) as err:
-        load_settings({**GOOD, "norms_file": str(tmp_path / "missing.json")})
+        check({**GOOD, "data_dir": str(tmp_path), "norms_file": str(tmp_path / "missing.json")})
     assert "ALLIANCE_NORMS_FILE: cannot read" in err.value.message
+
+
+def services_of(app):
+    return app.extensions[EXTENSION]
+
+
+def test_an_empty_optional_setting_is_left_unset():
+    settings = load_settings({**GOOD, "organization": "", "record_store_url": "",
+                              "client_secret": ""})
+    assert (settings.organization, settings.record_store_url, settings.client_secret) == (
+        None, None, None)

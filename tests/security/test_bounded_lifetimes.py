@@ -11,6 +11,7 @@ import threading
 
 import pytest
 
+from plugin.launch.pending import CEILING_FACTOR, MAX_PENDING_PER_ADDRESS
 from plugin.web.csrf import csrf_token
 from tests.support.clock import FakeClock
 from tests.support.forms import read_form
@@ -56,14 +57,14 @@ def test_every_callback_parameter_has_a_size_limit(hostile, tmp_path, name):
 
 def test_pending_launches_are_bounded_per_client_address(hostile, tmp_path):
     app = app_under_attack(hostile(), tmp_path)
-    attacker = app.flask.test_client()
+    attacker = app.flask.test_client(use_cookies=False)  # never counted as one browser
     params = {"iss": app.ehr.iss, "launch": "L1"}
     statuses = [attacker.get("/launch", query_string=params,
                              environ_base={"REMOTE_ADDR": "203.0.113.9"}).status_code
-                for _ in range(40)]
+                for _ in range(MAX_PENDING_PER_ADDRESS + 10)]
     assert statuses[0] == 302 and statuses[-1] == 429
-    assert statuses.count(302) <= 30
-    assert _stored_rows(tmp_path) <= 30
+    assert statuses.count(302) <= MAX_PENDING_PER_ADDRESS
+    assert _stored_rows(tmp_path) <= MAX_PENDING_PER_ADDRESS
     other = app.browser().get("/launch", query_string=params,
                               environ_base={"REMOTE_ADDR": "198.51.100.7"})
     assert other.status_code == 302  # another clinician is not locked out
@@ -76,9 +77,9 @@ def test_pending_launches_are_bounded_in_all(hostile, tmp_path, monkeypatch):
     params = {"iss": app.ehr.iss, "launch": "L1"}
     statuses = [app.browser().get("/launch", query_string=params,
                                   environ_base={"REMOTE_ADDR": f"198.51.100.{i}"}).status_code
-                for i in range(55)]
-    # each client is within its share; the store's own bound, ten times the total, holds
-    assert statuses == [302] * 50 + [503] * 5
+                for i in range(CEILING_FACTOR * 5 + 5)]
+    # each client is within its share; the store's own bound, a multiple of the total, holds
+    assert statuses == [302] * (CEILING_FACTOR * 5) + [503] * 5
 
 
 # -- finding 7 ---------------------------------------------------------------------------------

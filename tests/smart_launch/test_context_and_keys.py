@@ -58,7 +58,7 @@ def test_errors_share_one_base_with_code_and_message() -> None:
 
     for name in errors.__all__:
         assert issubclass(getattr(errors, name), SmartLaunchError)
-    err = errors.TokenRequestError("invalid_grant", "expired code", status_code=400)
+    err = errors.TokenRequestError("expired code", code="invalid_grant", status_code=400)
     assert (err.code, err.message, err.status_code) == ("invalid_grant", "expired code", 400)
 
 

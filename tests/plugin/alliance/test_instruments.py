@@ -39,7 +39,10 @@ def broken(mutate):
 
 
 @pytest.mark.parametrize("mutate", [
-    lambda q: q["item"][0]["answerOption"][0]["valueCoding"].pop("extension"),
+    lambda q: [o.pop("extension") for o in (q["item"][0]["answerOption"][0],
+                                            q["item"][0]["answerOption"][0]["valueCoding"])],
+    # the weight where LHC-Forms reads it differs from the one Smart Forms reads
+    lambda q: q["item"][0]["answerOption"][0]["extension"][1].__setitem__("valueDecimal", 3),
     lambda q: q["item"][0]["answerOption"][0]["valueCoding"]["extension"].__setitem__(
         slice(None), [{"url": ITEM_WEIGHT, "valueString": "x"}]),
     lambda q: q["extension"][0]["extension"][2].__setitem__("valueDecimal", 99),

@@ -59,6 +59,7 @@ def old_version(questionnaire: dict, version: str) -> dict:
     options = old["item"][0]["answerOption"]
     weights = [[e["valueDecimal"] for e in o["valueCoding"]["extension"]] for o in options]
     for option, reversed_weights in zip(options, reversed(weights), strict=True):
-        for ext, weight in zip(option["valueCoding"]["extension"], reversed_weights, strict=True):
-            ext["valueDecimal"] = weight
+        for exts in (option["valueCoding"]["extension"], option.get("extension", [])):
+            for ext, weight in zip(exts, reversed_weights, strict=True):
+                ext["valueDecimal"] = weight
     return old

@@ -150,9 +150,29 @@ def test_licensed_instrument_with_text_pack_still_stores_no_text():
     from plugin.alliance import apply_text_pack
 
     q = apply_text_pack(fhir_profiles.questionnaire("wai-sr-client"),
-                        {"en": {str(n): f"[site text {n}]" for n in range(1, 13)}}, "en")
+                        {"en": {**{str(n): f"[site text {n}]" for n in range(1, 13)},
+                                "@options": {str(n): f"[site anchor {n}]" for n in range(1, 6)}}},
+                        "en")
     qr = build_submission_records(submission("wai-sr-client", questionnaire=q))
     assert all("text" not in item for item in qr.questionnaire_response["item"])
+    codings = [i["answer"][0]["valueCoding"] for i in qr.questionnaire_response["item"]]
+    assert "site" not in json.dumps(codings)
+    assert {c["display"] for c in codings} == {"1 (lowest)", "2", "3", "4", "5 (highest)"}
+
+
+@pytest.mark.parametrize("qid", ["alliance-checkin-client", "wai-sr-client"])
+def test_answers_and_scales_carry_the_code_systems_system_and_display(qid):
+    records = build_submission_records(submission(qid))
+    options = {o["valueCoding"]["code"]: o["valueCoding"]
+               for o in fhir_profiles.questionnaire(qid)["item"][0]["answerOption"]}
+    for item in records.questionnaire_response["item"]:
+        if "valueCoding" in item["answer"][0]:
+            coding = item["answer"][0]["valueCoding"]
+            shipped = options[coding["code"]]
+            assert coding == {k: shipped[k] for k in ("system", "code", "display")}
+    for obs in records.observations.values():
+        [coding] = obs["code"]["coding"]
+        assert coding["display"] == fhir_profiles.code_display(coding["system"], coding["code"])
 
 
 def test_double_submission_builds_the_identical_idempotent_bundle():

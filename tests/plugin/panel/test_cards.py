@@ -123,3 +123,16 @@ def test_old_absences_go_to_history_and_recent_ones_stay_open():
 def test_no_rating_yet():
     assert build_cards([], [], TODAY).status == "No alliance rating recorded yet."
 
+
+
+def test_good_news_overtaken_by_a_new_drop_is_history_not_news():
+    # a rupture, repaired two weeks later, then a new drop today
+    scored = course([20, 20, 20, 20, 12, 20, 20, 20, 13])
+    cards = cards_for(scored)
+    assert [c.situation for c in cards.prompts][:1] == ["drop"]
+    assert not cards.good_news
+    assert "Back near usual" not in cards.status
+    assert any(c.good_news for c in cards.history)
+    # with no new drop, the same repair is news
+    calm = cards_for(course([20, 20, 20, 20, 12, 20, 20, 20, 20]))
+    assert [c.heading for c in calm.good_news] == ["Good news: back near usual"]

@@ -7,11 +7,18 @@ import time
 import pytest
 
 from plugin.alliance import InvalidInstrument, UnknownOption
+from plugin.audit.errors import AuditSinkError
+from plugin.deploy.errors import InstallRefused
 from plugin.errors import ConfigError
-from plugin.fhir.errors import FhirConflict, FhirTransportError, InvalidSubmission
+from plugin.fhir.errors import (
+    FhirConflict,
+    FhirTransportError,
+    InvalidSubmission,
+    error_for_status,
+)
 from plugin.launch.errors import LaunchExpired, LaunchRefused
 from plugin.recording.errors import RecordingRefused
-from plugin.web import create_app
+from plugin.web import create_app, plain_words
 from smart_launch import LaunchContext, TokenRequestError
 from smart_launch.scopes import GrantedScopes
 from tests.support.fake_http import fake_session
@@ -62,9 +69,12 @@ def test_an_invalid_instrument_while_building_a_form_is_a_clear_page(app, monkey
     (RecordingRefused("No session is in context.", code="recording.no_encounter"), 409),
     (UnknownOption("Item 3: x is not one of its options.", "3"), 422),
     (InvalidSubmission("author must be a reference."), 422),
-    (FhirConflict("Saving failed: HTTP 412", upstream_status=412), 502),
+    (FhirConflict("Saving failed: HTTP 412", upstream_status=412), 409),
     (FhirTransportError("The FHIR server did not answer."), 502),
-    (TokenRequestError("invalid_grant", "The code was already used."), 400),
+    (error_for_status(403, {}, "Reading"), 403),
+    (AuditSinkError("the audit spool cannot be written"), 503),
+    (InstallRefused("the server refused the Questionnaire"), 502),
+    (TokenRequestError("The code was already used.", code="invalid_grant"), 400),
 ])
 def test_every_error_root_has_a_page_with_our_status(app, error, status):
     def fail() -> str:
@@ -75,3 +85,18 @@ def test_every_error_root_has_a_page_with_our_status(app, error, status):
     text = page.get_data(as_text=True)
     assert page.status_code == status
     assert error.message in text and error.code in text
+
+
+@pytest.mark.parametrize("status", [401, 403])
+@pytest.mark.parametrize("client", [False, True])
+def test_an_ehr_authorization_failure_is_one_status_on_every_page(app, status, client):
+    """A 401 or 403 from the EHR: the error page and the save page (clinician's or client's)
+    answer with the same status."""
+    error = error_for_status(status, {}, "Saving")
+
+    def fail() -> str:
+        raise error
+
+    app.add_url_rule("/test-failure", "test_failure", fail)
+    page = app.test_client().get("/test-failure")
+    assert plain_words.save_failed(error, client=client)[1] == page.status_code == 403

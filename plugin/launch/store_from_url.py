@@ -1,4 +1,4 @@
-"""Which session store this deployment uses: one setting, ALLIANCE_SESSION_STORE_URL.
+"""The session store this deployment uses, opened from one setting: ALLIANCE_SESSION_STORE_URL.
 
 - unset: SQLite in `data_dir` (one instance; the default, nothing to run beside the app);
 - `postgresql://user:password@host:5432/db` (or `postgres://`): PostgreSQL;
@@ -15,12 +15,9 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from plugin.config.checks import POSTGRES_SCHEMES, REDIS_SCHEMES
 from plugin.errors import ConfigError, require_extra
 from plugin.launch.session_store import SessionStore, SqliteSessionStore
-
-POSTGRES_SCHEMES = ("postgresql", "postgres")
-REDIS_SCHEMES = ("redis", "rediss")
-SCHEMES = POSTGRES_SCHEMES + REDIS_SCHEMES
 
 
 def describe_store_url(url: str) -> str:

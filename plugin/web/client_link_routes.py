@@ -1,0 +1,185 @@
+"""A client's one-time link: the client answers on their own phone (see
+plugin/recording/client_links.py).
+
+    POST      /panel/<h>/links            make a link for the session in context and a client
+                                          form; the page shows it once, as text and QR code
+    GET/POST  /answer/<capability>        the client's form for that session, nothing else
+
+The client's pages carry only the capability: no handle, no link into the panel, no EHR style,
+no score. The answers are written to the EHR's companion record store with the app's own
+backend-services token (``RecordStores.backend_store``), never a clinician's token, through the
+same outbox, one-rating rule and submission id as every other rating; their AuditEvents name
+the patient as the user. An EHR without backend-services access gets no links (``links_refused``
+says why). Responses carry ``Referrer-Policy: no-referrer`` and ``Cache-Control: no-store``
+(plugin/web/security.py, for every URL with a capability), and log lines lose the capability
+(plugin/web/log_redaction.py).
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+
+from flask import Blueprint, g, request, url_for
+
+from plugin.fhir.stores import RecordStore
+from plugin.recording.client_links import ClientLink, ClientLinks, digest
+from plugin.recording.errors import RecordingRefused
+from plugin.recording.one_rating import Slot
+from plugin.web.audit_hooks import audit_panel_view, audit_write
+from plugin.web.csrf import check_csrf
+from plugin.web.current import CurrentLaunch, current_launch
+from plugin.web.qr import qr_svg
+from plugin.web.record_pages import Page, form_page, render, session_refs, submit
+from plugin.web.services import services
+from plugin.wording import moment
+from smart_launch import LaunchContext
+
+log = logging.getLogger(__name__)
+bp = Blueprint("client_link", __name__)
+
+
+def _links() -> ClientLinks:
+    return services().client_links
+
+
+def links_refused(launch: CurrentLaunch) -> str | None:
+    """Why this launch's session cannot have client links, in the clinician's words; None
+    when it can (a session in context, its EHR's records in a store the app reaches itself)."""
+    context = launch.context
+    if not context.patient or not context.encounter:
+        return "Links need a session: open Alliance Panel from the session in the chart."
+    if (launch.records.where != "companion"
+            or services().record_stores.backend_store(context.iss) is None):
+        return ("Links for the client's own phone are off for this EHR: a link cannot hold "
+                "your sign-in, and Alliance Panel has no access of its own to where the "
+                "records are kept (a companion record store with SMART backend services). "
+                "Your IT team can set one up (docs/clients.md).")
+    return None
+
+
+def session_links(launch: CurrentLaunch) -> list[ClientLink]:
+    """The links made for the session in context (waiting, used or expired), oldest first."""
+    context = launch.context
+    if not context.patient or not context.encounter:
+        return []
+    return _links().for_session(context.iss, context.patient, context.encounter)
+
+
+@bp.post("/panel/<handle>/links")
+def make(handle: str) -> Page:
+    launch = current_launch(handle)
+    check_csrf(handle)
+    form = services().catalogue.form(request.form.get("questionnaire_id", ""))
+    session_refs(launch)  # a session in context, or the page says so
+    if not form.hand_off:
+        raise RecordingRefused(
+            f"{form.title} cannot be sent to the client: it is not a client form with "
+            "wording (enter a completed paper form instead).", code="recording.no_link")
+    refused = links_refused(launch)
+    if refused:
+        raise RecordingRefused(refused, code="recording.no_link")
+    context = launch.context
+    hours = services().settings.client_link_hours
+    capability = _links().create(iss=context.iss, patient=str(context.patient),
+                                 encounter=str(context.encounter), questionnaire_id=form.id,
+                                 lifetime=hours * 3600)
+    link = f"{services().settings.public_url}{url_for('client_link.answer', capability=capability)}"
+    made = _links().find(capability)
+    log.info("client link made")
+    return render("client/link_made.html", handle=handle, form=form, link=link, made=made,
+                  qr=qr_svg(link, title="QR code of the client's link"), hours=hours)
+
+
+def _store_for(link: ClientLink) -> RecordStore | None:
+    return services().record_stores.backend_store(link.iss)
+
+
+def _launch_for(link: ClientLink, capability: str, store: RecordStore) -> CurrentLaunch:
+    """The link's own context: its EHR, client and session; the client as the user. It holds
+    no token (``access_token`` names the link's digest, for the audit trail's token id)."""
+    context = LaunchContext(iss=link.iss, patient=link.patient, encounter=link.encounter,
+                            fhir_user=f"Patient/{link.patient}", need_patient_banner=False,
+                            expires_at=link.expires, access_token=digest(capability),
+                            token_endpoint="")
+    launch = CurrentLaunch(f"link-{digest(capability)[:16]}", context, store.client, store,
+                           services().settings)
+    g.launch = launch  # a refusal later in this request is audited for the client
+    return launch
+
+
+def _already_answered(link: ClientLink, store: RecordStore, questionnaire_url: str) -> bool:
+    slot = Slot(link.iss, store.ref("Patient", link.patient),
+                store.ref("Encounter", link.encounter), "client", questionnaire_url)
+    return services().saving.existing(store, slot) is not None
+
+
+@bp.route("/answer/<capability>", methods=["GET", "POST"])
+def answer(capability: str) -> Page:
+    links = _links()
+    link = links.usable(capability)
+    if link is None:  # never made, used, or past its time: the same page, nothing else
+        return render("client/closed.html", 410)
+    store = _store_for(link)
+    if store is None:  # the EHR's companion store is no longer configured
+        return render("client/closed.html", 503, unavailable=True)
+    form = services().catalogue.form(link.questionnaire_id)
+    url = str(form.questionnaire.get("url"))
+    action = url_for("client_link.answer", capability=capability)
+    launch = _launch_for(link, capability, store)
+    patient = store.ref("Patient", link.patient)
+    if request.method == "GET":
+        answered = _already_answered(link, store, url)  # rated meanwhile (paper, hand-off...)
+        audit_panel_view(services().auditor, launch, [  # that search, the client as the user
+            (store.client.base_url, f"QuestionnaireResponse?subject={patient}")])
+        if answered:
+            return render("client/closed.html", 410, answered=True)
+        return form_page(capability, form, action=action, mode="handoff", raw={}, errors={},
+                         submission_id=link.submission_id)
+    check_csrf(capability)
+
+    def saved(qr_id: str) -> Page:
+        links.used(capability, qr_id)
+        if qr_id:
+            audit_write(services().auditor, launch, "create", [f"QuestionnaireResponse/{qr_id}"])
+        log.info("client link answers sent")
+        return render("client/closed.html", 200, sent=True, stored=bool(qr_id))
+
+    return submit(launch, form, action=action, mode="handoff", patient=patient,
+                  encounter=store.ref("Encounter", link.encounter), author=patient,
+                  enterer=None, on_saved=saved, fixed_submission_id=link.submission_id,
+                  page_key=capability, origin="link")
+
+
+@bp.app_template_global("client_links_refused")
+def _refused_here() -> str | None:
+    """For the record page: why the launch of this request cannot make links (None: it can)."""
+    launch = g.get("launch")
+    return links_refused(launch) if isinstance(launch, CurrentLaunch) else "No launch."
+
+
+@bp.app_template_global("client_links_here")
+def _links_here() -> list[ClientLink]:
+    """For the panel: the links of the session of this request's launch."""
+    launch = g.get("launch")
+    return session_links(launch) if isinstance(launch, CurrentLaunch) else []
+
+
+@bp.app_template_global("link_time")
+def link_time(at: float) -> str:
+    """A link's moment (made, used, expiring) as 3 Nov 2026, 14:05 (UTC)."""
+    return moment(datetime.datetime.fromtimestamp(at, datetime.UTC).isoformat())
+
+
+CHANNEL_WORDS = {
+    "link": "on their own phone, with a link",
+    "portal": "on their own device, from their patient portal",
+    "handoff": "on your device, handed over in the session",
+    "paper": "on a paper form, typed in",
+}
+
+
+@bp.app_template_global("channel_words")
+def channel_words(channel: str | None) -> str:
+    """How a client's answers came, in the clinician's words."""
+    return CHANNEL_WORDS.get(channel or "", "how is not recorded (saved before this was kept)")
