@@ -41,6 +41,8 @@ def _make_link(app: AppUnderAttack, handle: str, browser: FlaskClient | None = N
     token = re.search(r'name="csrf_token" value="([^"]+)"', chooser).group(1)
     made = browser.post(f"/panel/{handle}/links",
                         data={"csrf_token": token, "questionnaire_id": CLIENT_FORM})
+    if made.status_code == 303:  # POST, redirect, GET
+        made = browser.get(made.headers["Location"])
     assert made.status_code == 200, made.get_data(as_text=True)[:800]
     link = re.search(r'id="client-link"[^>]*value="([^"]+)"', made.get_data(as_text=True))
     return urlsplit(html.unescape(link.group(1))).path
