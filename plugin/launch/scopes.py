@@ -21,3 +21,12 @@ REQUIRED: Mapping[str, str] = {"Patient": "r", "Encounter": "rs"}
 # What the app's own backend-services token asks of a companion store when the AuditEvents go
 # there (ALLIANCE_AUDIT_DESTINATION=record-store).
 AUDIT_BACKEND_SCOPES = ("system/AuditEvent.c",)
+# A patient's own launch (from a portal, issue 25): their sessions, and their answers written
+# (plus read and search, so that a form answered already is not offered again). fhirUser is a
+# Patient or RelatedPerson; a standalone launch asks ``launch/patient`` only.
+PATIENT_NEEDS: Mapping[str, str] = {
+    "Patient": "r",
+    "Encounter": "rs",
+    "QuestionnaireResponse": "crus",
+}
+PATIENT_STANDALONE_SCOPES = ("launch/patient",)

@@ -185,7 +185,9 @@ def test_a_patients_sign_in_never_opens_the_clinicians_panel(hostile, tmp_path):
         ehr.id_token = lambda _user=user, **claims: SmartEhr.id_token(  # type: ignore[method-assign]
             ehr, **{"fhirUser": _user, **claims})
         browser = app.browser()
-        handle = app.launch(browser)
+        done = app.finish(browser, app.start(browser))
+        assert done.status_code == 303 and "/panel/" not in done.headers["Location"]
+        handle = done.headers["Location"].rsplit("/", 1)[1]  # the client's own pages' handle
         for url in (f"/panel/{handle}", f"/panel/{handle}/record",
                     f"/panel/{handle}/record/{CLIENT_FORM}"):
             refused = browser.get(url)
