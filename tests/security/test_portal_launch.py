@@ -147,3 +147,40 @@ def test_forged_fields_never_point_a_clients_answers_at_another_client_or_sessio
     # another client's session by address, with this client's sign-in: no form of theirs
     other = phone.get(f"/client/{handle}/form/alliance-checkin-therapist")
     assert 'type="radio"' not in other.get_data(as_text=True)
+
+
+def test_a_clients_pages_open_only_in_the_browser_that_launched_and_leave_no_trace(
+        hostile, tmp_path):
+    app, _store, _ = _app(hostile, tmp_path)
+    _as_patient(app)
+    phone = app.browser()
+    done = _portal_launch(app, phone)
+    url = done.headers["Location"]
+    handle = url.rsplit("/client/", 1)[1]
+    page = phone.get(url)
+    assert page.status_code == 200
+    assert page.headers["Cache-Control"] == "no-store"
+    body = page.get_data(as_text=True)
+    assert not re.findall(r'(?:href|src|action)="https?://', body)  # nothing leads elsewhere
+    for stranger in (app.browser(), app.clinician):  # the handle leaked to another browser
+        refused = stranger.get(url)
+        assert refused.status_code >= 400
+        assert "/form/" not in refused.get_data(as_text=True)
+        assert stranger.get(f"/client/{handle}/form/{CLIENT_FORM}").status_code >= 400
+
+
+def test_a_relative_signed_in_answers_for_the_patient_in_context_and_is_the_author(
+        hostile, tmp_path):
+    app, store, _ = _app(hostile, tmp_path)
+    _as_patient(app, user="RelatedPerson/rp1")
+    phone = app.browser()
+    done = _portal_launch(app, phone)
+    url = f"{done.headers['Location']}/form/{CLIENT_FORM}"
+    form = read_form(phone.get(url).get_data(as_text=True), f"http://localhost{url}")
+    assert phone.post(url, data={**form.hidden, **{f"item-{k}": v for k, v in ANSWERS.items()},
+                                 "author": "Patient/p2"}).status_code == 200
+    [qr] = store.responses()
+    assert qr["subject"]["reference"] == f"{app.ehr.iss}/Patient/p1"
+    assert qr["author"]["reference"] == f"{app.ehr.iss}/RelatedPerson/rp1"
+    users = _audit_users(tmp_path)
+    assert users and all(u.endswith("RelatedPerson/rp1") for u in users)
