@@ -36,6 +36,13 @@ tests/browser/node_modules: tests/browser/package-lock.json
 	if command -v npm >/dev/null 2>&1; then npm ci --prefix tests/browser --no-audit --no-fund \
 	  && touch $@; fi
 
+# The SDC renderer tier (tests/renderers): LHC-Forms and the Smart Forms renderer from npm, and the
+# esbuild bundle of the Smart Forms page. Without npm that tier skips (and fails under CI=true).
+tests/renderers/node_modules: tests/renderers/package-lock.json tests/renderers/build.mjs \
+    tests/renderers/smart-forms-entry.jsx
+	if command -v npm >/dev/null 2>&1; then npm ci --prefix tests/renderers --no-audit --no-fund \
+	  && npm run --prefix tests/renderers --silent build && touch $@; fi
+
 # The interop tier's servers (tests/interop): our HAPI FHIR JPA launcher, built once with Maven
 # (downloads cached in ~/.m2), and oidc-provider from npm. Without java/mvn/node those tests
 # skip loudly (and fail under CI=true).
@@ -59,7 +66,7 @@ $(TOXIPROXY):
 
 toxiproxy: $(TOXIPROXY)
 
-test: lint tests/browser/node_modules interop toxiproxy
+test: lint tests/browser/node_modules tests/renderers/node_modules interop toxiproxy
 	$(BIN)/pytest
 
 # Alert accuracy on simulated clients (docs/alert-accuracy.md): the full run; its short form runs in `test`.

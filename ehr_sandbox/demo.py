@@ -74,7 +74,7 @@ def _bind(app: Any, host: str, port: int, option: str) -> Any:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="alliance demo")
+    parser = argparse.ArgumentParser(prog="python -m ehr_sandbox.demo")
     parser.add_argument("--ehr-port", type=int, default=8081)
     parser.add_argument("--app-port", type=int, default=8080)
     parser.add_argument("--data-dir", type=Path, default=Path("var/demo"))

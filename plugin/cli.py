@@ -1,4 +1,7 @@
-"""The `alliance` command: serve the app, run the demo, write a signing key."""
+"""The `alliance` command: serve the app, write a signing key, and the integrator's commands.
+
+The demo with the development EHR is not one of them: it lives with the sandbox, in the
+repository only (`python -m ehr_sandbox.demo`, which `make demo` runs)."""
 
 from __future__ import annotations
 
@@ -6,9 +9,7 @@ import argparse
 import errno
 import logging
 import os
-import subprocess
 import sys
-from importlib.machinery import PathFinder
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -30,13 +31,10 @@ def _serve(args: argparse.Namespace) -> int:
         print(message, file=sys.stderr)
         return 2
 
-    if args.workers > 1 and sys.platform == "win32":
-        return refuse("--workers needs a Unix host (gunicorn); on Windows run one process per "
-                      "port behind the balancer.")
     if args.workers > 1:
         try:
             require_extra("gunicorn", "gunicorn", "--workers above 1")
-            from plugin.web.app import checked_settings
+            from plugin.recording.catalogue import checked_settings
 
             _check_store(checked_settings()[0])  # fail here, once, rather than in every worker
         except (ConfigError, StoreUnavailable) as err:
@@ -71,7 +69,7 @@ def _check_store(settings: Settings) -> None:
     The default SQLite store is left to the workers: no connection is kept across a fork."""
     if not settings.session_store_url:
         return
-    from plugin.launch.session_stores import open_session_store
+    from plugin.launch.store_from_url import open_session_store
 
     store = open_session_store(settings.session_store_url, settings.secret_key,
                                settings.data_dir)
@@ -89,27 +87,6 @@ def port_problem(err: OSError, port: int, option: str) -> str:
     else:
         why = f"cannot be opened ({err.strerror or err})"
     return f"Port {port} {why}. Choose another with {option}, e.g. {option} {port + 10}."
-
-
-DEMO_NEEDS_CHECKOUT = (
-    "alliance demo runs the development EHR (ehr_sandbox), which lives in the repository and "
-    "is not part of the installed package: run it from a checkout (`make demo`).")
-
-
-def _demo(args: argparse.Namespace) -> int:
-    # The demo lives with the development EHR, which the product itself never imports: it runs
-    # as a module of the checkout (the working folder), never from the installed package.
-    if PathFinder.find_spec("ehr_sandbox", [os.getcwd()]) is None:  # `-m` looks there first
-        print(DEMO_NEEDS_CHECKOUT, file=sys.stderr)
-        return 2
-    command = [
-        sys.executable, "-m", "ehr_sandbox.demo", "--ehr-port", str(args.ehr_port),
-        "--app-port", str(args.app_port), "--data-dir", str(args.data_dir),
-    ]
-    try:
-        return subprocess.call(command)  # noqa: S603 - our own interpreter and module
-    except KeyboardInterrupt:
-        return 0
 
 
 def _keygen(args: argparse.Namespace) -> int:
@@ -140,19 +117,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--threads", type=int, default=8, help="threads per worker")
     serve.add_argument(
         "--workers", type=int, default=1,
-        help="worker processes (gunicorn, Unix); 1 runs waitress in this process. Several "
+        help="worker processes (gunicorn); 1 runs waitress in this process. Several "
         "instances or workers need a shared ALLIANCE_SESSION_STORE_URL to share launches "
         "across hosts (workers of one host may share the SQLite default)")
     serve.add_argument("--log-format", choices=["json", "text"], default="json",
                        help="json: one JSON object per line with the request id (default)")
     serve.set_defaults(run=_serve)
-    demo = commands.add_parser(
-        "demo", help="run the app on the sandbox EHR (needs a checkout of the repository: "
-        "the sandbox is not part of the installed package)")
-    demo.add_argument("--ehr-port", type=int, default=8081, help="the sandbox EHR's port")
-    demo.add_argument("--app-port", type=int, default=8080, help="the app's port")
-    demo.add_argument("--data-dir", default="var/demo", help="where both keep their files")
-    demo.set_defaults(run=_demo)
     keygen = commands.add_parser("keygen", help="write a private key for private_key_jwt")
     keygen.add_argument("path")
     keygen.add_argument("--alg", choices=["RS384", "ES384"], default="RS384")

@@ -35,6 +35,7 @@ from plugin.alliance.instruments import (
     is_calculated,
 )
 from plugin.alliance.norms import FormNorms, NormSet, ScaleNorms, Sourced, shipped_norms
+from plugin.alliance.patient_alerts import analyse_trends
 from plugin.alliance.scoring import (
     Answer,
     ScaleScore,
@@ -45,7 +46,6 @@ from plugin.alliance.scoring import (
 )
 from plugin.alliance.site_norms import check_norms_fit, parse_site_norms
 from plugin.alliance.text_packs import apply_text_pack, is_transcription_mode, requires_text_pack
-from plugin.alliance.trends import analyse_trends
 
 __all__ = [
     "REASON_CODES", "Alert", "AlertKind", "AlertSettings", "AllianceError", "Cancellation",

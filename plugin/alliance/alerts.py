@@ -125,5 +125,5 @@ class AlertSettings:
 
 
 def spoken_day(value: datetime.date) -> str:
-    """One date format in every alert, as on the pages (plugin/panel/wording.day): 3 Nov 2026."""
+    """One date format in every alert, as on the pages (plugin/wording: day): 3 Nov 2026."""
     return f"{value.day} {value:%b %Y}"

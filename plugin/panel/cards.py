@@ -18,8 +18,8 @@ import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
+from plugin import wording
 from plugin.alliance import Alert, AlertSettings, ScoredSession
-from plugin.panel import wording
 
 RECENT_DAYS = 42  # project default: six weekly sessions; older news and absences are history
 MISSING_WINDOW = 3  # project default: the last sessions checked for a missing rating

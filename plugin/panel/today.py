@@ -11,8 +11,8 @@ import datetime
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from plugin import wording
 from plugin.alliance import Alert, ScoredSession
-from plugin.panel import wording
 from plugin.panel.cards import usual_level
 
 SIGNAL_WORDS = {"drop": "lower than usual", "under-line": "under the line",

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import fhir_profiles
+from plugin import wording
 from plugin.alliance import (
     Alert,
     AllianceError,
@@ -37,7 +38,6 @@ from plugin.fhir.readers import (
     referenced_id,
     sessions,
 )
-from plugin.panel import wording
 from plugin.panel.alert_list import AlertGroup, alert_list
 from plugin.panel.cards import Cards, build_cards
 from plugin.panel.reads import PanelReads

@@ -29,7 +29,7 @@ from plugin.alliance import (
     requires_text_pack,
 )
 from plugin.alliance.vocabulary import Rater
-from plugin.config import Settings
+from plugin.config import Settings, check_settings, load_settings
 from plugin.errors import ConfigError
 from plugin.fhir.readers import rater_of as declared_rater
 from plugin.recording.errors import RecordingRefused
@@ -186,3 +186,16 @@ class FormCatalogue:
                 f"({qr.get('questionnaire')}).", code="recording.unknown_questionnaire") from err
         self._by_url[url] = form
         return form
+
+
+def checked_settings(
+    config: Settings | Mapping[str, Any] | None = None,
+) -> tuple[Settings, FormCatalogue]:
+    """The settings loaded (unless given) and checked against the machine, and the form
+    catalogue: the instruments are built once, here, and the site's norms checked against
+    them. ConfigError naming every problem otherwise. Imports nothing of the web layer, so
+    `serve --workers` checks before the metrics folder is set (prometheus_client unloaded)."""
+    settings = config if isinstance(config, Settings) else load_settings(config)
+    catalogue = FormCatalogue.from_settings(settings)
+    instruments = [form.instrument for form in catalogue.offered()]
+    return check_settings(settings, instruments), catalogue

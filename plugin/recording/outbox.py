@@ -15,8 +15,8 @@ Exactly once: the Bundle's entries are conditional creates on the submission's i
 a resend after an answer was lost matches what the first send stored; a lease (an atomic `add`)
 keeps two senders from sending one item at the same time. A correction or an entered-in-error
 (kind "correction" / "entered-in-error") is an item too: its updates carry If-Match, and a resend
-after an interruption recognises the ones already made (plugin/recording/save.py), so the change
-completes once, on a server with transactions or entry by entry.
+after an interruption recognises the ones already made (plugin/recording/bundle_sender.py), so
+the change completes once, on a server with transactions or entry by entry.
 
 Which server and token: `connect(item)` (given by the web layer) returns a FhirClient: the
 launch's own, refreshed with its refresh token while the launch lives, or the companion store's
@@ -41,8 +41,8 @@ from plugin.fhir.errors import (
 )
 from plugin.fhir.retry import retryable
 from plugin.launch.session_store import SessionStore
+from plugin.recording.bundle_sender import send_bundle
 from plugin.recording.errors import OutboxWaiting, RecordingRefused
-from plugin.recording.save import send_bundle
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +70,7 @@ class OutboxPolicy:
 
 def why_unsent(err: FhirError) -> str:
     """Why an item is not stored, as a machine word the web layer turns into the clinician's
-    sentence (plugin/web/plain_words.py): "unreachable", "store_unreachable" (no token from the
+    sentence (plugin/wording/trouble.py): "unreachable", "store_unreachable" (no token from the
     companion record store), "not_allowed", "busy", "ehr_error" (worth retrying) or "refused"
     (no retry can change it)."""
     if isinstance(err, RecordStoreSignInFailed):

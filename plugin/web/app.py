@@ -16,16 +16,16 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from plugin import __version__
-from plugin.config import Settings, check_settings, load_settings
+from plugin.config import Settings
 from plugin.fhir.client import FhirClient
 from plugin.fhir.sessions import outbound_session
 from plugin.fhir.stores import RecordStores
 from plugin.launch.issuers import issuers_from, settings_for, smart_client_for
 from plugin.launch.launches import Launches
-from plugin.launch.session_stores import open_session_store
+from plugin.launch.store_from_url import open_session_store
 from plugin.ops.outbound import observe
 from plugin.panel.view_cache import PanelCache
-from plugin.recording.catalogue import FormCatalogue
+from plugin.recording.catalogue import checked_settings
 from plugin.recording.client_links import ClientLinks
 from plugin.recording.drafts import Drafts
 from plugin.recording.handoff import Handoffs
@@ -52,18 +52,6 @@ from smart_launch import LaunchContext
 from smart_launch.transport import harden_session
 
 log = logging.getLogger(__name__)
-
-
-def checked_settings(
-    config: Settings | Mapping[str, Any] | None = None,
-) -> tuple[Settings, FormCatalogue]:
-    """The settings loaded (unless given) and checked against the machine, and the form
-    catalogue: the instruments are built once, here, and the site's norms checked against
-    them. ConfigError naming every problem otherwise."""
-    settings = config if isinstance(config, Settings) else load_settings(config)
-    catalogue = FormCatalogue.from_settings(settings)
-    instruments = [form.instrument for form in catalogue.offered()]
-    return check_settings(settings, instruments), catalogue
 
 
 def create_app(

@@ -25,7 +25,6 @@ import logging
 from flask import Blueprint, g, redirect, request, url_for
 
 from plugin.fhir.stores import RecordStore
-from plugin.panel.wording import moment
 from plugin.recording.catalogue import RecordForm
 from plugin.recording.client_links import ClientLink, ClientLinks, digest
 from plugin.recording.errors import RecordingRefused
@@ -37,6 +36,7 @@ from plugin.web.names import session_names
 from plugin.web.qr import qr_svg
 from plugin.web.record_pages import Page, form_page, render, session_refs, submit
 from plugin.web.services import services
+from plugin.wording import moment
 from smart_launch import LaunchContext
 
 log = logging.getLogger(__name__)

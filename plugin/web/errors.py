@@ -42,7 +42,7 @@ def _page(status: int, title: str, message: str, code: str,
     back = url_for("panel.panel", handle=str(handle)) if handle and request.endpoint not in (
         "panel.panel",) else None  # under the path prefix too (X-Forwarded-Prefix)
     return render_template("error.html", title=title, message=message, code=code,
-                           details=details, back=back), status
+                           details=details, back=back, outcome="error"), status
 
 
 def _domain(err: AppError) -> tuple[str, int]:

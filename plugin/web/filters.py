@@ -1,11 +1,12 @@
-"""Template filters: the one wording of dates, scores, statuses and raters (panel/wording)."""
+"""Template filters: the one wording of dates, scores, statuses and raters (plugin/wording)."""
 
 from __future__ import annotations
 
 from flask import Flask
 
-from plugin.panel import wording
+from plugin import wording
 from plugin.web import plain_words
+from plugin.wording import handoff, panel, record, trouble
 
 
 def init_app(app: Flask) -> None:
@@ -21,7 +22,10 @@ def init_app(app: Flask) -> None:
     app.add_template_global(wording.instrument_name, "instrument_name")
     app.jinja_env.globals["SCALE_NAMES"] = wording.SCALE_NAMES
     app.add_template_filter(caveat_of, "caveat_of")
-    app.add_template_global(plain_words.unsent, "unsent_words")
+    app.add_template_global(trouble.unsent, "unsent_words")
+    app.jinja_env.globals["panel_words"] = panel
+    app.jinja_env.globals["record_words"] = record
+    app.jinja_env.globals["handoff_words"] = handoff
     app.add_template_global(plain_words.store_note, "store_note")
     app.add_template_global(plain_words.store_details, "store_details")
 

@@ -8,9 +8,9 @@ import logging
 import re
 from dataclasses import dataclass
 
+from plugin import wording
 from plugin.fhir.errors import FhirError
 from plugin.fhir.readers import human_name, read_encounter
-from plugin.panel import wording
 from plugin.web.current import CurrentLaunch
 
 log = logging.getLogger(__name__)

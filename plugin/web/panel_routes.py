@@ -7,8 +7,8 @@ from markupsafe import Markup
 
 from plugin.launch.scopes import REQUIRED
 from plugin.ops.metrics import ALERTS_SHOWN
+from plugin.panel.charts import build_trends, table_rows, window, window_responses, window_rows
 from plugin.panel.reads import read_panel
-from plugin.panel.trend import build_trends, table_rows, window, window_responses, window_rows
 from plugin.panel.view import PanelView
 from plugin.recording.saving import not_yet_stored
 from plugin.web.audit_hooks import audit_panel_view
@@ -67,6 +67,9 @@ def panel(handle: str) -> str:
         record_missing=record_missing,
         saved=request.args.get("saved"),
         queued=queued,
+        # the save this page follows, as data (plugin/web/record_pages.py: Outcome)
+        outcome="saved" if request.args.get("saved") else
+        "queued" if request.args.get("queued") else "",
         unsent=unsent,
         recent_alerts=RECENT_ALERTS,
         fhir_base=context.iss,

@@ -32,7 +32,6 @@ from werkzeug.wrappers import Response
 from plugin.fhir.errors import FhirError
 from plugin.fhir.readers import Session, read_encounter
 from plugin.fhir.stores import RECORD_TYPES
-from plugin.panel.wording import day
 from plugin.recording.catalogue import RecordForm
 from plugin.recording.client_sessions import session_to_answer
 from plugin.recording.one_rating import Slot
@@ -44,6 +43,7 @@ from plugin.web.launch_routes import start_launch
 from plugin.web.record_pages import Page, form_page, render, submit
 from plugin.web.security import browser_key
 from plugin.web.services import services
+from plugin.wording import day
 
 log = logging.getLogger(__name__)
 bp = Blueprint("portal", __name__)

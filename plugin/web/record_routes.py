@@ -44,6 +44,7 @@ from plugin.web.record_pages import (
     draft_owner,
     failure_message,
     form_page,
+    outcome_of,
     practitioner,
     ref,
     render,
@@ -213,10 +214,10 @@ def correct(handle: str, qr_id: str) -> Page:
     read = read_answers(record.form.display, request.form, reason=True)
     if not read.ok:
         return form_page(handle, record.form, raw=read.raw, errors=read.errors,
-                          version=version, status=422, **page)
+                          version=version, status=422, outcome="invalid", **page)
     if raw_from_answers(record.form.display, read.answers) == stored_raw:
         return form_page(handle, record.form, raw=read.raw, errors={}, version=version,
-                          status=422, **page, message=(
+                          status=422, outcome="unchanged", **page, message=(
                               "Nothing was changed: these answers are the ones already stored, "
                               "so no new version was saved. Change an answer to correct it, or "
                               "cancel."))
@@ -227,14 +228,14 @@ def correct(handle: str, qr_id: str) -> Page:
             organization=launch.settings.organization, now=services().now)
     except (AllianceError, RecordError) as err:  # before FhirError: RecordError is one
         return form_page(handle, record.form, raw=read.raw, errors={}, version=version,
-                          message=plain_words.not_recorded(),
+                          message=plain_words.not_recorded(), outcome="refused",
                           details=plain_words.it_details(err), status=422, **page)
     if outcome.state == "failed":
         error = _failure(outcome)
         message, status = failure_message(error)
         return form_page(handle, record.form, raw=read.raw, errors={}, message=message,
                           details=plain_words.it_details(error), version=version,
-                          status=status, **page)
+                          status=status, outcome=outcome_of(status), **page)
     return _changed(launch, qr_id, outcome, "corrected")
 
 
@@ -253,7 +254,7 @@ def entered_in_error(handle: str, qr_id: str) -> Page:
     if not 3 <= len(reason) <= 500:
         return render("record/entered_in_error.html", 422, reason=reason, version=version,
                        errors={"reason": "Give a reason of 3 to 500 characters."}, message="",
-                       **page)
+                       outcome="invalid", **page)
     outcome = mark_entered_in_error(
         services().saving, launch.records, who(launch), record, version=version, author=author,
         reason=reason, organization=launch.settings.organization, now=services().now)
@@ -262,7 +263,7 @@ def entered_in_error(handle: str, qr_id: str) -> Page:
         message, status = failure_message(error)
         return render("record/entered_in_error.html", status, reason=reason, version=version,
                        errors={}, message=message, details=plain_words.it_details(error),
-                       **page)
+                       outcome=outcome_of(status), **page)
     return _changed(launch, qr_id, outcome, "entered-in-error")
 
 

@@ -120,6 +120,12 @@ def test_today_leads_with_the_clients_rating_words_and_next_step(
         step = page.locator(".current-card p.next-step").first
         expect(step).to_be_visible()
         expect(step).to_contain_text("before the client leaves")
+        # With no alert open, what is worth asking about comes before the empty alert list.
+        headings = page.locator("main section.card h2").all_inner_texts()
+        asking = next(i for i, h in enumerate(headings) if h.startswith("Worth asking"))
+        alerts = next(i for i, h in enumerate(headings) if h.startswith("Open alerts"))
+        assert "Open alerts (0)" in headings[alerts] and asking < alerts, headings
+        assert len(page.locator(".current-card p.next-step").all()) == 1  # one step, not one a rule
         # The first screen holds today: its card's words and step above the fold at 800 px.
         assert step.bounding_box()["y"] + step.bounding_box()["height"] <= 800 or width < 400
         check_placed(page, [".current-card h2", ".current-card ul.today > li",

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from plugin.panel import wording
+from plugin import wording
 from tests.support.browser import (
     APP_FRAME,
     axe_violations,

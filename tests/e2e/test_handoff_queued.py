@@ -5,6 +5,7 @@ the save goes on with the launch after the unlock rotates its handle."""
 
 from __future__ import annotations
 
+import html
 import re
 from urllib.parse import parse_qs, urlsplit
 
@@ -54,7 +55,7 @@ def test_queued_hand_off_answers_are_listed_as_the_clients_once_and_cleared_when
     run.handle = urlsplit(unlocked.headers["Location"]).path.split("/")[2]
     panel = run.get(unlocked.headers["Location"].split(f"/panel/{run.handle}", 1)[1]).text
     assert "Not stored yet" in panel
-    listed = panel.split('id="unsent-h"', 1)[1].split("</section>", 1)[0]
+    listed = html.unescape(panel.split('id="unsent-h"', 1)[1].split("</section>", 1)[0])
     assert listed.count("<li>") == 1 and listed.count(WAITING) == 1, listed
     assert "waiting to be stored" in listed
     assert CLIENTS_WORDS not in panel  # the list says whose answers wait, never what they are

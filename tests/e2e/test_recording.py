@@ -3,6 +3,7 @@ the way a browser posts them, and the stored records checked in the sandbox's ow
 
 from __future__ import annotations
 
+import html
 import re
 from urllib.parse import urlsplit
 
@@ -30,7 +31,10 @@ def test_therapist_rating_is_one_qr_with_scores_and_provenance(deploy):
     run = open_launch(dep)
     page = run.get(f"/record/{THERAPIST}")
     assert page.status_code == 200 and 'type="radio"' in page.text
-    qr_id = saved_id(run.post(f"/record/{THERAPIST}", filled(page)))
+    answer = run.post(f"/record/{THERAPIST}", filled(page))
+    qr_id = saved_id(answer)
+    panel = run.get(answer.headers["Location"].split(f"/panel/{run.handle}", 1)[1])
+    assert '<main id="main" data-outcome="saved">' in panel.text
 
     qr, observations, provenances = records_of(dep, qr_id)
     assert qr["status"] == "completed"
@@ -116,7 +120,7 @@ def test_client_hand_off_stores_a_client_rating_and_locks_the_panel(deploy):
     panel = run.get("", allow_redirects=False)
     assert panel.status_code == 200
     # the client's answers stay theirs: the record says whose they are and cannot be edited
-    page = run.get(f"/responses/{qr_id}").text
+    page = html.unescape(run.get(f"/responses/{qr_id}").text)
     assert "The client's own answers, as they gave them." in page and ">Correct<" not in page
     assert "Remove: recorded by mistake" in page
     refused = run.get(f"/responses/{qr_id}/correct")
@@ -271,6 +275,7 @@ def test_an_unreachable_server_during_save_queues_it_then_sends_it_once(deploy):
     assert answer.status_code == 303  # kept in the outbox, and the clinician is told so
     panel = run.get(answer.headers["Location"].split(f"/panel/{run.handle}", 1)[1])
     assert "Not stored yet: the EHR did not answer. Nothing is lost" in panel.text
+    assert '<main id="main" data-outcome="queued">' in panel.text  # the same, as data
     assert "waiting to be stored" in panel.text and "keeps trying by itself" in panel.text
     assert "FHIR" not in panel.text and "HTTP" not in panel.text
     dropped = [e for e in dep.http.exchanges if e.url == dep.iss and e.status == 0]

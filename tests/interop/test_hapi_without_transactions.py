@@ -5,6 +5,7 @@ FHIR stores do. The app's fallback for such servers is tested against it."""
 from __future__ import annotations
 
 import contextlib
+import html
 import re
 import uuid
 from collections.abc import Iterator
@@ -129,7 +130,7 @@ def test_the_app_saves_entry_by_entry_once_even_after_a_failure_between_entries(
         assert first.told == "saved"
         saved_panel = clinician.browser.get(
             f"{app_url}/panel/{handle}?saved=x", timeout=30)
-        assert "Saved: the rating is in the patient's record" in saved_panel.text
+        assert "Saved: the rating is in the patient's record" in html.unescape(saved_panel.text)
         # How it was sent is for the integrator: folded away from the clinician.
         assert re.search(r"<details[^>]*>\s*<summary>Details for your IT team</summary>\s*<p>"
                          r"[^<]*each part was sent on its own", saved_panel.text)

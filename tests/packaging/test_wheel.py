@@ -9,12 +9,14 @@ loudly (fails under CI=true). About 50 s on a quiet two-core machine.
 
 from __future__ import annotations
 
+import email.parser
 import os
 import re
 import shutil
 import signal
 import subprocess
 import sys
+import tarfile
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -35,6 +37,7 @@ PIP_DEADLINE = 300  # seconds for a build or an install: a cold cache on a slow 
 @dataclass(frozen=True)
 class Installed:
     wheel: Path
+    source: Path  # the checkout's copy the wheel was built from
     venv: Path
     workdir: Path  # outside the checkout: nothing of the repository is importable from here
 
@@ -88,7 +91,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Installed]:
          "--no-compile", str(wheel), cwd=root)  # no .pyc for fhir.resources' models: ~15 s
     workdir = root / "work"
     workdir.mkdir()
-    yield Installed(wheel, venv, workdir)
+    yield Installed(wheel, source, venv, workdir)
 
 
 def test_the_wheel_holds_the_product_only(installed: Installed) -> None:
@@ -114,6 +117,43 @@ def test_the_version_is_written_once_and_read_by_the_package_metadata(
     assert not re.search(r"^version\s*=\s*\"", pyproject, re.MULTILINE)
 
 
+def test_the_wheel_carries_the_licence_and_says_posix_only(installed: Installed) -> None:
+    info = f"alliance_panel-{plugin.__version__}.dist-info"
+    wheel = zipfile.ZipFile(installed.wheel)
+    metadata = email.parser.Parser().parsestr(wheel.read(f"{info}/METADATA").decode())
+    assert metadata["License-Expression"] == "Apache-2.0"
+    assert metadata.get_all("License-File") == ["LICENSE"]
+    classifiers = metadata.get_all("Classifier") or []
+    for expected in ("Operating System :: POSIX", "Framework :: Flask",
+                     "Programming Language :: Python :: 3.11",
+                     "Intended Audience :: Healthcare Industry"):
+        assert expected in classifiers, classifiers
+    assert not [c for c in classifiers if "Windows" in c or "OS Independent" in c]
+    licence = wheel.read(f"{info}/licenses/LICENSE").decode()
+    assert "Apache License" in licence and "Version 2.0, January 2004" in licence
+    assert licence == (REPO / "LICENSE").read_text()
+
+
+def test_the_source_distribution_carries_the_licence(installed: Installed,
+                                                      tmp_path: Path) -> None:
+    """Built with the setuptools the wheel's build used (pyproject's build-system)."""
+    backend = tmp_path / "backend"
+    _pip(sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+         "--target", str(backend), "setuptools>=77", cwd=tmp_path)
+    dist = tmp_path / "dist"
+    done = subprocess.run(
+        [sys.executable, "-c", "import sys; from setuptools import build_meta; "
+         "print(build_meta.build_sdist(sys.argv[1]))", str(dist)],
+        cwd=installed.source, env={**_clean_env(), "PYTHONPATH": str(backend)},
+        capture_output=True, text=True, timeout=PIP_DEADLINE, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    name = done.stdout.strip().splitlines()[-1]
+    with tarfile.open(dist / name) as sdist:
+        members = {m.name.split("/", 1)[1] for m in sdist.getmembers() if "/" in m.name}
+    assert "LICENSE" in members
+    assert "PKG-INFO" in members
+
+
 def test_the_installed_command_runs_without_extras_or_the_checkout(
         installed: Installed) -> None:
     for args in (("alliance", "--help"), ("alliance", "check", "--help")):
@@ -127,9 +167,9 @@ def test_the_installed_command_runs_without_extras_or_the_checkout(
     commands = installed.run("alliance", "--help").stdout
     for command in ("serve", "check", "install", "audit", "keys"):
         assert command in commands
-    demo = installed.run("alliance", "demo")
+    demo = installed.run("alliance", "demo")  # the demo lives with the sandbox, in the checkout
     assert demo.returncode == 2
-    assert "not part of the installed package" in demo.stderr
+    assert "invalid choice: 'demo'" in demo.stderr
 
 
 def _settings(tmp: Path) -> dict[str, str]:

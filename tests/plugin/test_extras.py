@@ -11,7 +11,7 @@ import pytest
 
 from plugin.cli import main
 from plugin.errors import MissingExtra
-from plugin.launch.session_stores import open_session_store
+from plugin.launch.store_from_url import open_session_store
 from plugin.ops import metrics, readiness
 
 SECRET = "Qm7x-2LpV9cRz4tNw8bKd1yHs6fJg3eUa5oWi0Tq"

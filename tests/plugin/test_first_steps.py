@@ -1,5 +1,6 @@
-"""A newcomer's first steps: `alliance demo` with its options, a busy port named with the option
-that changes it, `/` saying what the app is, and `/healthz` answering what the docs say."""
+"""A newcomer's first steps: the demo (`python -m ehr_sandbox.demo`) with its options, a busy
+port named with the option that changes it, `/` saying what the app is, and `/healthz`
+answering what the docs say."""
 
 from __future__ import annotations
 
@@ -25,9 +26,17 @@ README = ROOT / "docs" / "integrators.md"  # where the command and its answers a
 
 
 def _alliance(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+    return _module("plugin.cli", *args, env=env)
+
+
+def _demo(*args: str) -> subprocess.Popen[str]:
+    return _module("ehr_sandbox.demo", *args)
+
+
+def _module(name: str, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("ALLIANCE_")}
     return subprocess.Popen(
-        [sys.executable, "-m", "plugin.cli", *args], cwd=ROOT, text=True,
+        [sys.executable, "-m", name, *args], cwd=ROOT, text=True,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**clean, **(env or {})},
         start_new_session=True,
     )
@@ -43,10 +52,10 @@ def _answers(url: str, deadline: float) -> requests.Response:
             time.sleep(0.1)  # polling a server's start with a deadline, not waiting blind
 
 
-def test_alliance_demo_takes_its_ports_and_data_folder(tmp_path):
+def test_the_demo_takes_its_ports_and_data_folder(tmp_path):
     ehr_port, app_port = free_port(), free_port()
     data = tmp_path / "demo-data"
-    demo = _alliance("demo", "--ehr-port", str(ehr_port), "--app-port", str(app_port),
+    demo = _demo("--ehr-port", str(ehr_port), "--app-port", str(app_port),
                      "--data-dir", str(data))
     try:
         deadline = time.monotonic() + 60
@@ -66,7 +75,7 @@ def test_a_busy_port_is_named_with_the_option_that_changes_it(tmp_path, option):
         taken.listen()
         busy = taken.getsockname()[1]
         other = "--ehr-port" if option == "--app-port" else "--app-port"
-        demo = _alliance("demo", option, str(busy), other, str(free_port()),
+        demo = _demo(option, str(busy), other, str(free_port()),
                          "--data-dir", str(tmp_path))
         _, err = demo.communicate(timeout=60)
     assert demo.returncode != 0
@@ -93,7 +102,7 @@ def test_alliance_serve_names_a_busy_port_too(tmp_path):
 def test_demo_with_a_data_folder_it_cannot_write_says_so(tmp_path):
     blocker = tmp_path / "a-file"
     blocker.write_text("")
-    demo = _alliance("demo", "--ehr-port", str(free_port()), "--app-port", str(free_port()),
+    demo = _demo("--ehr-port", str(free_port()), "--app-port", str(free_port()),
                      "--data-dir", str(blocker / "demo"))
     _, err = demo.communicate(timeout=60)
     assert demo.returncode != 0 and "--data-dir" in err and "Traceback" not in err

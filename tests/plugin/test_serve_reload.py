@@ -115,3 +115,15 @@ def test_metrics_from_several_workers_say_what_is_true_from_start_up(tmp_path):
             assert "alliance_build_info{" in body
     finally:
         server.stop()
+
+
+def test_serves_checks_load_nothing_of_prometheus_before_the_folder_is_set():
+    """`serve --workers` checks the settings before it sets PROMETHEUS_MULTIPROC_DIR; were
+    prometheus_client imported by then, every worker would count in its own memory and
+    /metrics would answer an empty page."""
+    code = ("import sys; from plugin.recording.catalogue import checked_settings; "
+            "import plugin.cli; print('prometheus_client' in sys.modules)")
+    import subprocess
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True, timeout=60)
+    assert done.stdout.strip() == "False"

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from plugin.launch.session_store import SessionStore, hash_key
-from plugin.launch.session_stores import open_session_store
+from plugin.launch.store_from_url import open_session_store
 from tests.support.postgres import PostgresServer, postgres_missing, running_postgres
 from tests.support.processes import poll_event, require_tools
 from tests.support.redis_server import RedisServer, redis_missing, running_redis

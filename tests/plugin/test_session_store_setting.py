@@ -8,7 +8,7 @@ from plugin.config import load_settings
 from plugin.errors import ConfigError
 from plugin.launch.errors import StoreUnavailable
 from plugin.launch.session_store import SqliteSessionStore
-from plugin.launch.session_stores import open_session_store
+from plugin.launch.store_from_url import open_session_store
 from plugin.web.errors import reply_for
 from tests.support.processes import free_port
 

@@ -19,9 +19,11 @@ def series(metrics_text: str, name: str) -> set[str]:
 
 def hostile_callbacks(app, errors: list[str]) -> None:
     """Each error sent on a callback of one's own launch (a fresh launch each, from many
-    addresses so the launch limit does not stop the flood first)."""
+    addresses and browsers so the launch limits do not stop the flood first)."""
     browser = app.browser()
     for n, error in enumerate(errors):
+        if n % 20 == 0:
+            browser = app.browser()
         browser.environ_base["REMOTE_ADDR"] = f"10.{n // 250 % 250}.{n % 250}.7"
         state = app.start(browser)["state"]
         browser.get("/callback", query_string={"error": error, "state": state})

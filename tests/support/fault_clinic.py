@@ -9,6 +9,10 @@ same page, as a person would. What the app told them is recorded and checked aga
 - "saved": the rating must be in HAPI at that moment;
 - "queued": it may not be there yet, but must be once the outbox has drained;
 - "refused" (nothing was saved): it must not be there;
+- "taken" (the session already has this rating, or it changed meanwhile): nothing to check.
+
+What the app said is read from the redirect (`?saved=` or `?queued=`) or from the page's
+`<main data-outcome="...">` (plugin/web/record_pages.py: Outcome), never from its sentences.
 - afterwards every rating a clinician sent is stored exactly once, with its four score
   Observations and one Provenance (`count_stored`).
 
@@ -18,6 +22,7 @@ HAPI is read directly, never through the faults.
 from __future__ import annotations
 
 import random
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -35,6 +40,14 @@ FORMS = ("alliance-checkin-therapist", "alliance-checkin-client")
 ITEMS = ("goal-1", "goal-2", "task-1", "task-2", "bond-1", "bond-2")
 SCALES = ("goal", "task", "bond", "total")
 FHIR_JSON = {"Content-Type": "application/fhir+json", "Accept": "application/fhir+json"}
+# A page's outcome (data-outcome) as the clinic tallies it; anything else: press Save again.
+TOLD = {"taken": "taken", "conflict": "taken", "refused": "refused"}
+
+
+def page_outcome(page_html: str) -> str | None:
+    """What a result page says happened, as data: its <main>'s data-outcome."""
+    found = re.search(r'<main\b[^>]*\bdata-outcome="([a-z]+)"', page_html)
+    return found.group(1) if found else None
 
 
 @dataclass
@@ -219,12 +232,8 @@ class Clinician:
             if answer.status_code == 303:
                 query = parse_qs(urlsplit(answer.headers["Location"]).query)
                 return "saved" if "saved" in query else "queued" if "queued" in query else None
-            if answer.status_code == 409:
-                return "taken"
-            if ("nothing was saved" in answer.text.lower()
-                    and answer.status_code in (422, 502)):
-                return "refused"
-            return None  # an error page or no answer: press Save again
+            # taken or refused, as the page's data; else (an error page): press Save again
+            return TOLD.get(page_outcome(answer.text) or "")
 
         save.told = str(self._until("saving", press_save))
         if save.told in ("saved", "refused"):

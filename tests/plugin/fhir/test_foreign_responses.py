@@ -59,3 +59,25 @@ def test_a_response_rendered_from_a_text_pack_is_stored_without_the_wording():
 def test_a_response_to_our_own_check_in_keeps_its_text():
     qr = rendered(fhir_profiles.questionnaire("alliance-checkin-client"))
     assert response_for_storage(qr) == qr and profile_invariant(qr)
+
+
+def test_weights_a_renderer_copied_onto_answers_and_tags_without_a_system_are_left_behind():
+    q = fhir_profiles.questionnaire("alliance-checkin-client")
+    option = q["item"][0]["answerOption"][3]
+    qr = {"resourceType": "QuestionnaireResponse", "status": "completed",
+          "questionnaire": f"{q['url']}|{q['version']}",
+          "meta": {"tag": [{"code": "lformsVersion: 40.1.3"},
+                           {"system": "https://example.org/tags", "code": "kept"}]},
+          "item": [{"linkId": q["item"][0]["linkId"], "answer": [{
+              "valueCoding": option["valueCoding"],
+              # Smart Forms copies the chosen option's extensions onto the answer
+              "extension": [*option["extension"],
+                            {"url": "https://example.org/other", "valueString": "kept"}]}]}]}
+
+    stored = response_for_storage(qr)
+
+    answer = stored["item"][0]["answer"][0]
+    assert answer["extension"] == [{"url": "https://example.org/other", "valueString": "kept"}]
+    assert answer["valueCoding"] == option["valueCoding"]  # its weights stay in the coding
+    assert stored["meta"]["tag"] == [{"system": "https://example.org/tags", "code": "kept"}]
+    assert len(qr["item"][0]["answer"][0]["extension"]) == 3  # the caller's copy untouched

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import fhir_profiles
 from plugin.panel.view import read_response
-from plugin.panel.wording import record_status
+from plugin.wording import record_status
 
 LHC_FORMS_PROFILE = "http://hl7.org/fhir/4.0/StructureDefinition/QuestionnaireResponse"
 

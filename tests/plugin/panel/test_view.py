@@ -11,8 +11,8 @@ import fhir_profiles
 from plugin.alliance import Alert, parse_site_norms
 from plugin.fhir.record_bundles import Submission, build_submission_records
 from plugin.panel.alert_list import group_alerts
+from plugin.panel.charts import build_trends, usual_range
 from plugin.panel.reads import PanelReads
-from plugin.panel.trend import build_trends, usual_range
 from plugin.panel.view import build_panel, instrument_for, state_of
 
 DAY0 = datetime.date(2026, 9, 1)
@@ -358,7 +358,7 @@ def test_the_session_in_context_leads_with_its_ratings_the_clients_words_and_a_n
 
 @pytest.mark.parametrize("count", [1, 2, 5, 7, 10, 12, 13, 20, 40])
 def test_every_session_the_heading_counts_is_listed_up_to_the_window(count):
-    from plugin.panel.trend import RECENT, window, window_rows
+    from plugin.panel.charts import RECENT, window, window_rows
 
     # every other session rated from the third on: the oldest ones attended and not rated
     history = [response(n, "client", "high") for n in range(2, count, 2)]

@@ -213,7 +213,7 @@ def test_a_companion_store_that_gives_no_token_keeps_the_save_queued_and_says_so
     clinician's words, and the outbox goes on with the other items (it once escaped as a
     failed sign-in and stopped the round)."""
     from plugin.fhir.errors import RecordStoreSignInFailed
-    from plugin.web.plain_words import unsent
+    from plugin.wording.trouble import unsent
 
     def no_token() -> str:
         raise RecordStoreSignInFailed("the record store gave no token: invalid_client")

@@ -1,11 +1,12 @@
-"""plugin.recording.save: the saved response's id and version, read from the server's answer."""
+"""plugin.recording.bundle_sender: the saved response's id and version, read from the server's
+answer."""
 
 from __future__ import annotations
 
 import pytest
 
+from plugin.recording.bundle_sender import saved_from
 from plugin.recording.errors import RecordingRefused
-from plugin.recording.save import saved_from
 
 
 def test_saved_id_and_version_from_a_transaction_response():

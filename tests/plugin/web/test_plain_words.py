@@ -24,6 +24,7 @@ from plugin.launch.errors import LaunchExpired, LaunchRefused, StoreUnavailable
 from plugin.recording.errors import RecordingRefused
 from plugin.web import plain_words
 from plugin.web.replies import reply_for
+from plugin.wording import trouble
 from smart_launch import TokenRequestError
 
 SERVER_WORDS = re.compile(r"\bFHIR\b|server|HTTP|token|https?://|\biss\b|`", re.IGNORECASE)
@@ -83,7 +84,7 @@ def test_a_save_that_failed_says_nothing_is_lost_and_what_to_do(err):
     sentence, status = plain_words.save_failed(err)
     assert not SERVER_WORDS.search(sentence), sentence
     assert "your answers are not lost: they are still on this page" in sentence.lower()
-    assert "nothing was saved" in sentence.lower()  # what tests/support/fault_clinic.py reads
+    assert "nothing was saved" in sentence.lower()
     assert status == reply_for(err)[0]  # the one table of statuses
     client, client_status = plain_words.save_failed(err, client=True)
     assert client_status == status
@@ -97,9 +98,9 @@ def test_retry_is_offered_only_where_it_can_help():
     assert "will not help" in refused and "Press Save again" in busy
 
 
-@pytest.mark.parametrize("why", [*plain_words.UNSENT, "something new"])
+@pytest.mark.parametrize("why", [*trouble.UNSENT, "something new"])
 def test_every_reason_a_rating_waits_is_said_plainly(why):
-    assert not SERVER_WORDS.search(plain_words.unsent(why))
+    assert not SERVER_WORDS.search(trouble.unsent(why))
 
 
 def test_werkzeugs_server_words_are_replaced_but_a_routes_own_words_kept():

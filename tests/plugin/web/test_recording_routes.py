@@ -14,6 +14,7 @@ from plugin.web import create_app
 from smart_launch import LaunchContext
 from smart_launch.scopes import GrantedScopes
 from tests.support.fake_http import body_of, fake_session
+from tests.support.fault_clinic import page_outcome as _outcome
 from tests.support.forms import read_form
 
 ISS = "https://ehr.example/fhir"
@@ -264,3 +265,23 @@ def test_every_time_written_comes_from_the_injected_clock(tmp_path):
     assert provenance["recorded"] == "2026-11-30T10:15:00.000+00:00"
     # the correction keeps when the answers were first given
     assert corrected["entry"][0]["resource"]["authored"] == "2026-11-02T09:00:00+00:00"
+
+
+def test_each_result_page_says_its_outcome_as_data_for_harnesses(env):
+    """What happened is on <main data-outcome>, read as the fault clinic reads it
+    (tests/support/fault_clinic.py), so no harness parses a clinician's sentence."""
+    app, transport = env
+    handle = launch(app)
+    client = app.test_client()
+    page = client.get(f"/panel/{handle}/record/{THERAPIST}").get_data(as_text=True)
+    assert _outcome(page) is None  # a form, before anything happened
+    invalid = client.post(f"/panel/{handle}/record/{THERAPIST}",
+                          data=fields_of(page, {"goal-1": "9"}))
+    assert (invalid.status_code, _outcome(invalid.get_data(as_text=True))) == (422, "invalid")
+    transport.add("POST", ISS, (422, {"resourceType": "OperationOutcome", "issue": [
+        {"severity": "error", "code": "invalid", "diagnostics": "no thanks"}]}))
+    refused = client.post(f"/panel/{handle}/record/{THERAPIST}", data=fields_of(page))
+    assert (refused.status_code, _outcome(refused.get_data(as_text=True))) == (502, "refused")
+    no_session = client.get(f"/panel/{launch(app, 'NOSESSION', encounter=None)}/record/"
+                            f"{THERAPIST}")
+    assert (no_session.status_code, _outcome(no_session.get_data(as_text=True))) == (409, "error")

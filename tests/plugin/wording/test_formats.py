@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from plugin.panel.wording import activity
+from plugin.wording import activity
 
 
 def test_a_records_history_speaks_words_not_fhir_action_codes():

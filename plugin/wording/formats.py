@@ -1,4 +1,4 @@
-"""The words and number formats every page uses, in one place, so that one thing has one name.
+"""The words and number formats every page uses, so that one thing has one name.
 
 - One date format ("3 Nov 2026"), one moment format ("3 Nov 2026, 14:05").
 - One short name per instrument and one number format per instrument: the SRS is marked on a

@@ -18,9 +18,9 @@ import datetime
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from plugin import wording
 from plugin.alliance import Instrument, NormSet, ScoredSession
 from plugin.fhir.readers import Session
-from plugin.panel import wording
 from plugin.panel.months import by_month
 from plugin.panel.view import PanelView, Response, SessionRow
 

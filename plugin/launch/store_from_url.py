@@ -1,4 +1,4 @@
-"""Which session store this deployment uses: one setting, ALLIANCE_SESSION_STORE_URL.
+"""The session store this deployment uses, opened from one setting: ALLIANCE_SESSION_STORE_URL.
 
 - unset: SQLite in `data_dir` (one instance; the default, nothing to run beside the app);
 - `postgresql://user:password@host:5432/db` (or `postgres://`): PostgreSQL;
