@@ -10,7 +10,7 @@ from flask import Flask, jsonify
 from flask.typing import ResponseReturnValue
 
 from ehr_sandbox.auth import AuthServer
-from ehr_sandbox.chart import chart_blueprint
+from ehr_sandbox.chart import chart_blueprint, portal_blueprint
 from ehr_sandbox.cohort import CONTRIBUTORS, build_cohort, load_cohort
 from ehr_sandbox.fhir import FhirServer, Store, StoreDirectory, fhir_blueprint
 from ehr_sandbox.fhir.access import Grant
@@ -68,6 +68,7 @@ def create_sandbox(settings: SandboxSettings, *,
         url_prefix="/fhir",
     )
     app.register_blueprint(chart_blueprint(store, directory, auth.create_launch, settings))
+    app.register_blueprint(portal_blueprint(directory, auth.create_launch, settings))
 
     @app.get("/healthz")
     def healthz() -> ResponseReturnValue:

@@ -95,6 +95,8 @@ def main(argv: list[str] | None = None) -> None:
     app_server = _bind(app, "127.0.0.1", args.app_port, "--app-port")
     threading.Thread(target=ehr_server.run, daemon=True).start()
     print(f"\n  Sandbox EHR:   {ehr}/   <- open this, pick a patient, the app opens in the chart")
+    print(f"  Patient portal: {ehr}/portal   <- a client signs in and answers (a phone-sized "
+          "window)")
     print(f"  Alliance Panel: http://127.0.0.1:{args.app_port}/\n  Ctrl-C stops both.\n",
           flush=True)
     try:

@@ -41,7 +41,7 @@ from .keys import SigningKey, load_signing_key, public_jwks
 from .limits import DEFAULT_LIMITS, ReadLimits
 from .pkce import generate_code_verifier, generate_token
 from .replay import OneTimeValues
-from .scopes import build_scope_list
+from .scopes import STANDALONE_LAUNCH_SCOPES, build_scope_list
 from .token import TokenSet, parse_token_response, request_token
 from .transport import harden_session
 
@@ -147,6 +147,7 @@ class SmartClient:
         needs: Mapping[str, str],
         extra_scopes: Sequence[str] = ("openid", "fhirUser", "offline_access"),
         scope_syntax: str = "auto",
+        standalone_scopes: Sequence[str] = STANDALONE_LAUNCH_SCOPES,
     ) -> tuple[str, PendingAuthorization]:
         """The authorize URL to redirect to, and what to keep until the user returns.
 
@@ -170,7 +171,8 @@ class SmartClient:
             log.info("%s publishes no issuer; not asking for an id_token", config.fhir_base)
             extras = [s for s in extras if s not in ID_TOKEN_SCOPES]
         v2 = config.supports_v2 if scope_syntax == "auto" else scope_syntax == "v2"
-        scopes = build_scope_list(needs, v2=v2, ehr_launch=launch is not None, extra=extras)
+        scopes = build_scope_list(needs, v2=v2, ehr_launch=launch is not None, extra=extras,
+                                  standalone=standalone_scopes)
         pending = PendingAuthorization(
             state=generate_token(),
             code_verifier=generate_code_verifier(),

@@ -65,10 +65,13 @@ def resource_scopes(
 
 
 def build_scope_list(
-    needs: Mapping[str, str], *, v2: bool, ehr_launch: bool, extra: Sequence[str] = ()
+    needs: Mapping[str, str], *, v2: bool, ehr_launch: bool, extra: Sequence[str] = (),
+    standalone: Sequence[str] = STANDALONE_LAUNCH_SCOPES,
 ) -> list[str]:
-    """Launch scopes, then resource scopes, then extras; without duplicates, order kept."""
-    launch = EHR_LAUNCH_SCOPES if ehr_launch else STANDALONE_LAUNCH_SCOPES
+    """Launch scopes, then resource scopes, then extras; without duplicates, order kept.
+    ``standalone``: the launch scopes of a standalone launch (a patient's app asks only
+    ``launch/patient``: a patient picks no encounter)."""
+    launch = EHR_LAUNCH_SCOPES if ehr_launch else tuple(standalone)
     ordered = [*launch, *resource_scopes(needs, v2=v2), *extra]
     return list(dict.fromkeys(s for s in ordered if s))
 

@@ -31,7 +31,8 @@ REFRESH_SCOPES = frozenset({"offline_access", "online_access"})
 
 @dataclass(frozen=True)
 class Subject:
-    """The end user (a practitioner) and launch context behind a user-facing grant."""
+    """The end user and launch context behind a user-facing grant. ``practitioner``: the
+    signed-in practitioner's id, or ``Patient/<id>`` for a patient signed in to the portal."""
 
     practitioner: str
     patient: str | None = None
@@ -72,6 +73,9 @@ class TokenIssuer:
         self.key = key
 
     def fhir_user(self, practitioner: str) -> str:
+        """The user's fhirUser: a Practitioner, or the Patient signed in to the portal."""
+        if practitioner.startswith("Patient/"):
+            return f"{self.settings.fhir_base}/{practitioner}"
         return f"{self.settings.fhir_base}/Practitioner/{practitioner}"
 
     def generate(self, grant_type: str, client: SandboxClient, user: Subject | None = None,

@@ -4,7 +4,8 @@
     ├── LaunchRefused    a launch request the app will not start: no ``iss``, an issuer that is
     │   │                not configured, a parameter too long ("launch.missing_iss",
     │   │                "launch.unknown_iss", "launch.parameter_too_long"), or a
-    │   │                patient's sign-in on a clinician's route ("launch.patient_user")
+    │   │                patient's sign-in on a clinician's route ("launch.patient_user"),
+    │   │                a clinician's on a client's portal page ("launch.not_patient_user")
     │   └── LaunchLimited  too many launches pending from one client address
     │       │            ("launch.too_many_launches") or one browser
     │       │            ("launch.too_many_from_browser")

@@ -36,7 +36,7 @@ from plugin.launch.pending import (
 )
 
 __all__ = ["MAX_PARAMETER", "PENDING_TTL", "Binding", "Launches", "StartedLaunch"]
-from plugin.launch.scopes import NEEDS
+from plugin.launch.scopes import NEEDS, PATIENT_NEEDS, PATIENT_STANDALONE_SCOPES
 from plugin.launch.session_store import SessionStore
 from plugin.launch.store_lock import StoreLock
 from smart_launch import (
@@ -117,9 +117,10 @@ class Launches:
 
     def begin(
         self, iss: str | None, launch: str | None, browser_key: str | None,
-        address: str = "unknown",
+        address: str = "unknown", *, patient_facing: bool = False,
     ) -> StartedLaunch:
-        """Check the issuer, then build the authorization redirect and remember its state."""
+        """Check the issuer, then build the authorization redirect and remember its state.
+        ``patient_facing``: a patient's own launch from a portal (PATIENT_NEEDS)."""
         for name, value in (("iss", iss), ("launch", launch)):
             if value is not None and len(value) > MAX_PARAMETER:
                 raise LaunchRefused(
@@ -145,13 +146,16 @@ class Launches:
             )
         count_pending(self._store, address, browser_key)
         issuer = self._issuers.get(base)
+        asks: dict[str, Any] = {"needs": NEEDS}
+        if patient_facing:
+            asks = {"needs": PATIENT_NEEDS, "standalone_scopes": PATIENT_STANDALONE_SCOPES}
         if issuer is None:
             url, pending = self._clients[base].begin_launch(
-                base, launch=launch or None, needs=NEEDS)
+                base, launch=launch or None, **asks)
         else:
             url, pending = self._clients[base].begin_launch(
-                base, launch=launch or None, needs=NEEDS, extra_scopes=issuer.extra_scopes,
-                scope_syntax=issuer.scope_syntax)
+                base, launch=launch or None, extra_scopes=issuer.extra_scopes,
+                scope_syntax=issuer.scope_syntax, **asks)
         key = browser_key or secrets.token_urlsafe(32)
         record = {"pending": pending.to_dict(), "browser": digest(key), "authorize": url,
                   "binding": "cookie" if browser_key else "unknown", "page": None}

@@ -14,7 +14,12 @@ How it works (framework-free; plugin/web/client_link_routes.py is the glue):
 3. Single use: once the answers are sent (stored or safely queued) the link is *used*; a link
    past its time is *expired*; both open only a page saying the questions are closed. The
    record stays (without the capability) until ``KEEP_AFTER`` past its expiry, so the
-   clinician's panel can say whether each link is waiting, used or expired.
+   clinician's panel can say whether each link is waiting, used, expired or replaced.
+4. A new link for the same session and form *replaces* the one still waiting: the old one opens
+   nothing more. The clinician's page shows the new capability once, after a redirect (a reload
+   must not make another link): it is kept for that one showing, sealed with a key that only
+   the redirect's address carries (``seal``/``unseal``), so neither the address nor the session
+   store alone gives the link.
 
 Every link of a session is listed under the session's key (``SESSION_KIND``), newest last, at
 most ``MAX_PER_SESSION``.
@@ -22,6 +27,7 @@ most ``MAX_PER_SESSION``.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import secrets
 import uuid
@@ -35,6 +41,8 @@ KIND = "client_link"  # digest of the capability -> what the link may do, and it
 SESSION_KIND = "client_link_session"  # session key -> the digests of its links
 MAX_PER_SESSION = 20
 KEEP_AFTER = 7 * 86400.0  # a used or expired link is still listed this long after its expiry
+SHOWN_KIND = "client_link_shown"  # a new link's capability, sealed, until its page shows it
+SHOWN_SECONDS = 300.0
 
 
 def digest(capability: str) -> str:
@@ -56,9 +64,10 @@ class ClientLink:
     submission_id: str
     created: float
     expires: float
-    state: str  # "waiting" | "used" | "expired"
+    state: str  # "waiting" | "used" | "expired" | "replaced"
     used_at: float | None = None
     saved: str | None = None  # the QuestionnaireResponse id once stored ("" while queued)
+    session_day: str = ""  # the session's date as the client reads it ("" when unknown)
 
 
 def _link(record: dict[str, Any], now: float) -> ClientLink:
@@ -68,7 +77,16 @@ def _link(record: dict[str, Any], now: float) -> ClientLink:
     return ClientLink(str(record["iss"]), str(record["patient"]), str(record["encounter"]),
                       str(record["questionnaire"]), str(record["submission_id"]),
                       float(record["created"]), float(record["expires"]), state,
-                      record.get("used_at"), record.get("saved"))
+                      record.get("used_at"), record.get("saved"),
+                      str(record.get("session_day") or ""))
+
+
+def _pad(key: str) -> bytes:
+    return hashlib.sha512(f"alliance-panel shown link\x00{key}".encode()).digest()
+
+
+def _xor(data: bytes, pad: bytes) -> bytes:
+    return bytes(a ^ b for a, b in zip(data, pad, strict=False))
 
 
 class ClientLinks:
@@ -77,21 +95,53 @@ class ClientLinks:
         self._clock = clock
 
     def create(self, *, iss: str, patient: str, encounter: str, questionnaire_id: str,
-               lifetime: float) -> str:
+               lifetime: float, session_day: str = "") -> str:
         """A new link for this client, session and form, valid ``lifetime`` seconds; returns
-        the capability (shown once; only its digest is kept)."""
+        the capability (shown once; only its digest is kept). A link of the same session and
+        form still waiting is replaced: it opens nothing more."""
         now = self._clock()
         capability = secrets.token_urlsafe(32)
         record = {"iss": iss, "patient": patient, "encounter": encounter,
                   "questionnaire": questionnaire_id, "submission_id": str(uuid.uuid4()),
-                  "created": now, "expires": now + lifetime, "state": "waiting"}
+                  "created": now, "expires": now + lifetime, "state": "waiting",
+                  "session_day": session_day}
         key = digest(capability)
-        self._store.put(KIND, key, record, lifetime + KEEP_AFTER)
         session = session_key(iss, patient, encounter)
         known = self._store.get(SESSION_KIND, session) or {"links": []}
+        for old in known["links"]:
+            self._replace(str(old), questionnaire_id, now)
+        self._store.put(KIND, key, record, lifetime + KEEP_AFTER)
         links = [*known["links"], key][-MAX_PER_SESSION:]
         self._store.put(SESSION_KIND, session, {"links": links}, lifetime + KEEP_AFTER)
         return capability
+
+    def _replace(self, key: str, questionnaire_id: str, now: float) -> None:
+        record = self._store.get(KIND, key)
+        if (record is None or record.get("questionnaire") != questionnaire_id
+                or _link(record, now).state != "waiting"):
+            return
+        remaining = float(record["expires"]) + KEEP_AFTER - now
+        self._store.put(KIND, key, {**record, "state": "replaced", "used_at": now},
+                        max(remaining, 60.0))
+
+    def seal(self, capability: str, owner: str) -> str:
+        """Keep a new link's capability for one showing to ``owner`` (the clinician's handle);
+        returns the key the redirect's address carries. The store keeps only the capability
+        sealed with that key, and the key's digest."""
+        key = secrets.token_urlsafe(32)
+        sealed = base64.urlsafe_b64encode(_xor(capability.encode(), _pad(key))).decode()
+        self._store.put(SHOWN_KIND, digest(key), {"owner": owner, "sealed": sealed},
+                        SHOWN_SECONDS)
+        return key
+
+    def unseal(self, key: str, owner: str) -> str | None:
+        """The capability ``seal`` kept, once, for its owner; None after that (a reload)."""
+        if not key or len(key) > 128:
+            return None
+        kept = self._store.take(SHOWN_KIND, digest(key))
+        if kept is None or kept.get("owner") != owner:
+            return None
+        return _xor(base64.urlsafe_b64decode(str(kept["sealed"])), _pad(key)).decode()
 
     def find(self, capability: str) -> ClientLink | None:
         """The link a capability names, whatever its state; None for one never made (or gone)."""

@@ -40,6 +40,7 @@ from plugin.web import (
     handoff_routes,
     log_redaction,
     ops_routes,
+    portal_routes,
     record_routes,
     security,
 )
@@ -132,6 +133,7 @@ def create_app(
     app.register_blueprint(record_routes.bp)
     app.register_blueprint(handoff_routes.bp)
     app.register_blueprint(client_link_routes.bp)
+    app.register_blueprint(portal_routes.bp)
     security.init_app(app, settings)
     errors.init_app(app)
     filters.init_app(app)

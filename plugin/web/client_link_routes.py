@@ -2,7 +2,9 @@
 plugin/recording/client_links.py).
 
     POST      /panel/<h>/links            make a link for the session in context and a client
-                                          form; the page shows it once, as text and QR code
+                                          form (replacing one still waiting), then redirect
+    GET       /panel/<h>/links/<form>     the new link, once, as text and QR code; after that
+                                          (a reload) the link's state and a button for a new one
     GET/POST  /answer/<capability>        the client's form for that session, nothing else
 
 The client's pages carry only the capability: no handle, no link into the panel, no EHR style,
@@ -20,15 +22,17 @@ from __future__ import annotations
 import datetime
 import logging
 
-from flask import Blueprint, g, request, url_for
+from flask import Blueprint, g, redirect, request, url_for
 
 from plugin.fhir.stores import RecordStore
+from plugin.recording.catalogue import RecordForm
 from plugin.recording.client_links import ClientLink, ClientLinks, digest
 from plugin.recording.errors import RecordingRefused
 from plugin.recording.one_rating import Slot
 from plugin.web.audit_hooks import audit_panel_view, audit_write
 from plugin.web.csrf import check_csrf
 from plugin.web.current import CurrentLaunch, current_launch
+from plugin.web.names import session_names
 from plugin.web.qr import qr_svg
 from plugin.web.record_pages import Page, form_page, render, session_refs, submit
 from plugin.web.services import services
@@ -66,11 +70,9 @@ def session_links(launch: CurrentLaunch) -> list[ClientLink]:
     return _links().for_session(context.iss, context.patient, context.encounter)
 
 
-@bp.post("/panel/<handle>/links")
-def make(handle: str) -> Page:
-    launch = current_launch(handle)
-    check_csrf(handle)
-    form = services().catalogue.form(request.form.get("questionnaire_id", ""))
+def _link_form(launch: CurrentLaunch, questionnaire_id: str) -> RecordForm:
+    """The client form a link may open for this launch's session; refused in plain words."""
+    form = services().catalogue.form(questionnaire_id)
     session_refs(launch)  # a session in context, or the page says so
     if not form.hand_off:
         raise RecordingRefused(
@@ -79,16 +81,43 @@ def make(handle: str) -> Page:
     refused = links_refused(launch)
     if refused:
         raise RecordingRefused(refused, code="recording.no_link")
+    return form
+
+
+@bp.post("/panel/<handle>/links")
+def make(handle: str) -> Page:
+    launch = current_launch(handle)
+    check_csrf(handle)
+    form = _link_form(launch, request.form.get("questionnaire_id", ""))
     context = launch.context
     hours = services().settings.client_link_hours
     capability = _links().create(iss=context.iss, patient=str(context.patient),
                                  encounter=str(context.encounter), questionnaire_id=form.id,
-                                 lifetime=hours * 3600)
-    link = f"{services().settings.public_url}{url_for('client_link.answer', capability=capability)}"
-    made = _links().find(capability)
+                                 lifetime=hours * 3600,
+                                 session_day=session_names(launch).session_day)
     log.info("client link made")
-    return render("client/link_made.html", handle=handle, form=form, link=link, made=made,
-                  qr=qr_svg(link, title="QR code of the client's link"), hours=hours)
+    shown = _links().seal(capability, handle)
+    return redirect(url_for("client_link.made", handle=handle, questionnaire_id=form.id,
+                            shown=shown), code=303)
+
+
+@bp.get("/panel/<handle>/links/<questionnaire_id>")
+def made(handle: str, questionnaire_id: str) -> Page:
+    """The new link, shown once; on a reload, the state of the session's link for this form."""
+    launch = current_launch(handle)
+    form = _link_form(launch, questionnaire_id)
+    hours = services().settings.client_link_hours
+    capability = _links().unseal(request.args.get("shown", ""), handle)
+    found = _links().find(capability) if capability else None
+    if capability and found is not None:
+        link = (f"{services().settings.public_url}"
+                f"{url_for('client_link.answer', capability=capability)}")
+        return render("client/link_made.html", handle=handle, form=form, link=link,
+                      made=found, qr=qr_svg(link, title="QR code of the client's link"),
+                      hours=hours)
+    latest = [one for one in session_links(launch) if one.questionnaire_id == form.id]
+    return render("client/link_made.html", handle=handle, form=form, link=None,
+                  made=latest[-1] if latest else None, qr=None, hours=hours)
 
 
 def _store_for(link: ClientLink) -> RecordStore | None:
@@ -135,7 +164,7 @@ def answer(capability: str) -> Page:
         if answered:
             return render("client/closed.html", 410, answered=True)
         return form_page(capability, form, action=action, mode="handoff", raw={}, errors={},
-                         submission_id=link.submission_id)
+                         submission_id=link.submission_id, client_session=session_words(link))
     check_csrf(capability)
 
     def saved(qr_id: str) -> Page:
@@ -148,7 +177,19 @@ def answer(capability: str) -> Page:
     return submit(launch, form, action=action, mode="handoff", patient=patient,
                   encounter=store.ref("Encounter", link.encounter), author=patient,
                   enterer=None, on_saved=saved, fixed_submission_id=link.submission_id,
-                  page_key=capability, origin="link")
+                  page_key=capability, origin="link", on_taken=answered_already,
+                  page_extra={"client_session": session_words(link)})
+
+
+def answered_already() -> Page:
+    """The client's page when the session already has these answers (sent from another
+    device, typed in from paper): nothing for them to do."""
+    return render("client/closed.html", 409, answered=True)
+
+
+def session_words(link: ClientLink) -> str:
+    """The session a client's page asks about, in their words: they answer before or after it."""
+    return f"your session on {link.session_day}" if link.session_day else "your recent session"
 
 
 @bp.app_template_global("client_links_refused")

@@ -21,6 +21,7 @@ from __future__ import annotations
 from flask import Blueprint, g, jsonify, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
+from plugin.web.current import is_patient_user
 from plugin.web.handoff_routes import end_open_handoffs
 from plugin.web.security import browser_key, set_browser_cookie
 from plugin.web.services import services
@@ -31,10 +32,15 @@ bp = Blueprint("launch", __name__)
 @bp.get("/launch")
 def launch() -> Response:
     """EHR launch (iss + launch) or standalone launch (iss only)."""
+    return start_launch(patient_facing=False)
+
+
+def start_launch(*, patient_facing: bool) -> Response:
+    """A clinician's launch, or a patient's own from a portal (plugin/web/portal_routes.py)."""
     app = services()
     started = app.launches.begin(
         request.args.get("iss"), request.args.get("launch"), browser_key(request),
-        request.remote_addr or "unknown",
+        request.remote_addr or "unknown", patient_facing=patient_facing,
     )
     # Read (and cache) what the EHR accepts now, so the panel needs no extra round trip.
     app.record_stores.capability(started.fhir_base)
@@ -74,8 +80,11 @@ def _completed(handle: str) -> Response:
     launches = services().launches
     # For the launches metric (plugin/web/ops_routes.py): which issuer this launch was for.
     g.launch_issuer = launches.issuer(handle)
+    context = launches.context(handle, browser_key(request), fresh=False)
+    if is_patient_user(context):  # a client's own launch: their questions, never the panel
+        return redirect(url_for("portal.home", handle=handle), code=303)
     # A new launch for a session ends a hand-off of an earlier one whose questions are open.
-    end_open_handoffs(launches.context(handle, browser_key(request), fresh=False))
+    end_open_handoffs(context)
     return redirect(url_for("panel.panel", handle=handle), code=303)
 
 

@@ -138,14 +138,17 @@ def taken_message(outcome: SaveOutcome, form: RecordForm, *, client: bool = Fals
 def submit(launch: CurrentLaunch, form: RecordForm, *, action: str, mode: str, patient: str,
             encounter: str, author: str, enterer: str | None, on_saved: Callable[[str], Page],
             fixed_submission_id: str | None = None, page_key: str | None = None,
-            origin: str | None = None) -> Page:
+            origin: str | None = None, on_taken: Callable[[], Page] | None = None,
+            page_extra: dict[str, Any] | None = None) -> Page:
     """Read the posted answers and save them: one rating per session, rater and form, written
     to the outbox first. The clinician is told what happened (plugin/web/plain_words.py):
     saved, queued (kept, sent when the EHR takes it), already rated, or refused; a page that
     did not save keeps what was typed, and a clinician's typed answers are kept as a draft
     whatever happens. `page_key`: what the page is keyed by when it is not the launch's
     handle (a client capability), for its CSRF token; the handle never reaches that page.
-    `origin`: whose hands the answers came through, when not the mode's ("link")."""
+    `origin`: whose hands the answers came through, when not the mode's ("link").
+    `on_taken`: the page when the session already has this rating (a client on their own
+    device has nothing left to do); `page_extra`: more for the form page's template."""
     handle = page_key or launch.handle
     client = page_key is not None  # the client's own page: never a clinician's detail
     read = read_answers(form.display, request.form)
@@ -155,7 +158,8 @@ def submit(launch: CurrentLaunch, form: RecordForm, *, action: str, mode: str, p
         submission_id = str(uuid.uuid4())
         errors.setdefault("submission_id", "The form was incomplete; check it and send again.")
     page: dict[str, Any] = {"handle": handle, "form": form, "action": action, "mode": mode,
-                            "raw": read.raw, "submission_id": submission_id}
+                            "raw": read.raw, "submission_id": submission_id,
+                            **(page_extra or {})}
     saving = services().saving
     owner = draft_owner(launch, form) if mode != "handoff" else None
     if owner is not None:  # what was typed is kept, whatever happens next
@@ -184,6 +188,8 @@ def submit(launch: CurrentLaunch, form: RecordForm, *, action: str, mode: str, p
         return form_page(errors={}, message=plain_words.submission_conflict(client=client),
                           status=409, outcome="conflict", **page)
     if outcome.state == "taken":
+        if on_taken is not None:
+            return on_taken()
         return form_page(errors={}, message=taken_message(outcome, form, client=client),
                           status=409, outcome="taken",
                           existing=outcome.existing if not client else None, **page)

@@ -41,6 +41,8 @@ def _make_link(app: AppUnderAttack, handle: str, browser: FlaskClient | None = N
     token = re.search(r'name="csrf_token" value="([^"]+)"', chooser).group(1)
     made = browser.post(f"/panel/{handle}/links",
                         data={"csrf_token": token, "questionnaire_id": CLIENT_FORM})
+    if made.status_code == 303:  # POST, redirect, GET
+        made = browser.get(made.headers["Location"])
     assert made.status_code == 200, made.get_data(as_text=True)[:800]
     link = re.search(r'id="client-link"[^>]*value="([^"]+)"', made.get_data(as_text=True))
     return urlsplit(html.unescape(link.group(1))).path
@@ -183,7 +185,9 @@ def test_a_patients_sign_in_never_opens_the_clinicians_panel(hostile, tmp_path):
         ehr.id_token = lambda _user=user, **claims: SmartEhr.id_token(  # type: ignore[method-assign]
             ehr, **{"fhirUser": _user, **claims})
         browser = app.browser()
-        handle = app.launch(browser)
+        done = app.finish(browser, app.start(browser))
+        assert done.status_code == 303 and "/panel/" not in done.headers["Location"]
+        handle = done.headers["Location"].rsplit("/", 1)[1]  # the client's own pages' handle
         for url in (f"/panel/{handle}", f"/panel/{handle}/record",
                     f"/panel/{handle}/record/{CLIENT_FORM}"):
             refused = browser.get(url)

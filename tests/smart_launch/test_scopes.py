@@ -94,3 +94,14 @@ def test_str_round_trips() -> None:
     text = "launch openid patient/Patient.r"
     assert str(GrantedScopes.parse(text)) == text
     assert GrantedScopes.parse(str(GrantedScopes.parse(text))) == GrantedScopes.parse(text)
+
+
+def test_a_patients_standalone_launch_asks_only_launch_patient():
+    needs = {"Encounter": "rs", "QuestionnaireResponse": "cu"}
+    v1 = build_scope_list(needs, v2=False, ehr_launch=False, standalone=("launch/patient",))
+    assert v1 == ["launch/patient", "patient/Encounter.read",
+                  "patient/QuestionnaireResponse.write"]
+    v2 = build_scope_list(needs, v2=True, ehr_launch=False, standalone=("launch/patient",))
+    assert v2 == ["launch/patient", "patient/Encounter.rs", "patient/QuestionnaireResponse.cu"]
+    from_portal = build_scope_list(needs, v2=True, ehr_launch=True, standalone=("launch/patient",))
+    assert from_portal[0] == "launch" and "launch/patient" not in from_portal

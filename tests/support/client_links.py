@@ -20,6 +20,10 @@ def make_link(run, questionnaire_id: str = CLIENT) -> tuple[str, str]:
     token = re.search(r'name="csrf_token" value="([^"]+)"', body).group(1)
     made = run.browser.post(f"{run.dep.app.url}{action}", timeout=20, allow_redirects=False,
                             data={"csrf_token": token, "questionnaire_id": questionnaire_id})
+    if made.status_code == 303:  # POST, redirect, GET: a reload makes no second link
+        where = made.headers["Location"]
+        where = where if "://" in where else f"{run.dep.app.url}{where}"
+        made = run.browser.get(where, timeout=20, allow_redirects=False)
     assert made.status_code == 200, made.text[:1500]
     link = html.unescape(re.search(r'id="client-link"[^>]*value="([^"]+)"', made.text).group(1))
     return link, made.text

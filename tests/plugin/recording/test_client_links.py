@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from plugin.launch.session_store import SqliteSessionStore
-from plugin.recording.client_links import KIND, ClientLinks, digest
+from plugin.recording.client_links import KIND, SHOWN_KIND, ClientLinks, digest
 from tests.support.clock import FakeClock
 
 KEY = "Vq3r-8NcZ0pLw2xY7tKd4hJm9sFb6gRe1uAi5oTy"
@@ -72,3 +72,30 @@ def test_the_store_keeps_the_links_digest_not_the_link(tmp_path):
     assert session_store.get(KIND, capability) is None
     record = session_store.get(KIND, digest(capability))
     assert record is not None and capability not in str(record)
+
+
+def test_a_new_link_shown_once_after_the_redirect_and_never_kept_in_the_clear(tmp_path):
+    clock = FakeClock(1_000_000.0)
+    sessions = SqliteSessionStore(tmp_path / "s.sqlite3", KEY)
+    made = ClientLinks(sessions, clock)
+    capability = make(made)
+    key = made.seal(capability, "handle-1")
+    kept = sessions.values(SHOWN_KIND)
+    assert kept and capability not in repr(kept) and key not in repr(kept)
+    assert made.unseal(key, "someone-else") is None  # another launch's page: nothing
+    key = made.seal(capability, "handle-1")
+    assert made.unseal(key, "handle-1") == capability
+    assert made.unseal(key, "handle-1") is None  # a reload: shown once only
+    assert made.unseal("", "handle-1") is None and made.unseal("x" * 500, "handle-1") is None
+
+
+def test_a_new_link_for_the_same_session_and_form_replaces_the_waiting_one(tmp_path):
+    clock = FakeClock(1_000_000.0)
+    made = links(tmp_path, clock)
+    first = make(made)
+    other_session = make(made, encounter="e2")
+    second = make(made)
+    assert made.usable(first) is None and made.find(first).state == "replaced"
+    assert made.usable(second) is not None and made.usable(other_session) is not None
+    states = [s.state for s in made.for_session("https://ehr.example/fhir", "p1", "e1")]
+    assert states == ["replaced", "waiting"]
