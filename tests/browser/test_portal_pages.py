@@ -52,7 +52,7 @@ def test_the_client_answers_from_the_portal_on_a_phone(dep, browser, width):
         assert "A few questions about your session on" in page.locator("h1").inner_text()
         _clean(page)
         shoot(page, f"client-portal-home-{width}px", full_page=True)
-        page.get_by_role("link", name="Answer:").first.click()
+        page.get_by_role("link", name="Start the questions").first.click()
         page.locator("h1#form-h").wait_for()
         _clean(page)
         for group in page.locator("fieldset").all():
