@@ -88,8 +88,11 @@ def visit(steps: Steps, launch_url: str, think: Callable[[], None]) -> None:
     saved = steps.post(f"{panel}/record/{THERAPIST}", _fields(form, ANSWERS), "record save")
     if saved is None:
         return
-    qr_id = parse_qs(urlsplit(saved.headers["Location"]).query)["saved"][0]
+    stored = parse_qs(urlsplit(saved.headers["Location"]).query).get("saved")
     steps.get(panel, "panel")
+    if not stored:  # queued while the EHR was slow: the outbox stores it; nothing to correct yet
+        return
+    qr_id = stored[0]
     think()
     correct = f"{panel}/responses/{qr_id}/correct"
     form = steps.get(correct, "correct form")
