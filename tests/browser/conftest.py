@@ -6,8 +6,6 @@ test. When Chromium or axe-core is missing the tests skip loudly, and fail under
 
 from __future__ import annotations
 
-import os
-import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -15,21 +13,14 @@ import pytest
 
 from tests.support.browser import TIMEOUT_MS, launch_chromium, missing_tools
 from tests.support.deployment import Deployment, start_deployment
+from tests.support.processes import require_tools
 from tests.support.servers import LiveServer
 
 
 @pytest.fixture(scope="session")
 def browser_tools() -> None:
     """The one place that decides: run, skip loudly, or (in CI) fail."""
-    missing = missing_tools()
-    if not missing:
-        return
-    reason = "browser tests need " + "; ".join(missing)
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"CI=true and {reason}", pytrace=False)
-    banner = "!" * 78
-    print(f"\n{banner}\n!! SKIPPING the Chromium tests: {reason}\n{banner}", file=sys.stderr)
-    pytest.skip(f"SKIPPED LOUDLY: {reason}")
+    require_tools("Chromium browser tier", missing_tools())
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,6 @@ nobody checks them; what is tested is that the app obtains, refreshes and sends 
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -37,6 +36,7 @@ from tests.support.interop import (
     stop_process,
     wait_for,
 )
+from tests.support.processes import require_tools
 from tests.support.servers import LiveServer, free_port
 
 
@@ -66,16 +66,8 @@ def _build_if_needed() -> None:
 def interop_tools() -> None:
     """The one place that decides: run, skip loudly, or (in CI) fail."""
     missing = _missing()
-    if not missing:
-        _build_if_needed()
-        return
-    reason = "the interoperability tier needs " + "; ".join(missing)
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"CI=true and {reason}", pytrace=False)
-    banner = "!" * 78
-    print(f"\n{banner}\n!! SKIPPING the HAPI / oidc-provider tests: {reason}\n{banner}",
-          file=sys.stderr)
-    pytest.skip(f"SKIPPED LOUDLY: {reason}")
+    require_tools("HAPI / oidc-provider interoperability tier", missing)
+    _build_if_needed()
 
 
 @pytest.fixture(scope="session")

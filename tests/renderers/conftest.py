@@ -11,9 +11,7 @@ skips loudly, and fails under CI=true.
 
 from __future__ import annotations
 
-import os
 import shutil
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,6 +25,7 @@ from tests.renderers.site import Site, missing_builds
 from tests.support.browser import TIMEOUT_MS, launch_chromium
 from tests.support.browser import missing_tools as browser_missing
 from tests.support.interop import HAPI_JAR, start_hapi, stop_process
+from tests.support.processes import require_tools
 from tests.support.servers import free_port
 
 FHIR_JSON = {"Content-Type": "application/fhir+json", "Accept": "application/fhir+json"}
@@ -60,15 +59,7 @@ def _missing() -> list[str]:
 @pytest.fixture(scope="session")
 def renderer_tools() -> None:
     """The one place that decides: run, skip loudly, or (in CI) fail."""
-    missing = _missing()
-    if not missing:
-        return
-    reason = "the renderer tier needs " + "; ".join(missing)
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"CI=true and {reason}", pytrace=False)
-    banner = "!" * 78
-    print(f"\n{banner}\n!! SKIPPING the SDC renderer tests: {reason}\n{banner}", file=sys.stderr)
-    pytest.skip(f"SKIPPED LOUDLY: {reason}")
+    require_tools("SDC renderer tier", _missing())
 
 
 @pytest.fixture(scope="module")

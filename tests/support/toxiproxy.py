@@ -23,7 +23,6 @@ import os
 import random
 import shutil
 import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -56,17 +55,14 @@ def find_toxiproxy() -> Path | None:
 def require_toxiproxy() -> Path:
     """For a test: the binary, or a loud skip (a failure under CI=true, where .ci/run must
     have installed it)."""
-    import pytest  # only tests call this; benchmarks use find_toxiproxy()
+    # imported here: it needs pytest, which the benchmarks (find_toxiproxy) do without
+    from tests.support.processes import require_tools
 
     binary = find_toxiproxy()
     if binary is not None:
         return binary
-    reason = f"the fault tests need toxiproxy-server: {INSTALL_HINT}"
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"CI=true and {reason}", pytrace=False)
-    banner = "!" * 78
-    print(f"\n{banner}\n!! SKIPPING the Toxiproxy tests: {reason}\n{banner}", file=sys.stderr)
-    pytest.skip(f"SKIPPED LOUDLY: {reason}")
+    require_tools("Toxiproxy fault tests", [f"toxiproxy-server: {INSTALL_HINT}"])
+    raise AssertionError("unreachable: require_tools skips or fails")
 
 
 class ToxiproxyError(RuntimeError):
