@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -78,6 +79,20 @@ def tier_of(path: Path) -> str:
     if folder not in FOLDER_TIERS:
         raise pytest.UsageError(f"tests/{folder} has no tier: add it to FOLDER_TIERS in {__file__}")
     return FOLDER_TIERS[folder]
+
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Any]:
+    """One Playwright for the whole run, shared by the browser and renderer tiers: its sync
+    API runs an event loop of its own, and a second one started while the first is open
+    fails ("Sync API inside the asyncio loop")."""
+    from playwright.sync_api import expect, sync_playwright
+
+    from tests.support.browser import TIMEOUT_MS
+
+    expect.set_options(timeout=TIMEOUT_MS)
+    with sync_playwright() as p:
+        yield p
 
 
 @pytest.fixture(scope="module")

@@ -23,19 +23,12 @@ def browser_tools() -> None:
     require_tools("Chromium browser tier", missing_tools())
 
 
-@pytest.fixture(scope="session")
-def playwright(browser_tools: None) -> Iterator[Any]:
-    from playwright.sync_api import expect, sync_playwright
-
-    expect.set_options(timeout=TIMEOUT_MS)
-    with sync_playwright() as p:
-        yield p
 
 
 
 
 @pytest.fixture(scope="module")
-def browser(playwright: Any) -> Iterator[Any]:
+def browser(browser_tools: None, playwright: Any) -> Iterator[Any]:
     chromium = launch_chromium(playwright)
     yield chromium
     chromium.close()

@@ -247,21 +247,21 @@ def test_the_panel_shows_the_stored_scores_and_an_alert_for_the_low_client_ratin
     assert "not yet recorded" not in page.text.split("This session", 1)[1][:600]
     kinds = set(re.findall(r'class="alert alert-([a-z-]+) ', page.text))
     assert kinds, page.text[:3000]
-    # "This session" shows each rater's total as scored from the answers sent (17 for the
+    # "This session" lists each rater's total as scored from the answers sent (17 for the
     # therapist's ANSWERS, 6 for the client's LOW: the reverse-keyed items count 4 - answer),
     # labelled with instrument, scale and rater, the client first.
     current = page.text.split('id="current-h"', 1)[1].split("</section>", 1)[0]
-    state = current.split('class="current"', 1)[1].split("</p>", 1)[0]  # the state line
-    found = re.findall(r"Check-in (\d+) of 24, (client|therapist)", state)
+    ratings = current.split('<ul class="today">', 1)[1].split("</ul>", 1)[0]
+    found = re.findall(r"Check-in (\d+) of 24, (client|therapist)", ratings)
     assert found == [(f"{total_of(CLIENT, LOW):.0f}", "client"),
                      (f"{total_of(THERAPIST, ANSWERS):.0f}", "therapist")], current
     # and what the rules saw in the client's low rating: 6 is under the check-in's line of 18,
     # and 11 points under the therapist's 17, more than the form's noticeable drop of 4
-    # (fhir_profiles/norms/alliance-checkin-client.json), so both the line and the raters'
-    # difference are named, each with its next step.
-    assert "under the line" in current
-    assert "Under the line of 18" in current
-    assert "The client rated it lower than the therapist: ask what they saw" in current
+    # (fhir_profiles/norms/alliance-checkin-client.json): both named, in one next step.
+    assert "under the line" in ratings
+    [step] = re.findall(r'<p class="next-step">(.*?)</p>', current, re.S)
+    assert ("Under the line of 18 (a project default) and rated lower by the client than by "
+            "the therapist: ask how the session felt") in " ".join(step.split()), step
 
 
 def test_correction_uses_if_match_and_makes_version_2_with_readable_history(

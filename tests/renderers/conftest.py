@@ -91,13 +91,10 @@ def hapi(renderer_tools: None, tmp_path_factory: pytest.TempPathFactory) -> Iter
 
 
 @pytest.fixture(scope="module")
-def browser(renderer_tools: None) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = launch_chromium(playwright)
-        yield chromium
-        chromium.close()
+def browser(renderer_tools: None, playwright: Any) -> Iterator[Any]:
+    chromium = launch_chromium(playwright)
+    yield chromium
+    chromium.close()
 
 
 def _open(browser: Any, site: Site, renderer: Renderer) -> RendererPage:
