@@ -260,8 +260,9 @@ def test_the_panel_shows_the_stored_scores_and_an_alert_for_the_low_client_ratin
     # (fhir_profiles/norms/alliance-checkin-client.json): both named, in one next step.
     assert "under the line" in ratings
     [step] = re.findall(r'<p class="next-step">(.*?)</p>', current, re.S)
-    assert ("Under the line of 18 (a project default) and rated lower by the client than by "
-            "the therapist: ask how the session felt") in " ".join(step.split()), step
+    said = " ".join(step.split())
+    assert "Next:</strong> Under the line of 18 (a project default)" in said, step
+    assert "rated lower by the client than by the therapist: ask how the session felt" in said
 
 
 def test_correction_uses_if_match_and_makes_version_2_with_readable_history(
