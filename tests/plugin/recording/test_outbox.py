@@ -17,7 +17,7 @@ from plugin.launch.session_store import SqliteSessionStore
 from plugin.recording.errors import OutboxWaiting
 from plugin.recording.outbox import KIND, Outbox, OutboxPolicy
 from tests.support.clock import FakeClock
-from tests.support.conditional_fhir import BASE, ConditionalFhir
+from tests.support.memory_fhir import MemoryFhir
 
 ANSWERS = {"goal-1": "3", "goal-2": "3", "task-1": "3", "task-2": "0", "bond-1": "4",
            "bond-2": "3"}
@@ -43,7 +43,7 @@ def item(transactions: bool = True, **extra) -> dict:
 class World:
     def __init__(self, tmp_path: Path, *, transactions: bool = True) -> None:
         self.clock = FakeClock(1_000_000.0)
-        self.fhir = ConditionalFhir(transactions=transactions)
+        self.fhir = MemoryFhir(transactions=transactions)
         self.path = tmp_path / "sessions.sqlite3"
         self.waiting: str | None = None
         self.outbox = self.open()
@@ -51,7 +51,7 @@ class World:
     def connect(self, _item: dict) -> FhirClient:
         if self.waiting:
             raise OutboxWaiting(self.waiting)
-        return FhirClient(BASE, http=self.fhir.session, retries=0)
+        return FhirClient(self.fhir.base, http=self.fhir.session, retries=0)
 
     def open(self) -> Outbox:
         """The app (re)starting on the same session store file."""
@@ -127,7 +127,7 @@ def test_the_queue_is_encrypted_at_rest(world: World) -> None:
 
 
 def test_a_refusal_no_retry_can_change_fails_with_the_reason(world: World) -> None:
-    world.fhir.transport.add("POST", BASE, (422, {
+    world.fhir.transport.add("POST", world.fhir.base, (422, {
         "resourceType": "OperationOutcome",
         "issue": [{"severity": "error", "code": "invalid", "diagnostics": "bad answer"}]}))
     state = world.outbox.submit(item())
@@ -141,9 +141,9 @@ def test_a_refusal_no_retry_can_change_fails_with_the_reason(world: World) -> No
 def test_the_same_submission_twice_is_sent_once(world: World) -> None:
     first = item()
     world.outbox.submit(first)
-    requests = world.fhir.requests
+    sent = len(world.fhir.transport.requests)
     again = world.outbox.submit(first)
-    assert again["state"] == "sent" and world.fhir.requests == requests
+    assert again["state"] == "sent" and len(world.fhir.transport.requests) == sent
 
 
 def test_an_item_another_sender_holds_is_left_alone(world: World) -> None:
@@ -186,8 +186,8 @@ def test_without_transactions_the_entries_go_one_by_one(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("fail_at", [1, 2, 3, 4, 5, 6])
 def test_a_retry_after_a_failure_between_entries_completes_the_set(fail_at: int) -> None:
-    fhir = ConditionalFhir(transactions=False)
-    client = FhirClient(BASE, http=fhir.session, retries=0)
+    fhir = MemoryFhir(transactions=False)
+    client = FhirClient(fhir.base, http=fhir.session, retries=0)
     b = bundle()
     fhir.faults = [None] * (fail_at - 1) + ["cut"]
     with pytest.raises(Exception):  # noqa: B017 - whatever the transport raised
@@ -220,8 +220,8 @@ def test_a_companion_store_that_gives_no_token_keeps_the_save_queued_and_says_so
 
     def connect(item: dict) -> FhirClient:
         if item.get("where") == "companion":
-            return FhirClient(BASE, token=no_token, http=world.fhir.session, retries=0)
-        return FhirClient(BASE, http=world.fhir.session, retries=0)
+            return FhirClient(world.fhir.base, token=no_token, http=world.fhir.session, retries=0)
+        return FhirClient(world.fhir.base, http=world.fhir.session, retries=0)
 
     outbox = Outbox(world.outbox._store, connect, clock=world.clock)
     state = outbox.submit(item(where="companion"))
