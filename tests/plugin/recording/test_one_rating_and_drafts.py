@@ -12,9 +12,9 @@ from plugin.launch.session_store import SqliteSessionStore
 from plugin.recording.drafts import DraftOwner, Drafts
 from plugin.recording.one_rating import OneRating, Slot, find_stored
 from plugin.recording.outbox import Outbox
-from tests.plugin.recording.test_outbox import item
 from tests.support.clock import FakeClock
 from tests.support.memory_fhir import MemoryFhir
+from tests.support.submissions import outbox_item
 
 Q = "https://alliance-panel.org/fhir/Questionnaire/alliance-checkin-therapist"
 SLOT = Slot("https://ehr.example/fhir", "Patient/p1", "Encounter/e1", "therapist", Q)
@@ -33,7 +33,7 @@ class Setup:
         return lambda: find_stored(self.client, slot)
 
     def save(self, slot: Slot = SLOT) -> str:
-        it = item()
+        it = outbox_item()
         held = self.one.claim(slot, it["id"], self.search(slot))
         assert held is None
         self.outbox.submit(it)
