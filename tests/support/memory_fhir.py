@@ -84,10 +84,10 @@ class MemoryFhir:
     def _path(self, url: str) -> str:
         return urlsplit(url).path[len(urlsplit(self.base).path):].strip("/")
 
-    def _handle(self, request: requests.PreparedRequest) -> Answer | BaseException:
+    def _handle(self, request: requests.PreparedRequest) -> Answer:
         fault = self.faults.pop(0) if self.faults else None
-        if fault == "cut":
-            return requests.ConnectionError("connection reset by peer")
+        if fault == "cut":  # raised inside the transport's send, as the network would
+            raise requests.ConnectionError("connection reset by peer")
         if fault == "503":
             return 503, outcome("transient", "try again later"), {"Retry-After": "1"}
         answer = self._answer(request)
@@ -105,7 +105,7 @@ class MemoryFhir:
         if method == "POST" and not path:
             return self._bundle(body or {})
         if method == "POST" and len(path) == 1:
-            return self._create({**body, "resourceType": path[0]},
+            return self._create({**(body or {}), "resourceType": path[0]},
                                 headers.get("If-None-Exist"))[0]
         if method == "PUT" and len(path) == 2:
             return self._update(path[0], path[1], body or {}, headers.get("If-Match"))[0]
