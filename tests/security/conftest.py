@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from .hostile import HostileServer
+from tests.support.hostile import HostileServer
 
 
 @pytest.fixture

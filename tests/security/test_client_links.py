@@ -19,7 +19,6 @@ from tests.support.forms import read_form
 
 from .app_harness import AppUnderAttack, app_under_attack
 from .companion_store import CompanionStore
-from .smart_ehr import SmartEhr
 
 CLIENT_FORM = "alliance-checkin-client"
 ANSWERS = {"goal-1": "3", "goal-2": "4", "task-1": "2", "task-2": "3", "bond-1": "4",
@@ -182,8 +181,7 @@ def test_a_patients_sign_in_never_opens_the_clinicians_panel(hostile, tmp_path):
     app, _store, _ = _app(hostile, tmp_path)
     ehr = app.ehr
     for user in (f"{ehr.iss}/Patient/p1", "RelatedPerson/rp1"):
-        ehr.id_token = lambda _user=user, **claims: SmartEhr.id_token(  # type: ignore[method-assign]
-            ehr, **{"fhirUser": _user, **claims})
+        ehr.user["fhirUser"] = user
         browser = app.browser()
         done = app.finish(browser, app.start(browser))
         assert done.status_code == 303 and "/panel/" not in done.headers["Location"]
