@@ -1,7 +1,11 @@
-"""A stand-in for ehr_sandbox.auth.AuthServer: tests hand out tokens for real AccessGrants.
+"""A grant table standing in for ehr_sandbox.auth.AuthServer in the sandbox's FHIR tests: tests
+hand out bearer tokens for real AccessGrants. It is no authorization server (no discovery,
+authorize or token endpoint, nothing signed); the tests that need one use the sandbox's own
+(tests/ehr_sandbox/auth) or the fake in tests/support/smart_server.py.
 
 Only the token check is faked; what a token allows is decided by the sandbox's own grant code
-(ehr_sandbox.auth.AccessGrant and its SMART scope parser), so these tests exercise it.
+(ehr_sandbox.auth.AccessGrant and its SMART scope parser), so these tests exercise it. The real
+AuthServer would cost each test an RSA key and an SQLite store for nothing these tests check.
 """
 
 from __future__ import annotations

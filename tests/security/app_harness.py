@@ -1,4 +1,4 @@
-"""The app (create_app, outbound over real HTTP) launched from a SmartEhr that also serves a
+"""The app (create_app, outbound over real HTTP) launched from a SmartServer that also serves a
 small FHIR API, with Flask's test client as the clinician's browser.
 
 `AppUnderAttack.launch()` plays /launch -> the EHR's consent -> /callback like a browser and
@@ -21,9 +21,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from plugin.web import create_app
-
-from .hostile import HostileServer, json_response
-from .smart_ehr import CLIENT_ID, SmartEhr, query
+from tests.support.hostile import HostileServer, json_response
+from tests.support.smart_bindings import on_socket
+from tests.support.smart_launches import CLIENT_ID, query
+from tests.support.smart_server import SmartServer
 
 CAPABILITY = {"resourceType": "CapabilityStatement", "rest": [{
     "mode": "server", "interaction": [{"code": "transaction"}],
@@ -85,7 +86,7 @@ class FhirApi:
 
 @dataclass
 class AppUnderAttack:
-    ehr: SmartEhr
+    ehr: SmartServer
     fhir: FhirApi
     flask: Flask
     http: requests.Session
@@ -144,7 +145,7 @@ class AppUnderAttack:
 
 def app_under_attack(server: HostileServer, tmp_path: Path, *,
                      clock: Callable[[], float] = time.time, **settings: Any) -> AppUnderAttack:
-    ehr = SmartEhr(server, clock=clock)
+    ehr = on_socket(server, clock=clock)
     ehr.token_extra.update(
         encounter="e1",
         scope="launch openid fhirUser patient/*.cruds",

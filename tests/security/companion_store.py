@@ -11,9 +11,9 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from smart_launch.keys import generate_private_key_pem
+from tests.support.hostile import HostileServer, json_response
 
 from .app_harness import CAPABILITY, searchset
-from .hostile import HostileServer, json_response
 
 
 class CompanionStore:

@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 
 from tests.support.clock import FakeClock
+from tests.support.hostile import HostileServer
 
 from .app_harness import AppUnderAttack, app_under_attack
 from .companion_store import CompanionStore
-from .hostile import HostileServer
 
 LinkedApp = tuple[AppUnderAttack, CompanionStore, FakeClock]
 

@@ -13,9 +13,11 @@ from collections.abc import Callable
 import pytest
 
 from smart_launch import SmartLaunchError
+from tests.support.smart_bindings import on_socket
+from tests.support.smart_launches import begin, query, s256, smart_client
+from tests.support.smart_server import SmartServer
 
 from .app_harness import app_under_attack
-from .smart_ehr import SmartEhr, begin, query, s256, smart_client
 
 # -- state ----------------------------------------------------------------------------------
 
@@ -55,7 +57,7 @@ def test_state_is_random_and_long(hostile, tmp_path):
 def test_a_stolen_code_cannot_be_redeemed_in_another_launch(hostile):
     """Code injection: the attacker feeds the victim's code into their own launch; the app
     sends that launch's own verifier, which does not match the challenge the code is bound to."""
-    ehr = SmartEhr(hostile())
+    ehr = on_socket(hostile())
     victim_url, _victim = begin(smart_client(), ehr)
     ehr.challenge = query(victim_url)["code_challenge"]
     client = smart_client()
@@ -67,7 +69,7 @@ def test_a_stolen_code_cannot_be_redeemed_in_another_launch(hostile):
 
 def test_pkce_is_s256_even_when_discovery_offers_plain_or_nothing(hostile):
     for offered in (["plain"], [], None):
-        ehr = SmartEhr(hostile())
+        ehr = on_socket(hostile())
         ehr.config["code_challenge_methods_supported"] = offered
         client = smart_client()
         url, pending = begin(client, ehr)
@@ -85,7 +87,7 @@ def test_pkce_is_s256_even_when_discovery_offers_plain_or_nothing(hostile):
 
 
 def test_mix_up_response_naming_another_server_is_refused(hostile):
-    honest, attacker = SmartEhr(hostile()), SmartEhr(hostile())
+    honest, attacker = on_socket(hostile()), on_socket(hostile())
     client = smart_client()
     _, pending = begin(client, honest)
     for iss in (attacker.server.url, attacker.iss, honest.server.url + ".evil", ""):
@@ -99,7 +101,7 @@ def test_mix_up_response_naming_another_server_is_refused(hostile):
 def test_the_token_endpoint_comes_from_the_launch_not_from_later_discovery(hostile):
     """After the redirect, a changed discovery document cannot reroute the code. Discovery is
     not cached here (TTL 0), so a client that asked again would see the attacker's endpoint."""
-    honest, attacker = SmartEhr(hostile()), SmartEhr(hostile())
+    honest, attacker = on_socket(hostile()), on_socket(hostile())
     client = smart_client(discovery_ttl=0)
     _, pending = begin(client, honest)
     honest.config["token_endpoint"] = f"{attacker.server.url}/token"
@@ -142,12 +144,12 @@ def _b64(data: dict) -> str:
     return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
 
 
-def _claims(ehr: SmartEhr, nonce: str | None) -> dict:
+def _claims(ehr: SmartServer, nonce: str | None) -> dict:
     token = ehr.id_token(fhirUser="Practitioner/impostor", nonce=nonce)
     return json.loads(base64.urlsafe_b64decode(token.split(".")[1] + "=="))
 
 
-def _refused(ehr: SmartEhr, id_token: Callable[[str | None], str]) -> SmartLaunchError:
+def _refused(ehr: SmartServer, id_token: Callable[[str | None], str]) -> SmartLaunchError:
     """A fresh launch whose token response carries id_token(nonce); the error it ends in."""
     client = smart_client()
     _, pending = begin(client, ehr)
@@ -158,7 +160,7 @@ def _refused(ehr: SmartEhr, id_token: Callable[[str | None], str]) -> SmartLaunc
 
 
 def test_id_token_alg_none_is_refused(hostile):
-    ehr = SmartEhr(hostile())
+    ehr = on_socket(hostile())
     for alg in ("none", "None", "NONE"):
         def unsigned(nonce, alg=alg):
             return f"{_b64({'alg': alg, 'kid': 'ehr-1'})}.{_b64(_claims(ehr, nonce))}."
@@ -167,7 +169,7 @@ def test_id_token_alg_none_is_refused(hostile):
 
 def test_id_token_hmac_signed_with_the_servers_public_key_is_refused(hostile):
     """HS/RS confusion: HS256 keyed with the RSA public key the attacker can download."""
-    ehr = SmartEhr(hostile())
+    ehr = on_socket(hostile())
     public_pem = ehr.key.as_pem(private=False)
     for alg in ("HS256", "HS384", "HS512"):
         def forged(nonce, alg=alg):
@@ -179,7 +181,7 @@ def test_id_token_hmac_signed_with_the_servers_public_key_is_refused(hostile):
 
 
 def test_id_token_with_jku_or_jwk_header_is_judged_by_the_issuers_keys_only(hostile):
-    ehr, attacker = SmartEhr(hostile()), SmartEhr(hostile())
+    ehr, attacker = on_socket(hostile()), on_socket(hostile())
     headers = [
         {"jku": f"{attacker.server.url}/jwks"},
         {"jwk": attacker.key.as_dict(private=False)},

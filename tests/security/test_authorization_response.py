@@ -7,15 +7,16 @@ import pytest
 
 from smart_launch import ClientConfig, SmartClient, SmartLaunchError
 from tests.support.fake_http import fake_session
+from tests.support.smart_bindings import on_socket
+from tests.support.smart_launches import NEEDS, begin, smart_client
 
 from .app_harness import app_under_attack
-from .smart_ehr import NEEDS, SmartEhr, begin, smart_client
 
 # -- finding 10: a callback without iss -------------------------------------------------------
 
 
 def test_callback_without_iss_is_refused_when_the_server_promises_one(hostile):
-    ehr = SmartEhr(hostile())
+    ehr = on_socket(hostile())
     ehr.config["authorization_response_iss_parameter_supported"] = True
     client = smart_client()
     _, pending = begin(client, ehr)
@@ -28,7 +29,7 @@ def test_callback_without_iss_is_refused_when_the_server_promises_one(hostile):
 
 
 def test_callback_with_the_promised_iss_completes(hostile):
-    ehr = SmartEhr(hostile())
+    ehr = on_socket(hostile())
     ehr.config["authorization_response_iss_parameter_supported"] = True
     client = smart_client()
     _, pending = begin(client, ehr)
@@ -38,7 +39,7 @@ def test_callback_with_the_promised_iss_completes(hostile):
 
 
 def test_callback_without_iss_is_accepted_from_a_server_that_promises_nothing(hostile):
-    ehr = SmartEhr(hostile())
+    ehr = on_socket(hostile())
     client = smart_client()
     _, pending = begin(client, ehr)
     assert client.complete_launch(pending, {"code": ehr.code, "state": pending.state}).patient

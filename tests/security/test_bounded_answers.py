@@ -18,6 +18,8 @@ from plugin.fhir.errors import FhirLimitExceeded
 from smart_launch.errors import ResponseLimitExceeded
 from smart_launch.limits import ReadLimits
 from smart_launch.transport import get_json, harden_session
+from tests.support.smart_bindings import on_socket
+from tests.support.smart_launches import launch_with, smart_client
 
 from .hostile_bodies import (
     MIB,
@@ -29,7 +31,6 @@ from .hostile_bodies import (
     many_entries,
     peak_memory,
 )
-from .smart_ehr import SmartEhr, launch_with, smart_client
 
 CEILING = 96 * MIB  # a 32 MiB bound read in chunks, with room to spare; the attacks cost 400 MB+
 
@@ -121,7 +122,7 @@ def test_discovery_answers_are_bounded(hostile, answer, code):
 ], ids=["gzip-bomb", "deep"])
 def test_token_answers_are_bounded(hostile, answer, code):
     server = hostile()
-    ehr = SmartEhr(server)
+    ehr = on_socket(server)
     server.route("POST", "/token", answer)
     with peak_memory() as peak, pytest.raises(ResponseLimitExceeded) as refused:
         launch_with(smart_client(allow_http=True), ehr)
@@ -131,7 +132,7 @@ def test_token_answers_are_bounded(hostile, answer, code):
 
 def test_a_drip_from_the_token_endpoint_is_cut_at_the_deadline(hostile):
     server = hostile()
-    ehr = SmartEhr(server)
+    ehr = on_socket(server)
     drip = Drip(total=600, every=0.1)
     server.route("POST", "/token", drip)
     client = smart_client(allow_http=True)

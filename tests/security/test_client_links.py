@@ -15,8 +15,6 @@ from flask.testing import FlaskClient
 from tests.support.client_links import ANSWERS, CLIENT, link_from
 from tests.support.forms import read_form
 
-from .smart_ehr import SmartEhr
-
 HOUR = 3600.0
 
 
@@ -154,8 +152,7 @@ def test_a_patients_sign_in_never_opens_the_clinicians_panel(linked_app):
     app, _store, _ = linked_app()
     ehr = app.ehr
     for user in (f"{ehr.iss}/Patient/p1", "RelatedPerson/rp1"):
-        ehr.id_token = lambda _user=user, **claims: SmartEhr.id_token(  # type: ignore[method-assign]
-            ehr, **{"fhirUser": _user, **claims})
+        ehr.user["fhirUser"] = user
         browser = app.browser()
         done = app.finish(browser, app.start(browser))
         assert done.status_code == 303 and "/panel/" not in done.headers["Location"]

@@ -10,15 +10,16 @@ import requests
 from plugin.fhir.client import FhirClient
 from plugin.fhir.errors import FhirUnsafeUrl
 from smart_launch import SmartLaunchError, TransportError, generate_private_key_pem
+from tests.support.smart_bindings import on_socket
+from tests.support.smart_launches import begin, launch_with, smart_client
 
 from .app_harness import app_under_attack
-from .smart_ehr import SmartEhr, begin, launch_with, smart_client
 
 
 @pytest.mark.parametrize("status", [302, 307, 308])
 def test_token_endpoint_redirect_sends_the_code_nowhere_else(hostile, status):
     # The attacker answers with a token response of its own, without an id_token to check.
-    ehr, attacker = SmartEhr(hostile()), SmartEhr(hostile(), openid=False)
+    ehr, attacker = on_socket(hostile()), on_socket(hostile(), openid=False)
     attacker.code = ehr.code
     ehr.server.redirect("POST", "/token", f"{attacker.server.url}/token", status)
     client = smart_client(private_key_pem=generate_private_key_pem("RS384"))
@@ -34,7 +35,7 @@ def test_token_endpoint_redirect_sends_the_code_nowhere_else(hostile, status):
 
 
 def test_discovery_redirect_is_not_followed_to_another_servers_endpoints(hostile):
-    ehr, attacker = SmartEhr(hostile()), SmartEhr(hostile())
+    ehr, attacker = on_socket(hostile()), on_socket(hostile())
     ehr.server.redirect("GET", "/fhir/.well-known/smart-configuration",
                         f"{attacker.server.url}/fhir/.well-known/smart-configuration", 302)
 
@@ -45,7 +46,7 @@ def test_discovery_redirect_is_not_followed_to_another_servers_endpoints(hostile
 
 
 def test_jwks_redirect_cannot_substitute_the_attackers_signing_key(hostile):
-    ehr, attacker = SmartEhr(hostile()), SmartEhr(hostile())
+    ehr, attacker = on_socket(hostile()), on_socket(hostile())
     ehr.server.redirect("GET", "/jwks", f"{attacker.server.url}/jwks", 302)
     # The id_token is signed with the attacker's key and names another user.
     ehr.token_extra["id_token"] = None
@@ -113,7 +114,7 @@ def test_style_url_redirect_is_not_fetched_server_side(hostile, tmp_path):
 
 
 def test_every_smart_launch_error_names_no_secret(hostile):
-    ehr, attacker = SmartEhr(hostile()), SmartEhr(hostile())
+    ehr, attacker = on_socket(hostile()), on_socket(hostile())
     ehr.server.redirect("POST", "/token", f"{attacker.server.url}/token?x=1", 307)
     client = smart_client()
     _, pending = begin(client, ehr)
@@ -124,6 +125,6 @@ def test_every_smart_launch_error_names_no_secret(hostile):
 
 
 def test_an_honest_launch_still_works(hostile):
-    ehr = SmartEhr(hostile())
+    ehr = on_socket(hostile())
     context = launch_with(smart_client(), ehr)
     assert context.patient == "p1" and context.fhir_user == "Practitioner/p1"

@@ -10,9 +10,10 @@ import requests
 from plugin.fhir.client import FhirClient
 from plugin.fhir.errors import FhirError
 from smart_launch import SmartLaunchError
+from tests.support.smart_bindings import on_socket
+from tests.support.smart_launches import launch_with, smart_client
 
 from .app_harness import app_under_attack, searchset
-from .smart_ehr import SmartEhr, launch_with, smart_client
 
 # -- finding 3: one cookie jar for every launch ------------------------------------------------
 
@@ -35,7 +36,7 @@ def test_a_cookie_from_launch_a_is_not_replayed_on_launch_b(hostile, tmp_path):
 
 
 def test_smart_client_and_fhir_client_keep_no_cookies(hostile):
-    ehr = SmartEhr(hostile())
+    ehr = on_socket(hostile())
     ehr.token_headers["Set-Cookie"] = "waf=seen; Path=/"
     ehr.server.json("GET", "/fhir/Patient/p1", {"resourceType": "Patient", "id": "p1"},
                     headers={"Set-Cookie": "fhir=seen; Path=/"})
@@ -107,7 +108,7 @@ def test_paging_link_outside_the_base_is_not_followed_by_the_panel(hostile, tmp_
 
 @pytest.mark.parametrize("patient", ["p1?_id=p2", "p1%3F_id=p2", "../Patient/p2", "p1/x", "a" * 65])
 def test_a_patient_id_that_is_not_a_fhir_id_ends_the_launch(hostile, patient):
-    ehr = SmartEhr(hostile())
+    ehr = on_socket(hostile())
     ehr.token_extra["patient"] = patient
     with pytest.raises(SmartLaunchError) as refused:
         launch_with(smart_client(), ehr)
@@ -116,7 +117,7 @@ def test_a_patient_id_that_is_not_a_fhir_id_ends_the_launch(hostile, patient):
 
 @pytest.mark.parametrize("encounter", ["e1?status=finished", "e1#x", ""])
 def test_an_encounter_id_is_checked_too(hostile, encounter):
-    ehr = SmartEhr(hostile())
+    ehr = on_socket(hostile())
     ehr.token_extra["encounter"] = encounter
     if encounter == "":
         assert launch_with(smart_client(), ehr).encounter is None

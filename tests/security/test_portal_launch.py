@@ -18,9 +18,9 @@ from flask.testing import FlaskClient
 from fhir_profiles import CANONICAL
 from tests.support.client_links import ANSWERS, CLIENT
 from tests.support.forms import read_form
+from tests.support.smart_launches import query
 
 from .app_harness import AppUnderAttack, searchset
-from .smart_ehr import SmartEhr, query
 
 TODAY = datetime.date.today()
 
@@ -33,8 +33,7 @@ def _encounter(eid: str, days: int, status: str = "finished") -> dict[str, Any]:
 
 def _as_patient(app: AppUnderAttack, user: str = "Patient/p1") -> None:
     ehr = app.ehr
-    ehr.id_token = lambda **claims: SmartEhr.id_token(  # type: ignore[method-assign]
-        ehr, **{"fhirUser": user, **claims})
+    ehr.user["fhirUser"] = user
     ehr.token_extra.update(encounter=None, scope=(
         "launch/patient openid fhirUser patient/Patient.r patient/Encounter.rs "
         "patient/QuestionnaireResponse.crus"))

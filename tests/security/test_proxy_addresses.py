@@ -22,8 +22,7 @@ import requests
 from plugin.launch.pending import MAX_PENDING_PER_ADDRESS
 from tests.support.nginx import nginx_missing, running_nginx
 from tests.support.processes import ManagedProcess
-
-from .smart_ehr import SmartEhr
+from tests.support.smart_bindings import on_socket
 
 pytestmark = pytest.mark.skipif(bool(nginx_missing()), reason="needs nginx")
 
@@ -67,7 +66,7 @@ def launch_from(source: str, port: int, iss: str) -> int:
 
 @pytest.mark.parametrize("workers", ["1", "2"], ids=["waitress", "gunicorn"])
 def test_a_stranger_spending_one_address_does_not_lock_out_another(hostile, tmp_path, workers):
-    ehr = SmartEhr(hostile())
+    ehr = on_socket(hostile())
     app, url = serve(tmp_path, ehr.iss, workers)
     try:
         with running_nginx(max_fails=0) as nginx:

@@ -14,19 +14,11 @@ from smart_launch import (
     SmartClient,
     StateError,
 )
-
-from .fakes import (
-    AUTHORIZE,
-    CLIENT_ID,
-    ISS,
-    ISSUER,
-    NEEDS,
-    REDIRECT,
-    FakeClock,
-    FakeEHR,
-    FakeTransport,
-    query,
-)
+from tests.support.clock import FakeClock
+from tests.support.fake_http import FakeTransport
+from tests.support.smart_bindings import AUTHORIZE, ISS, ISSUER, TOKEN
+from tests.support.smart_launches import CLIENT_ID, NEEDS, REDIRECT, query
+from tests.support.smart_server import SmartServer
 
 
 def _launch(
@@ -87,7 +79,7 @@ def test_no_nonce_without_openid(client: SmartClient) -> None:
 def test_pending_remembers_endpoints_and_round_trips(client: SmartClient) -> None:
     _, pending = _launch(client)
     assert pending.iss == ISS and pending.issuer == ISSUER
-    assert pending.token_endpoint == "https://ehr.example.org/oauth/token"
+    assert pending.token_endpoint == TOKEN
     assert PendingAuthorization.from_dict(pending.to_dict()) == pending
     assert pending.code_verifier not in repr(pending)
     with pytest.raises(StateError):
@@ -112,7 +104,7 @@ def test_wrong_state_is_refused_before_any_token_request(
 
 
 def test_pending_expires_after_ten_minutes(
-    client: SmartClient, clock: FakeClock, ehr: FakeEHR
+    client: SmartClient, clock: FakeClock, ehr: SmartServer
 ) -> None:
     _, pending = _launch(client)
     clock.advance(600)
@@ -122,7 +114,7 @@ def test_pending_expires_after_ten_minutes(
 
 
 def test_just_under_ten_minutes_is_fine(
-    client: SmartClient, clock: FakeClock, ehr: FakeEHR
+    client: SmartClient, clock: FakeClock, ehr: SmartServer
 ) -> None:
     _, pending = _launch(client)
     ehr.nonce = pending.nonce
@@ -133,7 +125,7 @@ def test_just_under_ten_minutes_is_fine(
 
 @pytest.mark.parametrize("iss", [ISSUER, ISS, ISS + "/"])
 def test_iss_parameter_equal_to_issuer_or_fhir_base_is_accepted(
-    client: SmartClient, ehr: FakeEHR, iss: str
+    client: SmartClient, ehr: SmartServer, iss: str
 ) -> None:
     _, pending = _launch(client)
     ehr.nonce = pending.nonce
@@ -142,7 +134,7 @@ def test_iss_parameter_equal_to_issuer_or_fhir_base_is_accepted(
 
 
 def test_mismatched_iss_parameter_is_refused(
-    client: SmartClient, ehr: FakeEHR, transport: FakeTransport
+    client: SmartClient, ehr: SmartServer, transport: FakeTransport
 ) -> None:
     _, pending = _launch(client)
     before = len(transport.requests)
@@ -176,7 +168,7 @@ def test_missing_code(client: SmartClient) -> None:
     assert info.value.code == "missing_code"
 
 
-def test_state_is_single_use(client: SmartClient, ehr: FakeEHR) -> None:
+def test_state_is_single_use(client: SmartClient, ehr: SmartServer) -> None:
     _, pending = _launch(client)
     ehr.nonce = pending.nonce
     client.complete_launch(pending, {"code": ehr.code, "state": pending.state})

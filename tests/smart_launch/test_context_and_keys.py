@@ -17,12 +17,13 @@ from smart_launch import (
 )
 from smart_launch.client_auth import build_client_assertion
 from smart_launch.errors import SmartLaunchError
+from tests.support.clock import FakeClock
+from tests.support.smart_launches import launch_with, smart_client
+from tests.support.smart_server import SmartServer
 
-from .fakes import FakeClock, FakeEHR, launch_context, make_client
 
-
-def test_launch_context_round_trips_through_json(client: SmartClient, ehr: FakeEHR) -> None:
-    context = launch_context(client, ehr)
+def test_launch_context_round_trips_through_json(client: SmartClient, ehr: SmartServer) -> None:
+    context = launch_with(client, ehr)
     stored = json.loads(json.dumps(context.to_dict()))
     restored = LaunchContext.from_dict(stored)
     assert restored == context
@@ -30,17 +31,17 @@ def test_launch_context_round_trips_through_json(client: SmartClient, ehr: FakeE
     assert restored.fhir_context[0]["reference"] == "Encounter/enc-456"
 
 
-def test_repr_hides_tokens(client: SmartClient, ehr: FakeEHR) -> None:
+def test_repr_hides_tokens(client: SmartClient, ehr: SmartServer) -> None:
     ehr.token_extra = {"access_token": "ACCESS-SECRET-42", "refresh_token": "REFRESH-SECRET-42"}
-    context = launch_context(client, ehr)
+    context = launch_with(client, ehr)
     text = repr(context) + str(context)
     for secret in (context.access_token, context.refresh_token, context.id_token):
         assert secret and secret not in text
     assert "pat-123" in text
 
 
-def test_corrupt_stored_context_is_refused(client: SmartClient, ehr: FakeEHR) -> None:
-    data = launch_context(client, ehr).to_dict()
+def test_corrupt_stored_context_is_refused(client: SmartClient, ehr: SmartServer) -> None:
+    data = launch_with(client, ehr).to_dict()
     for broken in ({**data, "expires_at": "later"}, {**data, "access_token": None},
                    {**data, "fhir_context": "x"}, {**data, "patient": 7}):
         with pytest.raises(StateError):
@@ -76,7 +77,7 @@ def test_keys_generate_load_and_publish(
     assert key.kid == native.thumbprint()  # RFC 7638 by default
     assert load_signing_key(pem, alg, kid="mine").kid == "mine"
 
-    client = make_client(http, clock, private_key_pem=pem, private_key_alg=alg)
+    client = smart_client(http, clock=clock, private_key_pem=pem, private_key_alg=alg)
     published = client.public_jwks()
     assert published == {"keys": [jwk]}
     # A server holding only the published JWKS can verify our assertion.

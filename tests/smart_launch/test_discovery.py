@@ -5,19 +5,11 @@ import requests
 
 from smart_launch import DiscoveryError, SmartClient, TransportError
 from smart_launch.discovery import normalize_iss, parse_smart_configuration
-
-from .fakes import (
-    AUTHORIZE,
-    ISS,
-    ISSUER,
-    JWKS,
-    TOKEN,
-    FakeClock,
-    FakeEHR,
-    FakeTransport,
-    make_client,
-    query,
-)
+from tests.support.clock import FakeClock
+from tests.support.fake_http import FakeTransport
+from tests.support.smart_bindings import AUTHORIZE, ISS, ISSUER, JWKS, TOKEN
+from tests.support.smart_launches import query, smart_client
+from tests.support.smart_server import SmartServer
 
 SMART_CONFIG = f"{ISS}/.well-known/smart-configuration"
 METADATA = f"{ISS}/metadata"
@@ -33,7 +25,7 @@ def test_discovery_resolves_relative_endpoints(client: SmartClient) -> None:
     assert config.supports_v2
     assert "launch-ehr" in config.capabilities
     assert config.code_challenge_methods_supported == ("S256",)
-    assert config.raw["token_endpoint"] == "/oauth/token"
+    assert config.raw["token_endpoint"] == "/token"
 
 
 def test_discovery_is_cached_per_issuer_until_ttl(
@@ -49,7 +41,7 @@ def test_discovery_is_cached_per_issuer_until_ttl(
 
 
 def test_discovery_ttl_is_configurable(
-    http: requests.Session, clock: FakeClock, ehr: FakeEHR, transport: FakeTransport
+    http: requests.Session, clock: FakeClock, ehr: SmartServer, transport: FakeTransport
 ) -> None:
     from smart_launch import ClientConfig
 
@@ -75,7 +67,7 @@ def test_falls_back_to_capability_statement_oauth_uris(
             ],
         }]}}],
     }))
-    config = make_client(http, clock).discover(ISS)
+    config = smart_client(http, clock=clock).discover(ISS)
     assert config.source == "capability-statement"
     assert config.authorization_endpoint == "https://legacy.example.org/authorize"
     assert config.token_endpoint == "https://legacy.example.org/token"
@@ -92,7 +84,7 @@ def test_no_smart_configuration_anywhere_is_a_discovery_error(
     transport.add("GET", SMART_CONFIG, (200, "<html>not here</html>"))
     transport.add("GET", METADATA, (200, {"resourceType": "CapabilityStatement", "rest": []}))
     with pytest.raises(DiscoveryError) as info:
-        make_client(http, clock).discover(ISS)
+        smart_client(http, clock=clock).discover(ISS)
     assert info.value.code == "no_smart_configuration"
 
 
@@ -101,23 +93,23 @@ def test_network_failure_is_a_transport_error(
 ) -> None:
     transport.add("GET", SMART_CONFIG, requests.ConnectTimeout("slow"))
     with pytest.raises(TransportError) as info:
-        make_client(http, clock).discover(ISS)
+        smart_client(http, clock=clock).discover(ISS)
     assert info.value.code == "timeout"
     assert isinstance(info.value.__cause__, requests.ConnectTimeout)
 
 
 def test_pkce_is_not_gated_on_code_challenge_methods(
-    client: SmartClient, ehr: FakeEHR
+    client: SmartClient, ehr: SmartServer
 ) -> None:
-    del ehr.smart_config["code_challenge_methods_supported"]
+    del ehr.config["code_challenge_methods_supported"]
     url, _ = client.begin_launch(ISS, launch="L1", needs={"Patient": "r"})
     assert "code_challenge_method=S256" in url
 
 
 def test_jwks_uri_found_through_openid_configuration_and_cached(
-    client: SmartClient, ehr: FakeEHR, transport: FakeTransport
+    client: SmartClient, ehr: SmartServer, transport: FakeTransport
 ) -> None:
-    del ehr.smart_config["jwks_uri"]
+    del ehr.config["jwks_uri"]
     transport.add("GET", f"{ISSUER}/.well-known/openid-configuration",
                   (200, {"issuer": ISSUER, "jwks_uri": "https://ehr.example.org/oidc/keys"}))
     transport.add("GET", "https://ehr.example.org/oidc/keys", lambda _r: (200, ehr.jwks()))
@@ -146,7 +138,8 @@ def test_legacy_server_launch_skips_unverifiable_id_token_scopes(
         "url": "http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris",
         "extension": [{"url": "authorize", "valueUri": "authorize"},
                       {"url": "token", "valueUri": "token"}]}]}}]}))
-    url, pending = make_client(http, clock).begin_launch(ISS, launch="L", needs={"Patient": "r"})
+    client = smart_client(http, clock=clock)
+    url, pending = client.begin_launch(ISS, launch="L", needs={"Patient": "r"})
     assert url.startswith(f"{ISS}/authorize?")
     assert pending.token_endpoint == f"{ISS}/token"
     assert pending.nonce is None

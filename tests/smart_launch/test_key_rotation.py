@@ -17,8 +17,11 @@ from smart_launch import ClientConfig, SmartClient
 from smart_launch.errors import ConfigurationError, TokenRequestError
 from smart_launch.keys import KeyRing, RingKey, generate_private_key_pem, load_signing_key
 from smart_launch.keystore import KeyStore
-
-from .fakes import CLIENT_ID, ISS, REDIRECT, TOKEN, FakeClock, FakeEHR, FakeTransport
+from tests.support.clock import FakeClock
+from tests.support.fake_http import FakeTransport
+from tests.support.smart_bindings import ISS, TOKEN
+from tests.support.smart_launches import CLIENT_ID, REDIRECT
+from tests.support.smart_server import SmartServer
 
 HOUR = 3600.0
 
@@ -97,7 +100,7 @@ class CachingVerifier:
 
 @pytest.mark.parametrize(("publish_ahead", "failures"), [(2 * HOUR, 0), (0.0, 1)])
 def test_rotation_against_a_caching_verifier(tmp_path: Path, http: requests.Session,
-                                             transport: FakeTransport, ehr: FakeEHR,
+                                             transport: FakeTransport, ehr: SmartServer,
                                              publish_ahead: float, failures: int) -> None:
     clock = ehr.clock
     store = KeyStore(tmp_path, clock)

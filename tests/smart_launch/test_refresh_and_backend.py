@@ -13,23 +13,17 @@ from smart_launch import (
     generate_private_key_pem,
 )
 from smart_launch.client_auth import CLIENT_ASSERTION_TYPE
-
-from .fakes import (
-    CLIENT_ID,
-    ISS,
-    TOKEN,
-    FakeClock,
-    FakeEHR,
-    FakeTransport,
-    launch_context,
-    make_client,
-)
+from tests.support.clock import FakeClock
+from tests.support.fake_http import FakeTransport
+from tests.support.smart_bindings import ISS, TOKEN
+from tests.support.smart_launches import CLIENT_ID, launch_with, smart_client
+from tests.support.smart_server import SmartServer
 
 
 def test_refresh_rotates_and_never_resends_the_old_token(
-    client: SmartClient, ehr: FakeEHR, transport: FakeTransport, clock: FakeClock
+    client: SmartClient, ehr: SmartServer, transport: FakeTransport, clock: FakeClock
 ) -> None:
-    first = launch_context(client, ehr)
+    first = launch_with(client, ehr)
     clock.advance(3500)
     second = client.refresh(first)
     assert second.refresh_token == "rt-2" and second.access_token == "at-2"
@@ -49,9 +43,9 @@ def test_refresh_rotates_and_never_resends_the_old_token(
 
 
 def test_refresh_without_new_refresh_token_keeps_the_old_one(
-    client: SmartClient, ehr: FakeEHR, transport: FakeTransport
+    client: SmartClient, ehr: SmartServer, transport: FakeTransport
 ) -> None:
-    first = launch_context(client, ehr)
+    first = launch_with(client, ehr)
     transport.add("POST", TOKEN, (200, {"access_token": "at-9", "token_type": "Bearer",
                                   "expires_in": 60, "scope": "patient/Patient.r"}))
     second = client.refresh(first)
@@ -62,23 +56,23 @@ def test_refresh_without_new_refresh_token_keeps_the_old_one(
 
 
 def test_refresh_error_keeps_oauth_code(
-    client: SmartClient, ehr: FakeEHR
+    client: SmartClient, ehr: SmartServer
 ) -> None:
-    first = launch_context(client, ehr)
+    first = launch_with(client, ehr)
     ehr.current_refresh = "revoked-on-server"
     with pytest.raises(TokenRequestError) as info:
         client.refresh(first)
     assert info.value.code == "invalid_grant"
 
 
-def test_refresh_needs_a_refresh_token(client: SmartClient, ehr: FakeEHR) -> None:
+def test_refresh_needs_a_refresh_token(client: SmartClient, ehr: SmartServer) -> None:
     ehr.token_extra = {"refresh_token": None}
     with pytest.raises(TokenRequestError, match="no_refresh_token"):
-        client.refresh(launch_context(client, ehr))
+        client.refresh(launch_with(client, ehr))
 
 
-def test_refreshed_context_round_trips(client: SmartClient, ehr: FakeEHR) -> None:
-    refreshed = client.refresh(launch_context(client, ehr))
+def test_refreshed_context_round_trips(client: SmartClient, ehr: SmartServer) -> None:
+    refreshed = client.refresh(launch_with(client, ehr))
     assert LaunchContext.from_dict(refreshed.to_dict()) == refreshed
 
 
@@ -87,11 +81,11 @@ def test_refreshed_context_round_trips(client: SmartClient, ehr: FakeEHR) -> Non
 
 def _backend_client(http: requests.Session, clock: FakeClock) -> tuple[SmartClient, bytes]:
     pem = generate_private_key_pem("ES384")
-    return make_client(http, clock, private_key_pem=pem, private_key_alg="ES384"), pem
+    return smart_client(http, clock=clock, private_key_pem=pem, private_key_alg="ES384"), pem
 
 
 def test_backend_token_uses_client_credentials_and_private_key_jwt(
-    http: requests.Session, clock: FakeClock, ehr: FakeEHR, transport: FakeTransport
+    http: requests.Session, clock: FakeClock, ehr: SmartServer, transport: FakeTransport
 ) -> None:
     client, pem = _backend_client(http, clock)
     tokens = client.backend_token(ISS, ["system/Patient.rs", "system/Encounter.rs"])
@@ -110,7 +104,7 @@ def test_backend_token_uses_client_credentials_and_private_key_jwt(
 
 
 def test_backend_token_is_cached_until_near_expiry(
-    http: requests.Session, clock: FakeClock, ehr: FakeEHR, transport: FakeTransport
+    http: requests.Session, clock: FakeClock, ehr: SmartServer, transport: FakeTransport
 ) -> None:
     client, _ = _backend_client(http, clock)
     first = client.backend_token(ISS, ["system/Patient.rs"])

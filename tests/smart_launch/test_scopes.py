@@ -4,8 +4,9 @@ import pytest
 
 from smart_launch import ConfigurationError, GrantedScopes, InsufficientScope, SmartClient
 from smart_launch.scopes import build_scope_list, resource_scopes
-
-from .fakes import ISS, NEEDS, FakeEHR, query
+from tests.support.smart_bindings import ISS
+from tests.support.smart_launches import NEEDS, query
+from tests.support.smart_server import SmartServer
 
 
 def test_v2_scopes_when_server_lists_permission_v2() -> None:
@@ -34,10 +35,10 @@ def test_bad_needs_are_refused(needs: dict[str, str]) -> None:
         resource_scopes(needs, v2=True)
 
 
-def test_client_picks_syntax_from_capabilities(client: SmartClient, ehr: FakeEHR) -> None:
+def test_client_picks_syntax_from_capabilities(client: SmartClient, ehr: SmartServer) -> None:
     url, _ = client.begin_launch(ISS, launch="L", needs=NEEDS)
     assert "patient/Encounter.rs" in query(url)["scope"].split()
-    ehr.smart_config["capabilities"] = ["launch-ehr"]
+    ehr.config["capabilities"] = ["launch-ehr"]
     client._configs.discard(ISS)  # noqa: SLF001 - force rediscovery for the v1 server
     url, _ = client.begin_launch(ISS, launch="L", needs=NEEDS)
     scope = query(url)["scope"].split()
@@ -45,11 +46,11 @@ def test_client_picks_syntax_from_capabilities(client: SmartClient, ehr: FakeEHR
     assert "patient/QuestionnaireResponse.*" in scope
 
 
-def test_a_scope_syntax_override_beats_discovery(client: SmartClient, ehr: FakeEHR) -> None:
+def test_a_scope_syntax_override_beats_discovery(client: SmartClient, ehr: SmartServer) -> None:
     """Some servers list permission-v2 yet grant only v1 scopes: the site forces v1."""
     url, _ = client.begin_launch(ISS, launch="L", needs=NEEDS, scope_syntax="v1")
     assert "patient/Encounter.read" in query(url)["scope"].split()
-    ehr.smart_config["capabilities"] = ["launch-ehr"]
+    ehr.config["capabilities"] = ["launch-ehr"]
     client._configs.discard(ISS)  # noqa: SLF001 - force rediscovery for the v1 server
     url, _ = client.begin_launch(ISS, launch="L", needs=NEEDS, scope_syntax="v2")
     assert "patient/Encounter.rs" in query(url)["scope"].split()

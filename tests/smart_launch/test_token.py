@@ -17,28 +17,21 @@ from smart_launch import (
     generate_private_key_pem,
 )
 from smart_launch.client_auth import CLIENT_ASSERTION_TYPE, basic_authorization
-
-from .fakes import (
-    CLIENT_ID,
-    ISS,
-    NEEDS,
-    REDIRECT,
-    TOKEN,
-    FakeClock,
-    FakeEHR,
-    FakeTransport,
-    make_client,
-)
+from tests.support.clock import FakeClock
+from tests.support.fake_http import FakeTransport
+from tests.support.smart_bindings import ISS, TOKEN
+from tests.support.smart_launches import CLIENT_ID, NEEDS, REDIRECT, smart_client
+from tests.support.smart_server import SmartServer
 
 
-def _complete(client: SmartClient, ehr: FakeEHR, **extra: str) -> LaunchContext:
+def _complete(client: SmartClient, ehr: SmartServer, **extra: str) -> LaunchContext:
     _, pending = client.begin_launch(ISS, launch="L1", needs=NEEDS)
     ehr.nonce = pending.nonce
     return client.complete_launch(pending, {"code": ehr.code, "state": pending.state, **extra})
 
 
 def test_public_client_exchange_sends_verifier_redirect_and_client_id(
-    client: SmartClient, ehr: FakeEHR, transport: FakeTransport
+    client: SmartClient, ehr: SmartServer, transport: FakeTransport
 ) -> None:
     _, pending = client.begin_launch(ISS, launch="L1", needs=NEEDS)
     ehr.nonce = pending.nonce
@@ -56,7 +49,7 @@ def test_public_client_exchange_sends_verifier_redirect_and_client_id(
     assert context.patient == "pat-123" and context.encounter == "enc-456"
 
 
-def test_launch_context_fields(client: SmartClient, ehr: FakeEHR, clock: FakeClock) -> None:
+def test_launch_context_fields(client: SmartClient, ehr: SmartServer, clock: FakeClock) -> None:
     context = _complete(client, ehr)
     assert context.iss == ISS
     assert context.fhir_user == "Practitioner/pr-7"
@@ -74,7 +67,7 @@ def test_launch_context_fields(client: SmartClient, ehr: FakeEHR, clock: FakeClo
 
 
 def test_banner_defaults_to_shown_and_scope_defaults_to_requested(
-    client: SmartClient, ehr: FakeEHR
+    client: SmartClient, ehr: SmartServer
 ) -> None:
     ehr.token_extra = {"need_patient_banner": None, "scope": None}
     context = _complete(client, ehr)
@@ -84,10 +77,10 @@ def test_banner_defaults_to_shown_and_scope_defaults_to_requested(
 
 @pytest.mark.parametrize("secret", ["s3cr3t", "a:b%2F+c d", "p@ss:%41+/="])
 def test_client_secret_basic_is_base64_of_raw_id_and_secret(
-    http: requests.Session, clock: FakeClock, ehr: FakeEHR, transport: FakeTransport,
+    http: requests.Session, clock: FakeClock, ehr: SmartServer, transport: FakeTransport,
     secret: str,
 ) -> None:
-    client = make_client(http, clock, client_secret=secret)
+    client = smart_client(http, clock=clock, client_secret=secret)
     _complete(client, ehr)
     [call] = transport.calls("POST", TOKEN)
     expected = base64.b64encode(f"{CLIENT_ID}:{secret}".encode()).decode()
@@ -106,10 +99,10 @@ def _assertion_claims(pem: bytes, alg: str, call_form: dict[str, str]) -> tuple[
 
 @pytest.mark.parametrize("alg", ["RS384", "ES384"])
 def test_private_key_jwt_assertion(
-    http: requests.Session, clock: FakeClock, ehr: FakeEHR, transport: FakeTransport, alg: str
+    http: requests.Session, clock: FakeClock, ehr: SmartServer, transport: FakeTransport, alg: str
 ) -> None:
     pem = generate_private_key_pem(alg)
-    client = make_client(http, clock, private_key_pem=pem, private_key_alg=alg, key_id="k-1")
+    client = smart_client(http, clock=clock, private_key_pem=pem, private_key_alg=alg, key_id="k-1")
     _complete(client, ehr)
     _complete(client, ehr)
     jtis = set()
@@ -124,7 +117,7 @@ def test_private_key_jwt_assertion(
     assert len(jtis) == 2
 
 
-def test_token_endpoint_oauth_error_keeps_its_code(client: SmartClient, ehr: FakeEHR) -> None:
+def test_token_endpoint_oauth_error_keeps_its_code(client: SmartClient, ehr: SmartServer) -> None:
     _, pending = client.begin_launch(ISS, launch="L1", needs=NEEDS)
     with pytest.raises(TokenRequestError) as info:
         client.complete_launch(pending, {"code": "stale", "state": pending.state})
@@ -134,7 +127,7 @@ def test_token_endpoint_oauth_error_keeps_its_code(client: SmartClient, ehr: Fak
 
 
 def test_token_endpoint_server_error(
-    client: SmartClient, ehr: FakeEHR, transport: FakeTransport
+    client: SmartClient, ehr: SmartServer, transport: FakeTransport
 ) -> None:
     transport.add("POST", TOKEN, (502, "<html>Bad gateway</html>"))
     _, pending = client.begin_launch(ISS, launch="L1", needs=NEEDS)
@@ -144,7 +137,7 @@ def test_token_endpoint_server_error(
 
 
 def test_token_endpoint_timeout_is_a_transport_error(
-    client: SmartClient, ehr: FakeEHR, transport: FakeTransport
+    client: SmartClient, ehr: SmartServer, transport: FakeTransport
 ) -> None:
     transport.add("POST", TOKEN, requests.ReadTimeout("slow"))
     _, pending = client.begin_launch(ISS, launch="L1", needs=NEEDS)
@@ -156,7 +149,7 @@ def test_token_endpoint_timeout_is_a_transport_error(
 @pytest.mark.parametrize("extra", [{"access_token": None}, {"token_type": "DPoP"},
                                    {"expires_in": "soon"}])
 def test_unusable_token_response(
-    client: SmartClient, ehr: FakeEHR, extra: dict[str, Any]
+    client: SmartClient, ehr: SmartServer, extra: dict[str, Any]
 ) -> None:
     ehr.token_extra = extra
     with pytest.raises(TokenRequestError):
@@ -165,22 +158,22 @@ def test_unusable_token_response(
 
 def test_configuration_is_checked(http: requests.Session, clock: FakeClock) -> None:
     with pytest.raises(ConfigurationError, match="ambiguous_client_auth"):
-        make_client(http, clock, client_secret="s", private_key_pem=b"x")
+        smart_client(http, clock=clock, client_secret="s", private_key_pem=b"x")
     with pytest.raises(ConfigurationError, match="invalid_private_key"):
-        make_client(http, clock, private_key_pem=b"not a key")
+        smart_client(http, clock=clock, private_key_pem=b"not a key")
     with pytest.raises(ConfigurationError, match="unsupported_algorithm"):
-        make_client(http, clock, private_key_pem=b"x", private_key_alg="HS256")
+        smart_client(http, clock=clock, private_key_pem=b"x", private_key_alg="HS256")
     with pytest.raises(ConfigurationError, match="invalid_redirect_uri"):
-        make_client(http, clock, redirect_uri="/relative")
+        smart_client(http, clock=clock, redirect_uri="/relative")
     with pytest.raises(ConfigurationError, match="invalid_private_key"):
-        make_client(http, clock, private_key_pem=generate_private_key_pem("RS384"),
+        smart_client(http, clock=clock, private_key_pem=generate_private_key_pem("RS384"),
                     private_key_alg="ES384")
 
 
 def test_every_request_has_the_configured_timeout(
-    http: requests.Session, clock: FakeClock, ehr: FakeEHR, transport: FakeTransport
+    http: requests.Session, clock: FakeClock, ehr: SmartServer, transport: FakeTransport
 ) -> None:
-    client = make_client(http, clock, private_key_pem=generate_private_key_pem("RS384"))
+    client = smart_client(http, clock=clock, private_key_pem=generate_private_key_pem("RS384"))
     context = _complete(client, ehr)
     client.refresh(context)
     client.backend_token(ISS, ["system/Patient.rs"])

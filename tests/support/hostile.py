@@ -64,7 +64,7 @@ class HostileServer:
     def stop(self) -> None:
         self.server.stop()
 
-    def _wsgi(self, environ: dict, start_response: Callable[..., Any]) -> Any:
+    def _wsgi(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         request = Request(environ)
         body = request.get_data(as_text=True)
         with self._lock:
