@@ -4,9 +4,10 @@ ALLIANCE_CONFIG; environment variables win over the file.
 Each setting is declared once, on its field of ``Settings`` (plugin/config/settings.py): the
 schema that validates it, ``HINTS`` and docs/configuration.md (``python -m
 plugin.config.reference``) are derived from that declaration; [issuers] tables likewise from
-``IssuerTable``. ``load_settings`` validates and never writes; ``check_settings`` tries the
-folders and reads the site's norms (`alliance serve`, create_app). A bad setting stops the app
-with one message that names each setting as it was written and says how to fix it.
+``IssuerTable``. ``load_settings`` validates the values and reads no file they name;
+``check_settings`` reads the key files, the CA bundle and the site's norms and tries the
+folders (`alliance serve`, create_app). A bad setting stops the app with one message that
+names each setting as it was written and says how to fix it.
 
 May import plugin.alliance and plugin.errors only.
 """

@@ -1,7 +1,8 @@
 """Checks on single values, shared by the settings, the issuer tables and the commands.
 
-The URL, secret and store checks are pure; the file checks read the file they name, and only
-``writable_folder_problem`` writes (plugin.config.checking calls it, loading never does). The
+The URL, secret and store checks are pure, and loading uses them. The file checks (the ones
+named ``*_problem`` and ``read_private_key``) read the file they name, and only
+``writable_folder_problem`` writes: plugin.config.checking calls them, loading never does. The
 marshmallow validators raise ValidationError with the sentence a person reads after the
 setting's name.
 """
@@ -121,34 +122,19 @@ def session_store_url(value: str) -> None:
         raise ValidationError(f"not a postgresql:// or redis:// URL: {shown}")
 
 
-def existing_files(values: Sequence[Path]) -> None:
-    missing = [str(v) for v in values if not v.is_file()]
-    if missing:
-        raise ValidationError(f"no such file: {', '.join(missing)}")
-
-
-def ca_bundle(value: Path) -> None:
-    problem = ca_bundle_problem(str(value))
-    if problem:
-        raise ValidationError(problem)
-
-
-def read_private_key(path: Path) -> bytes:
-    """The PEM text of a private key file; ValidationError saying why it is not one."""
+def read_private_key(path: Path) -> tuple[bytes | None, str | None]:
+    """The PEM text of a private key file, or why it is not one."""
     try:
         pem = path.read_bytes()
     except OSError as err:
-        raise ValidationError(f"cannot read {path}: {err.strerror}") from err
+        return None, f"cannot read {path}: {err.strerror or err}"
     if b"PRIVATE KEY" not in pem:
-        raise ValidationError(f"{path} is not a PEM private key")
-    return pem
+        return None, f"{path} is not a PEM private key"
+    return pem, None
 
 
-def private_key(value: Path) -> None:
-    read_private_key(value)
-
-
-def key_folder(value: Path) -> None:
-    if not (value / "keys.json").is_file():
-        raise ValidationError(f"{value} has no keys.json; create it with "
-                              f"`alliance keys --dir {value} add`")
+def key_folder_problem(folder: Path) -> str | None:
+    """Why ``folder`` is not a folder of rotating keys, or None when it is."""
+    if not (folder / "keys.json").is_file():
+        return f"{folder} has no keys.json; create it with `alliance keys --dir {folder} add`"
+    return None

@@ -42,12 +42,12 @@ class IssuerTable:
         None, kind=TEXT, secret=True, example="(from the registration)",
         help="this EHR's client secret (one of client_secret, private_key_file, key_dir)")
     private_key_file: Path | None = setting(
-        None, kind=PATH, validate=[checks.private_key], example="/etc/alliance/oracle.pem",
+        None, kind=PATH, example="/etc/alliance/oracle.pem",
         help="a PEM private key for private_key_jwt at this EHR")
     private_key_alg: str = setting("RS384", kind=KEY_ALGS, example="ES384",
                                    help="the algorithm of private_key_file")
     key_dir: Path | None = setting(
-        None, kind=PATH, validate=[checks.key_folder], example="/etc/alliance/keys/epic",
+        None, kind=PATH, example="/etc/alliance/keys/epic",
         help="a folder of rotating keys (`alliance keys --dir DIR add`) for private_key_jwt")
     scope_syntax: str = setting(
         "auto", kind=choice("auto", "v1", "v2"), example="v1",
@@ -108,8 +108,9 @@ TableSchema = _TableSchema.from_dict(_table_fields(), name="IssuerTableSchema")
 
 
 def load_issuer_tables(tables: Any) -> tuple[dict[str, dict[str, Any]], list[str]]:
-    """Each table's values, read and checked (a key file's text as ``private_key_pem``), and
-    every problem of every table, each starting with its table's name."""
+    """Each table's values, validated (the files they name are not read: see
+    ``read_table_files``), and every problem of every table, each starting with its table's
+    name."""
     if not isinstance(tables, Mapping):
         return {}, ["issuers: must hold one table per EHR, e.g. "
                     '[issuers."https://ehr.example.org/fhir"] with its client_id']
@@ -135,14 +136,32 @@ def load_issuer_tables(tables: Any) -> tuple[dict[str, dict[str, Any]], list[str
             continue
         if unknown:
             continue
-        if values.get("private_key_file"):
-            try:  # read once checked; gone or changed in between, it is named as then
-                values["private_key_pem"] = checks.read_private_key(values["private_key_file"])
-            except ValidationError as err:
-                problems.extend(_named(name, {"private_key_file": err.messages}))
-                continue
         loaded[str(iss).rstrip("/")] = values
     return loaded, problems
+
+
+def read_table_files(
+    tables: Mapping[str, Mapping[str, Any]],
+) -> tuple[dict[str, dict[str, Any]], list[str]]:
+    """The loaded tables with each key file's text as ``private_key_pem``, once each key file
+    and key folder was found usable; every problem, each starting with its table's name.
+    Checking calls it (plugin.config.checking); loading never reads these files."""
+    read: dict[str, dict[str, Any]] = {}
+    problems: list[str] = []
+    for iss, table in tables.items():
+        values = dict(table)
+        found: dict[str, list[str]] = {}
+        if values.get("private_key_file"):
+            values["private_key_pem"], problem = checks.read_private_key(values["private_key_file"])
+            if problem:
+                found["private_key_file"] = [problem]
+        if values.get("key_dir"):
+            problem = checks.key_folder_problem(values["key_dir"])
+            if problem:
+                found["key_dir"] = [problem]
+        problems.extend(_named(f'[issuers."{iss}"]', found))
+        read[iss] = values
+    return read, problems
 
 
 def _named(name: str, messages: Mapping[str, Any]) -> list[str]:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from marshmallow import Schema, ValidationError
 
+from plugin.config.checks import ca_bundle_problem
 from plugin.config.schema import DECLARED, HINTS
 from plugin.config.sources import read_settings_with_origins
 from plugin.config.wording import explain
@@ -36,4 +37,7 @@ def load_outbound(environ: Mapping[str, str] | None = None) -> Outbound:
     except ValidationError as err:
         messages = err.messages if isinstance(err.messages, dict) else {"settings": err.messages}
         raise ConfigError(explain(messages, origins, HINTS)) from err
+    problem = ca_bundle_problem(str(data["ca_bundle"])) if data.get("ca_bundle") else None
+    if problem:  # these commands reach a server next: the bundle is checked here
+        raise ConfigError(explain({"ca_bundle": problem}, origins, HINTS))
     return Outbound(ca_bundle=data.get("ca_bundle"), development=bool(data.get("development")))

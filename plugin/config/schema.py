@@ -1,8 +1,9 @@
 """The settings' marshmallow schema, derived from the declarations on Settings, with the rules
 that tie settings together; ``load_settings`` and the one message that lists every problem.
 
-Loading reads the values given and the files they name (the TOML file, a private key, the CA
-bundle) and never writes: folders are tried, and norms read, by plugin.config.checking.
+Loading reads the values given (the environment and the TOML file) and no other file: the files
+the settings name (private keys, key folders, the CA bundle, the norms) are read, and the
+folders tried, by plugin.config.checking.
 """
 
 from __future__ import annotations
@@ -73,12 +74,7 @@ class _Rules(Schema):
 
     @post_load
     def _build(self, data: dict[str, Any], **_: Any) -> Settings:
-        key_file = data.get("private_key_file")
-        try:  # read once checked; gone or changed in between, it is named as then
-            pem = checks.read_private_key(key_file) if key_file else None
-        except ValidationError as err:
-            raise ValidationError(err.messages, field_name="private_key_file") from err
-        return Settings(**data, private_key_pem=pem)
+        return Settings(**data)
 
 
 SettingsSchema = _Rules.from_dict(

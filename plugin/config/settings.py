@@ -61,7 +61,7 @@ class Settings:
         help="the secret of a confidential symmetric client (client_secret_basic); leave "
         "unset otherwise")
     private_key_file: Path | None = setting(
-        None, kind=PATH, validate=[checks.private_key], example="/etc/alliance/key.pem",
+        None, kind=PATH, example="/etc/alliance/key.pem",
         help="a PEM private key (RSA or EC P-384) for private_key_jwt; `alliance keygen` "
         "writes one")
     private_key_alg: str = setting(
@@ -109,7 +109,7 @@ class Settings:
         tuple(DEFAULT_INSTRUMENTS.split(",")), kind=NAMES, example="srs,wai-sr-client",
         help="the Questionnaire ids to offer, from fhir_profiles/")
     text_packs: tuple[Path, ...] = setting(
-        (), kind=PATHS, validate=[checks.existing_files], example="/etc/alliance/wai-sr.json",
+        (), kind=PATHS, example="/etc/alliance/wai-sr.json",
         help="JSON files with licensed item wording (a text pack per instrument); without "
         "one a licensed paper form is typed in by item number")
     organization: str | None = setting(
@@ -163,14 +163,14 @@ class Settings:
         help="how long one request to an EHR or store may take in all, connecting, waiting "
         "and reading")
     ca_bundle: Path | None = setting(
-        None, kind=PATH, validate=[checks.ca_bundle],
+        None, kind=PATH,
         example="/etc/ssl/certs/ca-certificates.crt",
         help="a PEM file of the certificate authorities trusted for every outbound HTTPS "
         "request (the EHRs, their authorization servers, the companion store), e.g. the "
         "hospital's internal CA with the public ones it needs (unset: the public authorities "
         "that requests trusts)")
-    # Derived, not settings: the key file's text while loading; the site's norms, validated
-    # against the offered instruments, when checking (plugin.config.checking).
+    # Derived, not settings, both filled in when checking (plugin.config.checking): the key
+    # file's text, and the site's norms validated against the offered instruments.
     private_key_pem: bytes | None = field(default=None, repr=False)
     norms: NormSet | None = field(default=None, repr=False)
     # the TOML file each setting read from one came from, so a problem found when checking

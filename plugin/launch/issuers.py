@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from plugin.config import Settings
-from plugin.config.issuer_tables import load_issuer_tables
+from plugin.config.issuer_tables import load_issuer_tables, read_table_files
 from plugin.errors import ConfigError
 from smart_launch import ClientConfig, SmartClient
 from smart_launch.keystore import KeyStore
@@ -44,9 +44,10 @@ class IssuerSettings:
     iss: str
     client_id: str
     client_secret: str | None = field(default=None, repr=False)
-    private_key_pem: bytes | None = field(default=None, repr=False)
+    private_key_pem: bytes | None = field(default=None, repr=False)  # read when checked
     private_key_alg: str = "RS384"
     key_dir: Path | None = None
+    private_key_file: Path | None = None
     scope_syntax: str = "auto"
     access: str = "offline"
     record_store_url: str | None = None
@@ -61,7 +62,8 @@ class IssuerSettings:
 
     @property
     def signs(self) -> bool:
-        return self.private_key_pem is not None or self.key_dir is not None
+        return (self.private_key_pem is not None or self.private_key_file is not None
+                or self.key_dir is not None)
 
 
 def read_limits(values: Mapping[str, Any], defaults: Mapping[str, Any]) -> ReadLimits:
@@ -84,6 +86,7 @@ def _issuer(iss: str, values: Mapping[str, Any], defaults: Mapping[str, Any]) ->
         iss=iss, client_id=str(values["client_id"]),
         client_secret=values.get("client_secret") or None,
         private_key_pem=values.get("private_key_pem"),
+        private_key_file=values.get("private_key_file"),
         private_key_alg=values.get("private_key_alg", "RS384"), key_dir=values.get("key_dir"),
         scope_syntax=values.get("scope_syntax", "auto"), access=values.get("access", "offline"),
         record_store_url=values.get("record_store_url") or None,
@@ -94,11 +97,14 @@ def _issuer(iss: str, values: Mapping[str, Any], defaults: Mapping[str, Any]) ->
 
 def parse_issuer_tables(tables: Any,
                         defaults: Mapping[str, Any] | None = None) -> dict[str, IssuerSettings]:
-    """The ``issuers`` tables of the TOML file; ConfigError listing every problem at once."""
+    """The ``issuers`` tables of the TOML file, loaded and their key files read;
+    ConfigError listing every problem at once."""
     if not isinstance(tables, Mapping) or not tables:
         raise ConfigError("issuers: must hold one table per EHR, e.g. "
                           '[issuers."https://ehr.example.org/fhir"] with its client_id')
     loaded, problems = load_issuer_tables(tables)
+    loaded, file_problems = read_table_files(loaded)
+    problems += file_problems
     if problems:
         raise ConfigError("Alliance Panel cannot start; fix these issuer settings:\n  "
                           + "\n  ".join(problems))
@@ -116,6 +122,7 @@ def issuers_from(settings: Settings) -> dict[str, IssuerSettings]:
         found.setdefault(base, IssuerSettings(
             iss=base, client_id=settings.client_id, client_secret=settings.client_secret,
             private_key_pem=settings.private_key_pem, private_key_alg=settings.private_key_alg,
+            private_key_file=settings.private_key_file,
             record_store_url=settings.record_store_url,
             record_store_client_id=settings.record_store_client_id,
             record_store_mode=settings.record_store_mode,

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from plugin.launch.pending import MAX_PENDING_PER_ADDRESS, MAX_PENDING_PER_BROWSER
-from tests.security.test_launch_flood import CLINIC_BUSIEST
+from tests.support.launch_bounds import CLINIC_BUSIEST
 
 BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
 

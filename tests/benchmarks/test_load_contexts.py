@@ -12,7 +12,7 @@ from benchmarks.load.cluster import one_session_each
 from benchmarks.load.visit import VISIT_WAITS, workstation
 from ehr_sandbox.cohort import build_cohort
 from ehr_sandbox.settings import SandboxSettings
-from tests.security.test_launch_flood import Counters, admitted
+from tests.support.launch_bounds import Counters, admitted
 
 
 def test_fifty_clinicians_each_get_a_stored_session_of_their_own():

@@ -8,26 +8,13 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.support.browser import axe_violations, describe, shoot
+from tests.support.browser import assert_fits_the_width, axe_violations, describe, shoot
 from tests.support.client_links import WITHOUT_RESPONSES, make_link
 from tests.support.deployment import Deployment, start_deployment
 from tests.support.launched import open_launch
 from tests.support.servers import LiveServer
 
 pytestmark = pytest.mark.browser
-
-OVERFLOW = """() => {
-  const root = document.documentElement;
-  const width = root.clientWidth;
-  const controls = [...document.querySelectorAll(
-      'a[href], button, input:not([type=hidden]), select, textarea')];
-  const outside = controls.filter(el => el.checkVisibility()).filter(el => {
-    const box = el.getBoundingClientRect();
-    return box.width === 0 || box.left < -1 || box.right > width + 1;
-  }).map(el => el.outerHTML.slice(0, 120));
-  return {scrollWidth: root.scrollWidth, clientWidth: width,
-          bodyScrollWidth: document.body.scrollWidth, outside};
-}"""
 
 
 @pytest.fixture(scope="module")
@@ -41,13 +28,6 @@ def dep(browser_tools: None, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         server.stop()
 
 
-def _fits(page) -> None:
-    layout = page.evaluate(OVERFLOW)
-    assert layout["scrollWidth"] <= layout["clientWidth"], layout
-    assert layout["bodyScrollWidth"] <= layout["clientWidth"], layout
-    assert not layout["outside"], layout
-
-
 @pytest.mark.parametrize("width", [320, 360])
 def test_the_client_answers_on_a_phone(dep, browser, width):
     run = open_launch(dep, patient_index=0 if width == 320 else 1)
@@ -59,7 +39,7 @@ def test_the_client_answers_on_a_phone(dep, browser, width):
         page = ctx.new_page()
         page.goto(link)
         page.locator("h1#form-h").wait_for()
-        _fits(page)
+        assert_fits_the_width(page)
         violations = axe_violations(page)
         assert not violations, describe(violations)
         shoot(page, f"client-link-form-{width}px", full_page=True)
@@ -69,14 +49,14 @@ def test_the_client_answers_on_a_phone(dep, browser, width):
                 options.nth(options.count() - 1).check()
         page.get_by_role("button", name="Send").click()
         page.get_by_role("heading", name="Thank you").wait_for()
-        _fits(page)
+        assert_fits_the_width(page)
         violations = axe_violations(page)
         assert not violations, describe(violations)
         assert "score" not in page.content().lower()
         shoot(page, f"client-link-thanks-{width}px")
         page.goto(link)  # the same link again, as from the phone's history
         page.get_by_role("heading", name="This link no longer works").wait_for()
-        _fits(page)
+        assert_fits_the_width(page)
         assert not axe_violations(page)
     finally:
         ctx.close()
@@ -94,7 +74,7 @@ def test_the_clinicians_link_page_fits_a_sidebar(dep, browser):
         page.get_by_role("heading", name="A link for the client's own phone").wait_for()
         assert page.locator("svg.qr").count() == 1
         assert page.locator("#client-link").input_value().startswith(f"{dep.app.url}/answer/")
-        _fits(page)
+        assert_fits_the_width(page)
         violations = axe_violations(page)
         assert not violations, describe(violations)
         shoot(page, "client-link-made-360px", full_page=True)

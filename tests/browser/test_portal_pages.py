@@ -9,13 +9,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.support.browser import axe_violations, describe, shoot
+from tests.support.browser import assert_fits_the_width, axe_violations, describe, shoot
 from tests.support.client_links import WITHOUT_RESPONSES
 from tests.support.deployment import Deployment, start_deployment
 from tests.support.launched import open_launch
 from tests.support.servers import LiveServer
-
-from .test_client_link_pages import _fits
 
 pytestmark = pytest.mark.browser
 
@@ -31,7 +29,7 @@ def dep(browser_tools: None, tmp_path_factory: pytest.TempPathFactory) -> Iterat
 
 
 def _clean(page) -> None:
-    _fits(page)
+    assert_fits_the_width(page)
     violations = axe_violations(page)
     assert not violations, describe(violations)
 

@@ -14,7 +14,7 @@ from plugin.cli import main
 from plugin.fhir.cli_access import fhir_client_from_arguments
 from plugin.web import create_app
 from plugin.web.services import EXTENSION
-from tests.e2e.conftest import Deployment
+from tests.support.deployment import Deployment
 from tests.support.tls import make_test_ca
 
 

@@ -16,10 +16,10 @@ import pytest
 from plugin.errors import ConfigError
 from plugin.launch.errors import StoreUnavailable
 from plugin.web import create_app
-from tests.plugin.test_serve import GOOD
 from tests.support.launched import THERAPIST, filled, open_launch, stored
 from tests.support.processes import free_port, poll_event, require_tools
 from tests.support.redis_server import redis_missing, running_redis
+from tests.support.serve_env import SERVE_ENV
 
 SECRET = "Qm7x-2LpV9cRz4tNw8bKd1yHs6fJg3eUa5oWi0Tq"
 
@@ -90,7 +90,7 @@ def test_serve_stops_with_the_settings_to_change_on_a_redis_without_persistence(
                                                                                workers):
     env = {k: v for k, v in os.environ.items() if not k.startswith("ALLIANCE_")}
     with running_redis(durable=False) as redis_server:
-        env.update({**GOOD, "ALLIANCE_DATA_DIR": str(tmp_path),
+        env.update({**SERVE_ENV, "ALLIANCE_DATA_DIR": str(tmp_path),
                     "ALLIANCE_SESSION_STORE_URL": redis_server.url})
         done = subprocess.run(  # noqa: S603 - our own command line
             [sys.executable, "-m", "plugin.cli", "serve", "--log-format", "text", "--workers",

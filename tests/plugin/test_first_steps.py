@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.plugin.web.test_headers_and_cookies import app_over
+from tests.support.app_client import app_over
 from tests.support.servers import free_port
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -13,16 +13,12 @@ import requests
 
 from plugin.cli import main
 from tests.support.processes import ManagedProcess, free_port
-
-GOOD = {"ALLIANCE_PUBLIC_URL": "http://127.0.0.1:9", "ALLIANCE_CLIENT_ID": "c",
-        "ALLIANCE_ALLOWED_ISS": "http://127.0.0.1:9/fhir",
-        "ALLIANCE_SECRET_KEY": "Qm7x-2LpV9cRz4tNw8bKd1yHs6fJg3eUa5oWi0Tq",
-        "ALLIANCE_DEVELOPMENT": "true"}
+from tests.support.serve_env import SERVE_ENV
 
 
 @pytest.fixture
 def env(monkeypatch, tmp_path):
-    for name, value in {**GOOD, "ALLIANCE_DATA_DIR": str(tmp_path)}.items():
+    for name, value in {**SERVE_ENV, "ALLIANCE_DATA_DIR": str(tmp_path)}.items():
         monkeypatch.setenv(name, value)
     return monkeypatch
 
@@ -45,7 +41,7 @@ def test_a_store_that_does_not_answer_stops_serve(env, capsys):
 @pytest.mark.parametrize("workers", ["1", "2"])  # waitress, and gunicorn's master
 def test_port_0_serves_on_a_free_port_and_says_which(tmp_path, workers):
     env = {k: v for k, v in os.environ.items() if not k.startswith("ALLIANCE_")}
-    env.update({**GOOD, "ALLIANCE_DATA_DIR": str(tmp_path), "TMPDIR": str(tmp_path)})
+    env.update({**SERVE_ENV, "ALLIANCE_DATA_DIR": str(tmp_path), "TMPDIR": str(tmp_path)})
     log = tmp_path / "serve.log"
     server = ManagedProcess("alliance serve", [
         sys.executable, "-m", "plugin.cli", "serve", "--host", "127.0.0.1", "--port", "0",

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.plugin.test_serve import GOOD
 from tests.support.processes import ManagedProcess, children
+from tests.support.serve_env import SERVE_ENV
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="gunicorn needs Unix")
 
@@ -23,7 +23,7 @@ pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="gunicorn needs 
 def _serve(tmp_path: Path) -> tuple[ManagedProcess, str]:
     env = {k: v for k, v in os.environ.items()
            if not k.startswith("ALLIANCE_") and k != "PROMETHEUS_MULTIPROC_DIR"}
-    env.update({**GOOD, "ALLIANCE_DATA_DIR": str(tmp_path / "data"), "TMPDIR": str(tmp_path)})
+    env.update({**SERVE_ENV, "ALLIANCE_DATA_DIR": str(tmp_path / "data"), "TMPDIR": str(tmp_path)})
     log = tmp_path / "serve.log"
     server = ManagedProcess("alliance serve", [
         sys.executable, "-m", "plugin.cli", "serve", "--host", "127.0.0.1", "--port", "0",

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
@@ -21,30 +20,13 @@ import requests
 
 from plugin.deploy.install import package_resources
 from tests.renderers.drivers import RENDERERS, Renderer
+from tests.renderers.run_log import FHIR_JSON, FIGURES, LOOKUPS, VALIDATION_WARNINGS, RendererPage
 from tests.renderers.site import Site, missing_builds
 from tests.support.browser import TIMEOUT_MS, launch_chromium
 from tests.support.browser import missing_tools as browser_missing
 from tests.support.interop import HAPI_JAR, start_hapi, stop_process
 from tests.support.processes import require_tools
 from tests.support.servers import free_port
-
-FHIR_JSON = {"Content-Type": "application/fhir+json", "Accept": "application/fhir+json"}
-
-
-@dataclass
-class RendererPage:
-    """A renderer's page and what it did: requests aborted, page and console errors."""
-
-    renderer: Renderer
-    page: Any
-    blocked: list[str] = field(default_factory=list)
-    page_errors: list[str] = field(default_factory=list)
-    console_errors: list[str] = field(default_factory=list)
-
-
-FIGURES: dict[str, RendererPage] = {}  # printed at the end of the run
-VALIDATION_WARNINGS: list[str] = []
-LOOKUPS: list[str] = []  # the site's terminology requests (the site appends to this list)
 
 
 def _missing() -> list[str]:

@@ -23,7 +23,6 @@ from plugin.alliance.scoring import score_questionnaire_response
 from plugin.alliance.vocabulary import CODE_SYSTEM, TOTAL
 from plugin.fhir.foreign_responses import response_for_storage
 from plugin.fhir.record_resources import build_questionnaire_response
-from tests.renderers.conftest import FHIR_JSON, LOOKUPS, VALIDATION_WARNINGS, RendererPage
 from tests.renderers.drivers import RENDERERS, fill
 from tests.renderers.hand_key import (
     ANSWER_SETS,
@@ -33,6 +32,7 @@ from tests.renderers.hand_key import (
     answers_for,
     hand_scores,
 )
+from tests.renderers.run_log import FHIR_JSON, LOOKUPS, VALIDATION_WARNINGS, RendererPage
 from tests.renderers.site import Site
 
 pytestmark = [pytest.mark.browser, pytest.mark.interop]

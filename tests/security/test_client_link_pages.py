@@ -13,9 +13,8 @@ from typing import Any
 
 from flask import Response
 
+from tests.support.client_links import ANSWERS, CLIENT, link_from
 from tests.support.forms import read_form
-
-from .test_client_links import ANSWERS, CLIENT_FORM, _app, _make_link
 
 
 def _session_on(app, start: str) -> None:
@@ -35,10 +34,10 @@ def _session_on(app, start: str) -> None:
     app.fhir.server.route("POST", "/fhir", dated)
 
 
-def test_the_clients_form_names_the_sessions_date_not_today(hostile, tmp_path):
-    app, _store, _ = _app(hostile, tmp_path)
+def test_the_clients_form_names_the_sessions_date_not_today(linked_app):
+    app, _store, _ = linked_app()
     _session_on(app, "2026-11-24T10:00:00Z")
-    path = _make_link(app, app.launch())
+    path = link_from(app.clinician, app.launch())
     page = html.unescape(app.browser().get(path).get_data(as_text=True))
     heading = re.search(r"<h1[^>]*>(.*?)</h1>", page, re.S).group(1)
     title = re.search(r"<title>(.*?)</title>", page, re.S).group(1)
@@ -49,15 +48,15 @@ def test_the_clients_form_names_the_sessions_date_not_today(hostile, tmp_path):
 
 
 def test_answers_sent_after_the_session_was_rated_tell_the_client_nothing_is_left(
-        hostile, tmp_path):
-    app, store, _ = _app(hostile, tmp_path)
+        linked_app):
+    app, store, _ = linked_app()
     handle = app.launch()
-    path = _make_link(app, handle)
+    path = link_from(app.clinician, handle)
     phone = app.browser()
     opened = read_form(phone.get(path).get_data(as_text=True), f"http://localhost{path}")
-    paper = app.clinician.get(f"/panel/{handle}/record/{CLIENT_FORM}").get_data(as_text=True)
-    form = read_form(paper, f"http://localhost/panel/{handle}/record/{CLIENT_FORM}")
-    assert app.clinician.post(f"/panel/{handle}/record/{CLIENT_FORM}", data={
+    paper = app.clinician.get(f"/panel/{handle}/record/{CLIENT}").get_data(as_text=True)
+    form = read_form(paper, f"http://localhost/panel/{handle}/record/{CLIENT}")
+    assert app.clinician.post(f"/panel/{handle}/record/{CLIENT}", data={
         **form.hidden, **{f"item-{k}": v for k, v in ANSWERS.items()}}).status_code == 303
     late = phone.post(path, data={**opened.hidden,
                                   **{f"item-{k}": v for k, v in ANSWERS.items()}})
@@ -74,12 +73,12 @@ def _link_page(app, handle: str):
     chooser = app.clinician.get(f"/panel/{handle}/record").get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', chooser).group(1)
     return app.clinician.post(f"/panel/{handle}/links",
-                              data={"csrf_token": token, "questionnaire_id": CLIENT_FORM})
+                              data={"csrf_token": token, "questionnaire_id": CLIENT})
 
 
 def test_reloading_the_link_page_makes_no_second_link_and_shows_the_waiting_one(
-        hostile, tmp_path):
-    app, _store, _ = _app(hostile, tmp_path)
+        linked_app):
+    app, _store, _ = linked_app()
     handle = app.launch()
     made = _link_page(app, handle)
     assert made.status_code == 303  # POST, redirect, GET: a reload does not post again

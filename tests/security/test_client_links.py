@@ -6,46 +6,18 @@ links need."""
 
 from __future__ import annotations
 
-import html
 import logging
 import re
 import secrets
-from urllib.parse import urlsplit
 
 from flask.testing import FlaskClient
 
-from tests.support.clock import FakeClock
+from tests.support.client_links import ANSWERS, CLIENT, link_from
 from tests.support.forms import read_form
 
-from .app_harness import AppUnderAttack, app_under_attack
-from .companion_store import CompanionStore
 from .smart_ehr import SmartEhr
 
-CLIENT_FORM = "alliance-checkin-client"
-ANSWERS = {"goal-1": "3", "goal-2": "4", "task-1": "2", "task-2": "3", "bond-1": "4",
-           "bond-2": "3"}
 HOUR = 3600.0
-
-
-def _app(hostile, tmp_path, **settings) -> tuple[AppUnderAttack, CompanionStore, FakeClock]:
-    server, clock = hostile(), FakeClock()
-    store = CompanionStore(server)
-    app = app_under_attack(server, tmp_path, clock=clock, **store.settings(tmp_path), **settings)
-    return app, store, clock
-
-
-def _make_link(app: AppUnderAttack, handle: str, browser: FlaskClient | None = None) -> str:
-    browser = browser or app.clinician
-    chooser = browser.get(f"/panel/{handle}/record").get_data(as_text=True)
-    assert "/links" in chooser, html.unescape(chooser)[-800:]
-    token = re.search(r'name="csrf_token" value="([^"]+)"', chooser).group(1)
-    made = browser.post(f"/panel/{handle}/links",
-                        data={"csrf_token": token, "questionnaire_id": CLIENT_FORM})
-    if made.status_code == 303:  # POST, redirect, GET
-        made = browser.get(made.headers["Location"])
-    assert made.status_code == 200, made.get_data(as_text=True)[:800]
-    link = re.search(r'id="client-link"[^>]*value="([^"]+)"', made.get_data(as_text=True))
-    return urlsplit(html.unescape(link.group(1))).path
 
 
 def _answers(phone: FlaskClient, path: str, **forged: str):
@@ -56,9 +28,9 @@ def _answers(phone: FlaskClient, path: str, **forged: str):
     return phone.post(path, data=data)
 
 
-def test_a_link_answers_once_and_its_replay_opens_nothing(hostile, tmp_path):
-    app, store, _ = _app(hostile, tmp_path)
-    path = _make_link(app, app.launch())
+def test_a_link_answers_once_and_its_replay_opens_nothing(linked_app):
+    app, store, _ = linked_app()
+    path = link_from(app.clinician, app.launch())
     phone = app.browser()
     page = phone.get(path)
     form = read_form(page.get_data(as_text=True), f"http://localhost{path}")
@@ -74,9 +46,9 @@ def test_a_link_answers_once_and_its_replay_opens_nothing(hostile, tmp_path):
     assert len(store.responses()) == 1
 
 
-def test_a_guessed_or_altered_link_opens_nothing(hostile, tmp_path):
-    app, store, _ = _app(hostile, tmp_path)
-    path = _make_link(app, app.launch())
+def test_a_guessed_or_altered_link_opens_nothing(linked_app):
+    app, store, _ = linked_app()
+    path = link_from(app.clinician, app.launch())
     capability = path.rsplit("/", 1)[1]
     altered = capability[:-2] + ("AA" if capability[-2:] != "AA" else "BB")
     phone = app.browser()
@@ -88,9 +60,9 @@ def test_a_guessed_or_altered_link_opens_nothing(hostile, tmp_path):
     assert phone.get(path).status_code == 200  # the real link still works
 
 
-def test_a_link_writes_only_for_its_own_client_and_session(hostile, tmp_path):
-    app, store, _ = _app(hostile, tmp_path)
-    path = _make_link(app, app.launch())  # the launch's patient p1, session e1
+def test_a_link_writes_only_for_its_own_client_and_session(linked_app):
+    app, store, _ = linked_app()
+    path = link_from(app.clinician, app.launch())  # the launch's patient p1, session e1
     sent = _answers(app.browser(), path, patient="p2", encounter="e2", subject="Patient/p2",
                     submission_id="00000000-0000-4000-8000-000000000000")
     assert sent.status_code == 200
@@ -101,9 +73,9 @@ def test_a_link_writes_only_for_its_own_client_and_session(hostile, tmp_path):
     assert qr["identifier"]["value"] != "00000000-0000-4000-8000-000000000000"
 
 
-def test_a_link_dies_when_the_site_says(hostile, tmp_path):
-    app, store, clock = _app(hostile, tmp_path, client_link_hours=2)
-    path = _make_link(app, app.launch())
+def test_a_link_dies_when_the_site_says(linked_app):
+    app, store, clock = linked_app(client_link_hours=2)
+    path = link_from(app.clinician, app.launch())
     clock.advance(2 * HOUR - 60)
     assert app.browser().get(path).status_code == 200
     clock.advance(60)
@@ -117,15 +89,15 @@ def _post_blind(browser: FlaskClient, path: str):
     return browser.post(path, data={f"item-{k}": v for k, v in ANSWERS.items()})
 
 
-def test_a_link_opens_nothing_once_the_session_has_the_clients_answers(hostile, tmp_path):
-    app, store, _ = _app(hostile, tmp_path)
+def test_a_link_opens_nothing_once_the_session_has_the_clients_answers(linked_app):
+    app, store, _ = linked_app()
     handle = app.launch()
-    path = _make_link(app, handle)
+    path = link_from(app.clinician, handle)
     phone = app.browser()
     page = phone.get(path)  # the client opened it, then the clinician typed in their paper form
-    paper = app.clinician.get(f"/panel/{handle}/record/{CLIENT_FORM}").get_data(as_text=True)
-    form = read_form(paper, f"http://localhost/panel/{handle}/record/{CLIENT_FORM}")
-    entered = app.clinician.post(f"/panel/{handle}/record/{CLIENT_FORM}", data={
+    paper = app.clinician.get(f"/panel/{handle}/record/{CLIENT}").get_data(as_text=True)
+    form = read_form(paper, f"http://localhost/panel/{handle}/record/{CLIENT}")
+    entered = app.clinician.post(f"/panel/{handle}/record/{CLIENT}", data={
         **form.hidden, **{f"item-{k}": v for k, v in ANSWERS.items()}})
     assert entered.status_code == 303
     assert phone.get(path).status_code == 410  # "already answered"
@@ -136,10 +108,10 @@ def test_a_link_opens_nothing_once_the_session_has_the_clients_answers(hostile, 
     assert len(store.responses()) == 1  # one rating per session, rater and form
 
 
-def test_the_link_leaves_no_trace_in_referers_caches_or_logs(hostile, tmp_path, caplog):
+def test_the_link_leaves_no_trace_in_referers_caches_or_logs(linked_app, caplog):
     caplog.set_level(logging.DEBUG)
-    app, _store, _ = _app(hostile, tmp_path)
-    path = _make_link(app, app.launch())
+    app, _store, _ = linked_app()
+    path = link_from(app.clinician, app.launch())
     capability = path.rsplit("/", 1)[1]
     phone = app.browser()
     page = phone.get(path)
@@ -157,14 +129,14 @@ def test_the_link_leaves_no_trace_in_referers_caches_or_logs(hostile, tmp_path, 
     assert capability not in text
 
 
-def test_a_link_never_opens_the_clinicians_routes_nor_a_handle_the_clients(hostile, tmp_path):
-    app, _store, _ = _app(hostile, tmp_path)
+def test_a_link_never_opens_the_clinicians_routes_nor_a_handle_the_clients(linked_app):
+    app, _store, _ = linked_app()
     handle = app.launch()
-    path = _make_link(app, handle)
+    path = link_from(app.clinician, handle)
     capability = path.rsplit("/", 1)[1]
     phone = app.browser()
     for url in (f"/panel/{capability}", f"/panel/{capability}/record",
-                f"/panel/{capability}/record/{CLIENT_FORM}", f"/panel/{capability}/handoff"):
+                f"/panel/{capability}/record/{CLIENT}", f"/panel/{capability}/handoff"):
         answer = phone.get(url)
         assert answer.status_code >= 400, url
         assert "Alliance across sessions" not in answer.get_data(as_text=True)
@@ -178,8 +150,8 @@ def test_a_link_never_opens_the_clinicians_routes_nor_a_handle_the_clients(hosti
     assert handle not in body and "/panel/" not in body
 
 
-def test_a_patients_sign_in_never_opens_the_clinicians_panel(hostile, tmp_path):
-    app, _store, _ = _app(hostile, tmp_path)
+def test_a_patients_sign_in_never_opens_the_clinicians_panel(linked_app):
+    app, _store, _ = linked_app()
     ehr = app.ehr
     for user in (f"{ehr.iss}/Patient/p1", "RelatedPerson/rp1"):
         ehr.id_token = lambda _user=user, **claims: SmartEhr.id_token(  # type: ignore[method-assign]
@@ -189,7 +161,7 @@ def test_a_patients_sign_in_never_opens_the_clinicians_panel(hostile, tmp_path):
         assert done.status_code == 303 and "/panel/" not in done.headers["Location"]
         handle = done.headers["Location"].rsplit("/", 1)[1]  # the client's own pages' handle
         for url in (f"/panel/{handle}", f"/panel/{handle}/record",
-                    f"/panel/{handle}/record/{CLIENT_FORM}"):
+                    f"/panel/{handle}/record/{CLIENT}"):
             refused = browser.get(url)
             assert refused.status_code == 400, (user, url, refused.status_code)
             text = refused.get_data(as_text=True)

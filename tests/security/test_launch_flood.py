@@ -9,7 +9,6 @@ from __future__ import annotations
 import html
 import importlib
 
-from plugin.launch.errors import LaunchBusy, LaunchLimited
 from plugin.launch.pending import (
     CEILING_FACTOR,
     MAX_ATTEMPTS_PER_ADDRESS,
@@ -17,38 +16,14 @@ from plugin.launch.pending import (
     MAX_PENDING_PER_BROWSER,
     MAX_PENDING_TOTAL,
     client_prefix,
-    count_pending,
 )
+from tests.support.launch_bounds import CLINIC_BUSIEST, Counters, admitted
 
 from .app_harness import app_under_attack
 
 pending = importlib.import_module("plugin.launch.pending")
 
-# benchmarks/clinic_morning.py: 40 clinicians behind one address, the busiest ten minutes of
-# the worst of 200 simulated mornings (tests/benchmarks/test_clinic_morning.py keeps it so)
-CLINIC_BUSIEST = 149
 CLINICIANS = 40
-
-
-class Counters:
-    """The one part of a session store the bounds use: counters in one window."""
-
-    def __init__(self) -> None:
-        self.counts: dict[tuple[str, str], int] = {}
-
-    def incr(self, kind: str, key: str, ttl: float) -> int:
-        self.counts[(kind, key)] = self.counts.get((kind, key), 0) + 1
-        return self.counts[(kind, key)]
-
-
-def admitted(store: Counters, address: str, browser: str | None = None) -> str:
-    try:
-        count_pending(store, address, browser)  # type: ignore[arg-type]
-    except LaunchBusy:
-        return "503"
-    except LaunchLimited:
-        return "429"
-    return "ok"
 
 
 def clinic_morning(store: Counters, address: str = "198.51.100.7") -> list[str]:

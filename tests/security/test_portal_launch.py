@@ -16,11 +16,11 @@ from typing import Any
 from flask.testing import FlaskClient
 
 from fhir_profiles import CANONICAL
+from tests.support.client_links import ANSWERS, CLIENT
 from tests.support.forms import read_form
 
 from .app_harness import AppUnderAttack, searchset
 from .smart_ehr import SmartEhr, query
-from .test_client_links import ANSWERS, CLIENT_FORM, _app
 
 TODAY = datetime.date.today()
 
@@ -69,8 +69,8 @@ def _audit_users(tmp_path: Path) -> list[str]:
     return users
 
 
-def test_a_client_launches_from_their_portal_and_answers_for_their_session(hostile, tmp_path):
-    app, store, _ = _app(hostile, tmp_path)
+def test_a_client_launches_from_their_portal_and_answers_for_their_session(linked_app, tmp_path):
+    app, store, _ = linked_app()
     _as_patient(app)
     phone, asked = app.browser(), {}
     done = _portal_launch(app, phone, asked)
@@ -85,7 +85,7 @@ def test_a_client_launches_from_their_portal_and_answers_for_their_session(hosti
     last = f"{(TODAY - datetime.timedelta(days=2)).day} "
     assert "A few questions about your session on " + last in text
     assert "Alliance across sessions" not in text and "score" not in text.lower()
-    answer_url = re.search(r'href="([^"]*/form/' + CLIENT_FORM + ')"', text).group(1)
+    answer_url = re.search(r'href="([^"]*/form/' + CLIENT + ')"', text).group(1)
 
     form_page = phone.get(answer_url)
     form = read_form(form_page.get_data(as_text=True), f"http://localhost{answer_url}")
@@ -108,10 +108,10 @@ def test_a_client_launches_from_their_portal_and_answers_for_their_session(hosti
 
 
 def test_a_clients_launch_never_opens_the_panel_nor_a_clinicians_the_clients_pages(
-        hostile, tmp_path):
-    app, _store, _ = _app(hostile, tmp_path)
+        linked_app):
+    app, _store, _ = linked_app()
     clinician = app.launch()  # a Practitioner's launch
-    for url in (f"/client/{clinician}", f"/client/{clinician}/form/{CLIENT_FORM}"):
+    for url in (f"/client/{clinician}", f"/client/{clinician}/form/{CLIENT}"):
         refused = app.clinician.get(url)
         assert refused.status_code == 400, (url, refused.status_code)
         assert 'type="radio"' not in refused.get_data(as_text=True)
@@ -120,20 +120,20 @@ def test_a_clients_launch_never_opens_the_panel_nor_a_clinicians_the_clients_pag
     done = _portal_launch(app, phone)
     handle = done.headers["Location"].rsplit("/client/", 1)[1]
     for url in (f"/panel/{handle}", f"/panel/{handle}/record",
-                f"/panel/{handle}/record/{CLIENT_FORM}", f"/panel/{handle}/links"):
+                f"/panel/{handle}/record/{CLIENT}", f"/panel/{handle}/links"):
         refused = phone.get(url) if not url.endswith("/links") else phone.post(url)
         assert refused.status_code in (400, 403, 405), (url, refused.status_code)
         assert "Alliance across sessions" not in refused.get_data(as_text=True)
 
 
 def test_forged_fields_never_point_a_clients_answers_at_another_client_or_session(
-        hostile, tmp_path):
-    app, store, _ = _app(hostile, tmp_path)
+        linked_app):
+    app, store, _ = linked_app()
     _as_patient(app)
     phone = app.browser()
     done = _portal_launch(app, phone)
     handle = done.headers["Location"].rsplit("/client/", 1)[1]
-    url = f"/client/{handle}/form/{CLIENT_FORM}"
+    url = f"/client/{handle}/form/{CLIENT}"
     form = read_form(phone.get(url).get_data(as_text=True), f"http://localhost{url}")
     sent = phone.post(url, data={
         **form.hidden, **{f"item-{k}": v for k, v in ANSWERS.items()},
@@ -150,8 +150,8 @@ def test_forged_fields_never_point_a_clients_answers_at_another_client_or_sessio
 
 
 def test_a_clients_pages_open_only_in_the_browser_that_launched_and_leave_no_trace(
-        hostile, tmp_path):
-    app, _store, _ = _app(hostile, tmp_path)
+        linked_app):
+    app, _store, _ = linked_app()
     _as_patient(app)
     phone = app.browser()
     done = _portal_launch(app, phone)
@@ -166,16 +166,16 @@ def test_a_clients_pages_open_only_in_the_browser_that_launched_and_leave_no_tra
         refused = stranger.get(url)
         assert refused.status_code >= 400
         assert "/form/" not in refused.get_data(as_text=True)
-        assert stranger.get(f"/client/{handle}/form/{CLIENT_FORM}").status_code >= 400
+        assert stranger.get(f"/client/{handle}/form/{CLIENT}").status_code >= 400
 
 
 def test_a_relative_signed_in_answers_for_the_patient_in_context_and_is_the_author(
-        hostile, tmp_path):
-    app, store, _ = _app(hostile, tmp_path)
+        linked_app, tmp_path):
+    app, store, _ = linked_app()
     _as_patient(app, user="RelatedPerson/rp1")
     phone = app.browser()
     done = _portal_launch(app, phone)
-    url = f"{done.headers['Location']}/form/{CLIENT_FORM}"
+    url = f"{done.headers['Location']}/form/{CLIENT}"
     form = read_form(phone.get(url).get_data(as_text=True), f"http://localhost{url}")
     assert phone.post(url, data={**form.hidden, **{f"item-{k}": v for k, v in ANSWERS.items()},
                                  "author": "Patient/p2"}).status_code == 200

@@ -78,6 +78,29 @@ def describe(violations: list[dict]) -> str:
     )
 
 
+# -- layout ------------------------------------------------------------------------------------
+PAGE_LAYOUT = """() => {
+  const root = document.documentElement;
+  const width = root.clientWidth;
+  const controls = [...document.querySelectorAll(
+      'a[href], button, input:not([type=hidden]), select, textarea')];
+  const outside = controls.filter(el => el.checkVisibility()).filter(el => {
+    const box = el.getBoundingClientRect();
+    return box.width === 0 || box.left < -1 || box.right > width + 1;
+  }).map(el => el.outerHTML.slice(0, 120));
+  return {scrollWidth: root.scrollWidth, clientWidth: width,
+          bodyScrollWidth: document.body.scrollWidth, outside};
+}"""
+
+
+def assert_fits_the_width(page: Any) -> None:
+    """No horizontal scrolling, and every visible control inside the width."""
+    layout = page.evaluate(PAGE_LAYOUT)
+    assert layout["scrollWidth"] <= layout["clientWidth"], layout
+    assert layout["bodyScrollWidth"] <= layout["clientWidth"], layout
+    assert not layout["outside"], layout
+
+
 # -- the chart and the app's frame ---------------------------------------------------------------
 BANNER_NAME = 'section[aria-label="Patient banner"] h1'
 APP_FRAME = 'section[aria-label="Alliance Panel"] iframe'

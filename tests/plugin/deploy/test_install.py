@@ -26,7 +26,7 @@ def test_installing_twice_leaves_one_copy_of_each() -> None:
     assert {i.action for i in second} == {"unchanged"}
     assert len(server.writes) == writes
     urls = [(r["url"], r.get("version")) for t in {r["resourceType"] for r in resources}
-            for r in server.of_type(t)]
+            for r in server.all(t)]
     assert len(urls) == len(set(urls)) == len(resources)
 
 

@@ -12,9 +12,9 @@ from plugin.fhir.applied import bundle_applied
 from plugin.fhir.client import FhirClient
 from plugin.fhir.entry_writes import write_entries
 from plugin.fhir.record_bundles import build_submission_bundle
-from tests.plugin.fhir.test_record_bundles import submission
 from tests.support.fake_http import body_of, fake_session
 from tests.support.memory_fhir import MemoryFhir
+from tests.support.submissions import submission
 
 
 def keys(transport, base: str) -> set:

@@ -3,7 +3,6 @@ idempotent, and no licensed wording in what is stored."""
 
 from __future__ import annotations
 
-import dataclasses
 import datetime
 import json
 
@@ -17,31 +16,9 @@ from plugin.alliance import (
     score_questionnaire_response,
 )
 from plugin.fhir.errors import InvalidSubmission
-from plugin.fhir.record_bundles import Submission, build_submission_bundle, build_submission_records
+from plugin.fhir.record_bundles import build_submission_bundle, build_submission_records
 from plugin.fhir.record_resources import RESOLVE_AS_VERSION_SPECIFIC
-
-UTC = datetime.UTC
-AUTHORED = datetime.datetime(2026, 11, 25, 10, 30, tzinfo=UTC)
-
-ANSWERS = {
-    "alliance-checkin-client": {"goal-1": "4", "goal-2": "3", "task-1": "2", "task-2": "1",
-                                "bond-1": "4", "bond-2": "2", "helpful": "More time to talk."},
-    "alliance-checkin-therapist": {"goal-1": "3", "goal-2": "3", "task-1": 3, "task-2": "0",
-                                   "bond-1": "4", "bond-2": "3"},
-    "wai-sr-client": {str(n): (n % 5) + 1 for n in range(1, 13)},
-    "srs": {"1": 9.1, "2": 8.4, "3": 7.0, "4": 9.5},
-}
-
-
-def submission(qid: str, **changes) -> Submission:
-    rater = "therapist" if qid.endswith("therapist") else "client"
-    author = "Practitioner/pr1" if rater == "therapist" else "Patient/p1"
-    sub = Submission(questionnaire=fhir_profiles.questionnaire(qid), answers=ANSWERS[qid],
-                     rater=rater, patient="Patient/p1", encounter="Encounter/e7", author=author,
-                     authored=AUTHORED, submission_id="9b2e4d4a-6c1f-4bb0-9a57-2f1a1d0c3e11",
-                     app_name="Alliance Panel", app_version="0.1.0",
-                     organization="Organization/clinic")
-    return dataclasses.replace(sub, **changes)
+from tests.support.submissions import ANSWERS, submission
 
 
 def profile(resource):

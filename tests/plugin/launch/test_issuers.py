@@ -60,6 +60,8 @@ def test_every_problem_is_named_by_table_and_key(tmp_path: Path) -> None:
             EPIC: {"client_secret": "a", "private_key_file": str(not_a_key),
                    "scope_syntax": "v3", "colour": "blue"},
             "not-a-url": {"client_id": "x"},
+            "https://third.example.org/fhir": {"client_id": "t",
+                                               "private_key_file": str(not_a_key)},
             ORACLE: {"client_id": "o", "record_store_url": "https://records.example.org/fhir",
                      "key_dir": str(tmp_path / "nowhere")},
         })
@@ -68,7 +70,8 @@ def test_every_problem_is_named_by_table_and_key(tmp_path: Path) -> None:
                      f'[issuers."{EPIC}"] scope_syntax: \'v3\' is not one of auto, v1, v2',
                      f'[issuers."{EPIC}"]: unknown key(s) colour',
                      "set one of client_secret, private_key_file or key_dir",
-                     "is not a PEM private key",
+                     f'[issuers."https://third.example.org/fhir"] private_key_file: {not_a_key} is '
+                     "not a PEM private key",
                      '[issuers."not-a-url"]: the table name must be the EHR',
                      f'[issuers."{ORACLE}"] key_dir: {tmp_path / "nowhere"} has no keys.json'):
         assert expected in message, message

@@ -16,16 +16,12 @@ import pytest
 import requests
 
 from tests.support.processes import ManagedProcess, free_port
-
-GOOD = {"ALLIANCE_PUBLIC_URL": "http://127.0.0.1:9", "ALLIANCE_CLIENT_ID": "c",
-        "ALLIANCE_ALLOWED_ISS": "http://127.0.0.1:9/fhir",
-        "ALLIANCE_SECRET_KEY": "Qm7x-2LpV9cRz4tNw8bKd1yHs6fJg3eUa5oWi0Tq",
-        "ALLIANCE_DEVELOPMENT": "true"}
+from tests.support.serve_env import SERVE_ENV
 
 
 def _env(tmp_path: Path, **more: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ALLIANCE_")}
-    env.update({**GOOD, "ALLIANCE_DATA_DIR": str(tmp_path / "data"), "TMPDIR": str(tmp_path),
+    env.update({**SERVE_ENV, "ALLIANCE_DATA_DIR": str(tmp_path / "data"), "TMPDIR": str(tmp_path),
                 **more})
     return env
 

@@ -14,36 +14,7 @@ from plugin.panel.alert_list import group_alerts
 from plugin.panel.charts import build_trends, usual_range
 from plugin.panel.reads import PanelReads
 from plugin.panel.view import build_panel, instrument_for, state_of
-
-DAY0 = datetime.date(2026, 9, 1)
-
-
-def encounter(n: int, status: str = "finished") -> dict:
-    day = DAY0 + datetime.timedelta(weeks=n)
-    return {"resourceType": "Encounter", "id": f"e{n}", "status": status,
-            "period": {"start": f"{day}T10:00:00Z"}}
-
-
-def response(n: int, rater: str, level: str, status: str = "completed") -> dict:
-    qid = f"alliance-checkin-{rater}"
-    q = fhir_profiles.questionnaire(qid)
-    scored = [i for i in q["item"] if i.get("answerOption")]
-    answers = {i["linkId"]: i["answerOption"][{"low": 0, "mid": 2, "high": -1}[level]]
-               ["valueCoding"]["code"] for i in scored}
-    day = DAY0 + datetime.timedelta(weeks=n)
-    records = build_submission_records(Submission(
-        questionnaire=q, answers=answers, rater=rater, patient="Patient/p1",
-        encounter=f"Encounter/e{n}",
-        author="Patient/p1" if rater == "client" else "Practitioner/t1",
-        authored=datetime.datetime.combine(day, datetime.time(11), datetime.UTC),
-        submission_id=f"s-{n}-{rater}", app_name="Alliance Panel", app_version="test"))
-    qr = dict(records.questionnaire_response, id=f"qr-{n}-{rater}", status=status)
-    return qr
-
-
-def reads(encounters, responses) -> PanelReads:
-    return PanelReads({"resourceType": "Patient", "id": "p1", "name": [{"text": "Ana"}]},
-                      encounters, [], responses)
+from tests.support.panel_data import DAY0, encounter, reads, response
 
 
 def test_the_session_in_context_says_who_rated_it():

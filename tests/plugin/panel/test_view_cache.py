@@ -7,7 +7,7 @@ import datetime
 
 from plugin.panel.view import build_panel
 from plugin.panel.view_cache import PanelCache
-from tests.plugin.panel.test_view import DAY0, encounter, reads, response
+from tests.support.panel_data import DAY0, encounter, reads, response
 
 TODAY = DAY0 + datetime.timedelta(weeks=6)
 

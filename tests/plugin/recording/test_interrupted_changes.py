@@ -2,7 +2,7 @@
 outbox sends it again: on a server without transactions, where its entries go one by one, and
 on one with transactions, where the answer of a transaction that went through can be lost.
 
-The fake FHIR server is tests/support/conditional_fhir.py behind the fake transport; everything
+The fake FHIR server is tests/support/memory_fhir.py behind the fake transport; everything
 above the transport (outbox, builders, entry writes, FhirClient) is the app's own code. The
 failure comes at each request of the change in turn: the connection cut before the server did
 anything ("cut"), or the server did it and the answer was lost ("lost")."""
@@ -28,7 +28,7 @@ from plugin.fhir.record_bundles import (
 from plugin.launch.session_store import SqliteSessionStore
 from plugin.recording.outbox import Outbox, OutboxPolicy
 from tests.support.clock import FakeClock
-from tests.support.conditional_fhir import BASE, ConditionalFhir
+from tests.support.memory_fhir import MemoryFhir
 
 UTC = datetime.UTC
 FORM = "alliance-checkin-therapist"
@@ -52,10 +52,10 @@ class Clinic:
     def __init__(self, tmp_path: Path, *, transactions: bool) -> None:
         self.transactions = transactions
         self.clock = FakeClock(1_000_000.0)
-        self.fhir = ConditionalFhir(transactions=transactions)
+        self.fhir = MemoryFhir(transactions=transactions)
         store = SqliteSessionStore(tmp_path / "sessions.sqlite3", "s" * 40, clock=self.clock)
-        self.outbox = Outbox(store, lambda _item: FhirClient(BASE, http=self.fhir.session,
-                                                             retries=0),
+        self.outbox = Outbox(store, lambda _item: FhirClient(
+            self.fhir.base, http=self.fhir.session, retries=0),
                              clock=self.clock, policy=OutboxPolicy(first_retry=2))
         self.submission_id = str(uuid.uuid4())
         first = self.send(build_submission_bundle(submission(FIRST, self.submission_id)))
@@ -69,7 +69,7 @@ class Clinic:
                                    "practitioner": "Practitioner/pr1", "patient": "p1"})
 
     def qr(self) -> dict[str, Any]:
-        return self.fhir.resources["QuestionnaireResponse"][self.qr_id]
+        return self.fhir.current("QuestionnaireResponse", self.qr_id)
 
     def observations(self) -> list[dict[str, Any]]:
         return self.fhir.all("Observation")

@@ -12,9 +12,9 @@ from plugin.launch.session_store import SqliteSessionStore
 from plugin.recording.drafts import DraftOwner, Drafts
 from plugin.recording.one_rating import OneRating, Slot, find_stored
 from plugin.recording.outbox import Outbox
-from tests.plugin.recording.test_outbox import item
 from tests.support.clock import FakeClock
-from tests.support.conditional_fhir import BASE, ConditionalFhir
+from tests.support.memory_fhir import MemoryFhir
+from tests.support.submissions import outbox_item
 
 Q = "https://alliance-panel.org/fhir/Questionnaire/alliance-checkin-therapist"
 SLOT = Slot("https://ehr.example/fhir", "Patient/p1", "Encounter/e1", "therapist", Q)
@@ -24,8 +24,8 @@ class Setup:
     def __init__(self, tmp_path: Path) -> None:
         self.clock = FakeClock(1_000_000.0)
         self.store = SqliteSessionStore(tmp_path / "s.sqlite3", "s" * 40, clock=self.clock)
-        self.fhir = ConditionalFhir()
-        self.client = FhirClient(BASE, http=self.fhir.session, retries=0)
+        self.fhir = MemoryFhir()
+        self.client = FhirClient(self.fhir.base, http=self.fhir.session, retries=0)
         self.outbox = Outbox(self.store, lambda _i: self.client, clock=self.clock)
         self.one = OneRating(self.store, self.outbox, ttl=86400, grace=60, clock=self.clock)
 
@@ -33,7 +33,7 @@ class Setup:
         return lambda: find_stored(self.client, slot)
 
     def save(self, slot: Slot = SLOT) -> str:
-        it = item()
+        it = outbox_item()
         held = self.one.claim(slot, it["id"], self.search(slot))
         assert held is None
         self.outbox.submit(it)

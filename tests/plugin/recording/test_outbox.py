@@ -3,47 +3,24 @@ a restart; and the entry-by-entry path for servers without transactions."""
 
 from __future__ import annotations
 
-import datetime
-import uuid
 from pathlib import Path
 
 import pytest
 
-import fhir_profiles
 from plugin.fhir.client import FhirClient
 from plugin.fhir.entry_writes import write_entries
-from plugin.fhir.record_bundles import Submission, build_submission_bundle
 from plugin.launch.session_store import SqliteSessionStore
 from plugin.recording.errors import OutboxWaiting
 from plugin.recording.outbox import KIND, Outbox, OutboxPolicy
 from tests.support.clock import FakeClock
-from tests.support.conditional_fhir import BASE, ConditionalFhir
-
-ANSWERS = {"goal-1": "3", "goal-2": "3", "task-1": "3", "task-2": "0", "bond-1": "4",
-           "bond-2": "3"}
-
-
-def bundle(submission_id: str | None = None) -> dict:
-    return build_submission_bundle(Submission(
-        questionnaire=fhir_profiles.questionnaire("alliance-checkin-therapist"),
-        answers=ANSWERS, rater="therapist", patient="Patient/p1", encounter="Encounter/e1",
-        author="Practitioner/pr1", authored=datetime.datetime(2026, 11, 25, tzinfo=datetime.UTC),
-        submission_id=submission_id or str(uuid.uuid4()), app_name="Alliance Panel",
-        app_version="0.1.0"))
-
-
-def item(transactions: bool = True, **extra) -> dict:
-    b = bundle()
-    qr = b["entry"][0]["resource"]
-    return {"id": qr["identifier"]["value"], "bundle": b, "iss": "https://ehr.example/fhir",
-            "where": "ehr", "transactions": transactions, "handle": "h1",
-            "practitioner": "Practitioner/pr1", "patient": "p1", **extra}
+from tests.support.memory_fhir import MemoryFhir
+from tests.support.submissions import outbox_item
 
 
 class World:
     def __init__(self, tmp_path: Path, *, transactions: bool = True) -> None:
         self.clock = FakeClock(1_000_000.0)
-        self.fhir = ConditionalFhir(transactions=transactions)
+        self.fhir = MemoryFhir(transactions=transactions)
         self.path = tmp_path / "sessions.sqlite3"
         self.waiting: str | None = None
         self.outbox = self.open()
@@ -51,7 +28,7 @@ class World:
     def connect(self, _item: dict) -> FhirClient:
         if self.waiting:
             raise OutboxWaiting(self.waiting)
-        return FhirClient(BASE, http=self.fhir.session, retries=0)
+        return FhirClient(self.fhir.base, http=self.fhir.session, retries=0)
 
     def open(self) -> Outbox:
         """The app (re)starting on the same session store file."""
@@ -69,14 +46,14 @@ def world(tmp_path: Path) -> World:
 
 
 def test_a_save_the_server_takes_is_sent_once(world: World) -> None:
-    state = world.outbox.submit(item())
+    state = world.outbox.submit(outbox_item())
     assert state["state"] == "sent" and state["qr_id"] == "qu1" and state["via"] == "transaction"
     assert world.stored() == (1, 4, 1)
 
 
 def test_a_save_the_server_cannot_take_stays_queued_with_the_reason(world: World) -> None:
     world.fhir.faults = ["503"]
-    state = world.outbox.submit(item())
+    state = world.outbox.submit(outbox_item())
     assert state["state"] == "queued"
     assert state["why"] == "busy"  # the page says it in the clinician's words
     assert state["reason"].startswith("fhir.server_error: ") and "HTTP 503" in state["reason"]
@@ -89,7 +66,7 @@ def test_a_save_the_server_cannot_take_stays_queued_with_the_reason(world: World
 
 def test_an_answer_lost_after_the_server_stored_it_is_not_stored_twice(world: World) -> None:
     world.fhir.faults = ["lost"]
-    assert world.outbox.submit(item())["state"] == "queued"
+    assert world.outbox.submit(outbox_item())["state"] == "queued"
     assert world.stored() == (1, 4, 1)  # it was stored; the app did not hear so
     world.clock.advance(2)
     world.outbox.run_due()
@@ -99,7 +76,7 @@ def test_an_answer_lost_after_the_server_stored_it_is_not_stored_twice(world: Wo
 
 def test_retries_back_off(world: World) -> None:
     world.fhir.faults = ["cut"] * 4
-    world.outbox.submit(item())
+    world.outbox.submit(outbox_item())
     waits = []
     for _ in range(4):
         queued = world.outbox.items()[0]
@@ -112,7 +89,7 @@ def test_retries_back_off(world: World) -> None:
 
 def test_a_restart_resumes_the_queue(world: World) -> None:
     world.fhir.faults = ["cut"]
-    world.outbox.submit(item())
+    world.outbox.submit(outbox_item())
     restarted = world.open()
     world.clock.advance(5)
     assert restarted.run_due() == 1
@@ -121,16 +98,16 @@ def test_a_restart_resumes_the_queue(world: World) -> None:
 
 def test_the_queue_is_encrypted_at_rest(world: World) -> None:
     world.fhir.faults = ["cut"]
-    world.outbox.submit(item())
+    world.outbox.submit(outbox_item())
     raw = world.path.read_bytes()
     assert b"goal-1" not in raw and b"Practitioner/pr1" not in raw
 
 
 def test_a_refusal_no_retry_can_change_fails_with_the_reason(world: World) -> None:
-    world.fhir.transport.add("POST", BASE, (422, {
+    world.fhir.transport.add("POST", world.fhir.base, (422, {
         "resourceType": "OperationOutcome",
         "issue": [{"severity": "error", "code": "invalid", "diagnostics": "bad answer"}]}))
-    state = world.outbox.submit(item())
+    state = world.outbox.submit(outbox_item())
     assert state["state"] == "failed"
     assert state["why"] == "refused"
     assert "HTTP 422" in state["reason"] and "bad answer" in state["reason"]
@@ -139,16 +116,16 @@ def test_a_refusal_no_retry_can_change_fails_with_the_reason(world: World) -> No
 
 
 def test_the_same_submission_twice_is_sent_once(world: World) -> None:
-    first = item()
+    first = outbox_item()
     world.outbox.submit(first)
-    requests = world.fhir.requests
+    sent = len(world.fhir.transport.requests)
     again = world.outbox.submit(first)
-    assert again["state"] == "sent" and world.fhir.requests == requests
+    assert again["state"] == "sent" and len(world.fhir.transport.requests) == sent
 
 
 def test_an_item_another_sender_holds_is_left_alone(world: World) -> None:
     world.fhir.faults = ["cut"]
-    it = world.outbox.submit(item())
+    it = world.outbox.submit(outbox_item())
     world.outbox._store.add("outbox-lease", it["id"], {"at": 0}, 60)
     world.clock.advance(5)
     assert world.outbox.run_due() == 0
@@ -159,7 +136,7 @@ def test_an_item_another_sender_holds_is_left_alone(world: World) -> None:
 
 def test_an_ended_launch_waits_for_the_next_launch_of_that_practitioner(world: World) -> None:
     world.waiting = "the launch ended"
-    state = world.outbox.submit(item())
+    state = world.outbox.submit(outbox_item())
     assert state["state"] == "queued" and state["reason"] == "the launch ended"
     assert world.outbox.unsent_for("https://ehr.example/fhir", "p1")[0]["id"] == state["id"]
     assert world.outbox.adopt("https://ehr.example/fhir", "Practitioner/other", "h2") == 0
@@ -171,7 +148,7 @@ def test_an_ended_launch_waits_for_the_next_launch_of_that_practitioner(world: W
 
 def test_without_transactions_the_entries_go_one_by_one(tmp_path: Path) -> None:
     world = World(tmp_path, transactions=False)
-    state = world.outbox.submit(item(transactions=False))
+    state = world.outbox.submit(outbox_item(transactions=False))
     assert state["state"] == "sent" and state["via"] == "entries"
     assert world.stored() == (1, 4, 1)
     qr_id = world.fhir.all("QuestionnaireResponse")[0]["id"]
@@ -186,9 +163,9 @@ def test_without_transactions_the_entries_go_one_by_one(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("fail_at", [1, 2, 3, 4, 5, 6])
 def test_a_retry_after_a_failure_between_entries_completes_the_set(fail_at: int) -> None:
-    fhir = ConditionalFhir(transactions=False)
-    client = FhirClient(BASE, http=fhir.session, retries=0)
-    b = bundle()
+    fhir = MemoryFhir(transactions=False)
+    client = FhirClient(fhir.base, http=fhir.session, retries=0)
+    b = outbox_item()["bundle"]
     fhir.faults = [None] * (fail_at - 1) + ["cut"]
     with pytest.raises(Exception):  # noqa: B017 - whatever the transport raised
         write_entries(client, b)
@@ -203,7 +180,7 @@ def test_a_retry_after_a_failure_between_entries_completes_the_set(fail_at: int)
 def test_a_transaction_server_refusal_is_kept_in_the_queue(world: World) -> None:
     assert world.outbox._store.values(KIND) == []
     world.fhir.faults = ["cut"]
-    world.outbox.submit(item())
+    world.outbox.submit(outbox_item())
     assert len(world.outbox._store.values(KIND)) == 1
 
 
@@ -220,14 +197,14 @@ def test_a_companion_store_that_gives_no_token_keeps_the_save_queued_and_says_so
 
     def connect(item: dict) -> FhirClient:
         if item.get("where") == "companion":
-            return FhirClient(BASE, token=no_token, http=world.fhir.session, retries=0)
-        return FhirClient(BASE, http=world.fhir.session, retries=0)
+            return FhirClient(world.fhir.base, token=no_token, http=world.fhir.session, retries=0)
+        return FhirClient(world.fhir.base, http=world.fhir.session, retries=0)
 
     outbox = Outbox(world.outbox._store, connect, clock=world.clock)
-    state = outbox.submit(item(where="companion"))
+    state = outbox.submit(outbox_item(where="companion"))
     assert state["state"] == "queued" and state["why"] == "store_unreachable"
     assert unsent(state["why"]) == "the place where ratings are kept could not be reached"
-    other = item()
+    other = outbox_item()
     outbox._store.put(KIND, other["id"], {**other, "state": "queued", "attempts": 0,
                                           "next_try": 0, "created": 0, "qr_id": None}, 3600)
     world.clock.advance(60)

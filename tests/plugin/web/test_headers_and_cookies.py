@@ -4,28 +4,7 @@ and the `alliance` command's refusal of a bad configuration."""
 from __future__ import annotations
 
 from plugin.cli import main
-from plugin.web import create_app
-from tests.support.fake_http import fake_session
-
-EHR = "https://ehr.example/fhir"
-SMART_CONFIG = {
-    "issuer": "https://ehr.example/auth",
-    "authorization_endpoint": "https://ehr.example/auth/authorize",
-    "token_endpoint": "https://ehr.example/auth/token",
-    "jwks_uri": "https://ehr.example/auth/jwks",
-    "capabilities": ["launch-ehr", "permission-v2", "sso-openid-connect"],
-}
-
-
-def app_over(public_url, tmp_path):
-    http, transport = fake_session()
-    transport.add("GET", f"{EHR}/.well-known/smart-configuration", (200, SMART_CONFIG))
-    transport.add("GET", f"{EHR}/metadata", (200, {"resourceType": "CapabilityStatement"}))
-    app = create_app({"public_url": public_url, "client_id": "c", "allowed_iss": EHR,
-                      "secret_key": "Vq3r-8NcZ0pLw2xY7tKd4hJm9sFb6gRe1uAi5oTy", "development": True,
-                      "data_dir": str(tmp_path),
-                      "frame_ancestors": "https://ehr.example"}, http=http)
-    return app.test_client(), transport
+from tests.support.app_client import EHR, SMART_CONFIG, app_over
 
 
 def test_over_https_the_browser_cookie_works_in_a_cross_site_frame(tmp_path):
