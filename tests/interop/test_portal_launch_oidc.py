@@ -27,8 +27,8 @@ from fhir_profiles import CANONICAL
 from plugin.audit.sink import read_events
 from plugin.deploy.install import package_resources
 from plugin.web import create_app
-from tests.interop.test_workflow_hapi import ANSWERS, CLIENT, FHIR_JSON, entries, put_all, validate
 from tests.support.forms import read_form
+from tests.support.hapi_records import ANSWERS, CLIENT, FHIR_JSON, entries, put_all, validate
 from tests.support.interop import CLIENT_IDS, Servers
 from tests.support.servers import LiveServer
 

@@ -8,8 +8,7 @@ from typing import Any
 from ehr_sandbox.auth import AuthServer
 from ehr_sandbox.auth.portal_user import PORTAL_COOKIE
 
-from .helpers import BASE, exchange, redirect_query
-from .test_launch import form_fields, picker
+from .helpers import BASE, exchange, form_fields, picker, redirect_query
 
 PATIENT_SCOPES = "openid fhirUser launch/patient patient/Encounter.rs patient/Patient.r"
 
