@@ -1,8 +1,11 @@
 """HTTP face of the authorization server: /auth/authorize, /token, /jwks, discovery, style.
 
-EHR launch (a `launch` from create_launch) approves at once as the launch's practitioner.
+EHR launch (a `launch` from create_launch) approves at once as the launch's user.
 Standalone launch shows a login-free picker; its form carries a single-use ticket bound to
-the exact authorization request, so a forged POST cannot approve anything.
+the exact authorization request, so a forged POST cannot approve anything. In a browser signed
+in to the patient portal (portal_user.py) the picker asks that client to confirm themselves
+instead: approved, the grant's user is their Patient, in ``launch/patient`` context when asked;
+"I am a practitioner" shows the practitioner's picker.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from flask.typing import ResponseReturnValue
 from . import discovery
 from .grants import SmartAuthorizationCodeGrant
 from .oauth import OAuthServer
+from .portal_user import portal_patient
 from .tokens import Subject
 
 PICKER_FIELDS = frozenset({"consent_ticket", "decision", "practitioner", "patient", "encounter"})
@@ -67,10 +71,17 @@ def create_blueprint(oauth: OAuthServer, directory: Directory,
         return wants_encounter or "launch/patient" in scopes, wants_encounter
 
     def render_picker(grant: SmartAuthorizationCodeGrant, problem: str | None = None,
-                      status: int = 200) -> ResponseReturnValue:
+                      status: int = 200, *, practitioner: bool = False) -> ResponseReturnValue:
         params = request_params()
         ticket = secrets.token_urlsafe(24)
         store.add_ticket(ticket, request_hash(params), settings.clock() + TICKET_LIFETIME)
+        headers = {"Cache-Control": "no-store", "Content-Security-Policy": "frame-ancestors 'none'"}
+        client = portal_patient(directory.patients) if not practitioner else None
+        if client is not None:
+            return flask.render_template(
+                "sandbox_auth/patient_confirm.html", client_id=grant.client.client_id,
+                params=params, ticket=ticket, patient_name=client[1], problem=problem,
+            ), status, headers
         wants_patient, wants_encounter = wanted_context(grant)
         patients = directory.patients() if wants_patient else []
         encounters = ([(pid, name, directory.encounters(pid)) for pid, name in patients]
@@ -80,8 +91,15 @@ def create_blueprint(oauth: OAuthServer, directory: Directory,
             ticket=ticket, practitioners=directory.practitioners(), patients=patients,
             wants_patient=wants_patient, wants_encounter=wants_encounter,
             encounters=encounters, problem=problem)
-        return html, status, {"Cache-Control": "no-store",
-                              "Content-Security-Policy": "frame-ancestors 'none'"}
+        return html, status, headers
+
+    def portal_subject(grant: SmartAuthorizationCodeGrant) -> Subject | str:
+        """The client signed in to the portal as the user, their own record in context."""
+        client = portal_patient(directory.patients)
+        if client is None:
+            return "Sign in to the patient portal first, or choose a practitioner."
+        wants_patient, _ = wanted_context(grant)
+        return Subject(f"Patient/{client[0]}", client[0] if wants_patient else None, None)
 
     def choose_subject(grant: SmartAuthorizationCodeGrant,
                        form: Mapping[str, str]) -> Subject | str:
@@ -123,11 +141,14 @@ def create_blueprint(oauth: OAuthServer, directory: Directory,
         if not store.consume_ticket(form["consent_ticket"], request_hash(request_params()),
                                     settings.clock()):
             return render_picker(grant, "This form has expired. Please choose again.", 400)
-        if form.get("decision") != "approve":
+        decision = form.get("decision")
+        if decision == "practitioner":
+            return render_picker(grant, practitioner=True)
+        if decision not in ("approve", "patient"):
             return oauth.respond(grant, None)
-        subject = choose_subject(grant, form)
+        subject = portal_subject(grant) if decision == "patient" else choose_subject(grant, form)
         if isinstance(subject, str):
-            return render_picker(grant, subject, 400)
+            return render_picker(grant, subject, 400, practitioner=decision == "approve")
         return oauth.respond(grant, subject)
 
     @bp.route("/authorize", methods=["GET", "POST"])

@@ -1,24 +1,31 @@
 """The sandbox's patient portal: a client signs in (picks themselves among the sandbox's
-patients: a sandbox has no passwords), sees a portal page, and opens Alliance Panel from it with
-an EHR launch in their own context: the launch's user is ``Patient/<id>``, so the token's
-``fhirUser`` is that Patient and the app opens the client's questions, not the panel.
+patients: a sandbox has no passwords), sees a portal page, and opens Alliance Panel from it in
+either of SMART's two ways, each ending with the client's Patient as the token's ``fhirUser``, so
+the app opens the client's questions, not the panel:
+
+- an EHR launch from the portal: the portal makes a launch in the client's own context and opens
+  the app's /portal/launch with ``iss`` and ``launch``;
+- a standalone launch: a plain link to the app's /portal/launch with ``iss`` only; the app asks
+  for ``launch/patient`` and the authorization server, seeing the client signed in to the portal
+  (ehr_sandbox/auth/portal_user.py), asks them to confirm themselves.
 
     GET  /portal            the sign-in: choose a patient
     POST /portal/sign-in    remember the chosen patient (a cookie), then the portal page
-    GET  /portal/home       the portal page, with the button that opens the app
+    GET  /portal/home       the portal page, with the button and the link that open the app
     POST /portal/open       make the launch and go to the app's /portal/launch with it
 """
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from flask import Blueprint, make_response, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
+from ehr_sandbox.auth.portal_user import PORTAL_COOKIE, portal_patient
 from ehr_sandbox.chart.views import CreateLaunch, launch_url
 from ehr_sandbox.fhir.directory import StoreDirectory
 from ehr_sandbox.settings import SandboxSettings
-
-PATIENT_COOKIE = "sandbox_portal_patient"
 
 
 def portal_launch_url(app_launch_url: str) -> str:
@@ -28,14 +35,20 @@ def portal_launch_url(app_launch_url: str) -> str:
     return f"{root}/portal/launch" + (f"?{query}" if query else "")
 
 
+def standalone_url(app_launch_url: str, fhir_base: str) -> str:
+    """The app's patient launch address with ``iss`` only: a standalone launch."""
+    address = portal_launch_url(app_launch_url)
+    separator = "&" if "?" in address else "?"
+    return f"{address}{separator}{urlencode({'iss': fhir_base})}"
+
+
 def portal_blueprint(directory: StoreDirectory, create_launch: CreateLaunch,
                      settings: SandboxSettings) -> Blueprint:
     bp = Blueprint("portal", __name__, template_folder="templates",
                    url_prefix="/portal")
 
     def signed_in() -> tuple[str, str] | None:
-        wanted = request.cookies.get(PATIENT_COOKIE, "")
-        return next(((pid, name) for pid, name in directory.patients() if pid == wanted), None)
+        return portal_patient(directory.patients)
 
     @bp.get("")
     def sign_in_page() -> str:
@@ -47,7 +60,7 @@ def portal_blueprint(directory: StoreDirectory, create_launch: CreateLaunch,
         if chosen not in {pid for pid, _ in directory.patients()}:
             return redirect(url_for("portal.sign_in_page"), code=303)
         response = redirect(url_for("portal.home"), code=303)
-        response.set_cookie(PATIENT_COOKIE, chosen, httponly=True, samesite="Lax")
+        response.set_cookie(PORTAL_COOKIE, chosen, httponly=True, samesite="Lax")
         return response
 
     @bp.get("/home")
@@ -55,7 +68,9 @@ def portal_blueprint(directory: StoreDirectory, create_launch: CreateLaunch,
         user = signed_in()
         if user is None:
             return redirect(url_for("portal.sign_in_page"), code=303)
-        response = make_response(render_template("chart/portal_home.html", name=user[1]))
+        response = make_response(render_template(
+            "chart/portal_home.html", name=user[1],
+            standalone=standalone_url(settings.app_launch_url, settings.fhir_base)))
         response.headers["Cache-Control"] = "no-store"
         return response
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import html
 import re
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from tests.support.client_links import WITHOUT_RESPONSES
 from tests.support.forms import read_form
@@ -69,5 +69,37 @@ def test_where_the_ehr_keeps_the_records_the_clients_own_token_writes_them(deplo
     writes = [c for c in dep.http.exchanges if c.method == "POST" and c.url.startswith(dep.iss)
               and "QuestionnaireResponse" in (c.body or "")]
     assert writes  # sent to the EHR itself, with the client's token (no backend client here)
+    panel = html.unescape(run.get("").text)
+    assert "on their own device, from their patient portal" in panel
+
+
+def test_the_portal_link_makes_a_standalone_launch_the_client_confirms(deploy) -> None:
+    """The portal page's second way in: a plain link to the app's /portal/launch with `iss`
+    only. The app asks `launch/patient`; the sandbox's authorization server sees the client
+    signed in to the portal and asks them to confirm themselves; their answers reach the
+    clinician's panel like the EHR launch's."""
+    dep = deploy()
+    run = open_launch(dep)
+    phone = dep.browser()
+    home = phone.post(f"{dep.ehr.url}/portal/sign-in", data={"patient": run.patient},
+                      timeout=20)
+    link = html.unescape(re.search(r'<a class="standalone" href="([^"]+)"', home.text).group(1))
+    assert urlsplit(link).path == "/portal/launch" and "launch=" not in link
+    assert f"iss={dep.iss}" in unquote(link)
+    confirm = phone.get(link, timeout=20)
+    assert confirm.status_code == 200 and "signed in to the patient portal as" in confirm.text
+    asked = unquote(confirm.url)
+    assert "launch/patient" in asked and "launch=" not in asked
+    assert "patient/QuestionnaireResponse" in asked and "user/" not in asked
+    form = read_form(confirm.text, confirm.url)
+    opened = phone.post(form.action, data={**form.hidden, "decision": "patient"}, timeout=20)
+    assert opened.status_code == 200, opened.text[:1500]
+    assert urlsplit(opened.url).path.startswith("/client/")
+    form_url = re.search(r'href="([^"]*/form/' + CLIENT + ')"', opened.text).group(1)
+    page = phone.get(f"{dep.app.url}{form_url}", timeout=20)
+    answers = read_form(page.text, page.url)
+    sent = phone.post(answers.action, timeout=20, data={
+        **answers.hidden, **{f"item-{k}": v for k, v in ANSWERS.items()}})
+    assert sent.status_code == 200 and "Thank you" in sent.text, sent.text[:1500]
     panel = html.unescape(run.get("").text)
     assert "on their own device, from their patient portal" in panel

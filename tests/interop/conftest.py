@@ -137,7 +137,7 @@ def hapi_without_transactions(servers: Servers,
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     """HAPI's validation warnings, listed in the run's output (errors fail the test)."""
-    module = sys.modules.get("tests.interop.test_workflow_hapi")
+    module = sys.modules.get("tests.support.hapi_records")
     warnings = getattr(module, "VALIDATION_WARNINGS", None) if module else None
     if warnings:
         terminalreporter.section("HAPI $validate warnings (interop)")

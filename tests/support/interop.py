@@ -21,7 +21,7 @@ OIDC_DIR = HERE / "oidc"
 OIDC_MODULES = OIDC_DIR / "node_modules" / "oidc-provider"
 HAPI_START_DEADLINE = 180.0  # seconds; about 25 s on 2 cores
 OIDC_START_DEADLINE = 20.0
-SPARE_APPS = 3  # more apps the fault tests start, in process or as processes
+SPARE_APPS = 5  # more apps the fault, benchmark and portal tests start, in process or as processes
 
 # Redirect URI of the smart_launch tests (never fetched: the test reads the redirect itself).
 TEST_REDIRECT = "http://127.0.0.1:9/callback"

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 import secrets
 from dataclasses import dataclass, field
+from html import unescape
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -18,6 +20,7 @@ from tests.support.clock import FakeClock
 
 BASE = "http://localhost"
 FHIR = f"{BASE}/fhir"
+STANDALONE = "openid fhirUser launch/patient launch/encounter patient/*.rs"
 TOKEN_URL = f"{BASE}/auth/token"
 REDIRECT = "https://app.example/callback"
 SYM_SECRET = "s3:cr%41t:<&>%"
@@ -114,3 +117,19 @@ def exchange(client: Any, code: str, verifier: str | None, client_id: str = "pub
         form["code_verifier"] = verifier
     form.update(extra)
     return client.post("/auth/token", data=form, headers=headers or {})
+
+
+def picker(client: Any, scope: str = STANDALONE) -> tuple[str, dict[str, str], str]:
+    """The standalone picker's page for `scope`: its HTML, hidden fields and PKCE verifier."""
+    verifier, challenge = pkce()
+    params = authorize_params(scope=scope, code_challenge=challenge,
+                              code_challenge_method="S256", nonce="n-1")
+    response = client.get("/auth/authorize", query_string=params)
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    return html, form_fields(html), verifier
+
+
+def form_fields(html: str) -> dict[str, str]:
+    hidden = re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', html)
+    return {name: unescape(value) for name, value in hidden}

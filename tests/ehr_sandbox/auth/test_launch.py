@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-import re
-from html import unescape
 from typing import Any
 
 from ehr_sandbox.auth import AuthServer
 
-from .helpers import BASE, authorize_params, exchange, pkce, redirect_query
-
-STANDALONE = "openid fhirUser launch/patient launch/encounter patient/*.rs"
+from .helpers import (
+    BASE,
+    STANDALONE,
+    authorize_params,
+    exchange,
+    form_fields,
+    picker,
+    pkce,
+    redirect_query,
+)
 
 
 def test_ehr_launch_context_in_token_response(client: Any, auth: AuthServer) -> None:
@@ -43,21 +48,6 @@ def test_launch_without_launch_scope_gives_no_patient(client: Any, auth: AuthSer
     body = exchange(client, query["code"], verifier).get_json()
     assert "patient" not in body and "encounter" not in body
     assert "refresh_token" not in body  # neither offline_access nor online_access asked
-
-
-def picker(client: Any, scope: str = STANDALONE) -> tuple[str, dict[str, str], str]:
-    verifier, challenge = pkce()
-    params = authorize_params(scope=scope, code_challenge=challenge,
-                              code_challenge_method="S256", nonce="n-1")
-    response = client.get("/auth/authorize", query_string=params)
-    assert response.status_code == 200
-    html = response.get_data(as_text=True)
-    return html, form_fields(html), verifier
-
-
-def form_fields(html: str) -> dict[str, str]:
-    hidden = re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', html)
-    return {name: unescape(value) for name, value in hidden}
 
 
 def test_standalone_picker_page(client: Any) -> None:
