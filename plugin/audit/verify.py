@@ -4,7 +4,8 @@ and the Questionnaire version it names, and compare with what the FHIR server ho
 For each response (of one patient, or authored in a date range) the checks are:
 
 - ``questionnaire``: the Questionnaire at the named ``url|version`` can be found (on the server,
-  else in the shipped package when the version matches), so an old version's responses are
+  else in the shipped package: its current version or an earlier one kept in
+  fhir_profiles/previous/), so an old version's responses are
   scored by that old version;
 - ``score``: each scale the answers score has one live Observation with the same sum and mean,
   and no live Observation exists for a scale they do not score;
@@ -111,13 +112,10 @@ class QuestionnaireVersions:
         candidates = [q for q in self._fhir.search("Questionnaire", params)
                       if not version or q.get("version") == version]
         if not candidates:
-            try:
-                shipped = fhir_profiles.questionnaire(url)
+            try:  # exactly the version named: the current one or one in previous/
+                candidates = [fhir_profiles.questionnaire(canonical)]
             except fhir_profiles.ProfileNotFound:
                 return None
-            if version and shipped.get("version") != version:
-                return None
-            candidates = [shipped]
         try:
             return instrument_from_questionnaire(candidates[0])
         except AllianceError:

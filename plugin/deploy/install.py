@@ -4,8 +4,11 @@ Each conformance resource is matched on the server by its canonical ``url`` and 
 one match is updated in place (or left alone when nothing but server metadata differs), no match
 is created (under the package's id when that id is free, else under a server-assigned id, so an
 older version of the same canonical resource is never overwritten), several matches are
-reported. Run twice, it leaves one copy of each resource. Terminology goes first, then profiles,
-then Questionnaires, then the rest, so a server that validates on write can resolve references.
+reported. Run twice, it leaves one copy of each resource. Each shipped version of a Questionnaire
+goes in (the earlier ones from fhir_profiles/previous/, after the current one, which so takes the
+package's id on a fresh server), so every response on the server finds the form it names.
+Terminology goes first, then profiles, then Questionnaires, then the rest, so a server that
+validates on write can resolve references.
 """
 
 from __future__ import annotations
@@ -48,8 +51,9 @@ class Installed:
 
 
 def package_resources(with_balp_standins: bool = False) -> list[dict[str, Any]]:
-    """The package's resources in install order (and the BALP stand-ins when asked)."""
-    resources = fhir_profiles.load_resources()
+    """The package's resources in install order, earlier Questionnaire versions included (and
+    the BALP stand-ins when asked)."""
+    resources = fhir_profiles.load_resources() + fhir_profiles.previous_versions()
     if with_balp_standins:
         resources += [_read(p) for p in sorted(BALP_STANDINS.glob("*.json"))]
     return sorted(resources, key=lambda r: ORDER.get(r["resourceType"], 9))

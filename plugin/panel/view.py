@@ -49,9 +49,10 @@ COUNTED_STATUSES = frozenset({"completed", "amended"})  # in-progress: shown, ne
 
 @functools.lru_cache(maxsize=64)
 def instrument_for(url: str) -> Instrument | None:
-    """The instrument of a canonical URL (with or without |version) from fhir_profiles/."""
+    """The instrument of a canonical URL from fhir_profiles/: the version it names when shipped
+    (an earlier one from fhir_profiles/previous/), else the current one."""
     try:
-        return instrument_from_questionnaire(fhir_profiles.resource_by_url(url.split("|")[0]))
+        return instrument_from_questionnaire(fhir_profiles.questionnaire_or_current(url))
     except (fhir_profiles.ProfileNotFound, AllianceError):
         return None
 

@@ -138,6 +138,7 @@ class FormCatalogue:
     def __init__(self, forms: Sequence[RecordForm], packs: Sequence[TextPack] = ()) -> None:
         self._forms = {form.id: form for form in forms}
         self._by_url = {form.instrument.url: form for form in forms}
+        self._by_canonical: dict[str, RecordForm] = {}  # forms of stored responses, not offered
         self._packs = list(packs)
 
     @classmethod
@@ -174,17 +175,24 @@ class FormCatalogue:
         return form
 
     def for_response(self, qr: Mapping[str, Any]) -> RecordForm:
-        """The form a stored response was made with (by its canonical url), offered or not."""
-        url = str(qr.get("questionnaire") or "").split("|", 1)[0]
-        if url in self._by_url:
-            return self._by_url[url]
+        """The form a stored response was made with, offered or not: by its canonical url and
+        version, so a response to an earlier version (fhir_profiles/previous/) is read and
+        corrected with the wording its rater answered. A version the package does not ship
+        (made by a newer release) is read with the current one."""
+        canonical = str(qr.get("questionnaire") or "")
+        url, _, version = canonical.partition("|")
+        offered = self._by_url.get(url)
+        if offered is not None and version in ("", offered.instrument.version):
+            return offered
+        if canonical in self._by_canonical:
+            return self._by_canonical[canonical]
         try:
-            form = build_form(fhir_profiles.questionnaire(url), self._packs)
+            form = build_form(fhir_profiles.questionnaire_or_current(canonical), self._packs)
         except (fhir_profiles.ProfileNotFound, AllianceError) as err:
             raise RecordingRefused(
                 "This response was made with a questionnaire the app does not know "
                 f"({qr.get('questionnaire')}).", code="recording.unknown_questionnaire") from err
-        self._by_url[url] = form
+        self._by_canonical[canonical] = form
         return form
 
 

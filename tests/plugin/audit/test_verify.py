@@ -3,6 +3,8 @@ Provenance and an entered-in-error that did not reach the scores are each named.
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 import fhir_profiles
@@ -211,3 +213,18 @@ def test_a_query_needs_a_patient_or_dates_and_real_dates() -> None:
         response_query(None, None, None)
     with pytest.raises(AuditQueryError, match="--since must be a date"):
         response_query(None, "last week", None)
+
+
+def test_a_response_to_a_previous_shipped_version_is_scored_without_a_server_copy(
+        server: MemoryFhir) -> None:
+    """A site's responses stored under 0.1.0 of the check-in, on a server where no one ever
+    installed a Questionnaire: the package's own 0.1.0 re-scores them."""
+    url = fhir_profiles.questionnaire("alliance-checkin-therapist")["url"]
+    old = json.loads((fhir_profiles.PACKAGE_DIR / "previous"
+                      / "Questionnaire-alliance-checkin-therapist-0.1.0.json").read_text())
+    store(server, submission(1, questionnaire=old), 1)
+    assert server.current("QuestionnaireResponse", "qr1")["questionnaire"] == f"{url}|0.1.0"
+    findings = audit(server, patient="p1")
+    assert failures(findings) == []
+    score = next(f for f in findings if f.check == "score")
+    assert score.detail.endswith(f"by {url}|0.1.0")

@@ -65,3 +65,17 @@ def test_duplicates_on_the_server_are_refused_by_name() -> None:
     server.put({**srs, "id": "srs-copy"})
     with pytest.raises(InstallRefused, match="2 times .*Questionnaire/srs-copy"):
         install_package(client(server), [srs])
+
+
+def test_each_shipped_version_of_a_questionnaire_is_installed_the_current_one_under_its_id(
+        ) -> None:
+    """A site's responses name 0.1.0 or 0.2.0 of the check-in: both go to the server, so any
+    tool that resolves a response's questionnaire there finds the version it names."""
+    server = MemoryFhir()
+    installed = install_package(client(server), package_resources())
+    url = f"{fhir_profiles.CANONICAL}/Questionnaire/alliance-checkin-client"
+    on_server = {q["version"]: q["id"] for q in server.all("Questionnaire") if q["url"] == url}
+    assert set(on_server) == {"0.1.0", "0.2.0"}
+    assert on_server["0.2.0"] == "alliance-checkin-client"
+    assert {i.canonical for i in installed} >= {f"{url}|0.1.0", f"{url}|0.2.0"}
+    assert install_package(client(server), package_resources())[-1].action == "unchanged"

@@ -361,3 +361,27 @@ def test_a_return_to_usual_is_marked_as_good_news_on_its_own_scale():
                        DAY0 + datetime.timedelta(weeks=7))
     assert view.marks[("e6", "client", "total")] == "news"
     assert view.marks[("e5", "client", "total")] == "prompt"
+
+
+def test_a_response_stored_under_0_1_0_is_scored_and_counted_with_0_1_0() -> None:
+    url = f"{fhir_profiles.CANONICAL}/Questionnaire/alliance-checkin-client"
+    current = response(0, "client", "high")
+    old = json.loads((fhir_profiles.PACKAGE_DIR / "previous"
+                      / "Questionnaire-alliance-checkin-client-0.1.0.json").read_text())
+    records = build_submission_records(Submission(
+        questionnaire=old, answers={"goal-1": "4", "goal-2": "4", "task-1": "4", "task-2": "0",
+                                    "bond-1": "4", "bond-2": "4"},
+        rater="client", patient="Patient/p1", encounter="Encounter/e1", author="Patient/p1",
+        authored=datetime.datetime(2026, 9, 8, 11, tzinfo=datetime.UTC),
+        submission_id="s-old", app_name="Alliance Panel", app_version="test"))
+    stored = dict(records.questionnaire_response, id="qr-old")
+    assert stored["questionnaire"] == f"{url}|0.1.0"
+    view = build_panel(reads([encounter(0), encounter(1)], [current, stored]), "e1",
+                       DAY0 + datetime.timedelta(weeks=1))
+    old_response = next(r for r in view.responses if r.id == "qr-old")
+    assert old_response.problem is None and old_response.counts
+    assert old_response.instrument is not None and old_response.instrument.version == "0.1.0"
+    assert old_response.score is not None and old_response.score.total.sum == 24
+    assert view.current_state == "client-rated"
+    # both versions are one instrument on one trend
+    assert len([s for s in view.scored if s.rater == "client"]) == 2
