@@ -144,7 +144,9 @@ def sdc_questionnaire(q: Json, displays: dict[str, dict[str, str]]) -> Json:
     out = copy.deepcopy(q)
     out["item"] = [i for i in out["item"] if not str(i["linkId"]).startswith(SCORE_PREFIX)]
     out["extension"] = [e for e in out.get("extension", []) if e["url"] != VARIABLE]
-    system = ANSWER_SYSTEMS.get(out["id"])
+    # by the form's name, its canonical url's last part: an earlier version (fhir_profiles/
+    # previous/) has an id of its own
+    system = ANSWER_SYSTEMS.get(str(out["url"]).rsplit("/", 1)[-1])
     by_scale: dict[str, list[Json]] = {}
     for item in _scored(out):
         for coding in item.get("code", []):

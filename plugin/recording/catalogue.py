@@ -117,11 +117,18 @@ def _with_text_pack(questionnaire: dict[str, Any],
     return questionnaire, None
 
 
+def form_id(questionnaire: Mapping[str, Any]) -> str:
+    """The form's name in the package: the last part of its canonical url, which is the current
+    version's id; an earlier version (fhir_profiles/previous/) keeps it under an id of its own."""
+    url = str(questionnaire.get("url") or "")
+    return url.rsplit("/", 1)[-1] if "/" in url else str(questionnaire["id"])
+
+
 def build_form(questionnaire: dict[str, Any], packs: Sequence[TextPack]) -> RecordForm:
     display, pack = _with_text_pack(questionnaire, packs) if requires_text_pack(questionnaire) \
         else (questionnaire, None)
     return RecordForm(
-        id=str(questionnaire["id"]),
+        id=form_id(questionnaire),
         title=str(questionnaire.get("title") or questionnaire["id"]),
         rater=rater_of(questionnaire),
         questionnaire=questionnaire,

@@ -24,7 +24,7 @@ CLIENT = f"{fhir_profiles.CANONICAL}/Questionnaire/alliance-checkin-client"
 
 def _without_wording(q: dict[str, Any]) -> dict[str, Any]:
     bare = copy.deepcopy(q)
-    for key in ("text", "version", "date"):
+    for key in ("id", "text", "version", "date"):
         bare.pop(key, None)
     for item in bare["item"]:
         item.pop("text", None)
@@ -43,7 +43,10 @@ def test_a_previous_version_is_a_valid_r4_questionnaire_differing_in_wording_onl
     old = json.loads(path.read_text(encoding="utf-8"))
     get_fhir_model_class("Questionnaire").model_validate(old)
     current = fhir_profiles.questionnaire(old["url"])
-    assert path.name == f"Questionnaire-{old['id']}-{old['version']}.json"
+    # its own id (the current version's, then its version), so that a loader that PUTs by id
+    # (a test server, a renderer's) never overwrites the current version with it
+    assert old["id"] == f"{current['id']}-{old['version']}"
+    assert path.name == f"Questionnaire-{old['id']}.json"
     assert old["url"].startswith(fhir_profiles.CANONICAL) and old["version"] != current["version"]
     assert _without_wording(old) == _without_wording(current)
     assert with_narrative(old) == old, "narrative is stale"

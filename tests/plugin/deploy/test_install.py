@@ -76,6 +76,7 @@ def test_each_shipped_version_of_a_questionnaire_is_installed_the_current_one_un
     url = f"{fhir_profiles.CANONICAL}/Questionnaire/alliance-checkin-client"
     on_server = {q["version"]: q["id"] for q in server.all("Questionnaire") if q["url"] == url}
     assert set(on_server) == {"0.1.0", "0.2.0"}
-    assert on_server["0.2.0"] == "alliance-checkin-client"
+    assert on_server == {"0.2.0": "alliance-checkin-client",
+                         "0.1.0": "alliance-checkin-client-0.1.0"}
     assert {i.canonical for i in installed} >= {f"{url}|0.1.0", f"{url}|0.2.0"}
     assert install_package(client(server), package_resources())[-1].action == "unchanged"
