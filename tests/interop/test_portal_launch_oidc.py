@@ -4,7 +4,8 @@ keeps the chart and the records. The client makes a SMART standalone launch, see
 due for their session, answers, and the answers are stored in HAPI with the client's own token
 (QuestionnaireResponse tagged ``portal``, its Provenance; the AuditEvent names the client as the
 user, and validates in HAPI); a clinician's launch then shows them on the panel. A second client
-opens the app with an EHR launch from the portal. Refused: the client's sign-in on the panel,
+opens the app with an EHR launch from the portal; a parent (``fhirUser`` a RelatedPerson) answers
+for the client they relate to. Refused: the client's sign-in on the panel,
 and fields forged to point the answers at another client's session.
 
 One module-scoped scenario, steps as tests in order (each needs the ones before it)."""
@@ -35,7 +36,8 @@ from tests.support.servers import LiveServer
 pytestmark = pytest.mark.interop
 
 CHANNEL = f"{CANONICAL}/CodeSystem/alliance-answer-channel"
-FIRST, SECOND, THIRD = 4, 5, 6  # cohort clients of their own (the workflow test loads 1 to 3)
+FIRST, SECOND, THIRD, FOURTH = 4, 5, 6, 7  # cohort clients of their own (the workflow test
+# loads 1 to 3)
 
 
 @dataclass
@@ -55,6 +57,8 @@ class Portal:
     first: Client
     second: Client
     third: Client
+    fourth: Client
+    related: str  # RelatedPerson/<id>: the fourth client's parent, in HAPI
     stored: dict[str, dict] = field(default_factory=dict)
 
     def fhir(self, path: str, **params: str) -> dict:
@@ -74,9 +78,17 @@ def portal(servers: Servers, tmp_path_factory: pytest.TempPathFactory) -> Portal
     cohort = build_cohort(SandboxSettings.seed, time.time())
     starts = [i for i, r in enumerate(cohort.resources) if r["resourceType"] == "Patient"]
     put_all(servers.hapi, [*cohort.resources[:starts[0]],
-                           *cohort.resources[starts[FIRST]:starts[THIRD + 1]]])
-    first, second, third = (Client(p.patient_id, p.today.encounter_id, p.practitioner_id)
-                            for p in (cohort.patients[i] for i in (FIRST, SECOND, THIRD)))
+                           *cohort.resources[starts[FIRST]:starts[FOURTH + 1]]])
+    first, second, third, fourth = (
+        Client(p.patient_id, p.today.encounter_id, p.practitioner_id)
+        for p in (cohort.patients[i] for i in (FIRST, SECOND, THIRD, FOURTH)))
+    parent = {"resourceType": "RelatedPerson", "id": f"parent-{fourth.patient}",
+              "active": True, "patient": {"reference": f"Patient/{fourth.patient}"},
+              "relationship": [{"coding": [{
+                  "system": "http://terminology.hl7.org/CodeSystem/v3-RoleCode",
+                  "code": "PRN", "display": "parent"}]}],
+              "name": [{"family": "Interop", "given": ["Parent"]}]}
+    put_all(servers.hapi, [parent])
     # Its own port (registered with oidc-provider): the workflow test's app has the main one.
     server = LiveServer(port=servers.spare_ports[3])
     app = create_app({
@@ -85,7 +97,8 @@ def portal(servers: Servers, tmp_path_factory: pytest.TempPathFactory) -> Portal
         "development": True, "data_dir": str(tmp_path_factory.mktemp("interop-portal-app")),
     })
     server.start(app)
-    return Portal(servers, app, server.url, first, second, third)
+    return Portal(servers, app, server.url, first, second, third, fourth,
+                  f"RelatedPerson/{parent['id']}")
 
 
 def form_links(page: requests.Response) -> list[str]:
@@ -235,9 +248,45 @@ def test_a_patient_launch_in_smart_v1_syntax_is_granted_and_answers_too(
         assert "patient/Encounter.read" in asked and "patient/QuestionnaireResponse.*" in asked
         assert ".rs" not in asked and ".crus" not in asked
         client.home = urlsplit(opened.url).path
-        v1 = Portal(servers, app, server.url, client, client, client)
+        v1 = Portal(servers, app, server.url, client, client, client, client, portal.related)
         assert "Thank you" in answer(v1, client)
         [qr] = portal.responses_of(client)
         assert [t["code"] for t in qr["meta"]["tag"] if t["system"] == CHANNEL] == ["portal"]
     finally:
         server.stop()
+
+
+def test_a_related_person_signs_in_and_answers_for_the_client_they_relate_to(portal: Portal):
+    """A parent signs in to the portal (oidc-provider's fhirUser a RelatedPerson of the fourth
+    client, the launch's patient that client): the app opens the client's form, and HAPI keeps
+    the answers as the client's rating of their own session, given by the parent (author and
+    Provenance agent the RelatedPerson), tagged ``portal``; the records and the AuditEvent,
+    whose user is the parent, validate in HAPI."""
+    client = portal.fourth
+    portal.servers.set_standalone_context({"patient": client.patient, "fhirUser": portal.related})
+    opened = client.browser.get(f"{portal.app_url}/portal/launch",
+                                params={"iss": portal.servers.hapi}, timeout=60)
+    assert opened.status_code == 200 and "/client/" in opened.url, opened.text[:2000]
+    client.home = urlsplit(opened.url).path
+    assert [link.rsplit("/", 1)[1] for link in form_links(opened)] == [CLIENT]
+    assert "Thank you" in answer(portal, client)
+    [qr] = portal.responses_of(client)
+    assert qr["subject"]["reference"] == f"Patient/{client.patient}"
+    assert qr["author"]["reference"] == portal.related
+    assert [t["code"] for t in qr["meta"]["tag"] if t["system"] == CHANNEL] == ["portal"]
+    [provenance] = entries(portal.fhir("Provenance", target=f"QuestionnaireResponse/{qr['id']}"))
+    assert provenance["agent"][0]["who"]["reference"] == portal.related
+    settings = portal.app.extensions["alliance"].settings  # type: ignore[attr-defined]
+    events = list(read_events(settings.data_dir / "audit" / "audit.jsonl"))
+    [created] = [e for e in events if e["action"] == "C" and any(
+        entity.get("what", {}).get("reference", "").endswith(f"QuestionnaireResponse/{qr['id']}")
+        for entity in e["entity"])]
+    assert [a["who"].get("reference") for a in created["agent"] if a["requestor"]] == [
+        f"{portal.servers.hapi}/{portal.related}"]
+    failures = {r["resourceType"]: validate(portal.servers.hapi, r)
+                for r in (qr, provenance, {**created, "id": "portal-rp"})}
+    assert not any(failures.values()), failures
+    # The parent's sign-in opens the client's page only, never the panel.
+    handle = client.home.split("/")[2]
+    refused = client.browser.get(f"{portal.app_url}/panel/{handle}", timeout=30)
+    assert refused.status_code == 400 and "Alliance across sessions" not in refused.text
