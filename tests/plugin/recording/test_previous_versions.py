@@ -10,9 +10,12 @@ from pathlib import Path
 
 import fhir_profiles
 from plugin.config import load_settings
+from plugin.fhir.client import FhirClient
 from plugin.fhir.record_bundles import build_correction_bundle, build_submission_records
 from plugin.recording.catalogue import FormCatalogue, build_form
+from plugin.recording.one_rating import Slot, find_stored
 from plugin.recording.submission import correction, new_submission
+from tests.support.memory_fhir import MemoryFhir
 
 NOW = datetime.datetime(2026, 12, 7, 9, 0, tzinfo=datetime.UTC)
 URL = f"{fhir_profiles.CANONICAL}/Questionnaire/alliance-checkin-client"
@@ -80,3 +83,13 @@ def test_a_new_rating_uses_the_current_version(tmp_path: Path) -> None:
     qr = build_submission_records(sub).questionnaire_response
     assert qr["questionnaire"] == f"{URL}|0.2.0"
     assert texts(qr)["bond-1"] == "I felt respected and understood in this session."
+
+
+def test_a_0_1_0_rating_holds_its_session_against_a_new_0_2_0_one(tmp_path: Path) -> None:
+    """One rating per session, rater and form: the form is its canonical url, any version."""
+    server = MemoryFhir()
+    server.put(stored_0_1_0(catalogue(tmp_path)))
+    client = FhirClient(server.base, http=server.session, retries=0)
+    slot = Slot("https://ehr.example/fhir", "Patient/p1", "Encounter/e1", "client", URL)
+    held = find_stored(client, slot)
+    assert held is not None and held.qr_id == "qr-old"
