@@ -319,7 +319,9 @@ def test_the_workflow_left_audit_events_that_validate_against_balp_in_hapi(scena
 
 def test_the_questionnaires_terminology_and_capability_statement_validate_in_hapi(
         scenario: Scenario):
-    package = [r for r in fhir_profiles.load_resources()
+    # the earlier versions of the Questionnaires too (fhir_profiles/previous/): shipped and
+    # installed, so a site's older responses name a form the server holds
+    package = [r for r in fhir_profiles.load_resources() + fhir_profiles.previous_versions()
                if r["resourceType"] != "StructureDefinition"]
     assert {r["resourceType"] for r in package} == {
         "Questionnaire", "CodeSystem", "ValueSet", "CapabilityStatement"}
