@@ -6,7 +6,7 @@ from flask import Flask
 
 from plugin import wording
 from plugin.web import plain_words
-from plugin.wording import handoff, panel, record, trouble
+from plugin.wording import client, handoff, pages, panel, record, trouble
 
 
 def init_app(app: Flask) -> None:
@@ -26,6 +26,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["panel_words"] = panel
     app.jinja_env.globals["record_words"] = record
     app.jinja_env.globals["handoff_words"] = handoff
+    app.jinja_env.globals["client_words"] = client
+    app.jinja_env.globals["page_words"] = pages
     app.add_template_global(plain_words.store_note, "store_note")
     app.add_template_global(plain_words.store_details, "store_details")
 
