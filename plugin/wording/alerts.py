@@ -8,6 +8,33 @@ it. Every number arrives already written (a day, "31 of 40", "4 points (project 
 
 from __future__ import annotations
 
+
+# -- the numbers a reason is made of ----------------------------------------------------------
+def out_of(value: str, maximum: str, prorated: tuple[int, int] | None) -> str:
+    """'31 of 40', with the proration said (items answered, of how many) when there was one."""
+    text = f"{value} of {maximum}"
+    if prorated is not None:
+        text += f" (prorated: {prorated[0]} of {prorated[1]} items answered)"
+    return text
+
+
+def points(size: str, *, project_default: bool) -> str:
+    """'4 points (project default)': a size, labelled where it is not from a source."""
+    return f"{size} points (project default)" if project_default else f"{size} points"
+
+
+def line(value: str, *, project_default: bool) -> str:
+    """'the published cut-off of 36' or 'the line of 18 (project default)'."""
+    if project_default:
+        return f"the line of {value} (project default)"
+    return f"the published cut-off of {value}"
+
+
+def caveat(label: str, note: str) -> str:
+    """The sentence an unvalidated tool's score is never shown without."""
+    return f" The {label} is {note}."
+
+
 # -- attendance ---------------------------------------------------------------------------------
 GAP_SOURCE = ("gap longer than {k:g} times this client's usual interval between booked "
               "sessions (median of the last 8; project default)")

@@ -28,6 +28,13 @@ FINISH_NEEDS_SCRIPT = ("This browser blocks the app's cookie here, so the app ne
 OTHER_BROWSER = ("This sign-in was started in another browser or window, so it cannot be "
                  "finished here. Open Alliance Panel again from the patient's chart.")
 
+# -- a sign-in of the wrong kind of user -----------------------------------------------------------
+FOR_CLINICIANS = ("Alliance Panel's panel is for clinicians: this sign-in is a patient's (or a "
+                  "patient's relative's), so the panel does not open. A client answers from "
+                  "their patient portal or with the link their clinic sends.")
+FOR_CLIENTS = ("These pages are for a client answering from their patient portal: this sign-in "
+               "is not a patient's, so they do not open. Open Alliance Panel from the chart.")
+
 # -- a panel that cannot be shown --------------------------------------------------------------
 NO_PATIENT = ("The EHR did not say which patient is open. Open Alliance Panel from a patient's "
               "chart.")
