@@ -14,7 +14,8 @@
 
 Each sentence is a named constant or a small function of what it mentions; a sentence around
 a value shown in bold is a pair (the words before, the words after). The packages that decide
-what is said (alliance, panel, web) pass the facts and hold no sentence of their own:
+what is said (alliance, panel, web, launch, recording) pass the facts and hold no sentence
+of their own:
 tests/plugin/wording/test_catalogue.py and tests/plugin/web/test_templates_hold_markup.py state
 the rule and keep it. Which sentence an error gets is decided in plugin/web/plain_words.py.
 Imports nothing of plugin: every layer may use it.

@@ -44,3 +44,41 @@ NOT_ALLOWED_TO_READ = ("The EHR did not let Alliance Panel read what it needs (t
 
 # -- the error page ------------------------------------------------------------------------------
 OPEN_AGAIN = "To go on, open Alliance Panel again from the patient's chart in the EHR."
+
+# -- a launch that cannot go on (plugin/launch's refusals, shown on the error page) --------------
+ISSUER_REMOVED = "This EHR is no longer configured. Open Alliance Panel again."
+MISSING_ISS = ("The app was opened without saying which EHR it belongs to. Open it from a "
+               "patient's chart in the EHR (a developer testing it on its own can add the EHR's "
+               "FHIR address to the link as ?iss=...).")
+SIGN_IN_SPENT = ("This sign-in has expired or was already used. Open Alliance Panel again from "
+                 "the patient's chart.")
+STARTED_ELSEWHERE = ("This sign-in was started in another browser (or its page was closed), so "
+                     "it cannot be finished here. Open Alliance Panel again from the patient's "
+                     "chart.")
+SIGN_IN_ENDED = ("Alliance Panel's sign-in with the EHR has ended. Open it again from the "
+                 "patient's chart.")
+OTHER_BROWSERS_PAGE = ("This Alliance Panel page belongs to another browser. Open Alliance Panel "
+                       "again from the patient's chart.")
+RENEWING = "Another request is renewing this launch; try again in a moment."
+TOO_OFTEN_FROM_CLINIC = (
+    "Alliance Panel was opened more often from your clinic's computers in the last ten minutes "
+    "than it allows, so it is not opening just now. Nothing is lost. Wait a few minutes, then "
+    "open it again from the patient's chart. If this happens again, tell your IT team: the "
+    "limit may need raising for your clinic.")
+TOO_OFTEN_FROM_BROWSER = (
+    "Alliance Panel was opened many times from this browser in the last few minutes, so it is "
+    "pausing here for a while. Nothing is lost. Wait a few minutes, then open it again from the "
+    "patient's chart. If this happens again, tell your IT team: something may be opening it "
+    "over and over.")
+TOO_OFTEN = ("Alliance Panel is being opened very often right now, so it is not opening for a "
+             "few minutes. Nothing is lost. Wait a few minutes, then open it again from the "
+             "patient's chart. If this happens again, tell your IT team.")
+
+
+def parameter_too_long(name: str, limit: int) -> str:
+    return f"The launch's `{name}` is longer than {limit} characters; it was not accepted."
+
+
+def unknown_issuer(iss: str) -> str:
+    return (f"This app is not configured for the FHIR server that launched it ({iss}). An "
+            "administrator can add it to ALLIANCE_ALLOWED_ISS.")

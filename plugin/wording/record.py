@@ -92,6 +92,23 @@ REMOVED_ALREADY = "This rating is already removed as recorded by mistake."
 NO_SCORES = "No scores could be computed for this rating."
 CORRECT_WHY = "To correct the stored rating with the answers on this page, say why"
 
+# -- a field's error, beside the field --------------------------------------------------------
+ANSWER_THIS = "Please answer this question."
+CHOOSE_AN_ANSWER = "Please choose an answer."
+CHOOSE_ONE_SHOWN = "Choose one of the answers shown."
+ENTER_A_NUMBER = "Enter a number, for example 7.5."
+NO_CONTROL_CHARACTERS = "Remove the invisible control characters from this answer."
+REASON_NEEDED = "Please give the reason for this change."
+
+
+def number_between(lowest: float, highest: float) -> str:
+    return f"Enter a number from {lowest:g} to {highest:g}."
+
+
+def keep_under(characters: int) -> str:
+    return f"Please keep this under {characters} characters."
+
+
 # -- the record chooser --------------------------------------------------------------------------
 NO_SESSION_TO_RECORD = ("No session is open: open Alliance Panel from the session in the chart "
                         "to record a rating.")

@@ -1,19 +1,24 @@
 """All user-facing sentences live in one catalogue (plugin/wording): the packages that decide
-what a clinician or client is told (plugin/alliance, plugin/panel, plugin/web) hold none of
-their own, so a translator edits one package.
+what a clinician or client is told (plugin/alliance, plugin/panel, plugin/web, and the launch
+and recording refusals a page shows) hold none of their own, so a translator edits one package.
 
 The rule, for every module of those packages (a new module is covered):
 
 - A sentence is a string literal of at least four words made of letters; an f-string is read
   whole, its placeholders counting as no word ("This session: no {rater} rating yet." is a
-  sentence, "{value} of {maximum}" is not).
+  sentence, "{value} of {maximum}" is not). SQL (a literal that starts with SELECT, INSERT,
+  UPDATE, DELETE or CREATE) is not a sentence.
 - Not counted: docstrings; the arguments of a logging call (``log.info(...)`` and its kin);
   the text of an exception raised for the log. An exception whose message a page shows
-  (``plugin.web.plain_words.PLAIN_MESSAGES``: the launch and recording errors) is counted, and
-  so is ``abort()``'s description: both reach the person in front of the page.
+  (``plugin.web.plain_words.PLAIN_MESSAGES``: the launch and recording errors; a form field's
+  ``ValidationError``) is counted, and so is ``abort()``'s description: both reach the person
+  in front of the page. Unless its ``code=`` has a sentence of its own in the catalogue
+  (``error_pages.BY_CODE``, ``trouble.UNSENT``): then its message is technical, for the log and
+  the IT fold.
 - ``FOR_OPERATORS`` lists the modules that speak to integrators and operators, not to
   clinicians or clients (a norms file's validation, the operator endpoints, the server's
-  start-up line): they stay in English beside their code.
+  start-up line, the session store's durability check, the launch errors' technical texts):
+  they stay in English beside their code.
 """
 
 from __future__ import annotations
@@ -25,14 +30,21 @@ import re
 from pathlib import Path
 
 import pytest
+from marshmallow import ValidationError
 
 import plugin.wording
+from plugin.launch.errors import StoreUnavailable
 from plugin.web.plain_words import PLAIN_MESSAGES
+from plugin.wording.error_pages import BY_CODE
+from plugin.wording.trouble import UNSENT
 
 PLUGIN = Path(plugin.wording.__file__).resolve().parents[1]
-CHECKED = ["alliance", "panel", "web"]
+CHECKED = ["alliance", "panel", "web", "launch", "recording"]
 FOR_OPERATORS = {"alliance/norms.py", "alliance/site_norms.py", "web/ops_routes.py",
-                 "web/server.py"}
+                 "web/server.py", "launch/redis_durability.py", "launch/errors.py"}
+FOR_A_PAGE = (*PLAIN_MESSAGES, ValidationError)
+WORDED_CODES = set(BY_CODE) | set(UNSENT)
+SQL = re.compile(r"\s*(SELECT|INSERT|UPDATE|DELETE|CREATE)\b")
 LOG_CALLS = {"debug", "info", "warning", "error", "exception", "critical", "log"}
 WORD = re.compile(r"[A-Za-z][a-z'’]*[,.;:!?)]?")
 
@@ -44,16 +56,22 @@ def _text(node: ast.Constant | ast.JoinedStr) -> object:
 
 
 def _is_sentence(text: object) -> bool:
-    return isinstance(text, str) and sum(1 for w in text.split() if WORD.fullmatch(w)) >= 4
+    return (isinstance(text, str) and not SQL.match(text)
+            and sum(1 for w in text.split() if WORD.fullmatch(w)) >= 4)
 
 
 def _for_a_page(raised: ast.expr, namespace: dict[str, object]) -> bool:
     """Whether a raised exception's message is one a page shows (its class resolved by name
     in the module; an unresolved class counts as shown, to be safe)."""
-    func = raised.func if isinstance(raised, ast.Call) else raised
+    call = raised if isinstance(raised, ast.Call) else None
+    if call is not None and any(k.arg == "code" and isinstance(k.value, ast.Constant)
+                                and k.value.value in WORDED_CODES for k in call.keywords):
+        return False
+    func = call.func if call is not None else raised
     name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
     cls = namespace.get(name, getattr(builtins, name, None))
-    return not isinstance(cls, type) or issubclass(cls, PLAIN_MESSAGES)
+    return not isinstance(cls, type) or (issubclass(cls, FOR_A_PAGE)
+                                         and not issubclass(cls, StoreUnavailable))
 
 
 def sentences(source: str, namespace: dict[str, object] | None = None) -> list[str]:
@@ -110,6 +128,9 @@ def missing(rater):
     return f"This session: no {rater} rating yet."
 def refuse():
     raise RecordingRefused("This rating cannot be changed here.", code="x")
+def worded():
+    raise RecordingRefused("The form given is not one offered here.", code="recording.unknown_form")
+QUERY = "SELECT value FROM entries WHERE key = ?"
 def gone():
     abort(404, "This rating could not be found.")
 ''', namespace)
