@@ -71,6 +71,18 @@ def no_link_waiting(expired: str | None) -> tuple[str, str]:
     return "No link is waiting for ", f" for this session{last}."
 
 
+def link_state(state: str, used: str, expires: str, saved: bool) -> tuple[str, str]:
+    """A link sent to the client: its state (shown in bold) and what followed."""
+    if state == "used":
+        return "used", f": answered with the link {used}" + ("" if saved else
+                                                              " (waiting to be stored)")
+    if state == "replaced":
+        return "replaced", f" by a newer link {used}, unused"
+    if state == "expired":
+        return "expired", f" unused {expires}"
+    return "waiting", f" for the client's answers (works until {expires})"
+
+
 NEW_LINK_REPLACES = "Make a new link (the waiting one stops working)"
 
 # -- the client's own pages ------------------------------------------------------------------------
