@@ -94,7 +94,8 @@ class Launches:
     def _client_for(self, iss: str) -> SmartClient:
         client = self._clients.get(normalize_iss(iss))
         if client is None:  # a launch stored before its issuer was removed from the settings
-            raise LaunchExpired(page_words.ISSUER_REMOVED, code="launch.unknown_iss")
+            raise LaunchExpired("This EHR is no longer configured. Open Alliance Panel again.",
+                                code="launch.unknown_iss")
         return client
 
     def read_limits(self, iss: str) -> ReadLimits:
@@ -123,17 +124,27 @@ class Launches:
         ``patient_facing``: a patient's own launch from a portal (PATIENT_NEEDS)."""
         for name, value in (("iss", iss), ("launch", launch)):
             if value is not None and len(value) > MAX_PARAMETER:
-                raise LaunchRefused(page_words.parameter_too_long(name, MAX_PARAMETER),
-                                    code="launch.parameter_too_long")
+                raise LaunchRefused(
+                    f"The launch's `{name}` is longer than {MAX_PARAMETER} characters; "
+                    "it was not accepted.", code="launch.parameter_too_long")
         if not iss:
-            raise LaunchRefused(page_words.MISSING_ISS, code="launch.missing_iss")
+            raise LaunchRefused(
+                "The app was opened without saying which EHR it belongs to. Open it from "
+                "a patient's chart in the EHR (a developer testing it on its own can add the "
+                "EHR's FHIR address to the link as ?iss=...).",
+                code="launch.missing_iss",
+            )
         try:
             base = normalize_iss(iss)
         except ConfigurationError:
             base = None
         if base is None or base not in self._allowed:
             # Refused before any request leaves the app.
-            raise LaunchRefused(page_words.unknown_issuer(iss), code="launch.unknown_iss")
+            raise LaunchRefused(
+                "This app is not configured for the FHIR server that launched it "
+                f"({iss}). An administrator can add it to ALLIANCE_ALLOWED_ISS.",
+                code="launch.unknown_iss",
+            )
         count_pending(self._store, address, browser_key)
         issuer = self._issuers.get(base)
         asks: dict[str, Any] = {"needs": NEEDS}

@@ -55,7 +55,10 @@ def ref(launch: CurrentLaunch, reference: str | None) -> str | None:
 def practitioner(launch: CurrentLaunch) -> str:
     author = ref(launch, launch.practitioner)
     if not author:
-        raise RecordingRefused(record_words.NO_PRACTITIONER, code="recording.no_author")
+        raise RecordingRefused(
+            "The EHR did not say which practitioner is signed in (no fhirUser), so the record "
+            "would have no author. Launch the app again as a practitioner.",
+            code="recording.no_author")
     return author
 
 
@@ -63,7 +66,10 @@ def session_refs(launch: CurrentLaunch) -> tuple[str, str]:
     """The patient and the session (encounter) in context, as references for the store."""
     context = launch.context
     if not context.patient or not context.encounter:
-        raise RecordingRefused(record_words.NO_ENCOUNTER, code="recording.no_encounter")
+        raise RecordingRefused(
+            "No session is in context: the EHR launched the app without an encounter, so a "
+            "rating cannot be tied to a session. Launch the app from the session in the chart.",
+            code="recording.no_encounter")
     return launch.records.ref("Patient", context.patient), launch.records.ref(
         "Encounter", context.encounter)
 

@@ -45,11 +45,8 @@ NOT_ALLOWED_TO_READ = ("The EHR did not let Alliance Panel read what it needs (t
 # -- the error page ------------------------------------------------------------------------------
 OPEN_AGAIN = "To go on, open Alliance Panel again from the patient's chart in the EHR."
 
-# -- a launch that cannot go on (plugin/launch's refusals, shown on the error page) --------------
-ISSUER_REMOVED = "This EHR is no longer configured. Open Alliance Panel again."
-MISSING_ISS = ("The app was opened without saying which EHR it belongs to. Open it from a "
-               "patient's chart in the EHR (a developer testing it on its own can add the EHR's "
-               "FHIR address to the link as ?iss=...).")
+# -- a launch that cannot go on (plugin/launch's refusals, shown on the error page; a refusal
+# whose code has a sentence in error_pages.BY_CODE keeps its technical text beside its code) ---
 SIGN_IN_SPENT = ("This sign-in has expired or was already used. Open Alliance Panel again from "
                  "the patient's chart.")
 STARTED_ELSEWHERE = ("This sign-in was started in another browser (or its page was closed), so "
@@ -73,12 +70,3 @@ TOO_OFTEN_FROM_BROWSER = (
 TOO_OFTEN = ("Alliance Panel is being opened very often right now, so it is not opening for a "
              "few minutes. Nothing is lost. Wait a few minutes, then open it again from the "
              "patient's chart. If this happens again, tell your IT team.")
-
-
-def parameter_too_long(name: str, limit: int) -> str:
-    return f"The launch's `{name}` is longer than {limit} characters; it was not accepted."
-
-
-def unknown_issuer(iss: str) -> str:
-    return (f"This app is not configured for the FHIR server that launched it ({iss}). An "
-            "administrator can add it to ALLIANCE_ALLOWED_ISS.")

@@ -143,11 +143,6 @@ REMOVED_NOT_CORRECTED = ("This rating was removed as recorded by mistake, so it 
 RATING_NOT_FOUND = "This rating could not be found. Go back to the panel and open it from there."
 OTHER_PATIENTS = ("This rating belongs to another patient than the one open in the chart, so it "
                   "is not shown. Go back to the panel and open it from there.")
-NO_PRACTITIONER = ("The EHR did not say which practitioner is signed in (no fhirUser), so the "
-                   "record would have no author. Launch the app again as a practitioner.")
-NO_ENCOUNTER = ("No session is in context: the EHR launched the app without an encounter, so a "
-                "rating cannot be tied to a session. Launch the app from the session in the "
-                "chart.")
 
 
 def already_rated(rater: str, *, queued: bool, when: str, client_page: bool) -> str:
