@@ -32,11 +32,11 @@ from plugin.alliance.alerts import (
     Visit,
     spoken_day,
 )
+from plugin.wording import alerts as words
+from plugin.wording.alerts import ABSENCE_SOURCE
+from plugin.wording.alerts import CANCELLATION_WHY as _WHY
 
 CODE_SYSTEM = "http://terminology.hl7.org/CodeSystem/appointment-cancellation-reason"
-GAP_SOURCE = ("gap longer than {k:g} times this client's usual interval between booked "
-              "sessions (median of the last 8; project default)")
-ABSENCE_SOURCE = "a no-show or a session the client cancelled (project default: one signal each)"
 
 
 _CLIENT = Cancellation("client")
@@ -46,38 +46,37 @@ _UNSAID = Cancellation(None, absence=False)
 # on purpose: who it names, and what it means for the client's attendance.
 REASONS: dict[str, Cancellation] = {
     "pat": _CLIENT,
-    "pat-crs": Cancellation("client", "cancelled through the reminder system"),
-    "pat-cpp": Cancellation("client", "cancelled through the patient portal"),
-    "pat-dec": Cancellation(None, "the record says the client has died", absence=False),
-    "pat-fb": Cancellation("client", "feeling better"),
-    "pat-lt": Cancellation("client", "no transport"),
-    "pat-mt": Cancellation("client", "their cover ended", absence=False),
-    "pat-mv": Cancellation("client", "moved away", absence=False),
-    "pat-preg": Cancellation("client", "pregnancy"),
-    "pat-swl": Cancellation("client", "rebooked from the waiting list", absence=False),
-    "pat-ucp": Cancellation("client", "unhappy with or changing provider", unhappy=True),
+    "pat-crs": Cancellation("client", _WHY["pat-crs"]),
+    "pat-cpp": Cancellation("client", _WHY["pat-cpp"]),
+    "pat-dec": Cancellation(None, _WHY["pat-dec"], absence=False),
+    "pat-fb": Cancellation("client", _WHY["pat-fb"]),
+    "pat-lt": Cancellation("client", _WHY["pat-lt"]),
+    "pat-mt": Cancellation("client", _WHY["pat-mt"], absence=False),
+    "pat-mv": Cancellation("client", _WHY["pat-mv"], absence=False),
+    "pat-preg": Cancellation("client", _WHY["pat-preg"]),
+    "pat-swl": Cancellation("client", _WHY["pat-swl"], absence=False),
+    "pat-ucp": Cancellation("client", _WHY["pat-ucp"], unhappy=True),
     "prov": _CLINIC,
-    "prov-pers": Cancellation("clinic", "the clinician's personal reasons", absence=False),
-    "prov-dch": Cancellation("clinic", "the client was discharged", absence=False),
-    "prov-edu": Cancellation("clinic", "the clinician was at training or a meeting",
-                             absence=False),
-    "prov-hosp": Cancellation("clinic", "the clinician was in hospital", absence=False),
-    "prov-labs": Cancellation("clinic", "test results out of range", absence=False),
-    "prov-mri": Cancellation("clinic", "a screening form said not to proceed", absence=False),
-    "prov-onc": Cancellation("clinic", "a change of treatment plan", absence=False),
-    "maint": Cancellation("clinic", "equipment maintenance", absence=False),
-    "meds-inc": Cancellation(None, "preparation or medication incomplete", absence=False),
+    "prov-pers": Cancellation("clinic", _WHY["prov-pers"], absence=False),
+    "prov-dch": Cancellation("clinic", _WHY["prov-dch"], absence=False),
+    "prov-edu": Cancellation("clinic", _WHY["prov-edu"], absence=False),
+    "prov-hosp": Cancellation("clinic", _WHY["prov-hosp"], absence=False),
+    "prov-labs": Cancellation("clinic", _WHY["prov-labs"], absence=False),
+    "prov-mri": Cancellation("clinic", _WHY["prov-mri"], absence=False),
+    "prov-onc": Cancellation("clinic", _WHY["prov-onc"], absence=False),
+    "maint": Cancellation("clinic", _WHY["maint"], absence=False),
+    "meds-inc": Cancellation(None, _WHY["meds-inc"], absence=False),
     "other": _UNSAID,
-    "oth-cms": Cancellation(None, "the service was not authorised", absence=False),
-    "oth-err": Cancellation("clinic", "booked in error", absence=False),
-    "oth-fin": Cancellation(None, "financial reasons", absence=False),
-    "oth-iv": Cancellation(None, "improper IV access", absence=False),
-    "oth-int": Cancellation(None, "no interpreter was available", absence=False),
-    "oth-mu": Cancellation(None, "preparation or results unavailable", absence=False),
-    "oth-room": Cancellation("clinic", "a room or resource was unavailable", absence=False),
-    "oth-oerr": Cancellation("clinic", "a scheduling error", absence=False),
-    "oth-swie": Cancellation("clinic", "a walk-in recorded in error", absence=False),
-    "oth-weath": Cancellation(None, "the weather", absence=False),
+    "oth-cms": Cancellation(None, _WHY["oth-cms"], absence=False),
+    "oth-err": Cancellation("clinic", _WHY["oth-err"], absence=False),
+    "oth-fin": Cancellation(None, _WHY["oth-fin"], absence=False),
+    "oth-iv": Cancellation(None, _WHY["oth-iv"], absence=False),
+    "oth-int": Cancellation(None, _WHY["oth-int"], absence=False),
+    "oth-mu": Cancellation(None, _WHY["oth-mu"], absence=False),
+    "oth-room": Cancellation("clinic", _WHY["oth-room"], absence=False),
+    "oth-oerr": Cancellation("clinic", _WHY["oth-oerr"], absence=False),
+    "oth-swie": Cancellation("clinic", _WHY["oth-swie"], absence=False),
+    "oth-weath": Cancellation(None, _WHY["oth-weath"], absence=False),
 }
 _PERSON = re.compile(r"\b(?P<client>client|patient|pt|parent|carer|family)\b|"
                      r"\b(?P<clinic>therapist|clinician|provider|practitioner|doctor|dr|"
@@ -140,21 +139,20 @@ def _absence(visit: Visit) -> Alert | None:
     day = spoken_day(visit.date)
     if visit.status == "no-show":
         return Alert("attendance", visit.id, visit.date, "no-show",
-                     f"The client did not come on {day}.", source=ABSENCE_SOURCE,
+                     words.no_show(day), source=ABSENCE_SOURCE,
                      values={"days": 0.0})
     if visit.status != "cancelled" or visit.cancelled_by != "client":
         return None
     reason = visit.reason or _CLIENT
     if reason.unhappy:
         return Alert("attendance", visit.id, visit.date, "client-unhappy",
-                     f"The client cancelled the session of {day}, giving as the reason: "
-                     f"{reason.why}.", source=f"cancellation reason code ({CODE_SYSTEM})",
+                     words.cancelled_unhappy(day, reason.why),
+                     source=words.cancellation_source(CODE_SYSTEM),
                      values={"days": 0.0})
     if not reason.absence:
         return None
-    why = f" ({reason.why})" if reason.why else ""
     return Alert("attendance", visit.id, visit.date, "client-cancelled",
-                 f"The client cancelled the session of {day}{why}.", source=ABSENCE_SOURCE,
+                 words.cancelled(day, reason.why), source=ABSENCE_SOURCE,
                  values={"days": 0.0})
 
 
@@ -198,14 +196,9 @@ def _still_open(alert: Alert, alerts: list[Alert], attended: list[datetime.date]
 
 def _gap(visit_id: str | None, day: datetime.date, days: int, rhythm: float | None,
          settings: AlertSettings, to_today: bool) -> Alert:
-    usual = (f"this client's sessions are usually {rhythm:g} days apart" if rhythm is not None
-             else f"more than {settings.gap_days_without_rhythm} days")
-    reason = (f"Nothing has been booked since the session {days} days ago; {usual}."
-              if to_today else
-              f"{days} days passed with no session booked, up to {spoken_day(day)}; {usual}.")
-    source = (GAP_SOURCE.format(k=settings.gap_factor) if rhythm is not None else
-              f"no usual rhythm yet: more than {settings.gap_days_without_rhythm} days "
-              "(project default)")
+    reason = words.gap(days, rhythm, settings.gap_days_without_rhythm, to_today=to_today,
+                       up_to=spoken_day(day))
+    source = words.gap_source(settings.gap_factor, rhythm, settings.gap_days_without_rhythm)
     return Alert("attendance", visit_id, day, "gap", reason, source=source,
                  values={"days": float(days), "limit": _limit(rhythm, settings),
                          "rhythm": rhythm or 0.0})

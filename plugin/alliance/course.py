@@ -17,6 +17,7 @@ from plugin.alliance.alerts import ScoredSession, Visit
 from plugin.alliance.norms import FormNorms, Sourced
 from plugin.alliance.scoring import ScaleScore
 from plugin.alliance.vocabulary import TOTAL
+from plugin.wording import alerts as words
 
 SCALE_NAMES = {TOTAL: "total", "goal": "agreement on goals", "task": "agreement on tasks",
                "bond": "bond"}
@@ -58,10 +59,8 @@ def scale_words(form: FormNorms | None, title: str, scale: str) -> str:
 def out_of(score: ScaleScore, value: float | None = None) -> str:
     """'31 of 40', with the proration said when some items were missing."""
     shown = score.sum if value is None else value
-    text = f"{fmt(shown or 0.0)} of {fmt(score.maximum)}"
-    if score.prorated:
-        text += f" (prorated: {score.answered} of {score.n_items} items answered)"
-    return text
+    return words.out_of(fmt(shown or 0.0), fmt(score.maximum),
+                        (score.answered, score.n_items) if score.prorated else None)
 
 
 def is_project_default(value: Sourced) -> bool:
@@ -70,22 +69,19 @@ def is_project_default(value: Sourced) -> bool:
 
 def sourced_size(value: Sourced) -> str:
     """'4 points (project default)': a size, labelled where it is not from a source."""
-    text = f"{fmt(value.value or 0.0)} points"
-    return f"{text} (project default)" if is_project_default(value) else text
+    return words.points(fmt(value.value or 0.0), project_default=is_project_default(value))
 
 
 def line_words(cutoff: Sourced) -> str:
     """'the published cut-off of 36' or 'the line of 18 (project default)'."""
-    if is_project_default(cutoff):
-        return f"the line of {fmt(cutoff.value or 0.0)} (project default)"
-    return f"the published cut-off of {fmt(cutoff.value or 0.0)}"
+    return words.line(fmt(cutoff.value or 0.0), project_default=is_project_default(cutoff))
 
 
 def caveat(form: FormNorms | None) -> str:
     """The sentence an unvalidated tool's score is never shown without."""
     if form is None or form.validated or not form.note:
         return ""
-    return f" The {form.label} is {form.note}."
+    return words.caveat(form.label, form.note)
 
 
 def series_by_form(sessions: Sequence[ScoredSession]) -> dict[tuple[str, str],

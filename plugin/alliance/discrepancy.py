@@ -23,10 +23,9 @@ from plugin.alliance.alerts import Alert, AlertSettings, ScoredSession, spoken_d
 from plugin.alliance.course import Course, fmt, out_of
 from plugin.alliance.norms import FormNorms, NormSet
 from plugin.alliance.vocabulary import TOTAL
+from plugin.wording import alerts as words
+from plugin.wording.alerts import APART_SOURCE
 
-APART_SOURCE = ("clients usually rate the alliance higher than therapists: Tryon, Blackwell & "
-                "Hammel 2007, Psychotherapy Research 17(6); the sizes and the run of {n} "
-                "paired sessions are project defaults")
 Pair = tuple[ScoredSession, ScoredSession]
 
 
@@ -68,8 +67,7 @@ def _apart(pairs: list[Pair], form: FormNorms, size: float, gap: float, course: 
         c, t = client.score.total, therapist.score.total
         difference = float((c.sum or 0.0) - (t.sum or 0.0))  # positive: the client rates higher
         number = course.number(client.encounter_id, client.date)
-        head = (f"In session {number} the client rated the {form.label} {out_of(c)} and the "
-                f"therapist {out_of(t)}")
+        head = words.pair_head(number, form.label, out_of(c), out_of(t))
         common = dict(scale=TOTAL, rater=None, instrument=client.score.instrument_url,
                       session_number=number, prorated=c.prorated or t.prorated)
         recent = [float((a.score.total.sum or 0.0) - (b.score.total.sum or 0.0))
@@ -89,14 +87,11 @@ def _apart(pairs: list[Pair], form: FormNorms, size: float, gap: float, course: 
             if now and rule not in opened:
                 first = pairs[index + 1 - settings.apart_run][0]
                 mean = statistics.fmean(recent)
-                words = ("the client has rated the alliance lower than the therapist"
-                         if rule == "client-lower" else
-                         "the therapist has rated the alliance lower than the client")
                 alerts.append(Alert(
                     "discrepancy", first.encounter_id, first.date, rule,
-                    f"In each of the last {settings.apart_run} paired sessions, since "
-                    f"{spoken_day(first.date)}, {words}, by {fmt(abs(mean))} points on "
-                    f"average (client {out_of(c)}, therapist {out_of(t)} in session {number}).",
+                    words.apart(settings.apart_run, spoken_day(first.date),
+                                rule == "client-lower", fmt(abs(mean)), out_of(c), out_of(t),
+                                number),
                     values={"client": c.sum or 0.0, "therapist": t.sum or 0.0,
                             "difference": difference, "mean": mean},
                     source=source, **{**common, "session_number": course.number(
@@ -105,8 +100,7 @@ def _apart(pairs: list[Pair], form: FormNorms, size: float, gap: float, course: 
         if -difference >= size and "client-lower" not in opened:
             alerts.append(Alert(
                 "discrepancy", client.encounter_id, client.date, "client-lower-today",
-                f"{head}: the client sees it as weaker than the therapist does, by "
-                f"{fmt(-difference)} points.",
+                words.weaker_today(head, fmt(-difference)),
                 values={"client": c.sum or 0.0, "therapist": t.sum or 0.0,
                         "difference": difference}, source=source, level="prompt",
                 **common))  # type: ignore[arg-type]

@@ -23,10 +23,7 @@ from plugin.alliance.alerts import Alert, AlertSettings, ScoredSession, spoken_d
 from plugin.alliance.course import Course, fmt, line_words, out_of, scale_words, sourced_size
 from plugin.alliance.norms import FormNorms
 from plugin.alliance.vocabulary import TOTAL
-
-RUN_SOURCE = "{n} ratings in a row under the line (project default)"
-TREND_SOURCE = ("least-squares line over the last {n} ratings (project default); noticeable "
-                "drop: {drop}")
+from plugin.wording import alerts as words
 
 
 def _scored(series: Sequence[ScoredSession]) -> list[ScoredSession]:
@@ -60,19 +57,17 @@ def low_alerts(series: Sequence[ScoredSession], form: FormNorms | None, course: 
         run.append(session)
         alerts.append(Alert(
             "under-line", session.encounter_id, session.date, "under-line",
-            f"{what} was {out_of(score)} in session {number}, under {line_words(cutoff)}.",
-            values={"value": value, "threshold": line}, source=f"line: {cutoff.source}",
+            words.under_line(what, out_of(score), number, line_words(cutoff)),
+            values={"value": value, "threshold": line}, source=words.line_source(cutoff.source),
             level="prompt", **common))  # type: ignore[arg-type]
         if len(run) == settings.low_run and open_low is None:
             first = run[0]
             alerts.append(Alert(
                 "low-alliance", first.encounter_id, first.date, "low-for-weeks",
-                f"{what} has been under {line_words(cutoff)} in each of the last {len(run)} "
-                f"ratings, since {spoken_day(first.date)} ({out_of(score)} in session "
-                f"{number}).",
+                words.low_for_several(what, line_words(cutoff), len(run),
+                                      spoken_day(first.date), out_of(score), number),
                 values={"value": value, "threshold": line, "ratings": float(len(run))},
-                source=f"line: {cutoff.source}; "
-                       + RUN_SOURCE.format(n=settings.low_run),
+                source=words.low_source(cutoff.source, settings.low_run),
                 **{**common, "session_number": course.number(first.encounter_id,
                                                              first.date)}))  # type: ignore[arg-type]
             open_low = len(alerts) - 1
@@ -120,13 +115,12 @@ def trend_alerts(series: Sequence[ScoredSession], form: FormNorms | None, course
         start_level = statistics.fmean(values[:3])
         alerts.append(Alert(
             "falling-trend", last.encounter_id, last.date, "sliding-down",
-            f"{scale_words(form, last.score.instrument_url, TOTAL)} has slid down over the "
-            f"last {len(values)} ratings, from about {fmt(start_level)} to "
-            f"{out_of(last.score.total)} in session {number}.",
+            words.sliding(scale_words(form, last.score.instrument_url, TOTAL), len(values),
+                          fmt(start_level), out_of(last.score.total), number),
             scale=TOTAL, rater=last.rater, instrument=last.score.instrument_url,
             session_number=number, prorated=last.score.total.prorated,
             values={"decline": decline, "fall": fall, "start": start_level,
                     "threshold": needed, "sessions": float(len(values))},
-            source=f"a fall of {sourced_size(size)} or more is worth asking about; "
-                   + TREND_SOURCE.format(n=settings.trend_window, drop=size.source)))
+            source=words.sliding_source(sourced_size(size), settings.trend_window,
+                                        size.source)))
     return alerts

@@ -24,9 +24,8 @@ from dataclasses import dataclass, replace
 from plugin.alliance.alerts import Alert, AlertSettings, ScoredSession, spoken_day
 from plugin.alliance.course import Course, fmt, out_of, scale_words, sourced_size
 from plugin.alliance.norms import FormNorms
-
-REPAIR_SOURCE = ("rupture-repair episodes and outcome: Eubanks, Muran & Safran 2018, "
-                 "Psychotherapy 55(4); 'near the usual level' is a project default")
+from plugin.wording import alerts as words
+from plugin.wording.alerts import REPAIR_SOURCE
 
 
 @dataclass
@@ -64,8 +63,8 @@ def rupture_alerts(series: Sequence[ScoredSession], scale: str, form: FormNorms 
                 if drop.back == 1:
                     alerts.append(Alert(
                         "repair", session.encounter_id, session.date, "back-near-usual",
-                        f"{what} came back to {out_of(score)} in session {number}, near the "
-                        f"usual {fmt(drop.usual)}, after the drop on {spoken_day(first.date)}.",
+                        words.back_near_usual(what, out_of(score), number, fmt(drop.usual),
+                                              spoken_day(first.date)),
                         values={"value": value, "usual": drop.usual}, source=REPAIR_SOURCE,
                         open=False, good_news=True, level="news",
                         **common))  # type: ignore[arg-type]
@@ -81,9 +80,8 @@ def rupture_alerts(series: Sequence[ScoredSession], scale: str, form: FormNorms 
             if drop.rupture is None and value <= drop.usual - settings.rupture_fraction * threshold:
                 alerts.append(replace(
                     first, kind="rupture", rule="not-back-to-usual", level="alert",
-                    reason=(f"{what} fell from a usual {fmt(drop.usual)} to "
-                            f"{fmt(first.values['value'])} on {spoken_day(first.date)}; "
-                            f"{out_of(score)} in session {number}, not back yet."),
+                    reason=words.not_back(what, fmt(drop.usual), fmt(first.values["value"]),
+                                          spoken_day(first.date), out_of(score), number),
                     values={**first.values, "latest": value}))
                 drop.rupture = len(alerts) - 1
             elif drop.rupture is not None:
@@ -97,13 +95,12 @@ def rupture_alerts(series: Sequence[ScoredSession], scale: str, form: FormNorms 
             if baseline - value >= threshold:
                 alerts.append(Alert(
                     "drop", session.encounter_id, session.date, "drop-from-usual",
-                    f"{what} was {out_of(score)} in session {number}, {fmt(baseline - value)} "
-                    f"under this client's usual {fmt(baseline)}.",
+                    words.drop(what, out_of(score), number, fmt(baseline - value),
+                               fmt(baseline)),
                     values={"value": value, "usual": baseline, "drop": baseline - value,
                             "threshold": threshold},
-                    source=f"a drop of {sourced_size(size)} or more is worth asking about; "
-                           f"noticeable drop: {size.source}; usual = median of up to "
-                           f"{settings.baseline_window} earlier ratings (project default)",
+                    source=words.drop_source(sourced_size(size), size.source,
+                                             settings.baseline_window),
                     level="prompt", **common))  # type: ignore[arg-type]
                 drop = _Drop(len(alerts) - 1, None, baseline, threshold)
                 continue

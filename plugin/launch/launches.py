@@ -39,6 +39,7 @@ __all__ = ["MAX_PARAMETER", "PENDING_TTL", "Binding", "Launches", "StartedLaunch
 from plugin.launch.scopes import NEEDS, PATIENT_NEEDS, PATIENT_STANDALONE_SCOPES
 from plugin.launch.session_store import SessionStore
 from plugin.launch.store_lock import StoreLock
+from plugin.wording import pages as page_words
 from smart_launch import (
     ConfigurationError,
     LaunchContext,
@@ -183,11 +184,7 @@ class Launches:
         state = params.get("state") or ""
         record = self._store.get("state", state) if state else None
         if record is None:
-            raise LaunchExpired(
-                "This sign-in has expired or was already used. Open Alliance Panel again "
-                "from the patient's chart.",
-                code="launch.unknown_state",
-            )
+            raise LaunchExpired(page_words.SIGN_IN_SPENT, code="launch.unknown_state")
         bound = browser_key is not None and hmac.compare_digest(
             digest(browser_key), record["browser"]
         )
@@ -195,14 +192,9 @@ class Launches:
                    and hmac.compare_digest(digest(page_value), str(record.get("page"))))
         if not (bound or by_page):
             log.warning("callback refused: not the browser that started the launch")
-            raise LaunchExpired(
-                "This sign-in was started in another browser (or its page was closed), so it "
-                "cannot be finished here. Open Alliance Panel again from the patient's chart.",
-                code="launch.other_browser")
+            raise LaunchExpired(page_words.STARTED_ELSEWHERE, code="launch.other_browser")
         if self._store.take("state", state) is None:  # a parallel callback got there first
-            raise LaunchExpired(
-                "This sign-in has expired or was already used. Open Alliance Panel again "
-                "from the patient's chart.", code="launch.unknown_state")
+            raise LaunchExpired(page_words.SIGN_IN_SPENT, code="launch.unknown_state")
         pending = PendingAuthorization.from_dict(record["pending"])
         context = self._client_for(pending.iss).complete_launch(pending, params)
         handle = secrets.token_urlsafe(32)
@@ -264,15 +256,11 @@ class Launches:
         self._load(handle, browser_key, True)
         record = self._store.take("launch", handle)
         if record is None:
-            raise LaunchExpired(
-                "Alliance Panel's sign-in with the EHR has ended. Open it again from the "
-                "patient's chart.")
+            raise LaunchExpired(page_words.SIGN_IN_ENDED)
         new = secrets.token_urlsafe(32)
         ttl = self._expires_at(record) - self._clock()
         if ttl <= 0:
-            raise LaunchExpired(
-                "Alliance Panel's sign-in with the EHR has ended. Open it again from the "
-                "patient's chart.")
+            raise LaunchExpired(page_words.SIGN_IN_ENDED)
         self._store.put("launch", new, record, ttl)
         self._store.put(ROTATED, handle, {"at": self._clock()}, ttl)
         log.info("launch handle rotated")
@@ -295,19 +283,12 @@ class Launches:
         record = self._store.get("launch", handle) if handle else None
         expires_at = self._expires_at(record) if record is not None else 0.0
         if record is None or expires_at <= self._clock():
-            raise LaunchExpired(
-                "Alliance Panel's sign-in with the EHR has ended. Open it again from the "
-                "patient's chart.",
-            )
+            raise LaunchExpired(page_words.SIGN_IN_ENDED)
         bound = record.get("browser")
         if check_browser and bound and not (
             browser_key and hmac.compare_digest(digest(browser_key), bound)
         ):
-            raise LaunchExpired(
-                "This Alliance Panel page belongs to another browser. Open Alliance Panel "
-                "again from the patient's chart.",
-                code="launch.other_browser",
-            )
+            raise LaunchExpired(page_words.OTHER_BROWSERS_PAGE, code="launch.other_browser")
         return LaunchContext.from_dict(record["context"]), bound, expires_at
 
     def _refresh_lock(self, handle: str) -> threading.Lock:

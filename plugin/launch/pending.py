@@ -43,6 +43,7 @@ from dataclasses import dataclass
 
 from plugin.launch.errors import LaunchBusy, LaunchExpired, LaunchLimited
 from plugin.launch.session_store import SessionStore
+from plugin.wording import pages as page_words
 from smart_launch import PendingAuthorization
 
 __all__ = [
@@ -62,13 +63,6 @@ MAX_ATTEMPTS_PER_ADDRESS = 3_000  # launch requests of any kind from one prefix 
 MAX_PENDING_TOTAL = 30_000  # launches in all per PENDING_TTL before each prefix gets a share
 MIN_SHARE = 3  # the least share of a prefix, however heavy the flood
 CEILING_FACTOR = 2  # no more than MAX_PENDING_TOTAL times this in all, whatever the share
-
-
-CLINIC_LIMITED = (
-    "Alliance Panel was opened more often from your clinic's computers in the last ten minutes "
-    "than it allows, so it is not opening just now. Nothing is lost. Wait a few minutes, then "
-    "open it again from the patient's chart. If this happens again, tell your IT team: the "
-    "limit may need raising for your clinic.")
 
 
 def digest(value: str) -> str:
@@ -114,28 +108,21 @@ def count_pending(store: SessionStore, address: str, browser_key: str | None = N
     attempts = store.incr("attempts_from", client_prefix(address), PENDING_TTL)
     if attempts > MAX_ATTEMPTS_PER_ADDRESS:
         log.warning("too many launch attempts from one address")
-        raise LaunchLimited(CLINIC_LIMITED)
+        raise LaunchLimited(page_words.TOO_OFTEN_FROM_CLINIC)
     if browser_key:
         opened = store.incr("pending_browser", digest(browser_key), PENDING_TTL)
         if opened > MAX_PENDING_PER_BROWSER:
             log.warning("too many launches started from one browser")
-            raise LaunchLimited(
-                "Alliance Panel was opened many times from this browser in the last few "
-                "minutes, so it is pausing here for a while. Nothing is lost. Wait a few "
-                "minutes, then open it again from the patient's chart. If this happens again, "
-                "tell your IT team: something may be opening it over and over.",
-                code="launch.too_many_from_browser")
+            raise LaunchLimited(page_words.TOO_OFTEN_FROM_BROWSER,
+                                code="launch.too_many_from_browser")
     started = store.incr("pending_from", client_prefix(address), PENDING_TTL)
     if started > MAX_PENDING_PER_ADDRESS:
         log.warning("too many launches started from one address")
-        raise LaunchLimited(CLINIC_LIMITED)
+        raise LaunchLimited(page_words.TOO_OFTEN_FROM_CLINIC)
     total = store.incr("pending_all", "all", PENDING_TTL)
     if total > MAX_PENDING_TOTAL * CEILING_FACTOR or started > fair_share(total):
         log.warning("too many launches pending in all")
-        raise LaunchBusy(
-            "Alliance Panel is being opened very often right now, so it is not opening for a "
-            "few minutes. Nothing is lost. Wait a few minutes, then open it again from the "
-            "patient's chart. If this happens again, tell your IT team.")
+        raise LaunchBusy(page_words.TOO_OFTEN)
 
 
 def bind_pending(
@@ -145,9 +132,7 @@ def bind_pending(
     that the check page keeps in its own state (sessionStorage)."""
     record = store.get("state", state) if state else None
     if record is None or record.get("binding") != "unknown":
-        raise LaunchExpired(
-            "This sign-in has expired or was already used. Open Alliance Panel again from "
-            "the patient's chart.", code="launch.unknown_state")
+        raise LaunchExpired(page_words.SIGN_IN_SPENT, code="launch.unknown_state")
     ttl = max(1.0, PendingAuthorization.from_dict(record["pending"]).expires_at - clock())
     if browser_key and hmac.compare_digest(digest(browser_key), record["browser"]):
         store.put("state", state, {**record, "binding": "cookie"}, ttl)

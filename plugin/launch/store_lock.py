@@ -17,6 +17,7 @@ from contextlib import contextmanager
 
 from plugin.launch.errors import LaunchStoreBusy
 from plugin.launch.session_store import SessionStore
+from plugin.wording import pages as page_words
 
 KIND = "lock"
 
@@ -46,8 +47,7 @@ class StoreLock:
         deadline = self._clock() + self._wait
         while not self._store.add(KIND, name, {"owner": owner}, self._ttl):
             if self._clock() >= deadline:
-                raise LaunchStoreBusy(
-                    "Another request is renewing this launch; try again in a moment.")
+                raise LaunchStoreBusy(page_words.RENEWING)
             self._pause(self._interval)
         try:
             yield

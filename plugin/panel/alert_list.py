@@ -11,6 +11,7 @@ from typing import Any
 
 from plugin.alliance import Alert, ScoredSession
 from plugin.alliance.alerts import spoken_day
+from plugin.wording import status
 
 PERSISTING = frozenset({"low-alliance", "early-low-alliance", "discrepancy"})
 _SCALE_ORDER = {"total": 0, "goal": 1, "task": 2, "bond": 3}
@@ -93,8 +94,7 @@ def _fold(run: list[AlertGroup]) -> list[AlertGroup]:
     if len(run) < 2:
         return run
     newest, first = run[-1], run[0]
-    note = (f"The same in each of the last {len(run)} rated sessions, "
-            f"since {spoken_day(first.date)}.")
+    note = status.same_since(len(run), spoken_day(first.date))
     return [replace(newest, reasons=(*newest.reasons, note), sessions=len(run),
                     since=first.date)]
 

@@ -20,29 +20,15 @@ from dataclasses import dataclass, replace
 
 from plugin import wording
 from plugin.alliance import Alert, AlertSettings, ScoredSession
+from plugin.wording import status as words
 
 RECENT_DAYS = 42  # project default: six weekly sessions; older news and absences are history
 MISSING_WINDOW = 3  # project default: the last sessions checked for a missing rating
 
-# situation -> (weight: lower is more urgent, heading)
-SITUATIONS = {
-    "rupture": (1, "Rupture, not back to usual"),
-    "attendance-unhappy": (2, "Cancelled as unhappy with the provider"),
-    "low-alliance": (3, "Low for several ratings"),
-    "falling-trend": (4, "Sliding down"),
-    "discrepancy": (5, "Client and therapist apart"),
-    "attendance": (6, "Missed sessions"),
-    "attendance-gap": (7, "Long gap between sessions"),
-    "drop": (1, "Lower than usual today"),
-    "under-line": (2, "Under the line"),
-    "discrepancy-today": (3, "Client rated it lower than the therapist"),
-    "repair": (9, "Good news: back near usual"),
-}
-
-
-STATUS_WORDS = {"rupture": "rupture", "low-alliance": "low", "falling-trend": "sliding down",
-                "discrepancy": "raters apart",
-                "attendance-unhappy": "cancelled as unhappy", "attendance-gap": "a long gap"}
+# situation -> weight: lower is more urgent (headings: plugin/wording/status.py)
+WEIGHTS = {"rupture": 1, "attendance-unhappy": 2, "low-alliance": 3, "falling-trend": 4,
+           "discrepancy": 5, "attendance": 6, "attendance-gap": 7, "drop": 1, "under-line": 2,
+           "discrepancy-today": 3, "repair": 9}
 
 
 @dataclass(frozen=True)
@@ -76,7 +62,7 @@ class Card:
 
     @property
     def weight(self) -> int:
-        return SITUATIONS.get(self.situation, (8, ""))[0]
+        return WEIGHTS.get(self.situation, 8)
 
     @property
     def anchor(self) -> str:
@@ -113,10 +99,10 @@ def _card(situation: str, members: Sequence[Alert]) -> Card:
         wording.RATER_ORDER.index(a.rater) if a.rater in wording.RATER_ORDER else 9,
         order.get(a.scale or "", 9)))
     lead = ordered[0]
-    heading = SITUATIONS.get(situation, (8, situation))[1]
+    heading = words.HEADINGS.get(situation, situation)
     is_open = any(a.open for a in members)
     if situation == "rupture" and not is_open:
-        heading = "Rupture, since back near usual"
+        heading = words.RUPTURE_BACK
     return Card(
         situation=situation, heading=heading, summary=lead.reason,
         first=min(a.date for a in members), last=max(a.date for a in members),
@@ -139,14 +125,12 @@ def _group(alerts: Iterable[Alert]) -> list[Card]:
             else _card(situation, members) for (situation, _), members in groups.items()]
 
 
-ABSENCE_WORDS = {"client-cancelled": "Cancelled by the client", "no-show": "Did not attend"}
-
-
 def _absence_heading(members: Sequence[Alert]) -> str:
     """The session list's own words: cancelled by the client, did not attend, or both."""
     rules = {a.rule for a in members}
-    return ABSENCE_WORDS[rules.pop()] if len(rules) == 1 and rules <= set(ABSENCE_WORDS) else (
-        "Cancelled by the client or did not attend")
+    absences = words.ABSENCE_WORDS
+    return absences[rules.pop()] if len(rules) == 1 and rules <= set(absences) else (
+        words.ABSENCES_MIXED)
 
 
 def _absences(members: Sequence[Alert]) -> Card:
@@ -154,8 +138,9 @@ def _absences(members: Sequence[Alert]) -> Card:
     ordered = sorted(members, key=lambda a: a.date)
     card = _card("attendance", [ordered[-1]])
     return replace(card, first=ordered[0].date, heading=_absence_heading(ordered), summary=(
-        f"{len(ordered)} sessions missed since {wording.day(ordered[0].date)}, the latest on "
-        f"{wording.day(ordered[-1].date)}." if len(ordered) > 1 else ordered[0].reason),
+        words.sessions_missed(len(ordered), wording.day(ordered[0].date),
+                              wording.day(ordered[-1].date))
+        if len(ordered) > 1 else ordered[0].reason),
         evidence=tuple(_evidence(a) for a in reversed(ordered)))
 
 
@@ -172,7 +157,7 @@ def _fold_slides(cards: list[Card]) -> list[Card]:
                 and set(s.raters) & set(card.raters)]
         if mine:
             folded |= {id(s) for s in mine}
-            card = replace(card, heading="Rupture, sliding down",
+            card = replace(card, heading=words.RUPTURE_SLIDING,
                            evidence=(*card.evidence, *(e for s in mine for e in s.evidence)))
         out.append(card)
     return out + [s for key, s in slides.items() if key not in folded]
@@ -232,9 +217,9 @@ def _latest(scored: Sequence[ScoredSession],
                              s.rater)
         usual = held.get((s.rater, s.score.instrument_url), usual_level(scored, s))
         if usual is not None:
-            text += f" (usual {wording.number(usual, s.score.instrument_url)})"
+            text = words.with_usual(text, wording.number(usual, s.score.instrument_url))
         parts.append(text)
-    return f"Latest ratings, {wording.day(newest_day)}: " + "; ".join(parts) + "."
+    return words.latest(wording.day(newest_day), parts)
 
 
 def _missing(scored: Sequence[ScoredSession], attended: Sequence[str]) -> list[str]:
@@ -247,28 +232,25 @@ def _missing(scored: Sequence[ScoredSession], attended: Sequence[str]) -> list[s
         if not rated:
             continue
         gaps = sum(1 for e in recent if e not in rated)
-        if gaps == len(recent):
-            out.append(f"No {rater} rating in the last {len(recent)} sessions.")
-        elif gaps >= 2:
-            out.append(f"No {rater} rating in {gaps} of the last {len(recent)} sessions.")
+        if gaps >= 2 or gaps == len(recent):
+            out.append(words.missing(rater, gaps, len(recent)))
     return out
 
 
 def _open_words(card: Card) -> str:
     """'rupture since 3 Nov 2026 (client)'; absences in the session list's words."""
     if card.situation != "attendance":
-        words = STATUS_WORDS.get(card.situation, card.heading.lower())
-        return f"{words} since {wording.day(card.first)}{_who(card)}"
-    words = card.heading[0].lower() + card.heading[1:]
+        said = words.STATUS_WORDS.get(card.situation, card.heading.lower())
+        return words.open_since(said, wording.day(card.first), _who(card))
+    said = card.heading[0].lower() + card.heading[1:]
     count = len(card.evidence)
     if count == 1:
-        return f"{words} on {wording.day(card.first)}"
-    return f"{words}, {count} times since {wording.day(card.first)}"
+        return words.absent_once(said, wording.day(card.first))
+    return words.absent_times(said, count, wording.day(card.first))
 
 
 def _who(card: Card) -> str:
-    who = " and ".join(card.raters)
-    return f" ({who})" if who else ""
+    return words.raters(card.raters)
 
 
 def status_line(open_cards: Sequence[Card], prompts: Sequence[Card], good: Sequence[Card],
@@ -279,15 +261,14 @@ def status_line(open_cards: Sequence[Card], prompts: Sequence[Card], good: Seque
     the usual level an open rupture is measured against, per rater and instrument (the
     ratings since the drop are not the client's usual)."""
     if not scored and not open_cards:
-        return "No alliance rating recorded yet."
+        return words.NOTHING_RECORDED
     sentences = [_latest(scored, held or {})] if scored else []
     if prompts:
-        sentences.append("Worth asking about today: " + "; ".join(
-            c.heading.lower() + _who(c) for c in prompts) + ".")
+        sentences.append(words.worth_asking([c.heading.lower() + _who(c) for c in prompts]))
     if open_cards:
-        sentences.append("Open: " + "; ".join(map(_open_words, open_cards)) + ".")
+        sentences.append(words.still_open(list(map(_open_words, open_cards))))
     for card in good[:1]:
-        sentences.append(f"Back near usual on {wording.day(card.last)}{_who(card)}.")
+        sentences.append(words.back_near_usual(wording.day(card.last), _who(card)))
     sentences += _missing(scored, attended)
     sentences += _not_yet(scored, current)
     return " ".join(sentences)
@@ -300,5 +281,5 @@ def _not_yet(scored: Sequence[ScoredSession], current: str | None) -> list[str]:
     if current is None or not done:
         return []
     raters = {s.rater for s in scored}
-    return [f"This session: no {rater} rating yet." for rater in wording.RATER_ORDER
+    return [words.not_yet(rater) for rater in wording.RATER_ORDER
             if rater in raters and rater not in done]

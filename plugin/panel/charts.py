@@ -23,6 +23,7 @@ from plugin.alliance import Instrument, NormSet, ScoredSession
 from plugin.fhir.readers import Session
 from plugin.panel.months import by_month
 from plugin.panel.view import PanelView, Response, SessionRow
+from plugin.wording import status
 
 WIDTH, HEIGHT = 320.0, 132.0
 LEFT, RIGHT, TOP, BOTTOM = 30.0, 12.0, 16.0, 32.0
@@ -78,25 +79,15 @@ class TrendChart:
         parts = []
         for line in self.lines:
             values = [wording.number(p.value, self.instrument_url) for p in line.points]
-            prorated = sum(p.prorated for p in line.points)
-            parts.append(f"{line.rater}: {len(values)} ratings, from {values[0]} on "
-                         f"{wording.day(line.points[0].day)} to {values[-1]} on "
-                         f"{wording.day(line.points[-1].day)}"
-                         + (f", {prorated} prorated from missing items" if prorated else ""))
-        extra = f"; {len(self.missed)} missed sessions" if self.missed else ""
-        if self.threshold and self.second_threshold:
-            extra += (f"; the low lines are at {self.threshold[1]} (client) and "
-                      f"{self.second_threshold[1]} (therapist)")
-        elif self.threshold:
-            extra += f"; the low line is at {self.threshold[1]}"
-        if self.threshold:
-            extra += (", a published cut-off" if self.published else
-                      ", set by the project (not a published cut-off)")
-        if self.usual:
-            extra += f"; the shaded band is the client's usual range, {self.usual[2]}"
-        if self.monthly:
-            extra += "; one point a month, the mean of that month's ratings"
-        return f"{self.title}. " + "; ".join(parts) + extra + "."
+            parts.append(status.chart_line(
+                line.rater, len(values), values[0], wording.day(line.points[0].day), values[-1],
+                wording.day(line.points[-1].day), sum(p.prorated for p in line.points)))
+        lows = None if not self.threshold else (
+            self.threshold[1], self.second_threshold[1] if self.second_threshold else None)
+        return status.chart_description(
+            self.title, parts, missed=len(self.missed), lows=lows,
+            published=self.published, usual=self.usual[2] if self.usual else None,
+            monthly=self.monthly)
 
 
 def _y(value: float, lo: float, hi: float) -> float:

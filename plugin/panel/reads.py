@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 
 from plugin.fhir.client import FhirClient, Json, bundle_resources
 from plugin.fhir.stores import RecordStore
+from plugin.wording import status
 
 PAGE_SIZE = 500  # a long course (150 sessions, 300 responses) fits one page where servers allow
 
@@ -68,8 +69,7 @@ def read_panel(
         )
     notes = []
     if not appointments:
-        notes.append("Missed appointments are not shown: the EHR did not let Alliance Panel read "
-                     "the appointments.")
+        notes.append(status.NO_APPOINTMENTS)
     requested = [(ehr.base_url, url) for url in urls]
     if not responses_in_ehr:
         query = urlencode(records.patient_search(patient_id))

@@ -14,10 +14,8 @@ from dataclasses import dataclass
 from plugin import wording
 from plugin.alliance import Alert, ScoredSession
 from plugin.panel.cards import usual_level
-
-SIGNAL_WORDS = {"drop": "lower than usual", "under-line": "under the line",
-                "rupture": "still lower than usual since a drop",
-                "discrepancy": "the client rated it lower than the therapist"}
+from plugin.wording import status as words
+from plugin.wording.status import SIGNAL_WORDS
 
 
 @dataclass(frozen=True)
@@ -47,13 +45,12 @@ def _reason(alert: Alert) -> tuple[str, bool] | None:
     """What the alert saw, in words, and whether it is a published cut-off (a firmer step)."""
     if alert.kind == "under-line":
         line = wording.number(alert.values.get("threshold"), alert.instrument)
-        if "project default" in alert.source:
-            return f"under the line of {line} (a project default)", False
-        return f"under {line}, the published cut-off", True
+        published = "project default" not in alert.source
+        return words.under_line(line, published=published), published
     if alert.kind == "drop" and alert.scale == "total":
-        return "lower than this client's usual", False
+        return words.LOWER_THAN_USUAL, False
     if alert.kind == "discrepancy":
-        return "rated lower by the client than by the therapist", False
+        return words.CLIENT_LOWER, False
     return None
 
 
@@ -65,12 +62,8 @@ def next_step(alerts: Iterable[Alert], now: bool) -> str | None:
             if (r := _reason(a)) is not None]
     if not seen:
         return None
-    reasons = list(dict.fromkeys(words for words, _ in seen))
-    said = reasons[0] if len(reasons) == 1 else ", ".join(reasons[:-1]) + " and " + reasons[-1]
-    when = "before the client leaves" if now else "at the next session"
-    firm = any(published for _, published in seen)
-    action = "talk about it with the client" if firm else "ask how the session felt"
-    return f"{said[0].upper()}{said[1:]}: {action} {when}."
+    reasons = list(dict.fromkeys(said for said, _ in seen))
+    return words.next_step(reasons, firm=any(published for _, published in seen), now=now)
 
 
 def today_of(current: str | None, day: datetime.date | None, today: datetime.date,

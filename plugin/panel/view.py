@@ -42,6 +42,7 @@ from plugin.panel.alert_list import AlertGroup, alert_list
 from plugin.panel.cards import Cards, build_cards
 from plugin.panel.reads import PanelReads
 from plugin.panel.today import Comment, Today, today_of
+from plugin.wording import status
 
 HIDDEN_STATUSES = frozenset({"entered-in-error", "stopped"})
 COUNTED_STATUSES = frozenset({"completed", "amended"})  # in-progress: shown, never scored
@@ -104,7 +105,7 @@ def read_response(qr: dict[str, Any], encounter_days: dict[str, datetime.date]) 
     if str(qr.get("status")) not in COUNTED_STATUSES:
         pass  # unfinished or withdrawn answers are listed as such and never scored
     elif instrument is None:
-        problem = "Its questionnaire is not one this app knows."
+        problem = status.UNKNOWN_QUESTIONNAIRE
     else:
         try:
             score = score_questionnaire_response(instrument, qr)
@@ -266,8 +267,7 @@ def build_panel(reads: PanelReads, encounter_id: str | None, today: datetime.dat
     problems = [r for r in responses if r.problem]
     notes = list(reads.notes)
     if problems:
-        notes.append(f"{len(problems)} stored response(s) could not be scored and are left "
-                     "out of the trend; open them from the list below.")
+        notes.append(status.not_scored(len(problems)))
     kinds = {s.kind for s in all_sessions}
     return PanelView(
         cards=build_cards(alerts, every, today, attended=[

@@ -19,6 +19,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 from plugin.alliance import Answer, is_calculated
 from plugin.alliance.vocabulary import COMPONENTS, ITEM_WEIGHT, MAX_VALUE, MIN_VALUE
+from plugin.wording import record as record_words
 
 PREFIX = "item-"
 REASON = "reason"
@@ -120,7 +121,7 @@ CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 class _Decimal(fields.Field):  # type: ignore[type-arg]
     """A number as people type it: "7.5" or "7,5"; never NaN or infinity."""
 
-    default_error_messages = {"invalid": "Enter a number, for example 7.5."}
+    default_error_messages = {"invalid": record_words.ENTER_A_NUMBER}
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> float:
         text = str(value).strip()
@@ -136,25 +137,25 @@ class _Decimal(fields.Field):  # type: ignore[type-arg]
 
 
 def _schema_field(f: FormField) -> fields.Field[Any]:
-    required: dict[str, Any] = {"required": "Please answer this question." if f.kind != "choice"
-                else "Please choose an answer."}
+    required: dict[str, Any] = {"required": record_words.ANSWER_THIS if f.kind != "choice"
+                else record_words.CHOOSE_AN_ANSWER}
     if f.kind == "choice":
         return fields.String(required=f.required, error_messages=required,
                              validate=validate.OneOf([o.code for o in f.options],
-                                                     error="Choose one of the answers shown."))
+                                                     error=record_words.CHOOSE_ONE_SHOWN))
     if f.kind == "number":
         lo = f.minimum if f.minimum is not None else -math.inf
         hi = f.maximum if f.maximum is not None else math.inf
         return _Decimal(required=f.required, error_messages=required, validate=validate.Range(
-            lo, hi, error=f"Enter a number from {lo:g} to {hi:g}."))
+            lo, hi, error=record_words.number_between(lo, hi)))
     return fields.String(required=f.required, error_messages=required, validate=[
-        validate.Length(max=TEXT_MAX, error=f"Please keep this under {TEXT_MAX} characters."),
+        validate.Length(max=TEXT_MAX, error=record_words.keep_under(TEXT_MAX)),
         _no_control_characters])
 
 
 def _no_control_characters(value: str) -> None:
     if CONTROL.search(value):
-        raise ValidationError("Remove the invisible control characters from this answer.")
+        raise ValidationError(record_words.NO_CONTROL_CHARACTERS)
 
 
 def answers_schema(questionnaire: Mapping[str, Any], *, reason: bool = False) -> Schema:
@@ -163,8 +164,8 @@ def answers_schema(questionnaire: Mapping[str, Any], *, reason: bool = False) ->
         f.name: _schema_field(f) for f in form_fields(questionnaire)}
     if reason:
         spec[REASON] = fields.String(required=True, validate=validate.Length(
-            min=3, max=500, error="Give a reason of 3 to 500 characters."),
-            error_messages={"required": "Please give the reason for this change."})
+            min=3, max=500, error=record_words.GIVE_A_REASON),
+            error_messages={"required": record_words.REASON_NEEDED})
     return Schema.from_dict(spec, name="AnswersSchema")(unknown=EXCLUDE)
 
 

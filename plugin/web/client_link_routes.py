@@ -36,6 +36,7 @@ from plugin.web.names import session_names
 from plugin.web.qr import qr_svg
 from plugin.web.record_pages import Page, form_page, render, session_refs, submit
 from plugin.web.services import services
+from plugin.wording import client as client_words
 from plugin.wording import moment
 from smart_launch import LaunchContext
 
@@ -52,13 +53,10 @@ def links_refused(launch: CurrentLaunch) -> str | None:
     when it can (a session in context, its EHR's records in a store the app reaches itself)."""
     context = launch.context
     if not context.patient or not context.encounter:
-        return "Links need a session: open Alliance Panel from the session in the chart."
+        return client_words.LINKS_NEED_SESSION
     if (launch.records.where != "companion"
             or services().record_stores.backend_store(context.iss) is None):
-        return ("Links for the client's own phone are off for this EHR: a link cannot hold "
-                "your sign-in, and Alliance Panel has no access of its own to where the "
-                "records are kept (a companion record store with SMART backend services). "
-                "Your IT team can set one up (docs/clients.md).")
+        return client_words.LINKS_OFF
     return None
 
 
@@ -75,9 +73,8 @@ def _link_form(launch: CurrentLaunch, questionnaire_id: str) -> RecordForm:
     form = services().catalogue.form(questionnaire_id)
     session_refs(launch)  # a session in context, or the page says so
     if not form.hand_off:
-        raise RecordingRefused(
-            f"{form.title} cannot be sent to the client: it is not a client form with "
-            "wording (enter a completed paper form instead).", code="recording.no_link")
+        raise RecordingRefused(client_words.not_for_client(form.title, handed=False),
+                               code="recording.no_link")
     refused = links_refused(launch)
     if refused:
         raise RecordingRefused(refused, code="recording.no_link")
@@ -113,7 +110,7 @@ def made(handle: str, questionnaire_id: str) -> Page:
         link = (f"{services().settings.public_url}"
                 f"{url_for('client_link.answer', capability=capability)}")
         return render("client/link_made.html", handle=handle, form=form, link=link,
-                      made=found, qr=qr_svg(link, title="QR code of the client's link"),
+                      made=found, qr=qr_svg(link, title=client_words.QR_TITLE),
                       hours=hours)
     latest = [one for one in session_links(launch) if one.questionnaire_id == form.id]
     return render("client/link_made.html", handle=handle, form=form, link=None,
@@ -210,17 +207,3 @@ def _links_here() -> list[ClientLink]:
 def link_time(at: float) -> str:
     """A link's moment (made, used, expiring) as 3 Nov 2026, 14:05 (UTC)."""
     return moment(datetime.datetime.fromtimestamp(at, datetime.UTC).isoformat())
-
-
-CHANNEL_WORDS = {
-    "link": "on their own phone, with a link",
-    "portal": "on their own device, from their patient portal",
-    "handoff": "on your device, handed over in the session",
-    "paper": "on a paper form, typed in",
-}
-
-
-@bp.app_template_global("channel_words")
-def channel_words(channel: str | None) -> str:
-    """How a client's answers came, in the clinician's words."""
-    return CHANNEL_WORDS.get(channel or "", "how is not recorded (saved before this was kept)")

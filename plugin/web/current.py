@@ -15,6 +15,7 @@ from plugin.fhir.stores import RecordStore
 from plugin.launch.errors import LaunchRefused
 from plugin.web.security import browser_key
 from plugin.web.services import services
+from plugin.wording import pages as page_words
 from smart_launch import LaunchContext
 
 
@@ -51,20 +52,14 @@ def refuse_patient_user(context: LaunchContext) -> None:
     """The clinician's routes are for a clinician's launch: a launch whose signed-in user is a
     Patient or RelatedPerson (a portal's token) never opens the panel or records a rating."""
     if is_patient_user(context):
-        raise LaunchRefused(
-            "Alliance Panel's panel is for clinicians: this sign-in is a patient's (or a "
-            "patient's relative's), so the panel does not open. A client answers from their "
-            "patient portal or with the link their clinic sends.", code="launch.patient_user")
+        raise LaunchRefused(page_words.FOR_CLINICIANS, code="launch.patient_user")
 
 
 def refuse_clinician_user(context: LaunchContext) -> None:
     """The client's portal pages are for a patient's own launch: a clinician's launch (or one
     that names no Patient or RelatedPerson as its user) never opens them."""
     if not is_patient_user(context) or not context.patient:
-        raise LaunchRefused(
-            "These pages are for a client answering from their patient portal: this sign-in "
-            "is not a patient's, so they do not open. Open Alliance Panel from the chart.",
-            code="launch.not_patient_user")
+        raise LaunchRefused(page_words.FOR_CLIENTS, code="launch.not_patient_user")
 
 
 def current_launch(handle: str, *, context: LaunchContext | None = None) -> CurrentLaunch:

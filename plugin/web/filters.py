@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from types import ModuleType
+from typing import Any
+
 from flask import Flask
+from markupsafe import Markup, escape
 
 from plugin import wording
 from plugin.web import plain_words
-from plugin.wording import handoff, panel, record, trouble
+from plugin.wording import client, handoff, pages, panel, record, trouble
 
 
 def init_app(app: Flask) -> None:
@@ -23,12 +28,39 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["SCALE_NAMES"] = wording.SCALE_NAMES
     app.add_template_filter(caveat_of, "caveat_of")
     app.add_template_global(trouble.unsent, "unsent_words")
-    app.jinja_env.globals["panel_words"] = panel
-    app.jinja_env.globals["record_words"] = record
-    app.jinja_env.globals["handoff_words"] = handoff
+    for name, module in (("panel_words", panel), ("record_words", record),
+                         ("handoff_words", handoff), ("client_words", client),
+                         ("page_words", pages)):
+        app.jinja_env.globals[name] = Words(module)
     app.add_template_global(plain_words.store_note, "store_note")
     app.add_template_global(plain_words.store_details, "store_details")
 
 
 def caveat_of(url: str, caveats: dict[str, str]) -> str:
     return caveats.get(url, "")
+
+
+class Words:
+    """A catalogue module as the templates read it: every sentence escaped as HTML, its
+    apostrophes kept as typed ("the client's", not "the client&#39;s"), so a page's text reads
+    as it did when it was written into the template. Safe between tags and in double-quoted
+    attributes, the only places templates put it (tests/plugin/web/test_templates_hold_markup.py);
+    what a function of the catalogue mentions is escaped with it."""
+
+    def __init__(self, module: ModuleType) -> None:
+        self._module = module
+
+    def __getattr__(self, name: str) -> Any:
+        return as_text(getattr(self._module, name))
+
+
+def as_text(value: Any) -> Any:
+    if isinstance(value, str):
+        return escape(value).replace(Markup("&#39;"), Markup("'"))
+    if isinstance(value, tuple):
+        return tuple(as_text(v) for v in value)
+    if callable(value):
+        function: Callable[..., Any] = value
+        return lambda *args, **kwargs: as_text(function(*args, **kwargs))
+    return value
+

@@ -28,6 +28,7 @@ from plugin.web.current import current_launch
 from plugin.web.record_pages import Page, form_page, render, session_refs, submit
 from plugin.web.security import browser_key
 from plugin.web.services import services
+from plugin.wording import client as client_words
 from smart_launch import LaunchContext
 
 log = logging.getLogger(__name__)
@@ -75,9 +76,8 @@ def start(handle: str) -> Page:
     form = services().catalogue.form(request.form.get("questionnaire_id", ""))
     session_refs(launch)
     if not form.hand_off:
-        raise RecordingRefused(
-            f"{form.title} cannot be handed to the client: it is not a client form with "
-            "wording (enter a completed paper form instead).", code="recording.no_handoff")
+        raise RecordingRefused(client_words.not_for_client(form.title, handed=True),
+                               code="recording.no_handoff")
     new = services().launches.rotate(handle, browser_key(request))
     services().saving.outbox.rehome(handle, new)
     _handoffs().start(new, form.id, _remaining(new), session_of(launch.context))

@@ -28,6 +28,7 @@ from plugin.web.current import CurrentLaunch
 from plugin.web.draft_keeping import keep_draft
 from plugin.web.services import services
 from plugin.wording import day
+from plugin.wording import record as record_words
 
 log = logging.getLogger(__name__)
 Page = ResponseReturnValue
@@ -117,22 +118,11 @@ def draft_owner(launch: CurrentLaunch, form: RecordForm) -> DraftOwner | None:
 
 
 def taken_message(outcome: SaveOutcome, form: RecordForm, *, client: bool = False) -> str:
-    if client:
-        return ("These questions have already been answered for this session. Please hand the "
-                "device back to your therapist.")
     existing = outcome.existing
-    if existing is not None and existing.queued:
-        return (f"This session already has a {form.rater} rating on this form, waiting to be "
-                "stored in the patient's record. Nothing new was saved; your answers are still "
-                "on this page.")
-    when = f" (saved {day(existing.authored)})" if existing and existing.authored else ""
-    if form.rater == "client":
-        return (f"This session already has the client's answers on this form{when}. Nothing new "
-                "was stored. The stored answers stay as they are; remove them from their page "
-                "if they were recorded by mistake. Your answers are still on this page.")
-    return (f"This session already has a {form.rater} rating on this form{when}. Nothing new "
-            "was stored. Your answers are still on this page: correct the stored rating with "
-            "them below, or look at it first.")
+    return record_words.already_rated(
+        form.rater, queued=existing is not None and existing.queued,
+        when=day(existing.authored) if existing and existing.authored else "",
+        client_page=client)
 
 
 def submit(launch: CurrentLaunch, form: RecordForm, *, action: str, mode: str, patient: str,
@@ -156,7 +146,7 @@ def submit(launch: CurrentLaunch, form: RecordForm, *, action: str, mode: str, p
     errors = dict(read.errors)
     if submission_id is None:  # a stale or altered page: keep the answers, start a fresh id
         submission_id = str(uuid.uuid4())
-        errors.setdefault("submission_id", "The form was incomplete; check it and send again.")
+        errors.setdefault("submission_id", record_words.FORM_INCOMPLETE)
     page: dict[str, Any] = {"handle": handle, "form": form, "action": action, "mode": mode,
                             "raw": read.raw, "submission_id": submission_id,
                             **(page_extra or {})}

@@ -53,11 +53,9 @@ from plugin.web.record_pages import (
     who,
 )
 from plugin.web.services import services
+from plugin.wording import record as record_words
 
 bp = Blueprint("record", __name__)
-CLIENTS_ANSWERS = ("These are the client's answers: no one can change them here. If they were "
-                   "recorded by mistake, remove them from the record's page; the client can then "
-                   "answer again.")
 
 
 @bp.app_template_global("csrf_token")
@@ -125,8 +123,7 @@ def _new_form(launch: CurrentLaunch, form: RecordForm, *, action: str, mode: str
     raw = (saving.drafts.restore(owner) or {}) if owner else {}
     if owner is not None:
         keep_draft(owner, launch, {})  # a late save can find the draft
-    notice = ("Your answers from earlier were restored from your draft. Check them and save."
-              if raw else "")
+    notice = record_words.DRAFT_RESTORED if raw else ""
     draft_url = url_for("record.draft", handle=launch.handle, questionnaire_id=form.id)
     return form_page(launch.handle, form, action=action, mode=mode, raw=raw, errors={},
                      submission_id=str(uuid.uuid4()), notice=notice,
@@ -162,7 +159,7 @@ def draft(handle: str, questionnaire_id: str) -> Page:
 # -- stored records ----------------------------------------------------------------------------
 def _record(launch: CurrentLaunch, qr_id: str) -> StoredRecord:
     if not FHIR_ID.fullmatch(qr_id):  # `x?subject=...` must not become a search
-        abort(404, "This rating could not be found. Go back to the panel and open it from there.")
+        abort(404, record_words.RATING_NOT_FOUND)
     record = read_record(launch.records, services().catalogue, qr_id)
     target = f"QuestionnaireResponse/{qr_id}"
     base = launch.records.client.base_url
@@ -171,8 +168,7 @@ def _record(launch: CurrentLaunch, qr_id: str) -> StoredRecord:
         (base, f"Observation?derived-from={target}"), (base, f"Provenance?target={target}")])
     patient = launch.context.patient
     if not patient or record.subject != launch.records.ref("Patient", patient):
-        abort(404, "This rating belongs to another patient than the one open in the chart, so it "
-                   "is not shown. Go back to the panel and open it from there.")
+        abort(404, record_words.OTHER_PATIENTS)
     return record
 
 
@@ -198,14 +194,13 @@ def correct(handle: str, qr_id: str) -> Page:
     action = url_for("record.correct", handle=handle, qr_id=qr_id)
     page: dict[str, Any] = {"action": action, "mode": "correct", "record": record}
     if record.status == "entered-in-error":
-        raise RecordingRefused("This rating was removed as recorded by mistake, so it cannot be "
-                               "corrected.", code="recording.entered_in_error")
+        raise RecordingRefused(record_words.REMOVED_NOT_CORRECTED,
+                               code="recording.entered_in_error")
     if record.rater == "client":
-        raise RecordingRefused(CLIENTS_ANSWERS, code="recording.clients_answers")
+        raise RecordingRefused(record_words.CLIENTS_ANSWERS, code="recording.clients_answers")
     stored_raw = raw_from_answers(record.form.display, record.answers)
     if request.method == "GET":
-        notice = ("This session already has a rating on this form, so it opens as a correction "
-                  "of the stored one." if request.args.get("existing") else "")
+        notice = record_words.OPENS_AS_CORRECTION if request.args.get("existing") else ""
         return form_page(handle, record.form, raw=stored_raw, errors={}, notice=notice,
                           version=record.version, **page)
     check_csrf(handle)
@@ -217,10 +212,8 @@ def correct(handle: str, qr_id: str) -> Page:
                           version=version, status=422, outcome="invalid", **page)
     if raw_from_answers(record.form.display, read.answers) == stored_raw:
         return form_page(handle, record.form, raw=read.raw, errors={}, version=version,
-                          status=422, outcome="unchanged", **page, message=(
-                              "Nothing was changed: these answers are the ones already stored, "
-                              "so no new version was saved. Change an answer to correct it, or "
-                              "cancel."))
+                          status=422, outcome="unchanged", **page,
+                          message=record_words.UNCHANGED)
     try:
         outcome = correct_record(
             services().saving, launch.records, who(launch), record, read.answers,
@@ -253,7 +246,7 @@ def entered_in_error(handle: str, qr_id: str) -> Page:
     reason = request.form.get("reason", "").strip()
     if not 3 <= len(reason) <= 500:
         return render("record/entered_in_error.html", 422, reason=reason, version=version,
-                       errors={"reason": "Give a reason of 3 to 500 characters."}, message="",
+                       errors={"reason": record_words.GIVE_A_REASON}, message="",
                        outcome="invalid", **page)
     outcome = mark_entered_in_error(
         services().saving, launch.records, who(launch), record, version=version, author=author,
@@ -268,7 +261,7 @@ def entered_in_error(handle: str, qr_id: str) -> Page:
 
 
 def _failure(outcome: SaveOutcome) -> FhirError:
-    return outcome.error or FhirError(outcome.reason or "The change was refused.")
+    return outcome.error or FhirError(outcome.reason or record_words.CHANGE_REFUSED)
 
 
 def _changed(launch: CurrentLaunch, qr_id: str, outcome: SaveOutcome, saved: str) -> Page:

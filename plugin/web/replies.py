@@ -32,34 +32,38 @@ from plugin.launch.errors import (
     StoreUnavailable,
 )
 from plugin.recording.errors import RecordingError
+from plugin.wording.error_pages import HTTP_OTHER_TITLE, TITLES
 from smart_launch import SmartLaunchError, TransportError
 from smart_launch.errors import ResponseLimitExceeded
 
-REPLY_STATUS: dict[type[Exception], tuple[int, str]] = {
-    ConfigError: (503, "Alliance Panel is not set up correctly"),
-    LaunchError: (400, "Alliance Panel could not open"),
-    LaunchRefused: (400, "Alliance Panel could not open"),
-    LaunchExpired: (403, "Open Alliance Panel again"),
-    LaunchLimited: (429, "Please wait a few minutes"),
-    LaunchBusy: (503, "Please wait a few minutes"),
-    LaunchStoreBusy: (503, "Alliance Panel is busy"),
-    StoreUnavailable: (503, "Alliance Panel cannot reach its storage"),
-    RecordingError: (409, "This cannot be recorded"),
-    AllianceError: (422, "The form could not be used"),
-    FhirError: (502, "The EHR could not do this"),
-    FhirAuthError: (403, "The EHR did not allow this"),
-    FhirConflict: (409, "The record was changed in the EHR"),
-    FhirNotFound: (404, "Not found in the EHR"),
-    FhirLimitExceeded: (502, "The EHR's answer could not be used"),
-    RecordError: (422, "The record could not be built"),
-    RecordStoreSignInFailed: (502, "Ratings could not be reached"),
-    AuditError: (503, "Alliance Panel cannot keep its audit trail"),
-    DeployError: (502, "The EHR did not take Alliance Panel's set-up"),
-    SmartLaunchError: (400, "Sign-in with the EHR failed"),
-    TransportError: (502, "Sign-in with the EHR failed"),
-    ResponseLimitExceeded: (502, "Sign-in with the EHR failed"),
+# The status per error class; the title is the catalogue's (plugin/wording/error_pages.py).
+_STATUS: dict[type[Exception], int] = {
+    ConfigError: 503,
+    LaunchError: 400,
+    LaunchRefused: 400,
+    LaunchExpired: 403,
+    LaunchLimited: 429,
+    LaunchBusy: 503,
+    LaunchStoreBusy: 503,
+    StoreUnavailable: 503,
+    RecordingError: 409,
+    AllianceError: 422,
+    FhirError: 502,
+    FhirAuthError: 403,
+    FhirConflict: 409,
+    FhirNotFound: 404,
+    FhirLimitExceeded: 502,
+    RecordError: 422,
+    RecordStoreSignInFailed: 502,
+    AuditError: 503,
+    DeployError: 502,
+    SmartLaunchError: 400,
+    TransportError: 502,
+    ResponseLimitExceeded: 502,
 }
-UNEXPECTED = (500, "Something went wrong")
+REPLY_STATUS: dict[type[Exception], tuple[int, str]] = {
+    cls: (status, TITLES[cls.__name__]) for cls, status in _STATUS.items()}
+UNEXPECTED = (500, HTTP_OTHER_TITLE)
 
 
 def reply_for(err: BaseException) -> tuple[int, str]:

@@ -69,6 +69,33 @@ SIGN_IN_FAILED = ("Signing in with the EHR did not work, so Alliance Panel did n
                   f"again from the patient's chart. {TELL_IT}")
 SOMETHING_WENT_WRONG = f"Something went wrong. Open Alliance Panel again from the chart. {TELL_IT}"
 
+# An error page's title per error class (by the class's name; plugin/web/replies.py gives the
+# status, and an error takes the entry of its nearest class).
+TITLES = {
+    "ConfigError": "Alliance Panel is not set up correctly",
+    "LaunchError": "Alliance Panel could not open",
+    "LaunchRefused": "Alliance Panel could not open",
+    "LaunchExpired": "Open Alliance Panel again",
+    "LaunchLimited": "Please wait a few minutes",
+    "LaunchBusy": "Please wait a few minutes",
+    "LaunchStoreBusy": "Alliance Panel is busy",
+    "StoreUnavailable": "Alliance Panel cannot reach its storage",
+    "RecordingError": "This cannot be recorded",
+    "AllianceError": "The form could not be used",
+    "FhirError": "The EHR could not do this",
+    "FhirAuthError": "The EHR did not allow this",
+    "FhirConflict": "The record was changed in the EHR",
+    "FhirNotFound": "Not found in the EHR",
+    "FhirLimitExceeded": "The EHR's answer could not be used",
+    "RecordError": "The record could not be built",
+    "RecordStoreSignInFailed": "Ratings could not be reached",
+    "AuditError": "Alliance Panel cannot keep its audit trail",
+    "DeployError": "The EHR did not take Alliance Panel's set-up",
+    "SmartLaunchError": "Sign-in with the EHR failed",
+    "TransportError": "Sign-in with the EHR failed",
+    "ResponseLimitExceeded": "Sign-in with the EHR failed",
+}
+
 # Title and sentence per HTTP status (werkzeug's own texts speak of servers).
 HTTP_WORDS = {
     400: ("This request could not be used", "Alliance Panel could not use what was sent. Go "

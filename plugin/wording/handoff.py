@@ -23,3 +23,27 @@ def client_sent(stored: bool, *, own_window: bool) -> str:
             "Your answers are kept safely and will be added to your record shortly.")
     close = "; this window can be closed." if own_window else "."
     return f"{done} Please hand the device back to your therapist{close}"
+
+
+# -- the clinician's lock page -------------------------------------------------------------------
+# Around the form's name (shown emphasised): what the client will see.
+CLIENT_SEES_ONLY = ("The client will see only the questions of ",
+                    ": no names, no scores, no other sessions.")
+FULL_WINDOW = "Open the questions in a full window"
+CHART_STAYS_VISIBLE = ("Inside the EHR the chart around this panel stays visible: open a full "
+                       "window (and switch to it) so the client sees only the questions. This "
+                       "page hides the code as soon as the client opens them (reload it if it "
+                       "does not).")
+TOO_MANY_WRONG_CODES = ("Too many wrong codes were entered. Clinician: open Alliance Panel again "
+                        "from the patient's chart.")
+ENTER_CODE = "Clinician: enter your unlock code to return to the panel."
+WITH_THE_CLIENT = ("The questions are open in the client's window, and the unlock code is no "
+                   "longer shown. When the client has sent their answers and handed the device "
+                   "back, close their window and enter your unlock code here to return to the "
+                   "panel.")
+WRONG_CODE = "That code is not right. Try again."
+CODE_LABEL = "For the clinician: unlock code"
+
+# -- the client's page after the questions closed ------------------------------------------------
+SENT_OR_ENDED = ("This questionnaire has been sent or ended. Please hand the device back to your "
+                 "therapist.")

@@ -22,6 +22,14 @@ def queued(why: str) -> str:
 
 NO_OPEN_ALERT = ("No alert rule is open on the ratings and sessions recorded. The rules see only "
                  "what was recorded; they cannot say the alliance is fine.")
+NO_SESSIONS = "No sessions recorded for this patient yet."
+NO_ALLIANCE = "No alliance has been recorded for this patient yet."
+MONTHLY_WINDOW = "All sessions, one point a month (the mean of its ratings)"
+RECORDING_OFF = ("Recording is off: the EHR did not let Alliance Panel save ratings. Ask your IT "
+                 "team to allow it (the details for them are just below); the panel still shows "
+                 "what is stored.")
+NO_SESSION_OPEN = ("The app was opened from the chart without a session, so nothing can be "
+                   "recorded here. Open it from the session in the chart to record a rating.")
 PROMPTS_ARE_SENSITIVE = ("Sensitive on purpose: a score under the line or lower than this "
                          "client's usual. Ask; it may be nothing.")
 

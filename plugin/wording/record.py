@@ -84,3 +84,91 @@ def removal_effect(form: str, rater: str, day: str) -> str:
     """Above the removal form: which rating, and what removing it does."""
     return (f"{form}, rated by the {rater}, {day}. The rating and its scores will no longer "
             "count in the panel. Nothing is deleted: every version stays in its history.")
+
+
+REMOVE_TITLE = "Remove a rating recorded by mistake"
+REMOVE_QUESTION = "Remove this rating as recorded by mistake?"
+REMOVED_ALREADY = "This rating is already removed as recorded by mistake."
+NO_SCORES = "No scores could be computed for this rating."
+CORRECT_WHY = "To correct the stored rating with the answers on this page, say why"
+
+# -- a field's error, beside the field --------------------------------------------------------
+ANSWER_THIS = "Please answer this question."
+CHOOSE_AN_ANSWER = "Please choose an answer."
+CHOOSE_ONE_SHOWN = "Choose one of the answers shown."
+ENTER_A_NUMBER = "Enter a number, for example 7.5."
+NO_CONTROL_CHARACTERS = "Remove the invisible control characters from this answer."
+REASON_NEEDED = "Please give the reason for this change."
+
+
+def number_between(lowest: float, highest: float) -> str:
+    return f"Enter a number from {lowest:g} to {highest:g}."
+
+
+def keep_under(characters: int) -> str:
+    return f"Please keep this under {characters} characters."
+
+
+# -- the record chooser --------------------------------------------------------------------------
+NO_SESSION_TO_RECORD = ("No session is open: open Alliance Panel from the session in the chart "
+                        "to record a rating.")
+
+# -- a form sent after the sign-in ended ---------------------------------------------------------
+SIGN_IN_RAN_OUT = "Nothing was saved yet: the sign-in ran out before you pressed Save."
+
+
+def draft_kept_until(until: str, hours: str) -> str:
+    return (f"Nothing is lost: Alliance Panel keeps your answers as your draft, for you only, "
+            f"until {until} UTC ({hours} hours).")
+
+
+CARRY_ON = ("Open Alliance Panel again from this client's chart, on the same session.",
+            "Open the same form: your answers are filled in.",
+            "Check them and press Save.")
+
+# -- what a recording page says after a post -----------------------------------------------------
+DRAFT_RESTORED = "Your answers from earlier were restored from your draft. Check them and save."
+OPENS_AS_CORRECTION = ("This session already has a rating on this form, so it opens as a "
+                       "correction of the stored one.")
+UNCHANGED = ("Nothing was changed: these answers are the ones already stored, so no new version "
+             "was saved. Change an answer to correct it, or cancel.")
+GIVE_A_REASON = "Give a reason of 3 to 500 characters."
+FORM_INCOMPLETE = "The form was incomplete; check it and send again."
+CHANGE_REFUSED = "The change was refused."
+CLIENTS_ANSWERS = ("These are the client's answers: no one can change them here. If they were "
+                   "recorded by mistake, remove them from the record's page; the client can then "
+                   "answer again.")
+REMOVED_NOT_CORRECTED = ("This rating was removed as recorded by mistake, so it cannot be "
+                         "corrected.")
+RATING_NOT_FOUND = "This rating could not be found. Go back to the panel and open it from there."
+OTHER_PATIENTS = ("This rating belongs to another patient than the one open in the chart, so it "
+                  "is not shown. Go back to the panel and open it from there.")
+
+
+def already_rated(rater: str, *, queued: bool, when: str, client_page: bool) -> str:
+    """A second rating of a session on the same form: nothing new is stored."""
+    if client_page:
+        return ("These questions have already been answered for this session. Please hand the "
+                "device back to your therapist.")
+    if queued:
+        return (f"This session already has a {rater} rating on this form, waiting to be stored "
+                "in the patient's record. Nothing new was saved; your answers are still on this "
+                "page.")
+    saved = f" (saved {when})" if when else ""
+    if rater == "client":
+        return (f"This session already has the client's answers on this form{saved}. Nothing "
+                "new was stored. The stored answers stay as they are; remove them from their "
+                "page if they were recorded by mistake. Your answers are still on this page.")
+    return (f"This session already has a {rater} rating on this form{saved}. Nothing new was "
+            "stored. Your answers are still on this page: correct the stored rating with them "
+            "below, or look at it first.")
+
+
+def own_rating(who: str) -> str:
+    """Above the therapist's own form (``who``: the client and session, when known)."""
+    return "Your own rating of the session" + (f" with {who}" if who else "") + "."
+
+
+def client_form_note(who: str) -> str:
+    """Above a client's paper form typed in by the clinician."""
+    return "Enter the answers from the client's completed form" + (f" ({who})" if who else "") + "."
