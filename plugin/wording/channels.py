@@ -4,7 +4,8 @@ which answers an outbox item holds, and what the clinician does when they were r
 One entry per channel a client answers by (plugin/recording saves them with that ``origin``):
 a hand-off on the clinician's device, a one-time link on their own phone, their patient portal.
 A channel not listed here is not the client's own answers (a clinician's rating, a paper form
-typed in): ``None``, and the caller words it as a rating.
+typed in): ``None``, and the caller (panel.py's ``unsent_what``, ``not_stored_then``) words it
+as a rating.
 """
 
 from __future__ import annotations

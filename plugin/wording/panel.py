@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from plugin.wording.channels import answer_again, client_own_answers
+
 SAVED = "Saved: the rating is in the patient's record and counts in the panel below."
 SENT_IN_PARTS = ("This EHR does not take a rating and its scores in one transaction, so each "
                  "part was sent on its own.")
@@ -37,10 +39,9 @@ PROMPTS_ARE_SENSITIVE = ("Sensitive on purpose: a score under the line or lower 
 # -- ratings not yet stored: one line per outbox item ------------------------------------------
 def unsent_what(item: Mapping[str, Any]) -> str:
     """Which rating an outbox item is: the client's own answers, a correction, a removal."""
-    if item.get("origin") == "handoff":
-        return "The client's own answers (given on the device you handed over)"
-    if item.get("origin") == "link":
-        return "The client's own answers (sent from their own phone with a link)"
+    own = client_own_answers(item)  # a hand-off, a link, the patient portal
+    if own is not None:
+        return own
     if item.get("kind") == "correction":
         return f"Correction of the {item.get('rater')} rating"
     if item.get("kind") == "entered-in-error":
@@ -50,10 +51,9 @@ def unsent_what(item: Mapping[str, Any]) -> str:
 
 def not_stored_then(item: Mapping[str, Any], why: str) -> str:
     """After "not stored": why, and what the clinician does about it."""
-    if item.get("origin") == "handoff":
-        then = "hand the questions to the client again"
-    elif item.get("origin") == "link":
-        then = "send the client a new link"
+    again = answer_again(item)  # the client's own answers: only they can give them again
+    if again is not None:
+        then = again
     elif item.get("kind") in ("correction", "entered-in-error"):
         then = "open the record and make the change again"
     else:

@@ -132,9 +132,6 @@ def test_every_client_channel_has_its_words_in_the_list_of_ratings_not_yet_store
     assert channels.client_own_answers({"origin": "clinician", "rater": "therapist"}) is None
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "plugin/wording/panel.py's unsent_what and not_stored_then know 'handoff' and 'link' only; "
-    "they are to read plugin/wording/channels.py (left to the wording helper's merge)"))
 def test_a_portal_answer_waiting_in_the_outbox_is_listed_as_the_clients_own() -> None:
     item = {"origin": "portal", "kind": "rating", "rater": "client"}
     assert panel_words.unsent_what(item) == channels.CLIENT_OWN["portal"]
