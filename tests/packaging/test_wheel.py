@@ -101,7 +101,9 @@ def test_the_wheel_holds_the_product_only(installed: Installed) -> None:
                    f"alliance_panel-{plugin.__version__}.dist-info"}, top
     assert not [n for n in names if "ehr_sandbox" in n or n.startswith("tests/")]
     # the FHIR package's data, the pages' templates and static files travel with the code
-    assert [n for n in names if re.fullmatch(r"fhir_profiles/norms/.+\.json", n)]
+    shipped = {p.relative_to(REPO).as_posix() for folder in ("norms", "balp", "previous")
+               for p in (REPO / "fhir_profiles" / folder).glob("*.json")}
+    assert shipped and shipped <= set(names), sorted(shipped - set(names))
     assert [n for n in names if re.fullmatch(r"fhir_profiles/.+\.json", n)
             and "/norms/" not in n]
     assert [n for n in names if n.startswith("plugin/web/templates/")]
