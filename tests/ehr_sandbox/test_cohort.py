@@ -22,7 +22,12 @@ def cohort():
 
 def test_same_seed_same_resources_other_seed_other_ones(cohort) -> None:
     assert build_cohort(20261125, NOW).resources == cohort.resources
-    assert build_cohort(7, NOW).resources != cohort.resources
+    # Another seed, without the alliance histories (4 s of CPU for another clinic's; their own
+    # seed test: test_cohort_alliance.py): another clinic, whatever its records.
+    other = build_cohort(7, NOW, contributors=())
+    mine = build_cohort(20261125, NOW, contributors=())
+    assert other.resources != mine.resources
+    assert {r["id"] for r in other.resources}.isdisjoint({r["id"] for r in mine.resources})
 
 
 def test_at_least_twelve_adults(cohort) -> None:
