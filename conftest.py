@@ -63,14 +63,6 @@ FILE_TIMEOUTS = {
     "ehr_sandbox/test_cohort.py": 900.0,
 }
 
-# Files kept on one xdist worker (`--dist loadgroup` in the Makefile): the same cohort, alliance
-# histories included, built once per process instead of once per worker (about 4 s of CPU each).
-XDIST_GROUPS = {
-    "ehr_sandbox/test_cohort.py": "cohort",
-    "ehr_sandbox/test_cohort_alliance.py": "cohort",
-    "ehr_sandbox/test_sandbox_end_to_end.py": "cohort",
-}
-
 
 def _relative(path: Path) -> str:
     return path.resolve().relative_to(TESTS.resolve()).as_posix()
@@ -124,9 +116,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             continue
         tier = tier_of(path)
         item.add_marker(getattr(pytest.mark, tier))
-        group = XDIST_GROUPS.get(_relative(path))
-        if group is not None:
-            item.add_marker(pytest.mark.xdist_group(group))
         seconds = FILE_TIMEOUTS.get(_relative(path), TIER_TIMEOUTS.get(tier))
         if seconds is not None and item.get_closest_marker("timeout") is None:
             item.add_marker(pytest.mark.timeout(seconds))
