@@ -105,7 +105,8 @@ def count_pending(store: SessionStore, address: str, browser_key: str | None = N
     A launch its browser's bound refuses is not counted against the prefix's launches, only
     against its attempts (ten times as many): a browser counter is created only for an attempt
     within them, so cookie values made up by the thousand cannot fill the store."""
-    attempts = store.incr("attempts_from", client_prefix(address), PENDING_TTL)
+    prefix = client_prefix(address)
+    attempts = store.incr("attempts_from", prefix, PENDING_TTL)
     if attempts > MAX_ATTEMPTS_PER_ADDRESS:
         log.warning("too many launch attempts from one address")
         raise LaunchLimited(page_words.TOO_OFTEN_FROM_CLINIC)
@@ -115,7 +116,7 @@ def count_pending(store: SessionStore, address: str, browser_key: str | None = N
             log.warning("too many launches started from one browser")
             raise LaunchLimited(page_words.TOO_OFTEN_FROM_BROWSER,
                                 code="launch.too_many_from_browser")
-    started = store.incr("pending_from", client_prefix(address), PENDING_TTL)
+    started = store.incr("pending_from", prefix, PENDING_TTL)
     if started > MAX_PENDING_PER_ADDRESS:
         log.warning("too many launches started from one address")
         raise LaunchLimited(page_words.TOO_OFTEN_FROM_CLINIC)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+
 import pytest
 
 from plugin.config import load_settings
@@ -46,7 +48,11 @@ def test_another_url_is_refused_with_the_fix_and_without_its_password(url):
     assert "hunter2" not in message
 
 
-def test_a_store_that_does_not_answer_is_a_clear_error_without_the_password(tmp_path):
+def test_a_store_that_does_not_answer_is_a_clear_error_without_the_password(
+        tmp_path, monkeypatch):
+    # PostgreSQL's pool retries a refused connection until its timeout: a second here, not 5.
+    postgres = importlib.import_module("plugin.launch.session_store_postgres")
+    monkeypatch.setattr(postgres, "CONNECT_TIMEOUT", 1)
     port = free_port()  # nothing listens there
     for url in (f"postgresql://app:hunter2@127.0.0.1:{port}/x", f"redis://:hunter2@127.0.0.1:{port}/0"):
         with pytest.raises(StoreUnavailable) as err:

@@ -116,13 +116,27 @@ class NginxServer:
         self.generation += 1
         _write_config(self.folder, self.port, self.generation, upstreams, self.max_fails,
                       self.fail_timeout)
+        old_workers = children(self.process.pid)
         os.kill(self.process.pid, signal.SIGHUP)
-        self.process.wait_until(self._reloaded, START_DEADLINE)
+        self.process.wait_until(lambda: self._reloaded(old_workers), START_DEADLINE)
 
-    def _reloaded(self) -> bool:
-        if len(children(self.process.pid)) != 1:  # worker_processes 1: the old one has left
+    def _reloaded(self, old_workers: Sequence[int]) -> bool:
+        # The old worker by its pid: until it has exited it may still accept a connection with
+        # the old configuration, and /proc's list of children can miss one that is exiting.
+        if any(_running(pid) for pid in old_workers):
+            return False
+        if len(children(self.process.pid)) != 1:  # worker_processes 1: the new one alone
             return False
         return _generation(self.url) == str(self.generation)
+
+
+def _running(pid: int) -> bool:
+    """True while `pid` exists and is not a zombie waiting to be reaped."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[-1].split()[0] != "Z"
 
     def wait_until_each_answers(self, upstreams: Sequence[str], path: str = "/readyz",
                                 deadline: float = READY_DEADLINE) -> None:

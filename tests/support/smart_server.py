@@ -23,7 +23,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 from joserfc import jwt
-from joserfc.jwk import RSAKey
+
+from tests.support.signing_keys import rsa_key
 
 CLIENT_ID = "alliance-panel"
 KID = "srv-1"
@@ -58,7 +59,7 @@ class SmartServer:
         self.server: Any = None  # what serves it (a HostileServer, a FakeTransport): its binding
         self.clock = clock
         self.client_id = client_id
-        self.key = RSAKey.generate_key(2048, parameters={"kid": KID})
+        self.key = rsa_key({"kid": KID})  # a pooled key: tests/support/signing_keys.py
         self.code = "code-" + secrets.token_hex(6)  # distinct per server, easy to find in logs
         self.nonce: str | None = None  # put in the id_token; authorize records the request's
         self.challenge: str | None = None  # when set, the code is bound to it (PKCE S256)

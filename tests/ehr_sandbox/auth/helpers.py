@@ -17,6 +17,7 @@ from joserfc.jwk import ECKey, RSAKey
 from ehr_sandbox.auth import AuthServer
 from ehr_sandbox.settings import ClientRegistration, SandboxSettings
 from tests.support.clock import FakeClock
+from tests.support.signing_keys import rsa_key
 
 BASE = "http://localhost"
 FHIR = f"{BASE}/fhir"
@@ -41,7 +42,7 @@ class FakeDirectory:
 
 @dataclass
 class ClientKeys:
-    rsa: RSAKey = field(default_factory=lambda: RSAKey.generate_key(2048, auto_kid=True))
+    rsa: RSAKey = field(default_factory=lambda: rsa_key(auto_kid=True))
     ec: ECKey = field(default_factory=lambda: ECKey.generate_key("P-384", auto_kid=True))
 
     def public_jwks(self) -> dict[str, Any]:
