@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint unit clean interop toxiproxy accuracy constraints
+.PHONY: demo test lint unit servers clean interop toxiproxy accuracy constraints
 
 # Exact versions from constraints.txt, the same here and in CI.
 $(STAMP): pyproject.toml constraints.txt
@@ -81,10 +81,27 @@ UNIT_ENV := $(if $(FAST_TMP),TMPDIR=$(FAST_TMP))
 unit: $(STAMP)
 	$(UNIT_ENV) $(BIN)/pytest -n 2 --dist loadfile $(UNIT_TIERS)
 
-# The unit and security tiers in parallel, then the tiers with real servers one test at a time.
+# The tiers with real servers, in two halves side by side, each one test at a time: the tiers
+# around HAPI FHIR (interop, renderers: the JVM's start and its validator dominate) and the rest
+# (e2e, browser, packaging, benchmarks' short forms, the fault tier). The second half prints as
+# it goes, the HAPI half when it is done; either half failing fails the target. The halves share
+# nothing but the machine: every server they start takes a free port and a folder of its own.
+SERVER_TIERS := -m "not (unit or security)"
+HAPI_TIERS := tests/interop tests/renderers
+servers: $(STAMP)
+	@log=$$(mktemp); \
+	$(BIN)/pytest $(SERVER_TIERS) -p no:cacheprovider $(HAPI_TIERS) >$$log 2>&1 & hapi=$$!; \
+	$(BIN)/pytest $(SERVER_TIERS) $(addprefix --ignore=,$(HAPI_TIERS)); rest=$$?; \
+	wait $$hapi; hapi_rc=$$?; \
+	echo "================ the tiers around HAPI FHIR ($(HAPI_TIERS)) ================"; \
+	cat $$log; rm -f $$log; \
+	echo "servers: rest of the tiers exit $$rest, HAPI tiers exit $$hapi_rc"; \
+	[ $$rest -eq 0 ] && [ $$hapi_rc -eq 0 ]
+
+# The unit and security tiers in parallel, then the tiers with real servers in two halves.
 test: lint tests/browser/node_modules tests/renderers/node_modules interop toxiproxy
 	$(UNIT_ENV) $(BIN)/pytest -n 2 --dist loadfile $(UNIT_TIERS)
-	$(BIN)/pytest -m "not (unit or security)"
+	$(MAKE) --no-print-directory servers
 
 # Alert accuracy on simulated clients (docs/alert-accuracy.md): the full run; its short form runs in `test`.
 accuracy: $(STAMP)
