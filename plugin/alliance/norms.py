@@ -24,7 +24,6 @@ import fhir_profiles
 from plugin.alliance.errors import NormsError
 from plugin.alliance.vocabulary import RATERS, Rater
 
-RCI_SOURCE = "reliable change index, Jacobson & Truax 1991, J Consult Clin Psychol 59(1)"
 FORM_KEYS = {"instrument", "rater", "label", "validated", "note", "pairedWith",
              "raterDifference", "scales"}
 SCALE_KEYS = {"sd", "retest", "cutoff", "drop"}
@@ -52,15 +51,6 @@ class ScaleNorms:
             return None
         sd, r = float(self.sd.value or 0.0), float(self.retest.value or 0.0)
         return 1.96 * sd * math.sqrt(2.0) * math.sqrt(1.0 - r)
-
-    @property
-    def reliable_change_source(self) -> str:
-        parts = [RCI_SOURCE]
-        if self.sd is not None:
-            parts.append(f"SD {self.sd.value:g}: {self.sd.source}")
-        if self.retest is not None:
-            parts.append(f"test-retest r {self.retest.value:g}: {self.retest.source}")
-        return "; ".join(parts)
 
 
 @dataclass(frozen=True)
