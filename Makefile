@@ -81,22 +81,23 @@ UNIT_ENV := $(if $(FAST_TMP),TMPDIR=$(FAST_TMP))
 unit: $(STAMP)
 	$(UNIT_ENV) $(BIN)/pytest -n 2 --dist loadfile $(UNIT_TIERS)
 
-# The tiers with real servers, in two halves side by side, each one test at a time: the tiers
-# around HAPI FHIR (interop, renderers: the JVM's start and its validator dominate) and the rest
-# (e2e, browser, packaging, benchmarks' short forms, the fault tier). The second half prints as
-# it goes, the HAPI half when it is done; either half failing fails the target. The halves share
+# The tiers with real servers, in two halves side by side, each one test at a time (together
+# they leave one of the two cores idle most of the time: the tests wait on servers): the tiers
+# around HAPI FHIR with the packaging tier (the JVM's start and its validator dominate) and the
+# rest (e2e, browser, scale, the fault tier, benchmarks' short forms). The second half prints as
+# it goes, the first when it is done; either half failing fails the target. The halves share
 # nothing but the machine: every server they start takes a free port and a folder of its own.
 SERVER_TIERS := -m "not (unit or security)"
-HAPI_TIERS := tests/interop tests/renderers
+FIRST_HALF := tests/interop tests/renderers tests/packaging
 servers: $(STAMP)
 	@log=$$(mktemp); \
-	$(BIN)/pytest $(SERVER_TIERS) -p no:cacheprovider $(HAPI_TIERS) >$$log 2>&1 & hapi=$$!; \
-	$(BIN)/pytest $(SERVER_TIERS) $(addprefix --ignore=,$(HAPI_TIERS)); rest=$$?; \
-	wait $$hapi; hapi_rc=$$?; \
-	echo "================ the tiers around HAPI FHIR ($(HAPI_TIERS)) ================"; \
+	$(BIN)/pytest $(SERVER_TIERS) -p no:cacheprovider $(FIRST_HALF) >$$log 2>&1 & first=$$!; \
+	$(BIN)/pytest $(SERVER_TIERS) $(addprefix --ignore=,$(FIRST_HALF)); second=$$?; \
+	wait $$first; first_rc=$$?; \
+	echo "================ the first half: $(FIRST_HALF) ================"; \
 	cat $$log; rm -f $$log; \
-	echo "servers: rest of the tiers exit $$rest, HAPI tiers exit $$hapi_rc"; \
-	[ $$rest -eq 0 ] && [ $$hapi_rc -eq 0 ]
+	echo "make servers: $(FIRST_HALF) exit $$first_rc; the other tiers exit $$second"; \
+	[ $$first_rc -eq 0 ] && [ $$second -eq 0 ]
 
 # The unit and security tiers in parallel, then the tiers with real servers in two halves.
 test: lint tests/browser/node_modules tests/renderers/node_modules interop toxiproxy

@@ -130,14 +130,6 @@ class NginxServer:
         return _generation(self.url) == str(self.generation)
 
 
-def _running(pid: int) -> bool:
-    """True while `pid` exists and is not a zombie waiting to be reaped."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[-1].split()[0] != "Z"
-
     def wait_until_each_answers(self, upstreams: Sequence[str], path: str = "/readyz",
                                 deadline: float = READY_DEADLINE) -> None:
         """Polls `path` through nginx until every upstream has answered it 200 at the first
@@ -200,3 +192,12 @@ def running_nginx(upstreams: Sequence[str] = (), *, port: int | None = None,
             process.stop()
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _running(pid: int) -> bool:
+    """True while `pid` exists and is not a zombie waiting to be reaped."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[-1].split()[0] != "Z"
