@@ -12,7 +12,9 @@ How it works (framework-free; plugin/web/client_link_routes.py is the glue):
    clinician's token: the answers are written with the app's own backend-services access to the
    EHR's companion record store (plugin/fhir/stores.py ``backend_store``).
 3. Single use: once the answers are sent (stored or safely queued) the link is *used*; a link
-   past its time is *expired*; both open only a page saying the questions are closed. The
+   past its time is *expired*; both open only a page saying the questions are closed, with one
+   exception so that nothing typed is lost: a page the client opened before the link expired
+   still sends its answers for ``LATE_SEND_SECONDS`` after (``usable(late=True)``). The
    record stays (without the capability) until ``KEEP_AFTER`` past its expiry, so the
    clinician's panel can say whether each link is waiting, used, expired or replaced.
 4. A new link for the same session and form *replaces* the one still waiting: the old one opens
@@ -43,6 +45,9 @@ MAX_PER_SESSION = 20
 KEEP_AFTER = 7 * 86400.0  # a used or expired link is still listed this long after its expiry
 SHOWN_KIND = "client_link_shown"  # a new link's capability, sealed, until its page shows it
 SHOWN_SECONDS = 300.0
+# Project default: how long after its link expired a page opened in time still sends its
+# answers (a client who opened the form just before the end, and answered slowly).
+LATE_SEND_SECONDS = 3600.0
 
 
 def digest(capability: str) -> str:
@@ -68,6 +73,7 @@ class ClientLink:
     used_at: float | None = None
     saved: str | None = None  # the QuestionnaireResponse id once stored ("" while queued)
     session_day: str = ""  # the session's date as the client reads it ("" when unknown)
+    opened: float | None = None  # when the client first opened the form
 
 
 def _link(record: dict[str, Any], now: float) -> ClientLink:
@@ -78,7 +84,7 @@ def _link(record: dict[str, Any], now: float) -> ClientLink:
                       str(record["questionnaire"]), str(record["submission_id"]),
                       float(record["created"]), float(record["expires"]), state,
                       record.get("used_at"), record.get("saved"),
-                      str(record.get("session_day") or ""))
+                      str(record.get("session_day") or ""), record.get("opened"))
 
 
 def _pad(key: str) -> bytes:
@@ -150,10 +156,29 @@ class ClientLinks:
         record = self._store.get(KIND, digest(capability))
         return None if record is None else _link(record, self._clock())
 
-    def usable(self, capability: str) -> ClientLink | None:
-        """The link when it still takes answers: made, not used, not expired."""
+    def usable(self, capability: str, *, late: bool = False) -> ClientLink | None:
+        """The link when it still takes answers: made, not used, not expired; with ``late``,
+        also an expired one whose form was opened before it expired, for LATE_SEND_SECONDS
+        after (the page's answers, never a new opening)."""
         link = self.find(capability)
-        return link if link is not None and link.state == "waiting" else None
+        if link is None:
+            return None
+        if link.state == "waiting":
+            return link
+        if (late and link.state == "expired" and link.opened is not None
+                and link.opened < link.expires <= self._clock() < link.expires + LATE_SEND_SECONDS):
+            return link
+        return None
+
+    def opened(self, capability: str) -> None:
+        """The client opened the form (the first time counts)."""
+        key = digest(capability)
+        record = self._store.get(KIND, key)
+        if record is None or record.get("opened") is not None:
+            return
+        now = self._clock()
+        self._store.put(KIND, key, {**record, "opened": now},
+                        max(float(record["expires"]) + KEEP_AFTER - now, 60.0))
 
     def used(self, capability: str, qr_id: str) -> None:
         """The answers were sent (stored: ``qr_id``; queued: ""): the link opens nothing more."""

@@ -30,7 +30,7 @@ from plugin.recording.client_links import ClientLink, ClientLinks, digest
 from plugin.recording.errors import RecordingRefused
 from plugin.recording.one_rating import Slot
 from plugin.web.audit_hooks import audit_panel_view, audit_write
-from plugin.web.csrf import check_csrf
+from plugin.web.csrf import check_csrf, csrf_ok
 from plugin.web.current import CurrentLaunch, current_launch
 from plugin.web.names import session_names
 from plugin.web.qr import qr_svg
@@ -144,6 +144,8 @@ def _already_answered(link: ClientLink, store: RecordStore, questionnaire_url: s
 def answer(capability: str) -> Page:
     links = _links()
     link = links.usable(capability)
+    if link is None and request.method == "POST" and csrf_ok(capability):
+        link = links.usable(capability, late=True)  # a page opened in time sends its answers
     if link is None:  # never made, used, or past its time: the same page, nothing else
         return render("client/closed.html", 410)
     store = _store_for(link)
@@ -160,6 +162,7 @@ def answer(capability: str) -> Page:
             (store.client.base_url, f"QuestionnaireResponse?subject={patient}")])
         if answered:
             return render("client/closed.html", 410, answered=True)
+        links.opened(capability)
         return form_page(capability, form, action=action, mode="handoff", raw={}, errors={},
                          submission_id=link.submission_id, client_session=session_words(link))
     check_csrf(capability)

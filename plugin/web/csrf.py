@@ -22,10 +22,15 @@ def csrf_token(handle: str) -> str:
     return hmac.new(key, f"alliance-panel csrf\x00{handle}".encode(), hashlib.sha256).hexdigest()
 
 
+def csrf_ok(handle: str) -> bool:
+    """True when the POST's form carries this launch's token."""
+    sent = request.form.get(FIELD, "")
+    return bool(sent) and hmac.compare_digest(sent.encode(), csrf_token(handle).encode())
+
+
 def check_csrf(handle: str) -> None:
     """Refuse (403) a POST whose form lacks this launch's token."""
-    sent = request.form.get(FIELD, "")
-    if not sent or not hmac.compare_digest(sent.encode(), csrf_token(handle).encode()):
+    if not csrf_ok(handle):
         raise Forbidden(
             "The form could not be verified (its security check is missing or belongs to "
             "another session). Nothing was saved. Open the form again from the panel.")

@@ -12,6 +12,7 @@ import secrets
 
 from flask.testing import FlaskClient
 
+from plugin.recording.client_links import LATE_SEND_SECONDS
 from tests.support.client_links import ANSWERS, CLIENT, link_from
 from tests.support.forms import read_form
 
@@ -81,6 +82,34 @@ def test_a_link_dies_when_the_site_says(linked_app):
     assert expired.status_code == 410 and 'type="radio"' not in expired.get_data(as_text=True)
     assert _post_blind(app.browser(), path).status_code == 410
     assert store.responses() == []
+
+
+def _opened_then_sent(app, clock, path: str, *, opened_before: float, sent_after: float):
+    """The client opens the form ``opened_before`` seconds before the link expires and sends
+    it ``sent_after`` seconds after."""
+    phone = app.browser()
+    clock.advance(2 * HOUR - opened_before)
+    page = phone.get(path)
+    assert page.status_code == 200
+    form = read_form(page.get_data(as_text=True), f"http://localhost{path}")
+    clock.advance(opened_before + sent_after)
+    assert app.browser().get(path).status_code == 410  # opening it now shows nothing
+    return phone.post(path, data={**form.hidden, **{f"item-{k}": v for k, v in ANSWERS.items()}})
+
+
+def test_a_form_opened_before_its_link_expired_still_sends_what_was_typed(linked_app):
+    app, store, clock = linked_app(client_link_hours=2)
+    path = link_from(app.clinician, app.launch())
+    sent = _opened_then_sent(app, clock, path, opened_before=300, sent_after=1800)
+    assert sent.status_code == 200 and len(store.responses()) == 1
+    assert _post_blind(app.browser(), path).status_code == 410  # and then it is used
+
+
+def test_a_form_opened_in_time_sends_nothing_an_hour_after_its_link_expired(linked_app):
+    app, store, clock = linked_app(client_link_hours=2)
+    path = link_from(app.clinician, app.launch())
+    sent = _opened_then_sent(app, clock, path, opened_before=300, sent_after=LATE_SEND_SECONDS)
+    assert sent.status_code == 410 and store.responses() == []
 
 
 def _post_blind(browser: FlaskClient, path: str):
