@@ -83,12 +83,13 @@ unit: $(STAMP)
 
 # The tiers with real servers, in two halves side by side, each one test at a time (together
 # they leave one of the two cores idle most of the time: the tests wait on servers): the tiers
-# around HAPI FHIR with the packaging tier (the JVM's start and its validator dominate) and the
-# rest (e2e, browser, scale, the fault tier, benchmarks' short forms). The second half prints as
-# it goes, the first when it is done; either half failing fails the target. The halves share
-# nothing but the machine: every server they start takes a free port and a folder of its own.
+# around HAPI FHIR with the packaging tier and the benchmarks' short forms, and the rest (e2e,
+# browser, scale, the fault tier, the server processes of tests/plugin): about as long as each
+# other (docs/testing.md). The second half prints as it goes, the first when it is done;
+# either half failing fails the target. The halves share nothing but the machine: every
+# server they start takes a free port and a folder of its own.
 SERVER_TIERS := -m "not (unit or security)"
-FIRST_HALF := tests/interop tests/renderers tests/packaging
+FIRST_HALF := tests/interop tests/renderers tests/packaging tests/benchmarks
 servers: $(STAMP)
 	@log=$$(mktemp); \
 	$(BIN)/pytest $(SERVER_TIERS) -p no:cacheprovider $(FIRST_HALF) >$$log 2>&1 & first=$$!; \
