@@ -67,8 +67,9 @@ $(TOXIPROXY):
 toxiproxy: $(TOXIPROXY)
 
 # The unit and security tiers (markers set from each test's folder by conftest.py): no servers
-# but the tests' own in-process fakes, on two processes (pytest-xdist), a whole file to one of
-# them: a module's fixtures (the sandbox's cohort, alliance histories included) are built once,
+# but the tests' own in-process fakes, on four processes (pytest-xdist; on two cores, since the
+# attack suite spends much of its time waiting on its loopback servers: 1 min 12 s against
+# 1 min 44 s with two, docs/testing.md), a whole file to one of them: a module's fixtures (the sandbox's cohort, alliance histories included) are built once,
 # not once per process. (`--dist loadgroup` would do nothing here: xdist 3.8 names its groups in
 # a node id attribute pytest 9 no longer reads.)
 UNIT_TIERS := -m "unit or security"
@@ -79,7 +80,7 @@ FAST_TMP := $(shell [ -d /dev/shm ] && [ -w /dev/shm ] && echo /dev/shm)
 UNIT_ENV := $(if $(FAST_TMP),TMPDIR=$(FAST_TMP))
 
 unit: $(STAMP)
-	$(UNIT_ENV) $(BIN)/pytest -n 2 --dist loadfile $(UNIT_TIERS)
+	$(UNIT_ENV) $(BIN)/pytest -n 4 --dist loadfile $(UNIT_TIERS)
 
 # The tiers with real servers, in two halves side by side, each one test at a time (together
 # they leave one of the two cores idle most of the time: the tests wait on servers): the tiers
@@ -102,7 +103,7 @@ servers: $(STAMP)
 
 # The unit and security tiers in parallel, then the tiers with real servers in two halves.
 test: lint tests/browser/node_modules tests/renderers/node_modules interop toxiproxy
-	$(UNIT_ENV) $(BIN)/pytest -n 2 --dist loadfile $(UNIT_TIERS)
+	$(UNIT_ENV) $(BIN)/pytest -n 4 --dist loadfile $(UNIT_TIERS)
 	$(MAKE) --no-print-directory servers
 
 # Alert accuracy on simulated clients (docs/alert-accuracy.md): the full run; its short form runs in `test`.
