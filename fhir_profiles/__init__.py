@@ -63,7 +63,7 @@ def previous_versions() -> list[dict[str, Any]]:
     return [copy.deepcopy(r) for r in _previous()]
 
 
-def _versioned(bare: str, version: str, current: dict[str, Any], key: str) -> dict[str, Any]:
+def _versioned(version: str, current: dict[str, Any], key: str) -> dict[str, Any]:
     """``current`` when it is that version (or none is asked), else the earlier version of the
     same canonical url shipped in ``previous/``; a version never shipped is not found."""
     if not version or current.get("version") == version:
@@ -80,7 +80,7 @@ def resource_by_url(url: str) -> dict[str, Any]:
     bare, _, version = url.partition("|")
     for res in _resources():
         if res.get("url") == bare:
-            return _versioned(bare, version, res, url)
+            return _versioned(version, res, url)
     raise _not_found(url)
 
 
@@ -90,7 +90,7 @@ def questionnaire(url_or_id: str) -> dict[str, Any]:
     bare, _, version = url_or_id.partition("|")
     for res in _resources():
         if res.get("resourceType") == "Questionnaire" and bare in (res.get("url"), res.get("id")):
-            return _versioned(bare, version, res, url_or_id)
+            return _versioned(version, res, url_or_id)
     raise _not_found(url_or_id)
 
 
