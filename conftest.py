@@ -19,6 +19,10 @@ from tests.support.toxiproxy import Toxiproxy, require_toxiproxy
 
 TESTS = Path(__file__).parent / "tests"
 
+# Session fixtures shared by tiers in different folders: HAPI FHIR and oidc-provider (the
+# interop tier and the renderer tier).
+pytest_plugins = ("tests.support.interop_fixtures",)
+
 # tests/<folder> -> its tier; tests/*.py directly under tests/ are unit tests.
 FOLDER_TIERS = {
     "plugin": "unit",

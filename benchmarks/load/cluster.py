@@ -8,7 +8,6 @@ with injected latency differs from one without by a single toxic, nothing else.
 
 from __future__ import annotations
 
-import json
 import secrets
 import subprocess
 import time
@@ -27,8 +26,7 @@ from tests.support.interop import (
     CLIENT_IDS,
     HAPI_JAR,
     HAPI_START_DEADLINE,
-    OIDC_DIR,
-    OIDC_START_DEADLINE,
+    start_oidc,
     wait_for,
 )
 from tests.support.nginx import running_nginx
@@ -128,22 +126,16 @@ def running_cluster(folder: Path, *, store: str, instances: int, workers: int,
         store_url = stack.enter_context(
             running_postgres() if store == "postgresql" else running_redis()).url
         toxi = stack.enter_context(Toxiproxy.start(folder))
-        hapi_port, oidc_port, front_port = free_port(), free_port(), free_port()
+        hapi_port, front_port = free_port(), free_port()
         proxy = toxi.proxy("hapi", f"127.0.0.1:{hapi_port}")
         fhir_base = f"{proxy.url}/fhir"
         front = f"http://127.0.0.1:{front_port}"
         probe = LiveServer(hostname="127.0.0.1")
-        oidc = f"http://127.0.0.1:{oidc_port}"
-        config = folder / "oidc.json"
-        config.write_text(json.dumps({"port": oidc_port, "fhir_base": fhir_base, "clients": [{
+        oidc_process, oidc = start_oidc(folder, fhir_base, [{
             "client_id": CLIENT_IDS["public"], "token_endpoint_auth_method": "none",
             "grant_types": ["authorization_code", "refresh_token"], "response_types": ["code"],
-            "redirect_uris": [f"{front}/callback", f"{probe.url}/callback"]}]}))
-        oidc_process = _process(["node", "server.js", str(config)], folder / "oidc.log",
-                                cwd=OIDC_DIR)
+            "redirect_uris": [f"{front}/callback", f"{probe.url}/callback"]}])
         stack.callback(_stop, oidc_process)
-        wait_for(f"{oidc}/.well-known/openid-configuration", oidc_process,
-                 OIDC_START_DEADLINE, folder / "oidc.log")
         hapi = _process(["java", "-Xmx2g", "-jar", str(HAPI_JAR), str(hapi_port),
                          f"{oidc}/.well-known/smart-configuration"], folder / "hapi.log")
         stack.callback(_stop, hapi)

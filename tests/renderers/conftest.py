@@ -1,17 +1,17 @@
 """The renderer tier: NLM's LHC-Forms and CSIRO's Smart Forms renderer (npm, pinned in
 package-lock.json) in Debian's Chromium, each on a page of the tier's local site, and HAPI FHIR
-(the interop tier's launcher) with our conformance package loaded, to validate what they export.
+with our conformance package loaded, to validate what they export: the interop tier's, started
+once for the session (tests/support/interop_fixtures.py).
 
-One browser, one page per renderer (each form is rendered into the same page again) and one
-HAPI, for the module: stopped when it ends. Every request a page makes is routed: anything not
-to the local site is aborted and counted, as are uncaught page errors and console errors (the
-tests assert none). Without the npm packages, the bundle, Chromium, Playwright or java the tier
-skips loudly, and fails under CI=true.
+One browser and one page per renderer (each form is rendered into the same page again), for the
+module. Every request a page makes is routed: anything not to the local site is aborted and
+counted, as are uncaught page errors and console errors (the tests assert none). Without the
+npm packages, the bundle, Chromium, Playwright, java or node the tier skips loudly, and fails
+under CI=true.
 """
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from typing import Any
 
@@ -24,24 +24,16 @@ from tests.renderers.run_log import FHIR_JSON, FIGURES, LOOKUPS, VALIDATION_WARN
 from tests.renderers.site import Site, missing_builds
 from tests.support.browser import TIMEOUT_MS, launch_chromium
 from tests.support.browser import missing_tools as browser_missing
-from tests.support.interop import HAPI_JAR, start_hapi, stop_process
+from tests.support.interop import Servers
 from tests.support.processes import require_tools
-from tests.support.servers import free_port
-
-
-def _missing() -> list[str]:
-    missing = [m for m in browser_missing() if "axe-core" not in m] + missing_builds()
-    if not shutil.which("java"):
-        missing.append("java 17 for HAPI (apt-get install openjdk-17-jre-headless)")
-    if not HAPI_JAR.exists():
-        missing.append(f"{HAPI_JAR} (make interop)")
-    return missing
 
 
 @pytest.fixture(scope="session")
 def renderer_tools() -> None:
-    """The one place that decides: run, skip loudly, or (in CI) fail."""
-    require_tools("SDC renderer tier", _missing())
+    """Decides for the browser side: run, skip loudly, or (in CI) fail; HAPI's side is the
+    interop tier's fixture (`servers`), which decides the same way for java and node."""
+    require_tools("SDC renderer tier",
+                  [m for m in browser_missing() if "axe-core" not in m] + missing_builds())
 
 
 @pytest.fixture(scope="module")
@@ -52,24 +44,16 @@ def site(renderer_tools: None) -> Iterator[Site]:
 
 
 @pytest.fixture(scope="module")
-def hapi(renderer_tools: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """HAPI FHIR with our package (terminology, profiles, Questionnaires): its FHIR base."""
-    port = free_port()
-    try:
-        process = start_hapi(tmp_path_factory.mktemp("renderers-hapi"), port)
-    except RuntimeError as err:
-        pytest.fail(f"HAPI did not start: {err}", pytrace=False)
-    base = f"http://127.0.0.1:{port}/fhir"
-    try:
-        resources = package_resources(with_balp_standins=True)
-        bundle = {"resourceType": "Bundle", "type": "transaction", "entry": [
-            {"resource": r, "request": {"method": "PUT", "url": f"{r['resourceType']}/{r['id']}"}}
-            for r in resources]}
-        answer = requests.post(base, json=bundle, headers=FHIR_JSON, timeout=300)
-        assert answer.status_code == 200, answer.text[:3000]
-        yield base
-    finally:
-        stop_process(process)
+def hapi(renderer_tools: None, servers: Servers) -> str:
+    """The session's HAPI FHIR (tests/support/interop_fixtures.py) with our package loaded
+    (terminology, profiles, Questionnaires): its FHIR base."""
+    resources = package_resources(with_balp_standins=True)
+    bundle = {"resourceType": "Bundle", "type": "transaction", "entry": [
+        {"resource": r, "request": {"method": "PUT", "url": f"{r['resourceType']}/{r['id']}"}}
+        for r in resources]}
+    answer = requests.post(servers.hapi, json=bundle, headers=FHIR_JSON, timeout=300)
+    assert answer.status_code == 200, answer.text[:3000]
+    return servers.hapi
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,6 @@
 """What the interop tier's HAPI scenarios share: loading resources into HAPI, reading its
 search Bundles, and HAPI's $validate with the warnings fhir_profiles/README.md allows (every
-warning is collected for the run's report: tests/interop/conftest.py prints them).
+warning is collected for the run's report: tests/support/interop_fixtures.py prints them).
 """
 
 from __future__ import annotations

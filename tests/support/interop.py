@@ -1,9 +1,12 @@
 """The interoperability tier's servers: where they live, how they are polled and stopped, and
-the handle a test gets on them (``Servers``). The fixtures are in tests/interop/conftest.py.
+the handle a test gets on them (``Servers``). The fixtures are in
+tests/support/interop_fixtures.py.
 """
 
 from __future__ import annotations
 
+import json
+import re
 import subprocess
 import time
 from dataclasses import dataclass
@@ -20,9 +23,7 @@ HAPI_JAR = HAPI_DIR / "target" / "hapi-interop.jar"
 OIDC_DIR = HERE / "oidc"
 OIDC_MODULES = OIDC_DIR / "node_modules" / "oidc-provider"
 HAPI_START_DEADLINE = 180.0  # seconds; about 25 s on 2 cores
-# seconds: oidc-provider starts in a few seconds alone; it took over 20 s once while the
-# other half of `make servers` started Chromium and the sandbox on the same two cores
-OIDC_START_DEADLINE = 90.0
+OIDC_START_DEADLINE = 60.0  # seconds; about 1 s on 2 cores, 3 s with both cores busy
 SPARE_APPS = 5  # more apps the fault, benchmark and portal tests start, in process or as processes
 
 # Redirect URI of the smart_launch tests (never fetched: the test reads the redirect itself).
@@ -53,8 +54,59 @@ def wait_for(url: str, process: subprocess.Popen, deadline: float, log: Path) ->
             process.wait(timeout=0.25)
         except subprocess.TimeoutExpired:
             pass
+    state = process_state(process)
     process.terminate()
-    raise RuntimeError(f"{url} did not answer within {deadline:.0f}s:\n{log_tail(log)}")
+    raise RuntimeError(f"{url} did not answer within {deadline:.0f}s ({state}):\n{log_tail(log)}")
+
+
+_OIDC_READY = re.compile(r"^OIDC READY (http://127\.0\.0\.1:\d+)$", re.MULTILINE)
+
+
+def start_oidc(logs: Path, fhir_base: str, clients: list[dict]) -> tuple[subprocess.Popen, str]:
+    """oidc-provider with our SMART configuration (tests/interop/oidc/server.js) and these
+    client registrations; returns the process and its issuer once its discovery answers.
+
+    It binds port 0, so the system picks a free port at the moment of binding: a port chosen
+    here and bound by node later can be taken in between by a server of the other half of
+    `make servers`. The issuer is read from the line it prints once it listens."""
+    config = logs / "oidc.json"
+    config.write_text(json.dumps({"port": 0, "fhir_base": fhir_base, "clients": clients}))
+    log = logs / "oidc.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(["node", "server.js", str(config)], cwd=OIDC_DIR,
+                                   stdout=out, stderr=subprocess.STDOUT)
+    end = time.monotonic() + OIDC_START_DEADLINE
+    try:
+        while (ready := _OIDC_READY.search(log.read_text(errors="replace"))) is None:
+            if process.poll() is not None:
+                raise RuntimeError(f"oidc-provider exited ({process.returncode}):\n{log_tail(log)}")
+            if time.monotonic() > end:
+                raise RuntimeError(f"oidc-provider did not listen within {OIDC_START_DEADLINE:.0f}s"
+                                   f" ({process_state(process)}):\n{log_tail(log)}")
+            try:  # not a sleep: a bounded wait on the process, which returns at once if it exits
+                process.wait(timeout=0.1)
+            except subprocess.TimeoutExpired:
+                pass
+        issuer = ready.group(1)
+        wait_for(f"{issuer}/.well-known/openid-configuration", process,
+                 max(end - time.monotonic(), 5.0), log)
+    except RuntimeError:
+        stop_process(process)
+        raise
+    return process, issuer
+
+
+def process_state(process: subprocess.Popen) -> str:
+    """What the kernel says the process is doing (its state and where it waits), for a start
+    that does not finish."""
+    try:
+        status = Path(f"/proc/{process.pid}/status").read_text()
+        wchan = Path(f"/proc/{process.pid}/wchan").read_text().strip() or "-"
+    except OSError:
+        return "no state"
+    state = next((line.split(":", 1)[1].strip() for line in status.splitlines()
+                  if line.startswith("State:")), "?")
+    return f"state {state}, waiting in {wchan}"
 
 
 def log_tail(log: Path, lines: int = 40) -> str:

@@ -1,5 +1,5 @@
 // oidc-provider (panva) configured as a SMART App Launch 2.x authorization server, for
-// Alliance Panel's interoperability tests. Started by tests/interop/conftest.py:
+// Alliance Panel's interoperability tests. Started by tests/support/interop.py:
 //
 //   node server.js CONFIG.json
 //
@@ -19,6 +19,10 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import Provider from 'oidc-provider';
 
+// Each step of the start on stderr with the milliseconds since the process began, so a start
+// that does not finish names the step it stopped at.
+const stage = (name) => process.stderr.write(`oidc start: ${name} at ${Math.round(performance.now())} ms\n`);
+stage('oidc-provider loaded');
 const config = JSON.parse(readFileSync(process.argv[2], 'utf8'));
 const launches = new Map(); // launch value -> context handed out by the "EHR"
 const grantContexts = new Map(); // grantId -> context, read when tokens are issued
@@ -49,11 +53,14 @@ function accountOf(context) {
 
 const server = http.createServer();
 await new Promise((resolve) => { server.listen(config.port || 0, '127.0.0.1', resolve); });
+stage('listening');
 const issuer = `http://127.0.0.1:${server.address().port}`;
 
+const jwks = { keys: [signingKey()] };
+stage('signing key made');
 const provider = new Provider(issuer, {
   clients: config.clients,
-  jwks: { keys: [signingKey()] },
+  jwks,
   cookies: {
     keys: [randomUUID()],
     // plain http on loopback: cookies without Secure, so a scripted browser keeps them

@@ -1,6 +1,7 @@
 """Real third-party servers for the interoperability tier: a HAPI FHIR JPA server (R4, in-memory
 H2; our launcher in tests/interop/hapi) and oidc-provider (npm; our SMART configuration in
-tests/interop/oidc). Started once per test session, stopped after it.
+tests/interop/oidc). Started once per test session, stopped after it, and shared by the
+interop and renderer tiers: a pytest plugin, which the root conftest.py loads.
 
 One fixture decides whether the tier runs: without java, mvn (for the first build) or node the
 tests skip with a loud notice, and under CI=true they fail. A server that does not start within
@@ -12,32 +13,26 @@ nobody checks them; what is tested is that the app obtains, refreshes and sends 
 
 from __future__ import annotations
 
-import json
 import shutil
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 
 import pytest
 
-from smart_launch import ClientConfig, SmartClient, generate_private_key_pem
 from tests.support.interop import (
     HAPI_DIR,
     HAPI_JAR,
     OIDC_DIR,
     OIDC_MODULES,
-    OIDC_START_DEADLINE,
     SPARE_APPS,
-    TEST_REDIRECT,
     Servers,
-    client_registrations,
     start_hapi,
     stop_process,
-    wait_for,
 )
+from tests.support.interop_stack import interop_stack
 from tests.support.processes import require_tools
-from tests.support.servers import LiveServer, free_port
+from tests.support.servers import free_port
 
 
 def _missing() -> list[str]:
@@ -72,47 +67,15 @@ def interop_tools() -> None:
 
 @pytest.fixture(scope="session")
 def servers(interop_tools: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
-    logs = tmp_path_factory.mktemp("interop-servers")
-    hapi_port = free_port()
-    hapi_base = f"http://127.0.0.1:{hapi_port}/fhir"
-    app_server = LiveServer(hostname="127.0.0.1")
-    jwks_server = LiveServer(hostname="127.0.0.1")
-    second_app = LiveServer(hostname="127.0.0.1")
-    key = generate_private_key_pem("RS384")
-    jwks = SmartClient(ClientConfig(client_id="x", redirect_uri=TEST_REDIRECT,
-                                    private_key_pem=key)).public_jwks()
-    oidc_port = free_port()
-    config = logs / "oidc.json"
-    spare_ports = tuple(free_port() for _ in range(SPARE_APPS))
-    clients = client_registrations(f"{app_server.url}/callback", jwks,
-                                   f"{jwks_server.url}/jwks.json", f"{second_app.url}/callback",
-                                   *(f"http://127.0.0.1:{port}/callback" for port in spare_ports))
-    config.write_text(json.dumps({"port": oidc_port, "fhir_base": hapi_base, "clients": clients}))
-    issuer = f"http://127.0.0.1:{oidc_port}"
-    started: dict[str, float] = {}
-    processes: list[subprocess.Popen] = []
     try:
-        t0 = time.monotonic()
-        oidc_log = logs / "oidc.log"
-        with oidc_log.open("wb") as out:
-            oidc = subprocess.Popen(["node", "server.js", str(config)], cwd=OIDC_DIR,
-                                    stdout=out, stderr=subprocess.STDOUT)
-        processes.append(oidc)
-        wait_for(f"{issuer}/.well-known/openid-configuration", oidc, OIDC_START_DEADLINE,
-                 oidc_log)
-        started["oidc-provider"] = time.monotonic() - t0
-        t0 = time.monotonic()
-        processes.append(start_hapi(logs, hapi_port, f"{issuer}/.well-known/smart-configuration"))
-        started["HAPI FHIR"] = time.monotonic() - t0
-        print("\ninterop servers started: " + ", ".join(
-            f"{name} in {seconds:.1f}s" for name, seconds in started.items()), file=sys.stderr)
-        yield Servers(hapi_base, issuer, app_server, key, logs, started, jwks_server,
-                      second_app, spare_ports)
+        with interop_stack(tmp_path_factory.mktemp("interop-servers"), spare=SPARE_APPS,
+                           more_apps=True) as started:
+            print("\ninterop servers started: " + ", ".join(
+                f"{name} in {seconds:.1f}s" for name, seconds in started.started.items()),
+                file=sys.stderr)
+            yield started
     except RuntimeError as err:
         pytest.fail(f"an interop server did not start: {err}", pytrace=False)
-    finally:
-        for process in reversed(processes):
-            stop_process(process)
 
 
 @pytest.fixture(scope="session")
