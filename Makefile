@@ -84,13 +84,13 @@ unit: $(STAMP)
 
 # The tiers with real servers, in two halves side by side, each one test at a time (together
 # they leave one of the two cores idle most of the time: the tests wait on servers): the tiers
-# around HAPI FHIR with the packaging tier and the benchmarks' short forms, and the rest (e2e,
-# browser, scale, the fault tier, the server processes of tests/plugin): about as long as each
-# other (docs/testing.md). The second half prints as it goes, the first when it is done;
+# around HAPI FHIR with the packaging, benchmark, scale and fault tiers, and the rest (e2e,
+# browser, the server processes of tests/plugin): about as long as each other
+# (docs/testing.md). The second half prints as it goes, the first when it is done;
 # either half failing fails the target. The halves share nothing but the machine: every
 # server they start takes a free port and a folder of its own.
 SERVER_TIERS := -m "not (unit or security)"
-FIRST_HALF := tests/interop tests/renderers tests/packaging tests/benchmarks
+FIRST_HALF := tests/interop tests/renderers tests/packaging tests/benchmarks tests/scale tests/faults
 servers: $(STAMP)
 	@log=$$(mktemp); \
 	$(BIN)/pytest $(SERVER_TIERS) -p no:cacheprovider $(FIRST_HALF) >$$log 2>&1 & first=$$!; \
@@ -101,9 +101,17 @@ servers: $(STAMP)
 	echo "make servers: $(FIRST_HALF) exit $$first_rc; the other tiers exit $$second"; \
 	[ $$first_rc -eq 0 ] && [ $$second -eq 0 ]
 
-# The unit and security tiers in parallel, then the tiers with real servers in two halves.
-test: lint tests/browser/node_modules tests/renderers/node_modules interop toxiproxy
-	$(UNIT_ENV) $(BIN)/pytest -n 4 --dist loadfile $(UNIT_TIERS)
+# Lint beside the unit and security tiers (mypy is one process; the tiers wait on their loopback
+# servers much of their time), then the tiers with real servers in two halves. Lint's output
+# follows the tiers'; either failing stops the run before the servers.
+test: $(STAMP) tests/browser/node_modules tests/renderers/node_modules interop toxiproxy
+	@log=$$(mktemp); \
+	$(MAKE) --no-print-directory lint >$$log 2>&1 & lint=$$!; \
+	$(UNIT_ENV) $(BIN)/pytest -n 4 --dist loadfile $(UNIT_TIERS); unit=$$?; \
+	wait $$lint; lint_rc=$$?; \
+	echo "================ lint ================"; cat $$log; rm -f $$log; \
+	echo "make test: lint exit $$lint_rc; the unit and security tiers exit $$unit"; \
+	[ $$lint_rc -eq 0 ] && [ $$unit -eq 0 ]
 	$(MAKE) --no-print-directory servers
 
 # Alert accuracy on simulated clients (docs/alert-accuracy.md): the full run; its short form runs in `test`.

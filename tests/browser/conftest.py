@@ -23,10 +23,6 @@ def browser_tools() -> None:
     require_tools("Chromium browser tier", missing_tools())
 
 
-
-
-
-
 @pytest.fixture(scope="module")
 def browser(browser_tools: None, playwright: Any) -> Iterator[Any]:
     chromium = launch_chromium(playwright)
