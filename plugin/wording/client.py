@@ -2,10 +2,10 @@
 sending) and the clinician's words about them: links made for the client, how a client's
 answers came.
 
-The templates (plugin/web/templates/client/) receive this module as ``client_words`` and keep
-the markup around these sentences. Where a sentence names a form shown in bold, it is given as
-the words before and after the name (a pair of strings, each with its own spaces: the template
-puts the name between them).
+The templates (plugin/web/templates/client/) receive this module as ``client_words`` and hold
+only the markup around these words (titles, headings and buttons included). Where a sentence
+names a form shown in bold, it is given as the words before and after the name (a pair of
+strings, each with its own spaces: the template puts the name between them).
 """
 
 from __future__ import annotations
