@@ -108,11 +108,12 @@ NEW_LINK_REPLACES = "Make a new link (the waiting one stops working)"
 
 # -- the client's own pages ------------------------------------------------------------------------
 THANK_YOU = "Thank you"
+QUESTIONS_CLOSED = "Questions closed"
 
 
 def closed_title(sent: bool) -> str:
     """The title of the client's page once their questions are over."""
-    return f"{THANK_YOU if sent else 'Questions closed'} · Questions about your session"
+    return f"{THANK_YOU if sent else QUESTIONS_CLOSED} · Questions about your session"
 
 
 ALREADY_ANSWERED = "Already answered"

@@ -7,10 +7,11 @@ The templates (plugin/web/templates/record/handoff_*.html) receive this module a
 
 from __future__ import annotations
 
-from plugin.wording.client import THANK_YOU
+from plugin.wording.client import QUESTIONS_CLOSED, THANK_YOU
 from plugin.wording.pages import titled
+from plugin.wording.record import client_form_title
 
-_ABOUT_TODAY = "Questions about today's session"
+_ABOUT_TODAY = client_form_title(None)
 
 REMEMBER_CODE = ("Remember this unlock code. You will need it to return to the panel after the "
                  "client has answered; it disappears as soon as the client opens the questions.")
@@ -62,7 +63,7 @@ CODE_LABEL = "For the clinician: unlock code"
 
 # -- the client's page after the questions closed ------------------------------------------------
 def closed_title(sent: bool) -> str:
-    return f"{THANK_YOU if sent else 'Questions closed'} · {_ABOUT_TODAY}"
+    return f"{THANK_YOU if sent else QUESTIONS_CLOSED} · {_ABOUT_TODAY}"
 
 
 WERE_CLOSED = "These questions were closed"

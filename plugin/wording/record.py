@@ -16,6 +16,9 @@ def _n(value: float | None) -> str:
 
 
 # -- the form -----------------------------------------------------------------------------------
+TODAY = "today's session"
+
+
 def client_form_title(session: str | None) -> str:
     """The client's form, handed over in the session (``session``: its date, when known)."""
     return f"Questions about {session or TODAY}"
@@ -23,9 +26,6 @@ def client_form_title(session: str | None) -> str:
 
 def client_form_heading(session: str | None) -> str:
     return f"A few questions about {session or TODAY}"
-
-
-TODAY = "today's session"
 
 
 def correct_heading(form: str) -> str:
