@@ -46,6 +46,7 @@ def link_line(form: str, made: str) -> str:
     return f"{form}, made {made}:"
 
 # -- links for the client's own phone (the clinician's pages) ------------------------------------
+NO_LAUNCH = "No launch."
 LINKS_NEED_SESSION = "Links need a session: open Alliance Panel from the session in the chart."
 LINKS_OFF = ("Links for the client's own phone are off for this EHR: a link cannot hold your "
              "sign-in, and Alliance Panel has no access of its own to where the records are "
@@ -107,6 +108,11 @@ NEW_LINK = "Make a new link"
 NEW_LINK_REPLACES = "Make a new link (the waiting one stops working)"
 
 # -- the client's own pages ------------------------------------------------------------------------
+def session_words(day: str | None) -> str:
+    """The session a client's page asks about, in their words: they answer before or after it."""
+    return f"your session on {day}" if day else "your recent session"
+
+
 THANK_YOU = "Thank you"
 QUESTIONS_CLOSED = "Questions closed"
 
