@@ -189,14 +189,14 @@ def answered_already() -> Page:
 
 def session_words(link: ClientLink) -> str:
     """The session a client's page asks about, in their words: they answer before or after it."""
-    return f"your session on {link.session_day}" if link.session_day else "your recent session"
+    return client_words.session_words(link.session_day)
 
 
 @bp.app_template_global("client_links_refused")
 def _refused_here() -> str | None:
     """For the record page: why the launch of this request cannot make links (None: it can)."""
     launch = g.get("launch")
-    return links_refused(launch) if isinstance(launch, CurrentLaunch) else "No launch."
+    return links_refused(launch) if isinstance(launch, CurrentLaunch) else client_words.NO_LAUNCH
 
 
 @bp.app_template_global("client_links_here")

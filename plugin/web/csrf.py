@@ -14,6 +14,8 @@ import hmac
 from flask import current_app, request
 from werkzeug.exceptions import Forbidden
 
+from plugin.wording import error_pages
+
 FIELD = "csrf_token"
 
 
@@ -31,6 +33,4 @@ def csrf_ok(handle: str) -> bool:
 def check_csrf(handle: str) -> None:
     """Refuse (403) a POST whose form lacks this launch's token."""
     if not csrf_ok(handle):
-        raise Forbidden(
-            "The form could not be verified (its security check is missing or belongs to "
-            "another session). Nothing was saved. Open the form again from the panel.")
+        raise Forbidden(error_pages.FORM_NOT_VERIFIED)

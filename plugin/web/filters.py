@@ -11,7 +11,7 @@ from markupsafe import Markup, escape
 
 from plugin import wording
 from plugin.web import plain_words
-from plugin.wording import client, handoff, pages, panel, record, trouble
+from plugin.wording import client, handoff, pages, panel, rating, record, trouble
 
 
 def init_app(app: Flask) -> None:
@@ -29,8 +29,8 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(caveat_of, "caveat_of")
     app.add_template_global(trouble.unsent, "unsent_words")
     for name, module in (("panel_words", panel), ("record_words", record),
-                         ("handoff_words", handoff), ("client_words", client),
-                         ("page_words", pages)):
+                         ("rating_words", rating), ("handoff_words", handoff),
+                         ("client_words", client), ("page_words", pages)):
         app.jinja_env.globals[name] = Words(module)
     app.add_template_global(plain_words.store_note, "store_note")
     app.add_template_global(plain_words.store_details, "store_details")
@@ -45,7 +45,8 @@ class Words:
     apostrophes kept as typed ("the client's", not "the client&#39;s"), so a page's text reads
     as it did when it was written into the template. Safe between tags and in double-quoted
     attributes, the only places templates put it (tests/plugin/web/test_templates_hold_markup.py);
-    what a function of the catalogue mentions is escaped with it."""
+    what a function of the catalogue mentions is escaped with it, once (a catalogue value given
+    to one of its functions is read back as text)."""
 
     def __init__(self, module: ModuleType) -> None:
         self._module = module
@@ -61,6 +62,13 @@ def as_text(value: Any) -> Any:
         return tuple(as_text(v) for v in value)
     if callable(value):
         function: Callable[..., Any] = value
-        return lambda *args, **kwargs: as_text(function(*args, **kwargs))
+        return lambda *args, **kwargs: as_text(function(*map(_plain, args), **{
+            k: _plain(v) for k, v in kwargs.items()}))
     return value
+
+
+def _plain(value: Any) -> Any:
+    """A catalogue value given back to the catalogue (a label inside a title) as the text it
+    is, so that it is escaped once."""
+    return value.unescape() if isinstance(value, Markup) else value
 

@@ -43,6 +43,7 @@ from plugin.web.launch_routes import start_launch
 from plugin.web.record_pages import Page, form_page, render, submit
 from plugin.web.security import browser_key
 from plugin.web.services import services
+from plugin.wording import client as client_words
 from plugin.wording import day
 
 log = logging.getLogger(__name__)
@@ -106,7 +107,7 @@ def _due(writer: CurrentLaunch) -> list[RecordForm]:
 
 
 def _words(session: Session) -> str:
-    return f"your session on {day(session.day)}"
+    return client_words.session_words(day(session.day))
 
 
 @bp.get("/client/<handle>")

@@ -26,6 +26,8 @@ from urllib.parse import urlsplit
 from flask import request
 from werkzeug.exceptions import Forbidden
 
+from plugin.wording import error_pages
+
 log = logging.getLogger(__name__)
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -61,6 +63,4 @@ def check_origin(public_url: str) -> None:
         return
     log.warning("cross-origin %s refused (Sec-Fetch-Site %s)", request.method,
                 (request.headers.get("Sec-Fetch-Site") or "absent")[:20])
-    raise Forbidden(
-        "This request came from a page that is not part of Alliance Panel, so it was refused "
-        "and nothing was changed. Open Alliance Panel again from the patient's chart.")
+    raise Forbidden(error_pages.FROM_ANOTHER_SITE)

@@ -15,6 +15,7 @@ from plugin.config import Settings
 from plugin.launch.launches import MAX_PARAMETER
 from plugin.web.request_origin import check_origin
 from plugin.web.services import services
+from plugin.wording import error_pages
 
 MAX_QUERY_PARAMETERS = 32
 MAX_FORM_FIELD = 10_000  # characters in one form field (a text answer, a reason)
@@ -44,14 +45,12 @@ def check_sizes() -> None:
     if len(request.args) > MAX_QUERY_PARAMETERS or any(
         len(value) > MAX_PARAMETER for value in request.args.values()
     ):
-        raise BadRequest(f"A parameter of this address is too long (over {MAX_PARAMETER} "
-                         "characters) or there are too many of them; it was not accepted.")
+        raise BadRequest(error_pages.parameter_too_long(MAX_PARAMETER))
     if request.method == "POST" and request.mimetype == "application/x-www-form-urlencoded":
         if len(request.form) > MAX_FORM_FIELDS or any(
             len(value) > MAX_FORM_FIELD for value in request.form.values()
         ):
-            raise BadRequest(f"A field of this form is too long (over {MAX_FORM_FIELD} "
-                             "characters); nothing was saved.")
+            raise BadRequest(error_pages.field_too_long(MAX_FORM_FIELD))
 
 
 # URL parts that open something (a launch handle, a hand-off capability): no cache may keep a

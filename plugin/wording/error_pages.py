@@ -108,3 +108,19 @@ HTTP_WORDS = {
     413: ("Too much to send", "What was sent is too large. Shorten the text and try again."),
 }
 HTTP_OTHER_TITLE = "Something went wrong"
+
+# A request the app's own guards refused (plugin/web/security.py, csrf.py, request_origin.py).
+FORM_NOT_VERIFIED = ("The form could not be verified (its security check is missing or belongs "
+                     "to another session). Nothing was saved. Open the form again from the panel.")
+FROM_ANOTHER_SITE = ("This request came from a page that is not part of Alliance Panel, so it "
+                     "was refused and nothing was changed. Open Alliance Panel again from the "
+                     "patient's chart.")
+
+
+def parameter_too_long(longest: int) -> str:
+    return (f"A parameter of this address is too long (over {longest} characters) or there are "
+            "too many of them; it was not accepted.")
+
+
+def field_too_long(longest: int) -> str:
+    return f"A field of this form is too long (over {longest} characters); nothing was saved."

@@ -64,6 +64,11 @@ def score(value: float | None, url_or_id: str | None, maximum: float | None,
     return f"{text}, {rater}" if rater else text
 
 
+def out_of(value: object, maximum: float) -> str:
+    """A value on its scale: "31 of 40"."""
+    return f"{value} of {maximum:g}"
+
+
 def day(value: datetime.date | str | None) -> str:
     """One date format everywhere: 3 Nov 2026."""
     if isinstance(value, str):

@@ -1,10 +1,17 @@
-"""The hand-off pages' longer sentences: the clinician's lock page and the client's last page.
+"""The hand-off pages' words: the clinician's lock page and the client's last page, their
+titles, headings and buttons.
 
 The templates (plugin/web/templates/record/handoff_*.html) receive this module as
-``handoff_words`` and keep the markup around these sentences.
+``handoff_words`` and hold only the markup around these words.
 """
 
 from __future__ import annotations
+
+from plugin.wording.client import QUESTIONS_CLOSED, THANK_YOU
+from plugin.wording.pages import titled
+from plugin.wording.record import client_form_title
+
+_ABOUT_TODAY = client_form_title(None)
 
 REMEMBER_CODE = ("Remember this unlock code. You will need it to return to the panel after the "
                  "client has answered; it disappears as soon as the client opens the questions.")
@@ -26,6 +33,16 @@ def client_sent(stored: bool, *, own_window: bool) -> str:
 
 
 # -- the clinician's lock page -------------------------------------------------------------------
+LOCK_TITLE = titled("Hand over to the client")
+SENT_TITLE = f"{THANK_YOU} · {_ABOUT_TODAY}"
+WITH_CLIENT_TITLE = f"With the client · {_ABOUT_TODAY}"
+BEFORE_HANDING_OVER = "Before you hand the device over"
+CODE_SHOWN_LABEL = "Unlock code"
+SHOW_HERE = "Show them here"
+LOCKED = "This hand-off is locked"
+CLIENTS_CLOSED = "The client's questions were closed"
+CLIENT_HAS_THEM = "The client has the questions"
+UNLOCK = "Unlock"
 # Around the form's name (shown emphasised): what the client will see.
 CLIENT_SEES_ONLY = ("The client will see only the questions of ",
                     ": no names, no scores, no other sessions.")
@@ -45,5 +62,11 @@ WRONG_CODE = "That code is not right. Try again."
 CODE_LABEL = "For the clinician: unlock code"
 
 # -- the client's page after the questions closed ------------------------------------------------
+def closed_title(sent: bool) -> str:
+    return f"{THANK_YOU if sent else QUESTIONS_CLOSED} · {_ABOUT_TODAY}"
+
+
+WERE_CLOSED = "These questions were closed"
+ARE_CLOSED = "These questions are closed"
 SENT_OR_ENDED = ("This questionnaire has been sent or ended. Please hand the device back to your "
                  "therapist.")

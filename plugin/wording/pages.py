@@ -1,12 +1,25 @@
 """The app's other pages: the address's own page, signing in, a panel that cannot be shown, and
-the error page's way out.
+the error page's way out; the product's name, the pages' titles and the labels every page uses.
 
-The templates receive this module as ``page_words`` and keep the markup around these
-sentences. Where a sentence names something shown in bold, it is given as the words before and
-after it (a pair of strings, each with its own spaces).
+The templates receive this module as ``page_words`` and hold only the markup around these
+words. Where a sentence names something shown in bold or as a link, it is given as the
+words before and after it (a pair of strings, each with its own spaces).
 """
 
 from __future__ import annotations
+
+PRODUCT = "Alliance Panel"
+
+
+def titled(what: str) -> str:
+    """A page's title in the browser's tab: what the page is, then the product."""
+    return f"{what} · {PRODUCT}"
+
+
+# -- labels every page may use -----------------------------------------------------------------
+IT_DETAILS = "Details for your IT team"
+BACK_TO_PANEL = "Back to the panel"
+SCOPES_NOT_GRANTED = "Permissions (SMART scopes) not granted:"
 
 # -- the address's own page (index) ------------------------------------------------------------
 WHAT_IT_IS = ("Alliance Panel shows how the therapeutic alliance (agreement on goals and tasks, "
@@ -16,8 +29,19 @@ HOW_TO_OPEN = ("It opens from a patient's chart in the electronic health record 
                "this address: in the chart, choose ", ". The EHR then starts the app for that "
                "patient and session and signs you in.")
 REGISTER = "Register the app with the EHR's authorization server as a SMART on FHIR app with"
+HOW_TO_OPEN_HEADING = "How to open it"
+FOR_ADMINISTRATOR = "For the EHR administrator"
+LAUNCH_URL = "Launch URL"
+REDIRECT_URL = "Redirect URL"
+
+
+def version_line(version: str) -> tuple[str, str]:
+    """Around the health check's address (shown as a link)."""
+    return f"Version {version}. Health check: ", "."
+
 
 # -- signing in (the pages that carry the sign-in where the app's cookie is blocked) ------------
+SIGNING_IN_TITLE = titled("Signing in")
 SIGNING_IN = "Signing in with the EHR…"
 FINISHING = "Finishing the sign-in…"
 KEEP_NEEDS_SCRIPT = ("This browser blocks the app's cookie here, so the app needs JavaScript to "
@@ -36,6 +60,7 @@ FOR_CLIENTS = ("These pages are for a client answering from their patient portal
                "is not a patient's, so they do not open. Open Alliance Panel from the chart.")
 
 # -- a panel that cannot be shown --------------------------------------------------------------
+CANNOT_SHOW = "The panel cannot be shown"
 NO_PATIENT = ("The EHR did not say which patient is open. Open Alliance Panel from a patient's "
               "chart.")
 NOT_ALLOWED_TO_READ = ("The EHR did not let Alliance Panel read what it needs (the patient and "

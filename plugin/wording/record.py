@@ -1,13 +1,14 @@
-"""The recording pages' longer sentences: the form's notes, a stored rating, a removal, an
-expired form.
+"""The recording pages' words: the record chooser, the form (its notes, fields, buttons and
+errors), an expired form, what a page says after a post. A stored rating's own page and its
+removal: plugin/wording/rating.py.
 
-The templates (plugin/web/templates/record/) receive this module as ``record_words`` and keep
-the markup around these sentences.
+The templates (plugin/web/templates/record/) receive this module as ``record_words`` and hold
+only the markup around these words.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from plugin.wording.pages import PRODUCT, titled
 
 
 def _n(value: float | None) -> str:
@@ -15,6 +16,57 @@ def _n(value: float | None) -> str:
 
 
 # -- the form -----------------------------------------------------------------------------------
+TODAY = "today's session"
+
+
+def client_form_title(session: str | None) -> str:
+    """The client's form, handed over in the session (``session``: its date, when known)."""
+    return f"Questions about {session or TODAY}"
+
+
+def client_form_heading(session: str | None) -> str:
+    return f"A few questions about {session or TODAY}"
+
+
+def correct_heading(form: str) -> str:
+    return f"Correct: {form}"
+
+
+def who(patient: str, session_day: str | None) -> str:
+    """The client and session a form is for, as the notes above it name them."""
+    return f"{patient}, session of {session_day}" if session_day else patient
+
+
+def form_note(short: str, note: str) -> str:
+    """What the form is (``short``: its short name; ``note``: the instrument's note)."""
+    return f"The {short.lower() if short == 'Check-in' else short} is {note}."
+
+
+def see_stored(rater: str) -> str:
+    return f"See the stored {rater} rating (opens beside this page)"
+
+
+CORRECT_WITH_THESE = "Correct the stored rating with these answers"
+REASON_FOR_CORRECTION = "Reason for the correction"
+SAVE = "Save"
+SAVE_CORRECTION = "Save correction"
+CANCEL = "Cancel"
+
+
+def check_answers(count: int) -> str:
+    """Above the list of a form's errors."""
+    return f"Please check {count} answer{'s' if count != 1 else ''}"
+
+
+def paper_item(number: object) -> str:
+    """A licensed paper form's item, named by its number."""
+    return f"Item {number} of the paper form"
+
+
+OPTIONAL = "(optional)"
+LOWEST = "lowest"
+HIGHEST = "highest"
+
 # The client's form: the intro ends with the name of its button (shown in bold).
 CLIENT_FORM_INTRO = ("Your answers help your therapist and you talk about how the sessions are "
                      "going. Choose the answer that fits best for each question, then press")
@@ -46,50 +98,7 @@ FORM_EXPIRED = ("Your answers could not be kept: this form was opened too long a
                 "again from the client's chart and enter them again.")
 
 
-# -- a stored rating -----------------------------------------------------------------------------
-def saved_note(saved: str) -> str:
-    """After a change to a stored rating (``saved``: the redirect's value)."""
-    if saved == "corrected":
-        return "The correction is saved as a new version."
-    if saved == "entered-in-error":
-        return ("The rating is removed as recorded by mistake: it no longer counts, and its "
-                "versions stay in the history.")
-    return "Saved."
-
-
-def whose_answers(rater: str | None, entered_by: str | None) -> str:
-    if rater == "client" and entered_by == "client":
-        return "The client's own answers, as they gave them."
-    if rater == "client":
-        return "The client's answers from a paper form, typed in by the clinician."
-    return "The therapist's own rating."
-
-
-CLIENTS_ANSWERS_STAY = ("This session already has the client's answers on this form. They stay "
-                        "as the client gave them: remove them if they were recorded by mistake, "
-                        "and the client can answer again.")
-
-
-def reversed_note(numbers: Sequence[object], lowest: tuple[str, float],
-                  highest: tuple[str, float]) -> str:
-    """Items scored in reverse, with what the first such item's two ends count."""
-    items = ", ".join(f"item {n}" for n in numbers)
-    they = "It is" if len(numbers) == 1 else "They are"
-    return (f"Scored in reverse: {items}. {they} worded the other way round, so agreeing counts "
-            f"low: “{lowest[0]}” counts {lowest[1]:g} and “{highest[0]}” counts "
-            f"{highest[1]:g}.")
-
-
-def removal_effect(form: str, rater: str, day: str) -> str:
-    """Above the removal form: which rating, and what removing it does."""
-    return (f"{form}, rated by the {rater}, {day}. The rating and its scores will no longer "
-            "count in the panel. Nothing is deleted: every version stays in its history.")
-
-
-REMOVE_TITLE = "Remove a rating recorded by mistake"
-REMOVE_QUESTION = "Remove this rating as recorded by mistake?"
-REMOVED_ALREADY = "This rating is already removed as recorded by mistake."
-NO_SCORES = "No scores could be computed for this rating."
+# -- correcting a stored rating from the form (its page: plugin/wording/rating.py) ----------
 CORRECT_WHY = "To correct the stored rating with the answers on this page, say why"
 
 # -- a field's error, beside the field --------------------------------------------------------
@@ -110,10 +119,29 @@ def keep_under(characters: int) -> str:
 
 
 # -- the record chooser --------------------------------------------------------------------------
+RECORD_THIS_SESSION = "Record this session's alliance"
+RECORD_HEADING = "Record the alliance"
+RECORD_TITLE = titled(RECORD_HEADING)
+
+
+def record_heading(patient: str, session_day: str | None) -> str:
+    return f"{RECORD_HEADING}: {who(patient, session_day)}"
+
+
+YOU_RATE = "you rate the session"
+CLIENT_ANSWERS_IT = "the client answers"
+FROM_PAPER = "from the client's paper form"
+RATE_THIS_SESSION = "Rate this session"
+HAND_OVER = "Hand over to the client"
+MAKE_LINK = "Make a link for the client's phone"
+ENTER_PAPER = "Enter a paper form"
 NO_SESSION_TO_RECORD = ("No session is open: open Alliance Panel from the session in the chart "
                         "to record a rating.")
 
 # -- a form sent after the sign-in ended ---------------------------------------------------------
+EXPIRED_TITLE = titled("Your answers are kept")
+SIGN_IN_ENDED = f"{PRODUCT}'s sign-in with the EHR has ended"
+CARRY_ON_HEADING = "To carry on"
 SIGN_IN_RAN_OUT = "Nothing was saved yet: the sign-in ran out before you pressed Save."
 
 

@@ -11,10 +11,11 @@ The rule, for every module of those packages (a new module is covered):
 - Not counted: docstrings; the arguments of a logging call (``log.info(...)`` and its kin);
   the text of an exception raised for the log. An exception whose message a page shows
   (``plugin.web.plain_words.PLAIN_MESSAGES``: the launch and recording errors; a form field's
-  ``ValidationError``) is counted, and so is ``abort()``'s description: both reach the person
-  in front of the page. Unless its ``code=`` has a sentence of its own in the catalogue
-  (``error_pages.BY_CODE``, ``trouble.UNSENT``): then its message is technical, for the log and
-  the IT fold.
+  ``ValidationError``; a werkzeug HTTP error raised with a description of its own, which
+  ``plain_words.http_words`` shows) is counted, and so is ``abort()``'s description: they reach
+  the person in front of the page. Unless its ``code=`` has a sentence of its own in the
+  catalogue (``error_pages.BY_CODE``, ``trouble.UNSENT``): then its message is technical, for
+  the log and the IT fold.
 - ``FOR_OPERATORS`` lists the modules that speak to integrators and operators, not to
   clinicians or clients (a norms file's validation, the operator endpoints, the server's
   start-up line, the session store's durability check, the launch errors' technical texts):
@@ -31,6 +32,7 @@ from pathlib import Path
 
 import pytest
 from marshmallow import ValidationError
+from werkzeug.exceptions import HTTPException
 
 import plugin.wording
 from plugin.launch.errors import StoreUnavailable
@@ -42,7 +44,7 @@ PLUGIN = Path(plugin.wording.__file__).resolve().parents[1]
 CHECKED = ["alliance", "panel", "web", "launch", "recording"]
 FOR_OPERATORS = {"alliance/norms.py", "alliance/site_norms.py", "web/ops_routes.py",
                  "web/server.py", "launch/redis_durability.py", "launch/errors.py"}
-FOR_A_PAGE = (*PLAIN_MESSAGES, ValidationError)
+FOR_A_PAGE = (*PLAIN_MESSAGES, ValidationError, HTTPException)
 WORDED_CODES = set(BY_CODE) | set(UNSENT)
 SQL = re.compile(r"\s*(SELECT|INSERT|UPDATE|DELETE|CREATE)\b")
 LOG_CALLS = {"debug", "info", "warning", "error", "exception", "critical", "log"}
