@@ -1,5 +1,5 @@
-"""Our HAPI launcher's --no-transaction mode: a FHIR server that takes batches and single
-creates but refuses transaction Bundles, and says so in its CapabilityStatement, as some
+"""Our HAPI launcher's second FHIR base, /fhir-no-transaction: a FHIR server that takes batches
+and single creates but refuses transaction Bundles, and says so in its CapabilityStatement, as some
 FHIR stores do. The app's fallback for such servers is tested against it."""
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -79,8 +80,9 @@ def app_behind_relay(handler: Any, servers: Any, hapi: str,
     from tests.support.interop import CLIENT_IDS
     from tests.support.servers import LiveServer
 
-    relay = Relay(hapi.rsplit("/fhir", 1)[0], handler).start()
-    iss = f"{relay.url}/fhir"
+    address = urlsplit(hapi)
+    relay = Relay(f"{address.scheme}://{address.netloc}", handler).start()
+    iss = f"{relay.url}{address.path}"
     port = servers.spare_ports[1]
     app = create_app({
         "public_url": f"http://127.0.0.1:{port}", "client_id": CLIENT_IDS["public"],
@@ -105,7 +107,7 @@ class FailOnce:
         self.resource_type, self.nth, self.seen, self.failed = resource_type, nth, 0, False
 
     def __call__(self, method: str, path: str) -> str:
-        if method == "POST" and path.rstrip("/").endswith(f"/fhir/{self.resource_type}"):
+        if method == "POST" and path.rstrip("/").endswith(f"/{self.resource_type}"):
             self.seen += 1
             if self.seen in (self.nth, self.nth + 1):
                 self.failed = True
@@ -153,7 +155,8 @@ class CutAt:
         self.armed, self.cut = False, 0
 
     def __call__(self, method: str, path: str) -> str:
-        target = path.split("?")[0].rstrip("/").split("/fhir/", 1)[-1].split("/")[0]
+        segments = path.split("?")[0].strip("/").split("/")  # the FHIR base's, then the type
+        target = segments[1] if len(segments) > 1 else ""
         if self.armed and method == self.method and target == self.resource_type \
                 and self.cut < 2:
             self.cut += 1

@@ -126,15 +126,14 @@ def stop_process(process: subprocess.Popen) -> None:
             process.wait(timeout=10)
 
 
-def start_hapi(logs: Path, port: int, *args: str) -> subprocess.Popen:
-    """Our HAPI launcher on 127.0.0.1:port, polled until /fhir/metadata answers. `args`:
-    flags (--no-transaction) and the SMART configuration URL to relay."""
+def start_hapi(logs: Path, port: int, *smart_configuration: str) -> subprocess.Popen:
+    """Our HAPI launcher on 127.0.0.1:port (its bases /fhir and /fhir-no-transaction), polled
+    until /fhir/metadata answers; relaying the SMART configuration at the URL given, if one is."""
     log = logs / f"hapi-{port}.log"
     with log.open("wb") as out:
         hapi = subprocess.Popen(
-            ["java", "-Xmx1500m", "-XX:TieredStopAtLevel=1", "-jar", str(HAPI_JAR),
-             *[a for a in args if a.startswith("--")], str(port),
-             *[a for a in args if not a.startswith("--")]],
+            ["java", "-Xmx1500m", "-XX:TieredStopAtLevel=1", "-jar", str(HAPI_JAR), str(port),
+             *smart_configuration],
             stdout=out, stderr=subprocess.STDOUT)
     try:
         wait_for(f"http://127.0.0.1:{port}/fhir/metadata", hapi, HAPI_START_DEADLINE, log)

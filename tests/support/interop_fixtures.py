@@ -27,12 +27,9 @@ from tests.support.interop import (
     OIDC_MODULES,
     SPARE_APPS,
     Servers,
-    start_hapi,
-    stop_process,
 )
 from tests.support.interop_stack import interop_stack
 from tests.support.processes import require_tools
-from tests.support.servers import free_port
 
 
 def _missing() -> list[str]:
@@ -79,23 +76,12 @@ def servers(interop_tools: None, tmp_path_factory: pytest.TempPathFactory) -> It
 
 
 @pytest.fixture(scope="session")
-def hapi_without_transactions(servers: Servers,
-                              tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A second HAPI, started with --no-transaction: it refuses transaction Bundles (501) and
-    its CapabilityStatement lists batch but not transaction, as some FHIR stores do. Yields
-    its FHIR base. Started only by the tests that ask for it; it relays the SMART
-    configuration of the session's oidc-provider, so the app can be launched against it."""
-    logs = tmp_path_factory.mktemp("hapi-no-transaction")
-    port = free_port()
-    try:
-        hapi = start_hapi(logs, port, "--no-transaction",
-                          f"{servers.oidc}/.well-known/smart-configuration")
-    except RuntimeError as err:
-        pytest.fail(f"HAPI without transactions did not start: {err}", pytrace=False)
-    try:
-        yield f"http://127.0.0.1:{port}/fhir"
-    finally:
-        stop_process(hapi)
+def hapi_without_transactions(servers: Servers) -> str:
+    """The session HAPI's second FHIR base, over the same store: it refuses transaction
+    Bundles (501) and its CapabilityStatement lists batch but not transaction, as some FHIR
+    stores do. It relays the SMART configuration of the session's oidc-provider too, so the
+    app can be launched against it."""
+    return servers.hapi.removesuffix("/fhir") + "/fhir-no-transaction"
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

@@ -25,8 +25,7 @@ from tests.support.servers import LiveServer, free_port
 
 
 @contextmanager
-def interop_stack(logs: Path, *, spare: int = 2, hapi_args: tuple[str, ...] = (),
-                  more_apps: bool = False) -> Iterator[Servers]:
+def interop_stack(logs: Path, *, spare: int = 2, more_apps: bool = False) -> Iterator[Servers]:
     """oidc-provider, then HAPI relaying its SMART configuration; stopped on leaving.
     `more_apps`: a server for the rotating client's keys and a second app, bound for the
     key-rotation and two-issuer tests (the interop tier's session servers)."""
@@ -56,7 +55,7 @@ def interop_stack(logs: Path, *, spare: int = 2, hapi_args: tuple[str, ...] = ()
         processes.append(oidc)
         started["oidc-provider"] = time.monotonic() - t0
         t0 = time.monotonic()
-        processes.append(start_hapi(logs, hapi_port, *hapi_args,
+        processes.append(start_hapi(logs, hapi_port,
                                     f"{issuer}/.well-known/smart-configuration"))
         started["HAPI FHIR"] = time.monotonic() - t0
         yield Servers(hapi_base, issuer, app_server, key, logs, started, jwks_server,

@@ -18,7 +18,7 @@ import org.hl7.fhir.r4.model.CapabilityStatement;
  * companion stores offer batch and single creates only): a {@code transaction} Bundle is
  * refused with 501 Not Implemented and an OperationOutcome, and the CapabilityStatement lists
  * no {@code transaction} interaction (it keeps {@code batch}). Batches and every other
- * interaction work as before. Turned on by the launcher's {@code --no-transaction} flag.
+ * interaction work as before. Registered on the launcher's {@code /fhir-no-transaction} base.
  */
 @Interceptor
 public class NoTransactionInterceptor {
