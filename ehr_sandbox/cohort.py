@@ -87,7 +87,7 @@ def load_cohort(store: Store, cohort: Cohort, fhir_base: str) -> int:
     with store.atomic():
         if not store.is_empty():
             return 0
-        for resource in cohort.resources:
-            store.create(resource, patient=patient_of(resource, fhir_base, owner_of),
-                         keep_id=True)
+        # A generator, read as it is stored: a resource's patient may be that of one before it.
+        store.load((resource, patient_of(resource, fhir_base, owner_of))
+                   for resource in cohort.resources)
     return len(cohort.resources)

@@ -12,7 +12,7 @@ import json
 import sqlite3
 import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -206,7 +206,22 @@ class Store:
             )
         return Stored(rtype, rid, version, updated, None)
 
+    def load(self, resources: Iterable[tuple[Resource, str | None]]) -> None:
+        """Stores each (resource, its patient) as version 1 under its own id, in one
+        transaction, returning nothing (a cohort's first load)."""
+        with self.atomic():
+            for resource, patient in resources:
+                self._insert(resource, resource["id"], 1, patient)
+
     def _write(self, resource: Resource, rid: str, version: int, patient: str | None) -> Stored:
+        text, updated = self._insert(resource, rid, version, patient)
+        # A copy of its own, read back from the stored text (several times quicker than a deep
+        # copy): what the caller holds and what is returned share nothing.
+        return Stored(resource["resourceType"], rid, version, updated, json.loads(text))
+
+    def _insert(self, resource: Resource, rid: str, version: int,
+                patient: str | None) -> tuple[str, str]:
+        """Writes the version, stamped with its id and meta; returns its text and time."""
         rtype = resource["resourceType"]
         updated = format_instant(self._clock())
         meta = {**(resource.get("meta") or {}), "versionId": str(version), "lastUpdated": updated}
@@ -225,9 +240,7 @@ class Store:
                 "INSERT INTO fhir_version VALUES (?, ?, ?, ?, 0, ?)",
                 (rtype, rid, version, updated, text),
             )
-        # A copy of its own, read back from the stored text (several times quicker than a deep
-        # copy): what the caller holds and what is returned share nothing.
-        return Stored(rtype, rid, version, updated, json.loads(text))
+        return text, updated
 
     def close(self) -> None:
         self._db.close()
