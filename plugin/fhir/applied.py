@@ -11,7 +11,8 @@ adds or rewrites on its own: ``meta``, ``text``, fields the app did not send, th
 a reference (some servers store references without it) and how a number is written (3 or 3.0).
 
 Only numeric version ids can be followed to "the next version"; with opaque ones the answer is
-"not known", and the caller treats the conflict as a real one.
+"not known", and the caller treats the conflict as a real one. A read that fails in a way a
+retry may mend (no answer, a 503) is raised: the send is tried again, never called a conflict.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from urllib.parse import parse_qsl
 
 from plugin.fhir.client import FhirClient
 from plugin.fhir.errors import FhirError
+from plugin.fhir.retry import retryable
 
 IGNORED = frozenset({"meta", "text", "id"})
 HISTORY = re.compile(r"/_history/[^/]+$")
@@ -67,7 +69,9 @@ def applied_update(client: FhirClient, resource: Mapping[str, Any],
     try:
         stored = client.vread(str(resource["resourceType"]), str(resource["id"]),
                               str(int(version) + 1))
-    except FhirError:
+    except FhirError as err:
+        if retryable(err):  # nothing is known yet: the caller's send is tried again later
+            raise
         return None
     return stored if same_content(resource, stored) else None
 

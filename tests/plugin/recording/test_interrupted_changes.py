@@ -176,3 +176,22 @@ def test_a_change_someone_else_made_meanwhile_is_a_conflict_not_a_success(
     # theirs stays, mine is refused
     assert [a["valueCoding"]["code"] for a in goal_2["answer"]] == ["0"]
     assert len(clinic.fhir.all("Provenance")) == 2
+
+
+@pytest.mark.parametrize("check_fault", ["cut", "503"])
+def test_a_failed_check_of_a_lost_answer_is_tried_again_not_called_a_conflict(
+        tmp_path: Path, check_fault: str) -> None:
+    """A correction's transaction went through and its answer was lost; the outbox's next send
+    meets the new version (a conflict) and reads it back to see whether it is its own. When that
+    read fails too, nothing is known yet: the item stays queued, and the send after completes it
+    (it was marked failed for good, a correction the clinician was told is on its way)."""
+    clinic = Clinic(tmp_path, transactions=True)
+    clinic.fhir.faults = ["lost", None, check_fault]
+    assert clinic.send(clinic.correction(), kind="correction")["state"] == "queued"
+    clinic.clock.advance(3600)
+    clinic.outbox.run_due()
+    (item,) = [i for i in clinic.outbox.items() if i.get("kind") == "correction"]
+    assert item["state"] == "queued", item.get("reason")
+    item = clinic.resend_until_done()
+    assert item["state"] == "sent", item.get("reason")
+    assert clinic.qr()["meta"]["versionId"] == "2"
