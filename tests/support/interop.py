@@ -15,6 +15,7 @@ from pathlib import Path
 import requests
 
 from smart_launch import ClientConfig, SmartClient
+from tests.support.processes import tail
 from tests.support.servers import LiveServer
 
 HERE = Path(__file__).resolve().parent.parent / "interop"
@@ -43,7 +44,7 @@ def wait_for(url: str, process: subprocess.Popen, deadline: float, log: Path) ->
     end = time.monotonic() + deadline
     while time.monotonic() < end:
         if process.poll() is not None:
-            raise RuntimeError(f"{url}: server exited ({process.returncode}):\n{log_tail(log)}")
+            raise RuntimeError(f"{url}: server exited ({process.returncode}):\n{tail(log, 40)}")
         try:
             if requests.get(url, timeout=30).status_code == 200:  # a first /metadata is slow
                 return
@@ -56,7 +57,7 @@ def wait_for(url: str, process: subprocess.Popen, deadline: float, log: Path) ->
             pass
     state = process_state(process)
     process.terminate()
-    raise RuntimeError(f"{url} did not answer within {deadline:.0f}s ({state}):\n{log_tail(log)}")
+    raise RuntimeError(f"{url} did not answer within {deadline:.0f}s ({state}):\n{tail(log, 40)}")
 
 
 _OIDC_READY = re.compile(r"^OIDC READY (http://127\.0\.0\.1:\d+)$", re.MULTILINE)
@@ -79,10 +80,10 @@ def start_oidc(logs: Path, fhir_base: str, clients: list[dict]) -> tuple[subproc
     try:
         while (ready := _OIDC_READY.search(log.read_text(errors="replace"))) is None:
             if process.poll() is not None:
-                raise RuntimeError(f"oidc-provider exited ({process.returncode}):\n{log_tail(log)}")
+                raise RuntimeError(f"oidc-provider exited ({process.returncode}):\n{tail(log, 40)}")
             if time.monotonic() > end:
                 raise RuntimeError(f"oidc-provider did not listen within {OIDC_START_DEADLINE:.0f}s"
-                                   f" ({process_state(process)}):\n{log_tail(log)}")
+                                   f" ({process_state(process)}):\n{tail(log, 40)}")
             try:  # not a sleep: a bounded wait on the process, which returns at once if it exits
                 process.wait(timeout=0.1)
             except subprocess.TimeoutExpired:
@@ -107,13 +108,6 @@ def process_state(process: subprocess.Popen) -> str:
     state = next((line.split(":", 1)[1].strip() for line in status.splitlines()
                   if line.startswith("State:")), "?")
     return f"state {state}, waiting in {wchan}"
-
-
-def log_tail(log: Path, lines: int = 40) -> str:
-    try:
-        return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return "(no log)"
 
 
 def stop_process(process: subprocess.Popen) -> None:
