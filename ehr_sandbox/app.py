@@ -9,9 +9,9 @@ from typing import Any, Protocol, TypedDict
 from flask import Flask, jsonify
 from flask.typing import ResponseReturnValue
 
+from ehr_sandbox import cohort_stores
 from ehr_sandbox.auth import AuthServer
 from ehr_sandbox.chart import chart_blueprint, portal_blueprint
-from ehr_sandbox.cohort import CONTRIBUTORS, build_cohort, load_cohort
 from ehr_sandbox.fhir import FhirServer, Store, StoreDirectory, fhir_blueprint
 from ehr_sandbox.fhir.access import Grant
 from ehr_sandbox.settings import SandboxSettings
@@ -51,11 +51,7 @@ def create_sandbox(settings: SandboxSettings, *,
     with `settings.load_cohort` off: a companion record store starts empty)."""
     app = Flask("ehr_sandbox")
     store = Store(settings.db_path, settings.clock)
-    loaded = 0
-    if settings.load_cohort:
-        contributors = CONTRIBUTORS if settings.alliance_histories else ()
-        cohort = build_cohort(settings.seed, settings.clock(), contributors)
-        loaded = load_cohort(store, cohort, settings.fhir_base)
+    loaded = cohort_stores.fill(store, settings)
     if loaded:
         log.info("loaded %d synthetic resources into %s", loaded, settings.db_path)
     directory = StoreDirectory(store)

@@ -242,5 +242,12 @@ class Store:
             )
         return text, updated
 
+    def copy_into(self, other: Store) -> None:
+        """Replaces everything in `other` with a copy of this store, page by page (SQLite's
+        backup: no resource is parsed or written again)."""
+        with self._lock, other._lock:
+            self._db.backup(other._db)
+            other._cache.clear()
+
     def close(self) -> None:
         self._db.close()
