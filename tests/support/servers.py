@@ -32,7 +32,9 @@ class LiveServer:
         )
         scheme = "https" if ssl_context is not None else "http"
         self.url = f"{scheme}://{hostname}:{self._server.server_port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        # A short poll: stop() waits for the loop to notice, and tests stop servers by the hundred.
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
+                                        daemon=True)
 
     def _dispatch(self, environ: dict, start_response: Callable[..., Any]) -> Any:
         assert self._app is not None, "mount an app before sending requests"
