@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint unit servers clean interop toxiproxy accuracy constraints
+.PHONY: demo test lint unit servers clean interop toxiproxy tools accuracy constraints
 
 # Exact versions from constraints.txt, the same here and in CI.
 $(STAMP): pyproject.toml constraints.txt
@@ -66,6 +66,9 @@ $(TOXIPROXY):
 
 toxiproxy: $(TOXIPROXY)
 
+# What the tiers with real servers need beyond .venv (each skips without its tool).
+tools: tests/browser/node_modules tests/renderers/node_modules interop toxiproxy
+
 # The unit and security tiers (markers set from each test's folder by conftest.py): no servers
 # but the tests' own in-process fakes, on four processes (pytest-xdist; on two cores, since the
 # attack suite spends much of its time waiting on its loopback servers: 1 min 12 s against
@@ -92,7 +95,7 @@ unit: $(STAMP)
 SERVER_TIERS := -m "not (unit or security)"
 FIRST_HALF := tests/interop tests/renderers tests/packaging tests/benchmarks tests/scale tests/faults \
   tests/plugin/test_serve.py tests/plugin/test_serve_reload.py
-servers: $(STAMP)
+servers: $(STAMP) tools
 	@log=$$(mktemp); \
 	$(BIN)/pytest $(SERVER_TIERS) -p no:cacheprovider $(FIRST_HALF) >$$log 2>&1 & first=$$!; \
 	$(BIN)/pytest $(SERVER_TIERS) $(addprefix --ignore=,$(FIRST_HALF)); second=$$?; \
@@ -102,17 +105,21 @@ servers: $(STAMP)
 	echo "make servers: $(FIRST_HALF) exit $$first_rc; the other tiers exit $$second"; \
 	[ $$first_rc -eq 0 ] && [ $$second -eq 0 ]
 
-# Lint beside the unit and security tiers (mypy is one process; the tiers wait on their loopback
-# servers much of their time), then the tiers with real servers in two halves. Lint's output
-# follows the tiers'; either failing stops the run before the servers.
-test: $(STAMP) tests/browser/node_modules tests/renderers/node_modules interop toxiproxy
-	@log=$$(mktemp); \
-	$(MAKE) --no-print-directory lint >$$log 2>&1 & lint=$$!; \
+# The servers' tools (npm, Maven, Go: about 2 min in a fresh clone) installed from the start,
+# beside .venv's install and then beside lint (mypy is one process) and the unit and security
+# tiers, which wait on their loopback servers much of their time. Their output follows the
+# tiers'; any of the three failing stops the run before the tiers with real servers.
+test:
+	@tools_log=$$(mktemp); lint_log=$$(mktemp); \
+	$(MAKE) --no-print-directory tools >$$tools_log 2>&1 & tools=$$!; \
+	$(MAKE) --no-print-directory $(STAMP) || { wait $$tools; cat $$tools_log; exit 1; }; \
+	$(MAKE) --no-print-directory lint >$$lint_log 2>&1 & lint=$$!; \
 	$(UNIT_ENV) $(BIN)/pytest -n 4 --dist loadfile $(UNIT_TIERS); unit=$$?; \
-	wait $$lint; lint_rc=$$?; \
-	echo "================ lint ================"; cat $$log; rm -f $$log; \
-	echo "make test: lint exit $$lint_rc; the unit and security tiers exit $$unit"; \
-	[ $$lint_rc -eq 0 ] && [ $$unit -eq 0 ]
+	wait $$lint; lint_rc=$$?; wait $$tools; tools_rc=$$?; \
+	echo "================ the servers' tools ================"; cat $$tools_log; \
+	echo "================ lint ================"; cat $$lint_log; rm -f $$tools_log $$lint_log; \
+	echo "make test: tools exit $$tools_rc; lint exit $$lint_rc; the unit and security tiers exit $$unit"; \
+	[ $$tools_rc -eq 0 ] && [ $$lint_rc -eq 0 ] && [ $$unit -eq 0 ]
 	$(MAKE) --no-print-directory servers
 
 # Alert accuracy on simulated clients (docs/alert-accuracy.md): the full run; its short form runs in `test`.
