@@ -102,6 +102,7 @@ def create_app(
         saving.worker = OutboxWorker(outbox, outbox_interval).start()
 
     app = Flask(__name__)
+    app.jinja_options = {**app.jinja_options, "bytecode_cache": filters.COMPILED}
     if settings.trusted_proxies:
         # Behind a balancer: the client's address (launches are counted per address), the
         # scheme and the path prefix the app is served under (X-Forwarded-Prefix, e.g.

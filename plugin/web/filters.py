@@ -1,4 +1,5 @@
-"""Template filters: the one wording of dates, scores, statuses and raters (plugin/wording)."""
+"""Template filters: the one wording of dates, scores, statuses and raters (plugin/wording);
+and the templates compiled once per process."""
 
 from __future__ import annotations
 
@@ -7,11 +8,34 @@ from types import ModuleType
 from typing import Any
 
 from flask import Flask
+from jinja2 import BytecodeCache
+from jinja2.bccache import Bucket
 from markupsafe import Markup, escape
 
 from plugin import wording
 from plugin.web import plain_words
 from plugin.wording import client, handoff, pages, panel, rating, record, trouble
+
+
+class CompiledTemplates(BytecodeCache):
+    """Each template's compiled code, kept in memory for every app the process makes: each
+    create_app (one per worker; dozens in a test run) would otherwise compile all templates
+    again. Jinja checks each entry against its template's source, so an edited template is
+    compiled afresh."""
+
+    def __init__(self) -> None:
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        code = self._code.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+COMPILED = CompiledTemplates()
 
 
 def init_app(app: Flask) -> None:
