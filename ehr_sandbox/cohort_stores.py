@@ -12,6 +12,7 @@ what is stored does not depend on the server's base, and one copy serves sandbox
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from ehr_sandbox.cohort import CONTRIBUTORS, Contributor, build_cohort, load_cohort
@@ -21,11 +22,11 @@ from ehr_sandbox.settings import SandboxSettings
 KEPT = 4  # stored cohorts one process keeps (each about 20 MB)
 
 
+@dataclass(frozen=True)
 class _Kept:
-    def __init__(self, store: Store, stored_at: float, count: int) -> None:
-        self.store = store
-        self.stored_at = stored_at
-        self.count = count
+    store: Store
+    stored_at: float
+    count: int
 
 
 _lock = threading.Lock()
