@@ -17,14 +17,14 @@ from urllib.parse import parse_qs
 
 import pytest
 
-from tests.support.browser import launch_chromium
+from tests.support.browser import launch_cookie_blocking_chromium
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
 def browser(playwright: Any) -> Iterator[Any]:
-    chromium = launch_chromium(playwright, "--test-third-party-cookie-phaseout")
+    chromium = launch_cookie_blocking_chromium(playwright)
     yield chromium
     chromium.close()
 

@@ -13,7 +13,7 @@ from tests.support.browser import (
     APP_FRAME,
     app_patient_name,
     chart_name,
-    launch_chromium,
+    launch_cookie_blocking_chromium,
     open_chart,
 )
 
@@ -26,7 +26,7 @@ PROBE = ("() => { document.cookie = 'probe=1; SameSite=None; Secure; Path=/';"
 @pytest.fixture(scope="module")
 def browser(playwright: Any) -> Iterator[Any]:
     """Chromium with third-party cookies blocked (the 'phase-out' switch Chrome ships)."""
-    chromium = launch_chromium(playwright, "--test-third-party-cookie-phaseout")
+    chromium = launch_cookie_blocking_chromium(playwright)
     yield chromium
     chromium.close()
 

@@ -14,7 +14,12 @@ from typing import Any
 import pytest
 import requests
 
-from tests.support.browser import app_patient_name, chart_name, launch_chromium, open_chart
+from tests.support.browser import (
+    app_patient_name,
+    chart_name,
+    launch_cookie_blocking_chromium,
+    open_chart,
+)
 from tests.support.deployment import Deployment, start_deployment
 from tests.support.servers import LiveServer
 from tests.support.tls import LocalCA, make_test_ca
@@ -38,8 +43,8 @@ def dep(browser_tools: None, tmp_path_factory: pytest.TempPathFactory,
 
 @pytest.fixture(scope="module")
 def browser(playwright: Any, ca: LocalCA) -> Iterator[Any]:
-    chromium = launch_chromium(playwright, f"--ignore-certificate-errors-spki-list={ca.spki_hash}",
-                               "--test-third-party-cookie-phaseout")
+    chromium = launch_cookie_blocking_chromium(
+        playwright, f"--ignore-certificate-errors-spki-list={ca.spki_hash}")
     yield chromium
     chromium.close()
 
