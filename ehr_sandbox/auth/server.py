@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import flask
+from joserfc.jwk import RSAKey
 
 from ..settings import SandboxSettings
 from . import discovery
@@ -30,7 +31,7 @@ from .grants import (
 from .oauth import OAuthServer
 from .scopes import AccessGrant
 from .store import AuthStore, Launch
-from .tokens import SigningKey, TokenIssuer
+from .tokens import SigningKey, TokenIssuer, new_signing_key
 from .views import Directory, create_blueprint
 
 LAUNCH_LIFETIME = 3600
@@ -40,15 +41,17 @@ class AuthServer:
     """The sandbox's SMART authorization server: blueprint at /auth plus helpers.
 
     Storage: SQLite file `{settings.db_path}.auth` (tables prefixed auth_).
-    `fetch_jwks` (optional) replaces the HTTP fetch of clients' jwks_uri, for tests.
+    `fetch_jwks` (optional) replaces the HTTP fetch of clients' jwks_uri, and `make_key` the
+    making of the signing key on first start, for tests.
     """
 
     def __init__(self, settings: SandboxSettings, directory: Directory, *,
-                 fetch_jwks: Callable[[str], dict[str, Any]] | None = None) -> None:
+                 fetch_jwks: Callable[[str], dict[str, Any]] | None = None,
+                 make_key: Callable[[], RSAKey] = new_signing_key) -> None:
         self.settings = settings
         self.directory = directory
         self.store = AuthStore(Path(f"{settings.db_path}.auth"))
-        self.key = SigningKey(self.store)
+        self.key = SigningKey(self.store, make_key)
         self.tokens = TokenIssuer(settings, self.store, self.key)
         clients = {c.client_id: SandboxClient(c) for c in settings.clients}
         self.oauth = OAuthServer(settings, self.store, self.tokens, clients)

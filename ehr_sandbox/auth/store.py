@@ -138,8 +138,12 @@ class AuthStore:
 
     # keys
     def load_or_create_key(self, name: str, make: Callable[[], str]) -> str:
-        self._change("INSERT OR IGNORE INTO auth_keys (name, jwk) VALUES (?, ?)", (name, make()))
+        """The stored key; ``make`` is called only when there is none yet."""
         row = self._one("SELECT jwk FROM auth_keys WHERE name = ?", (name,))
+        if row is None:
+            self._change("INSERT OR IGNORE INTO auth_keys (name, jwk) VALUES (?, ?)",
+                         (name, make()))
+            row = self._one("SELECT jwk FROM auth_keys WHERE name = ?", (name,))
         assert row is not None
         return str(row["jwk"])
 

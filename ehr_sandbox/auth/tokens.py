@@ -6,9 +6,11 @@ a token can be revoked (code replay, refresh token reuse) before it expires.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,17 +43,26 @@ class Subject:
     nonce: str | None = None
 
 
+def new_signing_key() -> RSAKey:
+    return RSAKey.generate_key(2048, {"use": "sig", "alg": SigningKey.ALG}, auto_kid=True)
+
+
+@functools.lru_cache(maxsize=16)
+def _imported(jwk: str) -> RSAKey:
+    """A stored key, imported once per process (the import checks the RSA numbers: ~60 ms)."""
+    return RSAKey.import_key(json.loads(jwk))
+
+
 class SigningKey:
-    """The sandbox's RSA key: made on first start, then read back from the store."""
+    """The sandbox's RSA key: made on first start (by ``make``), then read back from the store."""
 
     ALG = "RS256"
 
-    def __init__(self, store: AuthStore) -> None:
-        def make() -> str:
-            key = RSAKey.generate_key(2048, {"use": "sig", "alg": self.ALG}, auto_kid=True)
-            return json.dumps(key.as_dict(private=True))
+    def __init__(self, store: AuthStore, make: Callable[[], RSAKey] = new_signing_key) -> None:
+        def stored_form() -> str:
+            return json.dumps(make().as_dict(private=True))
 
-        self.key = RSAKey.import_key(json.loads(store.load_or_create_key("signing", make)))
+        self.key = _imported(store.load_or_create_key("signing", stored_form))
         self.kid = str(self.key.kid)
 
     def jwks(self) -> dict[str, Any]:

@@ -15,11 +15,11 @@ import requests
 from ehr_sandbox import create_sandbox
 from ehr_sandbox.settings import ClientRegistration, SandboxSettings
 from plugin.web import create_app
-from smart_launch.keys import generate_private_key_pem
 from tests.support.clock import FakeClock
 from tests.support.forms import read_form
 from tests.support.recording_http import RecordingSession
 from tests.support.servers import LiveServer
+from tests.support.signing_keys import private_key_pem, sandbox_auth
 from tests.support.tls import LocalCA
 
 SYMMETRIC_SECRET = "s3cret:with%odd+chars/=="
@@ -140,7 +140,7 @@ def start_deployment(
         clock=clock,
         **({"writable_types": ehr_writable} if ehr_writable is not None else {}),
     )
-    flask_sandbox = create_sandbox(sandbox_settings)
+    flask_sandbox = create_sandbox(sandbox_settings, auth_factory=sandbox_auth)
     ehr.start(flask_sandbox)
     flask_companion = None
     if store_server is not None:
@@ -149,7 +149,7 @@ def start_deployment(
         flask_companion = create_sandbox(SandboxSettings(
             base_url=store_server.url, app_launch_url=f"{app_server.url}/launch",
             clients=(backend,), db_path=tmp_path / f"companion-{len(started)}.sqlite3",
-            load_cohort=False, clock=clock))
+            load_cohort=False, clock=clock), auth_factory=sandbox_auth)
         store_server.start(flask_companion)
     config = {
         "public_url": app_server.url,
@@ -164,7 +164,7 @@ def start_deployment(
         config["client_secret"] = SYMMETRIC_SECRET
     if client_kind == "asymmetric" or store_server is not None:
         key_file = tmp_path / f"key-{alg}-{len(started)}.pem"
-        key_file.write_bytes(generate_private_key_pem(alg))
+        key_file.write_bytes(private_key_pem(alg))
         config["private_key_file"] = str(key_file)
         config["private_key_alg"] = alg
     if store_server is not None:

@@ -7,6 +7,9 @@ keys drawn one after another (within one test) are all distinct; and each call r
 JWK object around its raw key, so nothing one test sets on a key reaches another. A key that
 must be a stranger to every server of the run (an attacker's) is still made by the test itself
 with ``RSAKey.generate_key``.
+
+The sandbox EHRs that tests start (``sandbox_auth``) and the app's key files that tests write
+(``private_key_pem``) take their RSA keys from the same pool.
 """
 
 from __future__ import annotations
@@ -17,7 +20,11 @@ from typing import Any
 
 from joserfc.jwk import RSAKey
 
-__all__ = ["POOL_SIZE", "rsa_key"]
+from ehr_sandbox.auth import AuthServer, Directory
+from ehr_sandbox.settings import SandboxSettings
+from smart_launch.keys import generate_private_key_pem
+
+__all__ = ["POOL_SIZE", "private_key_pem", "rsa_key", "sandbox_auth"]
 
 POOL_SIZE = 8  # more than any one test draws (its fake servers and clients)
 
@@ -37,3 +44,18 @@ def rsa_key(parameters: dict[str, Any] | None = None, *, auto_kid: bool = False)
     if auto_kid:
         key.ensure_kid()
     return key
+
+
+def private_key_pem(alg: str = "RS384") -> bytes:
+    """What ``generate_private_key_pem(alg)`` returns; an RSA key from the pool."""
+    if alg != "RS384":
+        return generate_private_key_pem(alg)  # an EC key takes about a millisecond
+    pem: bytes = rsa_key().as_pem(private=True)
+    return pem
+
+
+def sandbox_auth(settings: SandboxSettings, directory: Directory) -> AuthServer:
+    """The sandbox's authorization server with its signing key from the pool: pass it to
+    ``create_sandbox`` as ``auth_factory``."""
+    return AuthServer(settings, directory,
+                      make_key=lambda: rsa_key({"use": "sig", "alg": "RS256"}, auto_kid=True))

@@ -24,11 +24,11 @@ from ehr_sandbox import create_sandbox
 from ehr_sandbox.settings import ClientRegistration, SandboxSettings
 from plugin.web import create_app
 from smart_launch import ClientConfig, SmartClient
-from smart_launch.keys import generate_private_key_pem
 from tests.support.clock import FakeClock
 from tests.support.deployment import Deployment
 from tests.support.recording_http import RecordingSession
 from tests.support.servers import LiveServer
+from tests.support.signing_keys import private_key_pem, sandbox_auth
 
 WITHOUT_RESPONSES = frozenset({"Observation", "Provenance", "Questionnaire"})
 SECRET_KEY = "Vq3r-8NcZ0pLw2xY7tKd4hJm9sFb6gRe1uAi5oTy"  # random, for the tests only
@@ -56,7 +56,7 @@ def start_two_ehrs(tmp_path: Path, started: list[LiveServer], *,
     sides: dict[str, dict] = {}
     for name in ("a", "b"):
         ehr, companion = LiveServer(hostname="localhost"), LiveServer(hostname="localhost")
-        pem = generate_private_key_pem("RS384")
+        pem = private_key_pem("RS384")
         key_file = tmp_path / f"key-{name}.pem"
         key_file.write_bytes(pem)
         client_id, store_client = f"alliance-{name}", f"records-{name}"
@@ -69,14 +69,15 @@ def start_two_ehrs(tmp_path: Path, started: list[LiveServer], *,
             db_path=tmp_path / f"ehr-{name}.sqlite3",
             **({} if name in keep_records else {"writable_types": WITHOUT_RESPONSES}),
             alliance_histories=False, clock=clock)
-        flask_sandbox = create_sandbox(sandbox_settings)
+        flask_sandbox = create_sandbox(sandbox_settings, auth_factory=sandbox_auth)
         started.append(ehr.start(flask_sandbox))
         flask_companion = create_sandbox(SandboxSettings(
             base_url=companion.url, app_launch_url=f"{app_server.url}/launch",
             clients=(ClientRegistration(client_id=store_client, kind="asymmetric",
                                         redirect_uris=(),
                                         jwks=_public_jwks(store_client, pem)),),
-            db_path=tmp_path / f"companion-{name}.sqlite3", load_cohort=False, clock=clock))
+            db_path=tmp_path / f"companion-{name}.sqlite3", load_cohort=False, clock=clock),
+            auth_factory=sandbox_auth)
         started.append(companion.start(flask_companion))
         sides[name] = {"ehr": ehr, "companion": companion, "key_file": str(key_file),
                        "client_id": client_id, "store_client": store_client,

@@ -111,3 +111,14 @@ def test_online_access_gives_a_refresh_token(client: Any, auth: AuthServer) -> N
     code, verifier = ehr_code(client, auth, scope="launch patient/*.rs online_access")
     body = exchange(client, code, verifier).get_json()
     assert body["refresh_token"] and "id_token" not in body
+
+
+def test_a_restarted_sandbox_signs_with_its_stored_key_and_makes_no_new_one(
+        settings: Any, auth: AuthServer) -> None:
+    """The signing key is made on first start only: a restart on the same store publishes the
+    same key, and making a key (up to 0.3 s of CPU) is not even attempted."""
+    def make_key() -> Any:
+        raise AssertionError("a stored key must be read back, not made again")
+
+    again = AuthServer(settings, auth.directory, make_key=make_key)
+    assert again.key.jwks() == auth.key.jwks()
