@@ -101,14 +101,13 @@ unit: $(STAMP)
 
 # The tiers with real servers, in two halves side by side, each one test at a time (together
 # they leave one of the two cores idle most of the time: the tests wait on servers): the tiers
-# around HAPI FHIR with the benchmark, scale and fault tiers and `alliance serve`'s own tests,
-# and the rest (e2e, browser, packaging, the other server processes of tests/plugin): about as
-# long as each other (docs/testing.md). The second half prints as it goes, the first when it is done;
-# either half failing fails the target. The halves share nothing but the machine: every
-# server they start takes a free port and a folder of its own.
+# around HAPI FHIR with the benchmarks, and the rest (e2e, browser, packaging, scale, faults,
+# the server processes of tests/plugin): about as long as each other (docs/testing.md). The
+# second half prints as it goes, the first when it is done; either half failing fails the
+# target. The halves share nothing but the machine: every server they start takes a free port
+# and a folder of its own.
 SERVER_TIERS := -m "not (unit or security)"
-FIRST_HALF := tests/interop tests/renderers tests/benchmarks tests/scale tests/faults \
-  tests/plugin/test_serve.py tests/plugin/test_serve_reload.py
+FIRST_HALF := tests/interop tests/renderers tests/benchmarks
 servers: $(STAMP) tools
 	@log=$$(mktemp); \
 	$(BIN)/pytest $(SERVER_TIERS) -p no:cacheprovider $(FIRST_HALF) >$$log 2>&1 & first=$$!; \
