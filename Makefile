@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 # Bytecode is written (into __pycache__, ignored by git) even where the machine's environment
 # says not to: the first test process compiles the sources and rewrites the tests' assertions,
 # and every later one (the other tiers, each `alliance serve` a test starts) reads them back:
-# collecting the unit and security tiers takes 15 s of CPU without the cache, 8 s with it.
+# collecting the unit and security tiers takes 15 s of CPU without the cache, 6 s with it.
 unexport PYTHONDONTWRITEBYTECODE
 
 # Exact versions from constraints.txt, the same here and in CI. uv (from PyPI, into .venv) installs
