@@ -99,24 +99,30 @@ UNIT_ENV := $(if $(FAST_TMP),TMPDIR=$(FAST_TMP))
 unit: $(STAMP)
 	$(UNIT_ENV) $(BIN)/pytest -n 4 --dist loadfile $(UNIT_TIERS)
 
-# The tiers with real servers, in two halves side by side, each one test at a time (together
-# they leave one of the two cores idle most of the time: the tests wait on servers): the tiers
-# around HAPI FHIR with the benchmarks, and the rest (e2e, browser, packaging, scale, faults,
-# the server processes of tests/plugin): about as long as each other (docs/testing.md). The
-# second half prints as it goes, the first when it is done; either half failing fails the
-# target. The halves share nothing but the machine: every server they start takes a free port
-# and a folder of its own.
-SERVER_TIERS := -m "not (unit or security)"
-FIRST_HALF := tests/interop tests/renderers tests/benchmarks
+# The tiers with real servers, in three processes side by side, each one test at a time: these
+# tests mostly wait on servers (two processes left a core idle a third of the time). One runs
+# every test that needs HAPI FHIR (the marker `hapi`: the interop and renderer tiers, around the
+# one HAPI they share); one the browser, packaging, scale and fault tiers; one the rest (e2e,
+# the server processes of tests/plugin, the benchmarks, and the key-rotation test, which needs
+# only oidc-provider and waits 70 s on its JWKS cache). About as long as each other
+# (docs/testing.md). The last prints as it goes, the others when they are done; any failing
+# fails the target. They share nothing but the machine: every server they start takes a free
+# port and a folder of its own.
+HAPI_GROUP := hapi
+BROWSER_GROUP := (browser or packaging or scale or faults) and not hapi
+REST_GROUP := not (unit or security or hapi or browser or packaging or scale or faults)
 servers: $(STAMP) tools
-	@log=$$(mktemp); \
-	$(BIN)/pytest $(SERVER_TIERS) -p no:cacheprovider $(FIRST_HALF) >$$log 2>&1 & first=$$!; \
-	$(BIN)/pytest $(SERVER_TIERS) $(addprefix --ignore=,$(FIRST_HALF)); second=$$?; \
-	wait $$first; first_rc=$$?; \
-	echo "================ the first half: $(FIRST_HALF) ================"; \
-	cat $$log; rm -f $$log; \
-	echo "make servers: $(FIRST_HALF) exit $$first_rc; the other tiers exit $$second"; \
-	[ $$first_rc -eq 0 ] && [ $$second -eq 0 ]
+	@hapi_log=$$(mktemp); browser_log=$$(mktemp); \
+	$(BIN)/pytest -p no:cacheprovider -m "$(HAPI_GROUP)" >$$hapi_log 2>&1 & hapi=$$!; \
+	$(BIN)/pytest -p no:cacheprovider -m "$(BROWSER_GROUP)" >$$browser_log 2>&1 & browser=$$!; \
+	$(BIN)/pytest -m "$(REST_GROUP)"; rest=$$?; \
+	wait $$hapi; hapi_rc=$$?; wait $$browser; browser_rc=$$?; \
+	echo "================ the tests that need HAPI: -m '$(HAPI_GROUP)' ================"; \
+	cat $$hapi_log; \
+	echo "================ -m '$(BROWSER_GROUP)' ================"; \
+	cat $$browser_log; rm -f $$hapi_log $$browser_log; \
+	echo "make servers: exit $$hapi_rc (HAPI), $$browser_rc (browser, packaging, scale, faults), $$rest (the rest)"; \
+	[ $$hapi_rc -eq 0 ] && [ $$browser_rc -eq 0 ] && [ $$rest -eq 0 ]
 
 # The servers' tools (npm, Maven, Go: about 2 min in a fresh clone) installed from the start,
 # beside .venv's install and then beside the unit and security tiers; either failing stops the

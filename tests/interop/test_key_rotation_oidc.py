@@ -2,7 +2,9 @@
 it (for at least 60 s, longer when Cache-Control allows): a backend-services client rotates
 from one key to the next with `KeyStore.add(publish_ahead=...)` and not one token request fails
 on the way; signing at once with a key published a moment ago does fail, which shows the cache
-is real. Runs for about 70 s of real time: the cache's minimum lifetime is oidc-provider's."""
+is real. Runs for about 70 s of real time: the cache's minimum lifetime is oidc-provider's. It
+needs oidc-provider only (`oidc_servers`), so `make servers` runs it beside the tests that need
+HAPI."""
 
 from __future__ import annotations
 
@@ -25,7 +27,7 @@ PACE = 2.0  # seconds between token requests while the rotation runs
 DEADLINE = 150.0
 
 
-def test_rotation_never_fails_a_token_request(servers: Servers, tmp_path: Path) -> None:
+def test_rotation_never_fails_a_token_request(oidc_servers: Servers, tmp_path: Path) -> None:
     store = KeyStore(tmp_path / "keys")
     first = store.add("RS384")
     fetches: list[tuple[float, list[str]]] = []
@@ -38,15 +40,15 @@ def test_rotation_never_fails_a_token_request(servers: Servers, tmp_path: Path) 
                                   ("Cache-Control", f"max-age={CACHE_SECONDS}")])
         return [json.dumps(jwks).encode()]
 
-    assert servers.jwks_server is not None
-    servers.jwks_server.start(jwks_uri)
+    assert oidc_servers.jwks_server is not None
+    oidc_servers.jwks_server.start(jwks_uri)
 
     def token_request() -> str:
         """One client_credentials request, signed with the key the store says is current."""
         client = SmartClient(ClientConfig(client_id=CLIENT_IDS["rotating"],
                                           redirect_uri=TEST_REDIRECT), keys=store)
         kid = store.signing_key(time.time()).kid
-        client.backend_token(servers.oidc, [])
+        client.backend_token(oidc_servers.oidc, [])
         return kid
 
     assert token_request() == first.kid

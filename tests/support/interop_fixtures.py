@@ -62,17 +62,40 @@ def interop_tools() -> None:
     _build_if_needed()
 
 
+def _needs_hapi(item: pytest.Item) -> bool:
+    return "servers" in getattr(item, "fixturenames", ())
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects by marker
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Marks `hapi` every test that needs HAPI (the `servers` fixture, directly or through
+    another): `make servers` runs them in one process, around one HAPI."""
+    for item in items:
+        if _needs_hapi(item):
+            item.add_marker(pytest.mark.hapi)
+
+
 @pytest.fixture(scope="session")
-def servers(interop_tools: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
+def oidc_servers(interop_tools: None, request: pytest.FixtureRequest,
+                 tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
+    """The session's oidc-provider, with HAPI too when a test of the run needs it (`servers`):
+    a run of tests that need only oidc-provider does not start HAPI (about 25 s)."""
+    hapi = any(_needs_hapi(item) for item in request.session.items)
     try:
         with interop_stack(tmp_path_factory.mktemp("interop-servers"), spare=SPARE_APPS,
-                           more_apps=True) as started:
+                           more_apps=True, hapi=hapi) as started:
             print("\ninterop servers started: " + ", ".join(
                 f"{name} in {seconds:.1f}s" for name, seconds in started.started.items()),
                 file=sys.stderr)
             yield started
     except RuntimeError as err:
         pytest.fail(f"an interop server did not start: {err}", pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def servers(oidc_servers: Servers) -> Servers:
+    """The session's servers, HAPI FHIR and oidc-provider, both answering."""
+    return oidc_servers
 
 
 @pytest.fixture(scope="session")

@@ -25,10 +25,13 @@ from tests.support.servers import LiveServer, free_port
 
 
 @contextmanager
-def interop_stack(logs: Path, *, spare: int = 2, more_apps: bool = False) -> Iterator[Servers]:
+def interop_stack(logs: Path, *, spare: int = 2, more_apps: bool = False,
+                  hapi: bool = True) -> Iterator[Servers]:
     """oidc-provider, then HAPI relaying its SMART configuration; stopped on leaving.
     `more_apps`: a server for the rotating client's keys and a second app, bound for the
-    key-rotation and two-issuer tests (the interop tier's session servers)."""
+    key-rotation and two-issuer tests (the interop tier's session servers).
+    `hapi=False`: oidc-provider alone (its configuration still names the FHIR base, where
+    nothing answers), for a run whose tests never reach HAPI."""
     if not HAPI_JAR.exists():
         raise RuntimeError("build tests/interop/hapi first: make interop")
     logs.mkdir(parents=True, exist_ok=True)
@@ -55,9 +58,10 @@ def interop_stack(logs: Path, *, spare: int = 2, more_apps: bool = False) -> Ite
         processes.append(oidc)
         started["oidc-provider"] = time.monotonic() - t0
         t0 = time.monotonic()
-        processes.append(start_hapi(logs, hapi_port,
-                                    f"{issuer}/.well-known/smart-configuration"))
-        started["HAPI FHIR"] = time.monotonic() - t0
+        if hapi:
+            processes.append(start_hapi(logs, hapi_port,
+                                        f"{issuer}/.well-known/smart-configuration"))
+            started["HAPI FHIR"] = time.monotonic() - t0
         yield Servers(hapi_base, issuer, app_server, key, logs, started, jwks_server,
                       second_app, spare_ports)
     finally:
