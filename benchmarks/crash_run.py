@@ -7,8 +7,9 @@ app is killed with SIGKILL at random points and started again each time
 
     .venv/bin/python benchmarks/crash_run.py --clinicians 4 --sessions 13 --kills 24
 
-`--short` (1 clinician, 1 session, 1 kill) checks that it runs; tests/interop runs `run` on
-the session's servers in `make test`.
+`--short` (1 clinician, 1 session, 1 kill) checks that it runs. In `make test`,
+tests/interop/test_crash.py runs `run` on the session's servers (2 clinicians, 3 sessions, 4
+kills) and judges what it prints.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.support.crash_clinic import run_crashes  # noqa: E402
+from tests.support.crash_clinic import CrashReport, run_crashes  # noqa: E402
 from tests.support.interop import Servers  # noqa: E402
 from tests.support.interop_stack import interop_stack  # noqa: E402
 from tests.support.toxiproxy import Toxiproxy  # noqa: E402
@@ -50,7 +51,7 @@ def main() -> None:
 
 
 def run(args: argparse.Namespace, servers: Servers, toxiproxy: Toxiproxy, work: Path,
-        port: int) -> None:
+        port: int) -> CrashReport:
     """The kills and the figures, on servers already running (HAPI, oidc-provider)."""
     started = time.monotonic()
     report = run_crashes(servers, toxiproxy, work, clinicians=args.clinicians,
@@ -65,6 +66,7 @@ def run(args: argparse.Namespace, servers: Servers, toxiproxy: Toxiproxy, work: 
     print(f"what clinicians were told: {verdict.told}; run took {took:.0f}s")
     print(f"lost: {verdict.lost}; duplicated: {verdict.duplicated}; incomplete: "
           f"{verdict.incomplete}; told something untrue: {verdict.untruthful}")
+    return report
 
 
 if __name__ == "__main__":

@@ -2,9 +2,9 @@
 user runs it, ends without an error and prints its figures. The figures themselves are not
 judged here (a test is no place for timing); the benchmarks' long runs make them.
 
-The benchmarks that need HAPI FHIR (crash_run.py, fault_run.py) run their short forms in
-tests/interop/test_benchmarks_short.py, on the interop tier's servers. alert_accuracy.py is
-pure computation with its own `make accuracy` and is left out here.
+The benchmarks that need HAPI FHIR run on the interop tier's servers: fault_run.py's short form
+in tests/interop/test_benchmarks_short.py, crash_run.py's `run` in tests/interop/test_crash.py.
+alert_accuracy.py is pure computation with its own `make accuracy` and is left out here.
 """
 
 from __future__ import annotations
@@ -36,16 +36,18 @@ SHORT_FORMS = {
                           r"\| correct save \| [1-9]\d* \| 0 \| \d+ \| \d+ \| \d+ \|",
                           r"\| app-1 \| \d+ \| \d+ \| \d+ \|"],
 }
-ON_HAPI = {"crash_run.py", "fault_run.py"}  # tests/interop/test_benchmarks_short.py
+# script -> the interop test that runs it
+ON_HAPI = {"crash_run.py": "test_crash.py", "fault_run.py": "test_benchmarks_short.py"}
 NOT_HERE = {"alert_accuracy.py"}
 
 
 def test_every_benchmark_has_a_short_form_that_a_test_runs():
     scripts = {p.name for p in BENCHMARKS.glob("*.py")
                if '__name__ == "__main__"' in p.read_text()}
-    assert scripts - NOT_HERE == set(SHORT_FORMS) | ON_HAPI
-    on_hapi = (REPO / "tests/interop/test_benchmarks_short.py").read_text()
-    assert all(f"def test_{name.removesuffix('.py')}_short(" in on_hapi for name in ON_HAPI)
+    assert scripts - NOT_HERE == set(SHORT_FORMS) | set(ON_HAPI)
+    for script, test in ON_HAPI.items():
+        module = script.removesuffix(".py")
+        assert f"{module}.run(" in (REPO / "tests/interop" / test).read_text(), (script, test)
 
 
 @pytest.mark.parametrize("script", sorted(SHORT_FORMS))
