@@ -124,10 +124,10 @@ servers: $(STAMP) tools
 	echo "make servers: exit $$hapi_rc (HAPI), $$browser_rc (browser, packaging, scale, faults), $$rest (the rest)"; \
 	[ $$hapi_rc -eq 0 ] && [ $$browser_rc -eq 0 ] && [ $$rest -eq 0 ]
 
-# The servers' tools (npm, Maven, Go: about 2 min in a fresh clone) installed from the start,
+# The servers' tools (npm, Maven, Go: about 1 min in a fresh clone) installed from the start,
 # beside .venv's install and then beside the unit and security tiers; either failing stops the
 # run before the tiers with real servers. Lint (mypy is one process) runs beside the tiers with
-# real servers, which leave a core idle about a fifth of the time; its output follows theirs.
+# real servers, which leave a core idle about a tenth of the time; its output follows theirs.
 test:
 	@tools_log=$$(mktemp); lint_log=$$(mktemp); \
 	$(MAKE) --no-print-directory tools >$$tools_log 2>&1 & tools=$$!; \
