@@ -84,12 +84,14 @@ toxiproxy: $(TOXIPROXY)
 tools: tests/browser/node_modules tests/renderers/node_modules interop toxiproxy
 
 # The unit and security tiers (markers set from each test's folder by conftest.py): no servers
-# but the tests' own in-process fakes, on four processes (pytest-xdist; on two cores, since the
-# attack suite spends much of its time waiting on its loopback servers: 1 min 12 s against
-# 1 min 44 s with two, docs/testing.md), a whole file to one of them: a module's fixtures (the sandbox's cohort, alliance histories included) are built once,
-# not once per process. (`--dist loadgroup` would do nothing here: xdist 3.8 names its groups in
-# a node id attribute pytest 9 no longer reads.)
+# but the tests' own in-process fakes, on two processes (pytest-xdist), a whole file to one of
+# them: a module's fixtures (the sandbox's cohort, alliance histories included) are built once,
+# not once per process. Four processes take as long on two cores and a quarter more CPU, which
+# `make test` spends beside them installing the servers' tools (docs/testing.md).
+# (`--dist loadgroup` would do nothing here: xdist 3.8 names its groups in a node id attribute
+# pytest 9 no longer reads.)
 UNIT_TIERS := -m "unit or security"
+UNIT_WORKERS := 2
 # Their temporary folders (SQLite session stores, audit logs, the sandbox's store) in memory
 # where the machine has /dev/shm: the fsyncs of thousands of small transactions are waits on
 # the disk, not something these tiers prove (the crash tests with real servers keep the disk).
@@ -97,7 +99,7 @@ FAST_TMP := $(shell [ -d /dev/shm ] && [ -w /dev/shm ] && echo /dev/shm)
 UNIT_ENV := $(if $(FAST_TMP),TMPDIR=$(FAST_TMP))
 
 unit: $(STAMP)
-	$(UNIT_ENV) $(BIN)/pytest -n 4 --dist loadfile $(UNIT_TIERS)
+	$(UNIT_ENV) $(BIN)/pytest -n $(UNIT_WORKERS) --dist loadfile $(UNIT_TIERS)
 
 # The tiers with real servers, in three processes side by side, each one test at a time: these
 # tests mostly wait on servers (two processes left a core idle a third of the time). One runs
@@ -132,7 +134,7 @@ test:
 	@tools_log=$$(mktemp); lint_log=$$(mktemp); \
 	$(MAKE) --no-print-directory tools >$$tools_log 2>&1 & tools=$$!; \
 	$(MAKE) --no-print-directory $(STAMP) || { wait $$tools; cat $$tools_log; exit 1; }; \
-	$(UNIT_ENV) $(BIN)/pytest -n 4 --dist loadfile $(UNIT_TIERS); unit=$$?; \
+	$(UNIT_ENV) $(BIN)/pytest -n $(UNIT_WORKERS) --dist loadfile $(UNIT_TIERS); unit=$$?; \
 	wait $$tools; tools_rc=$$?; \
 	echo "================ the servers' tools ================"; cat $$tools_log; \
 	echo "make test: tools exit $$tools_rc; the unit and security tiers exit $$unit"; \
