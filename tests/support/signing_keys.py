@@ -21,6 +21,7 @@ from typing import Any
 from joserfc.jwk import RSAKey
 
 from ehr_sandbox.auth import AuthServer, Directory
+from ehr_sandbox.auth.tokens import SigningKey
 from ehr_sandbox.settings import SandboxSettings
 from smart_launch.keys import generate_private_key_pem
 
@@ -57,5 +58,7 @@ def private_key_pem(alg: str = "RS384") -> bytes:
 def sandbox_auth(settings: SandboxSettings, directory: Directory) -> AuthServer:
     """The sandbox's authorization server with its signing key from the pool: pass it to
     ``create_sandbox`` as ``auth_factory``."""
-    return AuthServer(settings, directory,
-                      make_key=lambda: rsa_key({"use": "sig", "alg": "RS256"}, auto_kid=True))
+    def make_key() -> RSAKey:
+        return rsa_key({"use": "sig", "alg": SigningKey.ALG}, auto_kid=True)
+
+    return AuthServer(settings, directory, make_key=make_key)
